@@ -1,0 +1,57 @@
+"""Constants shared by the analytics, the ingest jobs and the dashboard.
+
+One place for trading-calendar facts, default windows, thresholds and the
+activity-type vocabulary, so no page or job carries a magic number.
+"""
+from __future__ import annotations
+
+# Calendar
+TRADING_DAYS_PER_YEAR = 252
+
+# Event-study defaults (MacKinlay 1997 layout; offsets are trading days relative to day 0)
+DEFAULT_ESTIMATION_WINDOW: tuple[int, int] = (-120, -11)
+DEFAULT_EVENT_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5))
+MIN_ESTIMATION_OBS = 30
+DEFAULT_PLACEBO_DRAWS = 1000
+DEFAULT_SEED = 19990104  # the date the reference engagement was signed
+
+# Thin trading: above this share of zero-volume days a result is flagged as unreliable
+THIN_TRADING_WARN_SHARE = 0.5
+# Abnormal volume: constant added to turnover before the log (Campbell and Wasley 1996)
+LOG_TURNOVER_EPSILON = 0.000255
+
+# Persistence horizons (trading days after the event) for reversal checks
+PERSISTENCE_HORIZONS: tuple[int, ...] = (20, 60)
+
+# Option valuation
+DEFAULT_RISK_FREE_RATE = 0.05   # annual, continuously compounded; roughly the 1999 3-month T-bill
+DEFAULT_VOL_WINDOW = 60         # trailing trading days of returns for the volatility estimate
+
+# ROI reporting
+ROI_INTERVAL_LEVEL = 0.90
+
+# Data quality
+STALE_DATA_DAYS = 5             # calendar days without a new bar before the data counts as stale
+REFRESH_OVERLAP_DAYS = 5        # incremental refresh re-fetches this many calendar days to catch revisions
+
+# The activity vocabulary: every service of the reference engagement (letters A-J) plus "other".
+# code -> (label, service letter in the engagement or "")
+ACTIVITY_TYPES: dict[str, tuple[str, str]] = {
+    "ir_package": ("IR package", "A"),
+    "broker_dealer_mailing": ("Broker/dealer mailing", "B"),
+    "market_maker_intro": ("Market-maker introduction", "C"),
+    "investor_outreach": ("Investor awareness outreach", "D"),
+    "analyst_intro": ("Analyst introduction", "E"),
+    "ir_website": ("IR website", "F"),
+    "press_release": ("Press release", "G"),
+    "fax_mail_blast": ("Fax/mail blast", "H"),
+    "shareholder_inquiry": ("Shareholder inquiry", "I"),
+    "conference": ("Conference", "J"),
+    "other": ("Other", ""),
+}
+ACTIVITY_TYPE_CODES: tuple[str, ...] = tuple(ACTIVITY_TYPES)
+
+
+def activity_label(code: str) -> str:
+    """Human label of an activity type code (the code itself when unknown)."""
+    return ACTIVITY_TYPES.get(code, (code, ""))[0]
