@@ -11,7 +11,7 @@ help:  ## list targets
 demo:  ## install, build the simulated demo workspace (offline), start the dashboard on it
 	scripts/setup.sh runtime
 	$(PY) -m ingest --db $(DEMO_DB) demo --if-missing
-	IRDASH_DB=$(DEMO_DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	IRDASH_DB=$(DEMO_DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test:  ## install test dependencies (incl. Debian chromium) and run the whole suite
 	scripts/setup.sh dev
