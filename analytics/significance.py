@@ -1,0 +1,529 @@
+"""Test statistics across events: parametric, dependence-robust and non-parametric.
+
+Every test is one pure function returning a :class:`TestResult`. Inputs are
+per-event numbers produced by the event-study engine (``analytics.event_study``):
+
+- ``car``: cumulative abnormal return of each event over one event window;
+- ``scar``: the standardized CAR, ``car / sqrt(car_var)`` where ``car_var``
+  includes the estimation error of the model (MacKinlay 1997, eq. 11-12);
+- ``dof``: estimation observations minus model parameters of each event;
+- ``ar_panel``: (N, T) abnormal returns, estimation window and event window
+  side by side, NaN where a day is missing.
+
+NaN inputs are dropped event by event (the ``n`` of the result counts what
+was used, the ``note`` says how many were dropped). A test that cannot be
+computed (too few events, zero dispersion) returns NaN statistic and p-value
+with the reason in ``note`` instead of raising, so that one bad group does not
+stop a summary table.
+
+All p-values are two-sided.
+
+References
+----------
+MacKinlay, A. C. (1997). Event studies in economics and finance. Journal of
+Economic Literature 35(1), 13-39.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "TestResult",
+    "cross_sectional_t_test",
+    "patell_test",
+    "bmp_test",
+    "kolari_pynnonen_test",
+    "mean_residual_correlation",
+    "corrado_rank_test",
+    "generalized_sign_test",
+    "wilcoxon_signed_rank_test",
+]
+
+REF_PATELL = ("Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price "
+              "behavior. Journal of Accounting Research 14(2), 246-276.")
+REF_BMP = ("Boehmer, E., Musumeci, J., Poulsen, A. B. (1991). Event-study methodology under "
+           "conditions of event-induced variance. Journal of Financial Economics 30(2), 253-272.")
+REF_KP = ("Kolari, J. W., Pynnonen, S. (2010). Event study testing with cross-sectional "
+          "correlation of abnormal returns. Review of Financial Studies 23(11), 3996-4025.")
+REF_CORRADO = ("Corrado, C. J. (1989). A nonparametric test for abnormal security-price "
+               "performance in event studies. Journal of Financial Economics 23(2), 385-395; "
+               "Corrado, C. J., Zivney, T. L. (1992). The specification and power of the sign "
+               "test in event study hypothesis tests using daily stock returns. JFQA 27(3), "
+               "465-478; Campbell, C. J., Wasley, C. E. (1993). Measuring security price "
+               "performance using daily NASDAQ returns. Journal of Financial Economics 33(1), "
+               "73-92.")
+REF_GSIGN = ("Cowan, A. R. (1992). Nonparametric event study tests. Review of Quantitative "
+             "Finance and Accounting 2(4), 343-358.")
+REF_WILCOXON = ("Wilcoxon, F. (1945). Individual comparisons by ranking methods. Biometrics "
+                "Bulletin 1(6), 80-83.")
+REF_TTEST = ("Brown, S. J., Warner, J. B. (1985). Using daily stock returns: the case of event "
+             "studies. Journal of Financial Economics 14(1), 3-31 (cross-sectional t).")
+
+#: Pairs of events with fewer common dates than this are ignored by
+#: :func:`mean_residual_correlation`.
+DEFAULT_MIN_OVERLAP = 30
+#: Largest sample for which the Wilcoxon test is exact (as scipy.stats.wilcoxon).
+WILCOXON_EXACT_MAX_N = 50
+#: Largest sample for which ties/zeros get an exact sign-flip enumeration (2**13 cases).
+WILCOXON_PERMUTATION_MAX_N = 13
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test statistic across events.
+
+    Attributes
+    ----------
+    name : str
+        Short name of the test (``"patell"``, ``"bmp"``, ...).
+    statistic : float
+        The test statistic (z or t); its sign is the sign of the effect.
+    p_value : float
+        Two-sided p-value.
+    n : int
+        Number of events used.
+    reference : str
+        Bibliographic reference of the test.
+    note : str
+        Anything the reader needs: the distribution used, dropped events, why NaN.
+    """
+
+    __test__ = False  # not a pytest test class despite the name
+
+    name: str
+    statistic: float
+    p_value: float
+    n: int
+    reference: str
+    note: str = ""
+
+
+def _clean(x, name: str) -> tuple[np.ndarray, int]:
+    """Float vector without NaN/inf, and how many values were dropped."""
+    a = np.asarray(x, dtype=float).ravel()
+    keep = np.isfinite(a)
+    return a[keep], int((~keep).sum())
+
+
+def _dropped_note(dropped: int) -> str:
+    return f"; {dropped} non-finite value(s) dropped" if dropped else ""
+
+
+def _nan_result(name: str, n: int, reference: str, why: str) -> TestResult:
+    return TestResult(name, float("nan"), float("nan"), int(n), reference, why)
+
+
+def _two_sided_normal(z: float) -> float:
+    return float(2.0 * stats.norm.sf(abs(z)))
+
+
+def _two_sided_t(t: float, df: float) -> float:
+    return float(2.0 * stats.t.sf(abs(t), df))
+
+
+def cross_sectional_t_test(car) -> TestResult:
+    """Cross-sectional t-test of the mean CAR (no standardization).
+
+    Parameters
+    ----------
+    car : array_like, shape (N,)
+        Cumulative abnormal return of each event.
+
+    Returns
+    -------
+    TestResult
+        ``t = mean(CAR) / (s(CAR) / sqrt(N))`` with ``s`` the sample standard deviation
+        (ddof 1); p-value from Student's t with ``N - 1`` degrees of freedom.
+
+    Notes
+    -----
+    Robust to event-induced variance but not to cross-correlation; Brown and Warner (1985).
+    Equal to ``scipy.stats.ttest_1samp(car, 0)``.
+    """
+    x, dropped = _clean(car, "car")
+    n = x.size
+    if n < 2:
+        return _nan_result("t", n, REF_TTEST, "fewer than 2 events" + _dropped_note(dropped))
+    s = x.std(ddof=1)
+    if s == 0:
+        return _nan_result("t", n, REF_TTEST, "zero cross-sectional dispersion")
+    t = x.mean() / (s / math.sqrt(n))
+    return TestResult("t", float(t), _two_sided_t(t, n - 1), n, REF_TTEST,
+                      f"Student t, {n - 1} df" + _dropped_note(dropped))
+
+
+def patell_test(scar, dof) -> TestResult:
+    """Patell (1976) standardized-residual test across events.
+
+    Parameters
+    ----------
+    scar : array_like, shape (N,)
+        Standardized CAR of each event, ``CAR_i / sqrt(Var(CAR_i))`` with the variance
+        including estimation error (MacKinlay 1997). Under the null each is Student t with
+        ``dof_i`` degrees of freedom.
+    dof : array_like, shape (N,) or scalar
+        Estimation observations minus model parameters of each event (``L1 - 2`` for the
+        market model).
+
+    Returns
+    -------
+    TestResult
+        ``z = sum_i SCAR_i / sqrt(sum_i dof_i / (dof_i - 2))``, standard normal under the null
+        (the denominator is the sum of the variances of t variables).
+
+    Notes
+    -----
+    Events with ``dof <= 2`` (variance of t undefined) or non-finite inputs are dropped and
+    counted in ``note``. Sensitive to event-induced variance (use :func:`bmp_test`) and to
+    cross-correlation (use :func:`kolari_pynnonen_test`).
+    """
+    s = np.asarray(scar, dtype=float).ravel()
+    d = np.broadcast_to(np.asarray(dof, dtype=float), s.shape).astype(float)
+    keep = np.isfinite(s) & np.isfinite(d) & (d > 2)
+    dropped = int((~keep).sum())
+    s, d = s[keep], d[keep]
+    n = s.size
+    note_drop = f"; {dropped} event(s) dropped (non-finite or dof <= 2)" if dropped else ""
+    if n < 1:
+        return _nan_result("patell", n, REF_PATELL, "no usable event" + note_drop)
+    z = s.sum() / math.sqrt(float((d / (d - 2.0)).sum()))
+    return TestResult("patell", float(z), _two_sided_normal(z), n, REF_PATELL,
+                      "standard normal" + note_drop)
+
+
+def bmp_test(scar) -> TestResult:
+    """Boehmer, Musumeci and Poulsen (1991) standardized cross-sectional test.
+
+    Parameters
+    ----------
+    scar : array_like, shape (N,)
+        Standardized CAR of each event (see :func:`patell_test`).
+
+    Returns
+    -------
+    TestResult
+        ``t = mean(SCAR) / (s(SCAR) / sqrt(N))`` with ``s`` the cross-sectional standard
+        deviation (ddof 1); p-value from Student's t with ``N - 1`` degrees of freedom.
+
+    Notes
+    -----
+    Robust to event-induced variance, not to cross-correlation of abnormal returns
+    (events clustered in calendar time); for that see :func:`kolari_pynnonen_test`.
+    """
+    x, dropped = _clean(scar, "scar")
+    n = x.size
+    if n < 2:
+        return _nan_result("bmp", n, REF_BMP, "fewer than 2 events" + _dropped_note(dropped))
+    s = x.std(ddof=1)
+    if s == 0:
+        return _nan_result("bmp", n, REF_BMP, "zero cross-sectional dispersion")
+    t = x.mean() / (s / math.sqrt(n))
+    return TestResult("bmp", float(t), _two_sided_t(t, n - 1), n, REF_BMP,
+                      f"Student t, {n - 1} df" + _dropped_note(dropped))
+
+
+def kolari_pynnonen_test(scar, rbar: float) -> TestResult:
+    """Kolari and Pynnonen (2010) adjustment of the BMP test for cross-correlation.
+
+    Parameters
+    ----------
+    scar : array_like, shape (N,)
+        Standardized CAR of each event (see :func:`patell_test`).
+    rbar : float
+        Average pairwise correlation of the events' abnormal returns, usually
+        :func:`mean_residual_correlation` of the estimation-window residuals.
+
+    Returns
+    -------
+    TestResult
+        ``t_KP = t_BMP * sqrt((1 - rbar) / (1 + (N - 1) rbar))`` (Kolari and Pynnonen 2010,
+        eq. 9); p-value from Student's t with ``N - 1`` degrees of freedom, as for BMP.
+
+    Notes
+    -----
+    ``rbar`` is used as given, negative values included. If ``1 + (N - 1) rbar <= 0`` (not a
+    valid average correlation of N series) the result is NaN with the reason in ``note``.
+    A non-finite ``rbar`` is also reported as NaN rather than silently replaced.
+    """
+    base = bmp_test(scar)
+    n = base.n
+    if not np.isfinite(base.statistic):
+        return _nan_result("kolari_pynnonen", n, REF_KP, base.note)
+    r = float(rbar)
+    if not np.isfinite(r):
+        return _nan_result("kolari_pynnonen", n, REF_KP, "rbar is not finite")
+    denom = 1.0 + (n - 1) * r
+    if denom <= 0 or r >= 1:
+        return _nan_result("kolari_pynnonen", n, REF_KP,
+                           f"rbar={r:.4g} is not a valid average correlation for N={n}")
+    t = base.statistic * math.sqrt((1.0 - r) / denom)
+    return TestResult("kolari_pynnonen", float(t), _two_sided_t(t, n - 1), n, REF_KP,
+                      f"Student t, {n - 1} df; rbar={r:.4g}" + _dropped_note(_clean(scar, "scar")[1]))
+
+
+def mean_residual_correlation(est_residuals: pd.DataFrame, *,
+                              min_overlap: int = DEFAULT_MIN_OVERLAP) -> float:
+    """Average pairwise correlation of estimation-window abnormal returns.
+
+    Parameters
+    ----------
+    est_residuals : pandas.DataFrame
+        Index: calendar dates; columns: ``event_id``; values: estimation-window abnormal
+        returns (residuals) of each event, NaN where the event has no observation that day.
+    min_overlap : int, default 30
+        A pair of events enters the average only if both have residuals on at least this
+        many common dates.
+
+    Returns
+    -------
+    float
+        ``rbar = mean over pairs i < j of corr(e_i, e_j)``, each correlation the Pearson
+        correlation over the dates both events observe (pairwise-complete, as
+        ``DataFrame.corr(min_periods=min_overlap)``). Pairs with less overlap, or with zero
+        variance over the overlap, are ignored. Returns ``0.0`` when no pair qualifies:
+        events whose estimation windows barely overlap in calendar time carry no measurable
+        cross-correlation, and the Kolari-Pynnonen test then equals BMP.
+
+    Notes
+    -----
+    Kolari and Pynnonen (2010), section 2: rbar estimated from estimation-period residuals.
+    Computed with matrix products (no Python loop over pairs): with ``M`` the 0/1 mask of
+    observed values and ``X`` the zero-filled residuals centred per column,
+    ``n = M'M``, ``Sx = X'M``, ``Sxx = (X*X)'M``, ``Sxy = X'X`` and
+    ``r_ij = (n Sxy - Sx_ij Sx_ji) / sqrt((n Sxx_ij - Sx_ij^2)(n Sxx_ji - Sx_ji^2))``.
+    Memory is O(N^2) for N events.
+    """
+    x = np.asarray(est_residuals, dtype=float)
+    if x.ndim != 2 or x.shape[1] < 2:
+        return 0.0
+    m = np.isfinite(x)
+    # centring each column first keeps the one-pass formula numerically stable
+    col_mean = np.nanmean(np.where(m, x, np.nan), axis=0) if m.any() else np.zeros(x.shape[1])
+    col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
+    xc = np.where(m, x - col_mean, 0.0)
+    mf = m.astype(float)
+    n = mf.T @ mf
+    sx = xc.T @ mf            # sx[i, j] = sum of x_i over dates where i and j are observed
+    sxx = (xc * xc).T @ mf
+    sxy = xc.T @ xc
+    num = n * sxy - sx * sx.T
+    var_i = n * sxx - sx * sx
+    var_j = var_i.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = num / np.sqrt(var_i * var_j)
+    iu = np.triu_indices(x.shape[1], k=1)
+    tol = 1e-12 * np.maximum(1.0, np.abs(n * sxx).max())
+    ok = (n[iu] >= max(int(min_overlap), 2)) & (var_i[iu] > tol) & (var_j[iu] > tol)
+    vals = np.clip(r[iu][ok], -1.0, 1.0)
+    return float(vals.mean()) if vals.size else 0.0
+
+
+def corrado_rank_test(ar_panel, event_cols) -> TestResult:
+    """Corrado (1989) rank test, multi-day form of Campbell and Wasley (1993).
+
+    Parameters
+    ----------
+    ar_panel : ndarray, shape (N, T)
+        Abnormal returns of each event (row) over its estimation window and event window
+        (columns, in relative-day order), NaN where a day is missing or outside the event's
+        data.
+    event_cols : array_like of int
+        Column indices of the event window (``L2`` days) in ``ar_panel``. All other columns
+        are the estimation window.
+
+    Returns
+    -------
+    TestResult
+        With ``M_i`` the number of non-missing ARs of event i over all T columns,
+        standardized ranks (Corrado and Zivney 1992) ``U_it = rank_i(AR_it) / (1 + M_i)``
+        (average ranks for ties, NaN where AR is missing), ``K_it = U_it - 1/2``,
+        ``Kbar_t = mean_i K_it`` over the ``N_t`` events observed on column t,
+
+        ``S_K = sqrt( (1/T') sum_t Kbar_t^2 )`` over the T' columns with ``N_t > 0``,
+
+        ``z = sum_{t in event window} Kbar_t / (sqrt(L2') S_K)``, standard normal,
+
+        with ``L2'`` the event columns with ``N_t > 0``. For a one-day window this is
+        Corrado's (1989) statistic; for several days it is the cumulated rank statistic of
+        Campbell and Wasley (1993), also used by Cowan (1992).
+
+    Notes
+    -----
+    ``S_K`` is taken over the whole (estimation + event) period as in Corrado (1989).
+    The multi-day form assumes the daily mean ranks are serially uncorrelated; under an
+    event-induced variance increase the test can over-reject for long windows (Kolari and
+    Pynnonen 2011 propose a generalized rank test for that case; not implemented here).
+    """
+    a = np.asarray(ar_panel, dtype=float)
+    if a.ndim != 2:
+        raise ValueError("ar_panel must be 2-D (events x days)")
+    cols = np.asarray(event_cols, dtype=int).ravel()
+    a = np.where(np.isfinite(a), a, np.nan)
+    observed = np.isfinite(a)
+    m_i = observed.sum(axis=1)
+    usable = m_i >= 2
+    dropped = int((~usable).sum())
+    a, observed, m_i = a[usable], observed[usable], m_i[usable]
+    n = a.shape[0]
+    note_drop = f"; {dropped} event(s) with < 2 observations dropped" if dropped else ""
+    if n < 1:
+        return _nan_result("corrado_rank", n, REF_CORRADO, "no usable event" + note_drop)
+    ranks = stats.rankdata(a, axis=1, nan_policy="omit")
+    k = ranks / (1.0 + m_i[:, None]) - 0.5
+    n_t = observed.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        kbar = np.where(n_t > 0, np.nansum(np.where(observed, k, 0.0), axis=0) / np.maximum(n_t, 1), np.nan)
+    days = n_t > 0
+    s_k = math.sqrt(float(np.mean(kbar[days] ** 2)))
+    ev = cols[days[cols]]
+    l2 = ev.size
+    if l2 == 0:
+        return _nan_result("corrado_rank", n, REF_CORRADO, "no observation in the event window")
+    if s_k == 0:
+        return _nan_result("corrado_rank", n, REF_CORRADO, "zero rank dispersion")
+    z = float(kbar[ev].sum() / (math.sqrt(l2) * s_k))
+    form = "Corrado (1989)" if l2 == 1 else f"Campbell-Wasley (1993) cumulated over {l2} days"
+    return TestResult("corrado_rank", z, _two_sided_normal(z), n, REF_CORRADO,
+                      f"standard normal; {form}; Corrado-Zivney standardized ranks" + note_drop)
+
+
+def generalized_sign_test(car, ar_est, *, exact: bool = False) -> TestResult:
+    """Cowan (1992) generalized sign test.
+
+    Parameters
+    ----------
+    car : array_like, shape (N,)
+        CAR of each event over the event window.
+    ar_est : ndarray, shape (N, L1)
+        Estimation-window abnormal returns of each event, NaN-padded.
+    exact : bool, default False
+        If True, the p-value is the exact two-sided binomial p-value
+        (``scipy.stats.binomtest``) instead of the normal approximation.
+
+    Returns
+    -------
+    TestResult
+        ``p_hat = (1/N) sum_i (1/L1_i) sum_t 1[AR_it > 0]`` (``L1_i`` the non-missing
+        estimation days of event i), ``w`` the number of events with ``CAR > 0``,
+
+        ``z = (w - N p_hat) / sqrt(N p_hat (1 - p_hat))``, standard normal.
+
+    Notes
+    -----
+    Zero is not positive (a CAR of exactly 0 counts as a non-positive event; so does an AR of
+    0, which matters for zero-volume days with a flat close). Events whose CAR is NaN, or
+    with no estimation AR, are dropped. The normal approximation is poor for small ``N`` or
+    ``p_hat`` far from 1/2; use ``exact=True`` there.
+    """
+    c = np.asarray(car, dtype=float).ravel()
+    e = np.asarray(ar_est, dtype=float)
+    if e.ndim == 1:
+        e = e[None, :] if c.size == 1 else e[:, None]
+    if e.shape[0] != c.size:
+        raise ValueError("ar_est must have one row per CAR")
+    obs = np.isfinite(e)
+    l1 = obs.sum(axis=1)
+    keep = np.isfinite(c) & (l1 > 0)
+    dropped = int((~keep).sum())
+    c, e, obs, l1 = c[keep], e[keep], obs[keep], l1[keep]
+    n = c.size
+    note_drop = f"; {dropped} event(s) dropped (NaN CAR or no estimation AR)" if dropped else ""
+    if n < 1:
+        return _nan_result("generalized_sign", n, REF_GSIGN, "no usable event" + note_drop)
+    p_hat = float(np.mean(((e > 0) & obs).sum(axis=1) / l1))
+    w = int((c > 0).sum())
+    if p_hat <= 0 or p_hat >= 1:
+        return _nan_result("generalized_sign", n, REF_GSIGN, f"p_hat={p_hat} is degenerate")
+    z = (w - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat))
+    if exact:
+        p = float(stats.binomtest(w, n, p_hat).pvalue)
+        dist = "exact binomial p-value"
+    else:
+        p = _two_sided_normal(z)
+        dist = "standard normal"
+    return TestResult("generalized_sign", float(z), p, n, REF_GSIGN,
+                      f"{dist}; {w} of {n} positive, p_hat={p_hat:.4f}" + note_drop)
+
+
+def _wilcoxon_exact_counts(n: int) -> np.ndarray:
+    """Number of subsets of {1..n} with each sum 0..n(n+1)/2 (null distribution of W+)."""
+    top = n * (n + 1) // 2
+    counts = np.zeros(top + 1, dtype=np.int64)
+    counts[0] = 1
+    for k in range(1, n + 1):
+        counts[k:] = counts[k:] + counts[:-k].copy()
+    return counts
+
+
+def wilcoxon_signed_rank_test(car) -> TestResult:
+    """Wilcoxon (1945) signed-rank test that the CARs are centred on zero.
+
+    Parameters
+    ----------
+    car : array_like, shape (N,)
+        CAR of each event.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` is the signed normal score ``z = (W+ - n(n+1)/4) / sigma_W`` with
+        ``W+`` the sum of the ranks of ``|CAR|`` over positive CARs, ``n`` the non-zero CARs
+        and ``sigma_W^2 = (n(n+1)(2n+1) - sum(t^3 - t)/2) / 24`` (``t`` the tie sizes), so
+        its sign is the sign of the effect. ``note`` gives ``W+`` and ``W-``.
+
+    Notes
+    -----
+    The p-value follows ``scipy.stats.wilcoxon(car)`` with its defaults (zero CARs dropped,
+    no continuity correction), implemented independently:
+
+    - N <= 50 (zeros included in N) with no ties and no zeros: exact null distribution of
+      ``W+``; ``p = min(1, 2 min(P(W+ >= w), P(W+ <= w)))``;
+    - N <= 13 with ties or zeros: exact enumeration of all 2^n sign flips of the ranks;
+    - otherwise: normal approximation with the tie correction above.
+    """
+    x, dropped = _clean(car, "car")
+    n_all = x.size
+    nz = x[x != 0]
+    n = nz.size
+    if n < 1:
+        return _nan_result("wilcoxon", n_all, REF_WILCOXON,
+                           "no non-zero CAR" + _dropped_note(dropped))
+    ranks = stats.rankdata(np.abs(nz))
+    w_plus = float(ranks[nz > 0].sum())
+    w_minus = float(ranks[nz < 0].sum())
+    _, tie_sizes = np.unique(ranks, return_counts=True)
+    has_ties = bool((tie_sizes > 1).any())
+    n_zero = n_all - n
+    mean = n * (n + 1) / 4.0
+    var = (n * (n + 1) * (2 * n + 1) - float((tie_sizes ** 3 - tie_sizes).sum()) / 2.0) / 24.0
+    z = (w_plus - mean) / math.sqrt(var) if var > 0 else 0.0
+    if n_all <= WILCOXON_EXACT_MAX_N and not has_ties and n_zero == 0:
+        counts = _wilcoxon_exact_counts(n)
+        total = float(counts.sum())
+        cdf = np.cumsum(counts) / total
+        lo = int(math.ceil(w_plus))
+        hi = int(math.floor(w_plus))
+        p_le = float(cdf[lo])
+        p_ge = float(1.0 - cdf[hi - 1]) if hi >= 1 else 1.0
+        p = min(1.0, 2.0 * min(p_le, p_ge))
+        method = "exact"
+    elif n_all <= WILCOXON_PERMUTATION_MAX_N:
+        signs = np.array(list(itertools.product((0.0, 1.0), repeat=n)))
+        null = signs @ ranks
+        eps = 1e-9 * max(1.0, abs(w_plus))
+        p_ge = float(np.mean(null >= w_plus - eps))
+        p_le = float(np.mean(null <= w_plus + eps))
+        p = min(1.0, 2.0 * min(p_le, p_ge))
+        method = "exact sign-flip enumeration (ties or zeros)"
+    else:
+        p = _two_sided_normal(z)
+        method = "normal approximation" + (" with tie correction" if has_ties else "")
+    zero_note = f"; {n_zero} zero CAR(s) dropped" if n_zero else ""
+    return TestResult("wilcoxon", float(z), float(p), n_all, REF_WILCOXON,
+                      f"{method}; W+={w_plus:g}, W-={w_minus:g}" + zero_note + _dropped_note(dropped))

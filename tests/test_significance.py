@@ -1,0 +1,291 @@
+"""Tests of analytics.significance: hand cases, scipy references, calibration under the null."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics.constants import DEFAULT_SEED
+from analytics.significance import (
+    TestResult,
+    bmp_test,
+    corrado_rank_test,
+    cross_sectional_t_test,
+    generalized_sign_test,
+    kolari_pynnonen_test,
+    mean_residual_correlation,
+    patell_test,
+    wilcoxon_signed_rank_test,
+)
+
+# --------------------------------------------------------------------------- hand cases
+
+
+def test_patell_hand_case():
+    # scar = [1, 2, -0.5], dof = [10, 10, 18]
+    # var of t(dof) = dof/(dof-2): 1.25 + 1.25 + 1.125 = 3.625; z = 2.5 / sqrt(3.625) = 1.313064...
+    r = patell_test([1.0, 2.0, -0.5], [10, 10, 18])
+    assert r.statistic == pytest.approx(2.5 / math.sqrt(3.625), rel=1e-12)
+    assert r.p_value == pytest.approx(2 * stats.norm.sf(2.5 / math.sqrt(3.625)), rel=1e-12)
+    assert r.n == 3 and r.name == "patell" and "Patell" in r.reference
+
+
+def test_patell_drops_nan_and_small_dof():
+    # the NaN scar and the event with dof = 2 leave scar [1, 2], dof [10, 10]: z = 3 / sqrt(2.5)
+    r = patell_test([1.0, 2.0, np.nan, 5.0], [10, 10, 10, 2])
+    assert r.n == 2
+    assert r.statistic == pytest.approx(3 / math.sqrt(2.5))
+    assert "2 event(s) dropped" in r.note
+
+
+def test_patell_scalar_dof_broadcasts():
+    assert patell_test([1.0, 2.0], 10).statistic == pytest.approx(3 / math.sqrt(2.5))
+
+
+def test_bmp_hand_case():
+    # scar = [1, 2, 3]: mean 2, s = 1, t = 2 / (1/sqrt(3)) = 2 sqrt(3) = 3.4641...
+    r = bmp_test([1.0, 2.0, 3.0])
+    assert r.statistic == pytest.approx(2 * math.sqrt(3), rel=1e-12)
+    assert r.p_value == pytest.approx(2 * stats.t.sf(2 * math.sqrt(3), 2), rel=1e-12)
+
+
+def test_kolari_pynnonen_hand_case():
+    # t_BMP = 2 sqrt(3); rbar = 0.1, N = 3: sqrt(0.9 / 1.2) = sqrt(0.75); t_KP = 2 sqrt(3 * 0.75) = 3
+    r = kolari_pynnonen_test([1.0, 2.0, 3.0], 0.1)
+    assert r.statistic == pytest.approx(3.0, rel=1e-12)
+    assert r.p_value == pytest.approx(2 * stats.t.sf(3.0, 2), rel=1e-12)
+
+
+def test_kolari_pynnonen_zero_rbar_equals_bmp():
+    scar = [0.3, -1.2, 2.0, 0.7, 1.1]
+    assert kolari_pynnonen_test(scar, 0.0).statistic == pytest.approx(bmp_test(scar).statistic)
+    assert kolari_pynnonen_test(scar, 0.0).p_value == pytest.approx(bmp_test(scar).p_value)
+
+
+@pytest.mark.parametrize("rbar", [-0.5, float("nan"), 1.0])
+def test_kolari_pynnonen_invalid_rbar_is_nan_with_reason(rbar):
+    r = kolari_pynnonen_test([1.0, 2.0, 3.0, 4.0], rbar)
+    assert math.isnan(r.statistic) and math.isnan(r.p_value) and r.note
+
+
+def test_generalized_sign_hand_case():
+    # positive shares of the estimation ARs: 2/4, 3/4, 1/3 (one NaN), 1/4 -> p_hat = 11/24
+    # CARs 0.1, -0.2, 0.3, 0.0 -> w = 2 (zero is not positive)
+    # z = (2 - 4*11/24) / sqrt(4 * 11/24 * 13/24) = (1/6) / (sqrt(143)/12) = 2 / sqrt(143)
+    car = [0.1, -0.2, 0.3, 0.0]
+    est = np.array([[1, -1, 1, -1], [1, 1, 1, -1], [1, np.nan, -1, -1], [-1, -1, -1, 1]], float)
+    r = generalized_sign_test(car, est)
+    assert r.statistic == pytest.approx(2 / math.sqrt(143), rel=1e-12)
+    assert r.p_value == pytest.approx(2 * stats.norm.sf(2 / math.sqrt(143)), rel=1e-12)
+    exact = generalized_sign_test(car, est, exact=True)
+    assert exact.p_value == pytest.approx(stats.binomtest(2, 4, 11 / 24).pvalue)
+
+
+def test_corrado_rank_hand_case():
+    # event 1 ARs [0.1, -0.2, 0.3, 0.5]: ranks 1..4 -> [2, 1, 3, 4], M = 4, U = r/5, K = U - 1/2
+    #   K = [-0.1, -0.3, 0.1, 0.3]
+    # event 2 ARs [0.0, NaN, -0.1, 0.2]: ranks [2, -, 1, 3], M = 3, U = r/4
+    #   K = [0, NaN, -0.25, 0.25]
+    # Kbar_t = [-0.05, -0.3, -0.075, 0.275]
+    # S_K^2 = (0.0025 + 0.09 + 0.005625 + 0.075625) / 4 = 0.0434375
+    # day-3 window: z = 0.275 / sqrt(0.0434375) = 1.31948...
+    # days 2..3:    z = (-0.075 + 0.275) / (sqrt(2) sqrt(0.0434375)) = 0.67855...
+    panel = np.array([[0.1, -0.2, 0.3, 0.5], [0.0, np.nan, -0.1, 0.2]])
+    one = corrado_rank_test(panel, [3])
+    assert one.statistic == pytest.approx(0.275 / math.sqrt(0.0434375), rel=1e-12)
+    assert one.p_value == pytest.approx(2 * stats.norm.sf(one.statistic), rel=1e-12)
+    two = corrado_rank_test(panel, np.array([2, 3]))
+    assert two.statistic == pytest.approx(0.2 / (math.sqrt(2) * math.sqrt(0.0434375)), rel=1e-12)
+
+
+def test_corrado_rank_ties_use_average_ranks():
+    # event 1 [1, 1, 2]: ranks [1.5, 1.5, 3], U = r/4, K = [-0.125, -0.125, 0.25]; event 2 the same
+    # Kbar = K; S_K^2 = (0.015625 * 2 + 0.0625) / 3 = 0.03125; z(day 2) = 0.25 / sqrt(0.03125)
+    panel = np.array([[1.0, 1.0, 2.0], [1.0, 1.0, 2.0]])
+    assert corrado_rank_test(panel, [2]).statistic == pytest.approx(0.25 / math.sqrt(0.03125))
+
+
+def test_corrado_is_invariant_to_monotone_transform():
+    rng = np.random.default_rng(DEFAULT_SEED)
+    panel = rng.normal(size=(8, 40))
+    panel[2, 5] = np.nan
+    a = corrado_rank_test(panel, [38, 39])
+    b = corrado_rank_test(np.exp(panel) * 3 - 1, [38, 39])
+    assert a.statistic == pytest.approx(b.statistic, rel=1e-12)
+
+
+def test_mean_residual_correlation_hand_case():
+    # b = 2a (r = 1), c reverses a (r = -1 with a and with b): mean of (1, -1, -1) = -1/3
+    df = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 4, 6, 8], "c": [4.0, 3, 2, 1]})
+    assert mean_residual_correlation(df, min_overlap=3) == pytest.approx(-1 / 3, rel=1e-12)
+
+
+def test_mean_residual_correlation_ignores_short_overlap():
+    # a and b share one date only: no pair qualifies, so rbar = 0 (KP reduces to BMP)
+    df = pd.DataFrame({"a": [1.0, 2, 3, 4, np.nan, np.nan], "b": [np.nan, np.nan, np.nan, 1.0, 2, 3]})
+    assert mean_residual_correlation(df, min_overlap=2) == 0.0
+    assert mean_residual_correlation(df[["a"]]) == 0.0
+
+
+def test_mean_residual_correlation_matches_pandas_pairwise():
+    rng = np.random.default_rng(DEFAULT_SEED)
+    f = rng.normal(size=200)
+    x = 0.5 * f[:, None] + rng.normal(size=(200, 12)) + 0.01  # common factor, non-zero mean
+    x[:120, 3] = np.nan          # overlaps 80 dates with the rest
+    x[:185, 7] = np.nan          # overlaps 15 dates: ignored with min_overlap=30
+    x[rng.random(x.shape) < 0.1] = np.nan
+    df = pd.DataFrame(x, index=pd.bdate_range("2000-01-03", periods=200))
+    c = df.corr(min_periods=30).to_numpy()
+    expected = np.nanmean(c[np.triu_indices(12, k=1)])
+    assert mean_residual_correlation(df, min_overlap=30) == pytest.approx(expected, rel=1e-10)
+
+
+# --------------------------------------------------------------------------- scipy references
+
+NAMED_SAMPLES = {
+    "three_positive": [1.0, 2.0, 3.0],
+    "symmetric": [1.0, 2.0, -3.0],
+    "small_mixed": [1.0, 2.0, -3.0, 4.0, 5.0, -0.5, 7.0],
+    "with_tie": [1.0, 2.0, -3.0, 4.0, 5.0, -0.5, 7.0, 1.0],
+    "with_zero": [1.0, 2.0, -3.0, 4.0, 5.0, -0.5, 7.0, 0.0],
+    "normal_30": list(np.random.default_rng(1).normal(0.3, 1, 30)),
+    "normal_50": list(np.random.default_rng(2).normal(0.2, 1, 50)),
+    "normal_80": list(np.random.default_rng(3).normal(0.0, 1, 80)),
+    "rounded_30_ties_zeros": list(np.round(np.random.default_rng(4).normal(0, 1, 30), 1)),
+    "rounded_12_ties": list(np.round(np.random.default_rng(5).normal(0.5, 1, 12), 0) + 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMED_SAMPLES))
+def test_wilcoxon_matches_scipy(name):
+    x = np.asarray(NAMED_SAMPLES[name])
+    mine = wilcoxon_signed_rank_test(x)
+    ref = stats.wilcoxon(x)
+    assert mine.p_value == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-15)
+    w_plus = float(mine.note.split("W+=")[1].split(",")[0])
+    w_minus = float(mine.note.split("W-=")[1].split(";")[0])
+    assert min(w_plus, w_minus) == pytest.approx(ref.statistic)
+
+
+def test_wilcoxon_hand_cases():
+    # [1, 2, 3]: W+ = 6, the one subset of {1,2,3} with sum >= 6 -> P = 1/8, two-sided 1/4
+    assert wilcoxon_signed_rank_test([1.0, 2.0, 3.0]).p_value == pytest.approx(0.25)
+    # [1, 2, -3]: W+ = 3 = n(n+1)/4, the centre -> p = 1, z = 0
+    r = wilcoxon_signed_rank_test([1.0, 2.0, -3.0])
+    assert r.p_value == pytest.approx(1.0) and r.statistic == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("name", sorted(NAMED_SAMPLES))
+def test_cross_sectional_t_and_bmp_match_ttest_1samp(name):
+    x = np.asarray(NAMED_SAMPLES[name])
+    ref = stats.ttest_1samp(x, 0.0)
+    for res in (cross_sectional_t_test(x), bmp_test(x)):
+        assert res.statistic == pytest.approx(ref.statistic, rel=1e-12)
+        assert res.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+        assert res.n == len(x)
+
+
+@pytest.mark.parametrize("fn", [cross_sectional_t_test, bmp_test, wilcoxon_signed_rank_test])
+@pytest.mark.parametrize("x", [[], [np.nan], [1.0]], ids=["empty", "nan", "single"])
+def test_degenerate_inputs_give_nan_not_errors(fn, x):
+    r = fn(x)
+    assert isinstance(r, TestResult)
+    if fn is wilcoxon_signed_rank_test and x == [1.0]:
+        assert r.p_value == pytest.approx(1.0)  # scipy: one positive of one, exact p = 1
+    else:
+        assert math.isnan(r.statistic) and math.isnan(r.p_value) and r.note
+
+
+def test_constant_scar_is_nan():
+    assert math.isnan(bmp_test([1.0, 1.0, 1.0]).statistic)
+
+
+# --------------------------------------------------------------------------- calibration
+# Null samples: N events, L1 estimation days, L2 event days, constant-mean model
+# (AR = r - mean of the estimation window, sigma^2 = SSR / (L1 - 1),
+#  Var(CAR) = sigma^2 (L2 + L2^2 / L1)), so under normal returns SCAR is exactly t(L1 - 1).
+N_EVENTS, L1, L2 = 40, 100, 3
+REPS = 1500
+# A correct 5% test rejects Binomial(1500, 0.05) times: mean 75, sd 8.4. The band is the
+# two-sided 99.9% binomial interval, so each of the ~14 checks fails by chance about 1 in 1000.
+LO, HI = (int(v) for v in stats.binom.ppf([0.0005, 0.9995], REPS, 0.05))
+
+
+def _null_sample(rng, returns):
+    """From raw returns (N, L1 + L2) build the inputs of every test."""
+    est, ev = returns[:, :L1], returns[:, L1:]
+    mu = est.mean(axis=1, keepdims=True)
+    ar_est, ar_ev = est - mu, ev - mu
+    sigma2 = (ar_est ** 2).sum(axis=1) / (L1 - 1)
+    car = ar_ev.sum(axis=1)
+    scar = car / np.sqrt(sigma2 * (L2 + L2 ** 2 / L1))
+    panel = np.hstack([ar_est, ar_ev])
+    return car, scar, ar_est, panel
+
+
+def _rejections(gen, with_rbar=False):
+    rng = np.random.default_rng(DEFAULT_SEED)
+    counts: dict[str, int] = {}
+    event_cols = np.arange(L1, L1 + L2)
+    for _ in range(REPS):
+        car, scar, ar_est, panel = _null_sample(rng, gen(rng))
+        results = [
+            patell_test(scar, L1 - 1),
+            bmp_test(scar),
+            cross_sectional_t_test(car),
+            corrado_rank_test(panel, event_cols),
+            generalized_sign_test(car, ar_est),
+            wilcoxon_signed_rank_test(car),
+        ]
+        if with_rbar:
+            rbar = mean_residual_correlation(pd.DataFrame(ar_est.T))
+            results.append(kolari_pynnonen_test(scar, rbar))
+        for r in results:
+            counts[r.name] = counts.get(r.name, 0) + int(r.p_value < 0.05)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def normal_rejections():
+    return _rejections(lambda rng: rng.normal(0.0, 0.03, (N_EVENTS, L1 + L2)))
+
+
+@pytest.fixture(scope="module")
+def student_t_rejections():
+    # fat tails: t with 4 df, as daily penny-stock returns
+    return _rejections(lambda rng: 0.02 * rng.standard_t(4, (N_EVENTS, L1 + L2)))
+
+
+@pytest.mark.parametrize("test", ["patell", "bmp", "t", "corrado_rank", "wilcoxon"])
+def test_calibration_iid_normal(normal_rejections, test):
+    assert LO <= normal_rejections[test] <= HI, (test, normal_rejections[test], (LO, HI))
+
+
+def test_calibration_generalized_sign_iid_normal(normal_rejections):
+    # The sign count is discrete (N = 40), so the 5% normal-approximation test cannot reject
+    # exactly 5%; it must not over-reject, and must stay above half the level.
+    assert LO // 2 <= normal_rejections["generalized_sign"] <= HI
+
+
+@pytest.mark.parametrize("test", ["patell", "bmp", "t", "corrado_rank", "wilcoxon"])
+def test_calibration_iid_student_t(student_t_rejections, test):
+    assert LO <= student_t_rejections[test] <= HI, (test, student_t_rejections[test], (LO, HI))
+
+
+def test_kolari_pynnonen_holds_size_where_bmp_over_rejects():
+    # All events on the same calendar dates with a common factor: corr(AR_i, AR_j) = 0.1.
+    # BMP ignores the correlation (variance of the mean SCAR is (1 + 39*0.1) = 4.9 times
+    # what it assumes) and over-rejects; KP corrects with rbar from the estimation residuals.
+    rho = 0.1
+
+    def gen(rng):
+        f = rng.normal(size=(1, L1 + L2))
+        e = rng.normal(size=(N_EVENTS, L1 + L2))
+        return 0.03 * (math.sqrt(rho) * f + math.sqrt(1 - rho) * e)
+
+    counts = _rejections(gen, with_rbar=True)
+    assert counts["bmp"] > 3 * HI, counts            # BMP rejects far more than 5%
+    assert LO <= counts["kolari_pynnonen"] <= HI, (counts["kolari_pynnonen"], (LO, HI))
