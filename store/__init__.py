@@ -1,0 +1,14 @@
+"""The only module that opens the DuckDB workspace file (see docs/architecture.md, "Store API")."""
+from store.schema import CURRENT_VERSION
+from store.store import (
+    Store,
+    StoreBusyError,
+    StoreError,
+    WriteSummary,
+    bar_flags,
+    default_db_path,
+    lock_timeout,
+)
+
+__all__ = ["CURRENT_VERSION", "Store", "StoreBusyError", "StoreError", "WriteSummary", "bar_flags",
+           "default_db_path", "lock_timeout"]

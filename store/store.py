@@ -1,0 +1,655 @@
+"""The Store: the only code that opens the DuckDB file.
+
+Nobody keeps a connection open. A read attaches the file READ_ONLY to an in-memory connection for
+one query; a write opens a read-write connection for one transaction. DuckDB locks the file per
+process, so both retry on the lock with jittered back-off until IRDASH_LOCK_TIMEOUT (default 15 s)
+and then raise StoreBusyError. Inside one process DuckDB refuses to open the same file twice at
+once ("Unique file handle conflict"), so every access to a path is also serialised by a
+process-wide lock.
+"""
+from __future__ import annotations
+
+import os
+import random
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from analytics.constants import ACTIVITY_TYPE_CODES
+from store.schema import CURRENT_VERSION, current_version, migrate, utc_now
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LOCK_TIMEOUT = 15.0
+OHLC_TOLERANCE = 1e-6  # relative slack for float rounding in the OHLC consistency check
+
+
+class StoreError(Exception):
+    """A store operation failed; the message says what is wrong and what to do."""
+
+
+class StoreBusyError(StoreError):
+    """The workspace file stayed locked by another process until the lock timeout."""
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """Rows a write added, changed, and found already identical."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: "WriteSummary") -> "WriteSummary":
+        return WriteSummary(self.added + other.added, self.updated + other.updated,
+                            self.unchanged + other.unchanged)
+
+
+def default_db_path() -> Path:
+    """IRDASH_DB if set, else data/irdash.duckdb in the project."""
+    env = os.environ.get("IRDASH_DB")
+    return Path(env) if env else PROJECT_ROOT / "data" / "irdash.duckdb"
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for a locked file (IRDASH_LOCK_TIMEOUT, default 15)."""
+    raw = os.environ.get("IRDASH_LOCK_TIMEOUT", "")
+    try:
+        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        raise StoreError(f"IRDASH_LOCK_TIMEOUT={raw!r} is not a number of seconds: set it to e.g. 15.") from None
+
+
+# ---- canonical column sets (name -> kind) -------------------------------------------------------
+_BAR_COLS = {"ticker": "str", "date": "date", "open": "float", "high": "float", "low": "float",
+             "close": "float", "adj_close": "float", "volume": "float", "source": "str"}
+STORED_BAR_COLS = {**_BAR_COLS, "ingested_at": "ts", "zero_volume": "bool", "stale_close": "bool"}
+SECURITY_COLS = {"ticker": "str", "name": "str", "kind": "str", "simulated": "bool", "added_at": "ts"}
+SPLIT_COLS = {"ticker": "str", "date": "date", "ratio": "float"}
+DIVIDEND_COLS = {"ticker": "str", "date": "date", "amount": "float"}
+SHARES_COLS = {"ticker": "str", "date": "date", "shares": "float", "source": "str"}
+CLIENT_COLS = {"client_id": "str", "name": "str", "ticker": "str", "benchmark": "str"}
+ENGAGEMENT_COLS = {"engagement_id": "int", "client_id": "str", "consultant": "str", "signed_date": "date",
+                   "start_date": "date", "end_date": "date", "retainer_amount": "float",
+                   "retainer_frequency": "str", "minimum_months": "Int64", "retainer_price_rule": "str",
+                   "retainer_price_days": "Int64", "notes": "str"}
+GRANT_COLS = {"grant_id": "int", "engagement_id": "int", "holder": "str", "shares": "float",
+              "strike": "float", "grant_date": "date", "expiry_date": "date"}
+FINANCING_COLS = {"financing_id": "int", "engagement_id": "int", "date": "date", "amount": "float",
+                  "fee_rate": "float", "description": "str"}
+ACTIVITY_COLS = {"activity_id": "int", "client_id": "str", "date": "date", "end_date": "date",
+                 "type": "str", "title": "str", "channel": "str", "reach": "Int64", "cost": "float",
+                 "after_close": "bool", "notes": "str", "link": "str", "created_at": "ts",
+                 "updated_at": "ts"}
+LOG_COLS = {"run_id": "int", "job": "str", "ticker": "str", "status": "str", "started_at": "ts",
+            "ended_at": "ts", "added": "int", "updated": "int", "rejected": "int", "error": "str"}
+COVERAGE_COLS = {"ticker": "str", "name": "str", "kind": "str", "simulated": "bool", "first_date": "date",
+                 "last_date": "date", "bars": "int", "zero_volume_days": "int", "stale_close_days": "int",
+                 "sources": "str", "last_ingested_at": "ts"}
+_EDITABLE_ACTIVITY = set(ACTIVITY_COLS) - {"activity_id", "created_at", "updated_at"}
+
+
+def canonical(df: pd.DataFrame, cols: dict[str, str]) -> pd.DataFrame:
+    """Select `cols` in order and give each its canonical dtype (dates datetime64[ns], tz-naive)."""
+    out = pd.DataFrame(index=range(len(df)))
+    for name, kind in cols.items():
+        s = df[name].reset_index(drop=True) if name in df.columns else pd.Series([None] * len(df), dtype=object)
+        if kind in ("date", "ts"):
+            s = pd.to_datetime(s)
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None) if kind == "ts" else s.dt.tz_localize(None)
+            s = s.astype("datetime64[ns]")
+            if kind == "date":
+                s = s.dt.normalize()
+        elif kind == "float":
+            s = pd.to_numeric(s).astype("float64")
+        elif kind == "int":
+            s = pd.to_numeric(s).astype("int64")
+        elif kind == "Int64":
+            s = pd.to_numeric(s).astype("Int64")
+        elif kind == "bool":
+            s = s.astype("boolean").fillna(False).astype(bool)
+        else:
+            s = s.astype("str")
+        out[name] = s.array
+    return out
+
+
+def bar_flags(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """zero_volume and stale_close (close changed on a zero-volume day) for a frame sorted by ticker, date."""
+    vol = frame["volume"].to_numpy(dtype="float64")
+    close = frame["close"].to_numpy(dtype="float64")
+    tick = frame["ticker"].to_numpy()
+    zero = vol == 0
+    stale = np.zeros(len(frame), dtype=bool)
+    if len(frame) > 1:
+        same = tick[1:] == tick[:-1]
+        stale[1:] = zero[1:] & same & (close[1:] != close[:-1])
+    return zero, stale
+
+
+_process_locks: dict[str, threading.RLock] = {}
+_process_locks_guard = threading.Lock()
+_local = threading.local()
+
+
+def _lock_for(path: Path) -> threading.RLock:
+    key = os.path.realpath(path)
+    with _process_locks_guard:
+        return _process_locks.setdefault(key, threading.RLock())
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc)
+    return ("Could not set lock" in msg or "Conflicting lock" in msg
+            or "Unique file handle conflict" in msg)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Store:
+    """All access to one workspace file. Cheap to create: no I/O until a method is called."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else default_db_path()
+        self._schema_checked = False
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # ---- connections ----------------------------------------------------------------------------
+    def _retry(self, opener, what: str):
+        deadline = time.monotonic() + lock_timeout()
+        delay = 0.005
+        while True:
+            try:
+                return opener()
+            except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"Could not open the workspace {self.path} for {what}: {exc}") from exc
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+                    who = (f"process {holder.group(2)} ({holder.group(1)})" if holder
+                           else "another connection in this process")
+                    raise StoreBusyError(
+                        f"The workspace {self.path} stayed locked for {lock_timeout():.0f} s while opening it "
+                        f"for {what}: {who} holds it, probably an ingest job or a dashboard still running. "
+                        "Wait for it to finish or stop it, then retry (IRDASH_LOCK_TIMEOUT sets how long to wait)."
+                    ) from exc
+                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                delay = min(delay * 2, 0.2)
+
+    def _missing(self) -> StoreError:
+        return StoreError(
+            f"No workspace at {self.path}: build the demo with `python -m ingest --db {self.path} demo`, "
+            f"or create it and load a ticker with `python -m ingest --db {self.path} load-yahoo TICKER`."
+        )
+
+    @contextmanager
+    def _read_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        active = getattr(_local, "active", {}).get(os.path.realpath(self.path))
+        if active is not None:  # a read inside this thread's own transaction sees its writes
+            yield active
+            return
+        if not self.path.exists():
+            raise self._missing()
+        with _lock_for(self.path):
+            def open_ro():
+                con = duckdb.connect(":memory:")
+                try:
+                    con.execute(f"ATTACH {_sql_str(self.path)} AS ws (READ_ONLY)")
+                    con.execute("USE ws")
+                except BaseException:
+                    con.close()
+                    raise
+                return con
+            con = self._retry(open_ro, "reading")
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Read-write connection in BEGIN..COMMIT; ROLLBACK and re-raise on any error."""
+        key = os.path.realpath(self.path)
+        active = getattr(_local, "active", None)
+        if active is None:
+            active = _local.active = {}
+        if key in active:
+            raise StoreError("A store transaction is already open in this thread: use its connection "
+                             "instead of opening a nested one.")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _lock_for(self.path):
+            con = self._retry(lambda: duckdb.connect(str(self.path)), "writing")
+            try:
+                con.execute("BEGIN TRANSACTION")
+                if not self._schema_checked:
+                    migrate(con)
+                active[key] = con
+                yield con
+                con.execute("COMMIT")
+                self._schema_checked = True
+            except BaseException:
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            finally:
+                active.pop(key, None)
+                con.close()
+
+    # ---- generic --------------------------------------------------------------------------------
+    def init(self) -> int:
+        """Create or migrate the schema (idempotent); return the schema version."""
+        self._schema_checked = False
+        with self.transaction() as con:
+            return current_version(con)
+
+    def exists(self) -> bool:
+        """True when the workspace file exists."""
+        return self.path.exists()
+
+    def query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
+        """Run a read-only parameterised (?) query and return its rows."""
+        with self._read_connection() as con:
+            try:
+                return con.execute(sql, list(params)).df()
+            except duckdb.CatalogException as exc:
+                raise StoreError(f"{exc}. The workspace {self.path} may predate this code: run "
+                                 f"`python -m ingest --db {self.path} migrate` (or Store.init()).") from exc
+
+    def _read(self, sql: str, params: Iterable, cols: dict[str, str]) -> pd.DataFrame:
+        return canonical(self.query(sql, params), cols)
+
+    # ---- reads ----------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """Schema version of the file (0 when there is no schema yet)."""
+        with self._read_connection() as con:
+            return current_version(con)
+
+    def securities(self) -> pd.DataFrame:
+        """Tracked securities."""
+        return self._read("SELECT * FROM securities ORDER BY ticker", (), SECURITY_COLS)
+
+    def bars(self, tickers: str | Iterable[str], start=None, end=None) -> pd.DataFrame:
+        """Stored daily bars of `tickers` between start and end (inclusive), sorted by ticker, date."""
+        tickers = [tickers] if isinstance(tickers, str) else list(tickers)
+        sql = "SELECT * FROM bars WHERE ticker IN (SELECT unnest(?::VARCHAR[]))"
+        params: list = [[t.upper() for t in tickers]]
+        if start is not None:
+            sql += " AND date >= ?::DATE"
+            params.append(pd.Timestamp(start).date())
+        if end is not None:
+            sql += " AND date <= ?::DATE"
+            params.append(pd.Timestamp(end).date())
+        return self._read(sql + " ORDER BY ticker, date", params, STORED_BAR_COLS)
+
+    def coverage(self) -> pd.DataFrame:
+        """One row per ticker: what is stored, from when to when, and data-quality counts."""
+        sql = """
+            WITH b AS (
+                SELECT ticker, min(date) AS first_date, max(date) AS last_date, count(*) AS bars,
+                       count(*) FILTER (WHERE zero_volume) AS zero_volume_days,
+                       count(*) FILTER (WHERE stale_close) AS stale_close_days,
+                       string_agg(DISTINCT source, ', ' ORDER BY source) AS sources,
+                       max(ingested_at) AS last_ingested_at
+                FROM bars GROUP BY ticker)
+            SELECT coalesce(s.ticker, b.ticker) AS ticker, s.name, coalesce(s.kind, 'equity') AS kind,
+                   coalesce(s.simulated, false) AS simulated, b.first_date, b.last_date,
+                   coalesce(b.bars, 0) AS bars, coalesce(b.zero_volume_days, 0) AS zero_volume_days,
+                   coalesce(b.stale_close_days, 0) AS stale_close_days, b.sources, b.last_ingested_at
+            FROM securities s FULL OUTER JOIN b ON s.ticker = b.ticker ORDER BY 1"""
+        return self._read(sql, (), COVERAGE_COLS)
+
+    def _by(self, table: str, cols: dict, key: str | None, value, order: str) -> pd.DataFrame:
+        if value is None:
+            return self._read(f"SELECT * FROM {table} ORDER BY {order}", (), cols)
+        return self._read(f"SELECT * FROM {table} WHERE {key} = ? ORDER BY {order}", [value], cols)
+
+    def splits(self, ticker: str | None = None) -> pd.DataFrame:
+        """Stock splits (ratio = new shares per old share)."""
+        return self._by("splits", SPLIT_COLS, "ticker", ticker and ticker.upper(), "ticker, date")
+
+    def dividends(self, ticker: str | None = None) -> pd.DataFrame:
+        """Cash dividends per share."""
+        return self._by("dividends", DIVIDEND_COLS, "ticker", ticker and ticker.upper(), "ticker, date")
+
+    def shares_outstanding(self, ticker: str | None = None) -> pd.DataFrame:
+        """Shares outstanding over time."""
+        return self._by("shares_outstanding", SHARES_COLS, "ticker", ticker and ticker.upper(), "ticker, date")
+
+    def clients(self) -> pd.DataFrame:
+        """Clients of the workspace."""
+        return self._read("SELECT * FROM clients ORDER BY client_id", (), CLIENT_COLS)
+
+    def engagements(self, client_id: str | None = None) -> pd.DataFrame:
+        """Engagements, optionally of one client."""
+        return self._by("engagements", ENGAGEMENT_COLS, "client_id", client_id, "engagement_id")
+
+    def option_grants(self, engagement_id: int | None = None) -> pd.DataFrame:
+        """Option grants, optionally of one engagement."""
+        return self._by("option_grants", GRANT_COLS, "engagement_id", engagement_id, "grant_id")
+
+    def financings(self, engagement_id: int | None = None) -> pd.DataFrame:
+        """Financings (finder's fees), optionally of one engagement."""
+        return self._by("financings", FINANCING_COLS, "engagement_id", engagement_id, "date, financing_id")
+
+    def activities(self, client_id: str | None = None) -> pd.DataFrame:
+        """The activity log, optionally of one client, by date."""
+        return self._by("activities", ACTIVITY_COLS, "client_id", client_id, "date, activity_id")
+
+    def ingest_log(self, limit: int = 50) -> pd.DataFrame:
+        """The latest ingest runs, newest first."""
+        return self._read("SELECT * FROM ingest_log ORDER BY run_id DESC LIMIT ?", [int(limit)], LOG_COLS)
+
+    def workspace_info(self) -> dict:
+        """{"schema_version", "simulated", "name"} of the workspace."""
+        with self._read_connection() as con:
+            version = current_version(con)
+            meta = dict(con.execute("SELECT key, value FROM workspace").fetchall()) if version >= 2 else {}
+            any_sim = con.execute("SELECT count(*) FROM securities WHERE simulated").fetchall()[0][0] if version else 0
+        return {"schema_version": version,
+                "simulated": meta.get("simulated") == "true" or bool(any_sim),
+                "name": meta.get("name") or self.path.stem}
+
+    # ---- writes ---------------------------------------------------------------------------------
+    def set_workspace_info(self, name: str | None = None, simulated: bool | None = None) -> None:
+        """Set the workspace's display name and/or whether its data are simulated."""
+        with self.transaction() as con:
+            for key, value in (("name", name), ("simulated", None if simulated is None else str(bool(simulated)).lower())):
+                if value is not None:
+                    con.execute("INSERT OR REPLACE INTO workspace VALUES (?, ?)", [key, value])
+
+    def upsert_security(self, ticker: str, name: str | None = None, kind: str = "equity",
+                        simulated: bool = False) -> None:
+        """Add or update a tracked security (a missing name keeps the stored one)."""
+        with self.transaction() as con:
+            con.execute(
+                """INSERT INTO securities VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (ticker) DO UPDATE SET name = coalesce(excluded.name, securities.name),
+                   kind = excluded.kind, simulated = excluded.simulated""",
+                [ticker.upper(), name, kind, bool(simulated), utc_now()])
+
+    def upsert_bars(self, frame: pd.DataFrame) -> WriteSummary:
+        """Insert or update daily bars in one transaction, ending with a consistency check.
+
+        Duplicate (ticker, date) rows in the batch keep the last one. Rows identical to the stored
+        ones are left untouched (their ingested_at too), so loading the same data twice changes nothing.
+        """
+        missing = [c for c in _BAR_COLS if c not in frame.columns]
+        if missing:
+            raise StoreError(f"upsert_bars needs the columns {list(_BAR_COLS)}; missing {missing}. "
+                             "Build the frame with ingest.bars.validate_bars.")
+        df = canonical(frame, _BAR_COLS)
+        if len(df) == 0:
+            return WriteSummary()
+        df["ticker"] = df["ticker"].str.upper()
+        df["_seq"] = np.arange(len(df), dtype="int64")
+        df = df.sort_values(["ticker", "date", "_seq"], kind="stable")
+        dup = df.duplicated(["ticker", "date"], keep="last").to_numpy()
+        if dup.any():
+            df = df[~dup]
+        zero, stale = bar_flags(df)
+        df = df.drop(columns="_seq")
+        df["zero_volume"] = zero
+        df["stale_close"] = stale
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        now = utc_now()
+        with self.transaction() as con:
+            con.register("incoming_arrow", table)
+            try:
+                summary = _merge_bars(con, now)
+            finally:
+                con.unregister("incoming_arrow")
+        return summary
+
+    def _replace_actions(self, table: str, ticker: str, frame: pd.DataFrame, cols: dict, value: str) -> int:
+        df = canonical(frame.assign(ticker=ticker.upper()), cols)
+        df = df.dropna(subset=["date", value]).drop_duplicates(["ticker", "date"], keep="last")
+        if (df[value] <= 0).any():
+            bad = df.loc[df[value] <= 0, "date"].dt.date.tolist()[:5]
+            raise StoreError(f"{table} of {ticker}: {value} must be positive; got non-positive values on {bad}.")
+        with self.transaction() as con:
+            con.execute(f"DELETE FROM {table} WHERE ticker = ?", [ticker.upper()])
+            con.register("incoming_actions", df)
+            con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM incoming_actions")
+            con.unregister("incoming_actions")
+        return len(df)
+
+    def replace_splits(self, ticker: str, frame: pd.DataFrame) -> int:
+        """Replace a ticker's splits (date, ratio); returns the number stored."""
+        return self._replace_actions("splits", ticker, frame, SPLIT_COLS, "ratio")
+
+    def replace_dividends(self, ticker: str, frame: pd.DataFrame) -> int:
+        """Replace a ticker's dividends (date, amount); returns the number stored."""
+        return self._replace_actions("dividends", ticker, frame, DIVIDEND_COLS, "amount")
+
+    def upsert_shares_outstanding(self, frame: pd.DataFrame) -> int:
+        """Insert or update shares outstanding (ticker, date, shares, source); last duplicate wins."""
+        df = canonical(frame, SHARES_COLS)
+        df["ticker"] = df["ticker"].str.upper()
+        df = df.dropna(subset=["date", "shares"]).drop_duplicates(["ticker", "date"], keep="last")
+        if (df["shares"] < 0).any():
+            raise StoreError("shares_outstanding: negative share counts; check the source data.")
+        with self.transaction() as con:
+            con.register("incoming_shares", df)
+            con.execute("INSERT OR REPLACE INTO shares_outstanding SELECT ticker, date, shares, source "
+                        "FROM incoming_shares")
+            con.unregister("incoming_shares")
+        return len(df)
+
+    def save_client(self, client_id: str, name: str, ticker: str | None = None,
+                    benchmark: str | None = None) -> str:
+        """Add or update a client; returns its id."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", client_id or ""):
+            raise StoreError(f"client_id {client_id!r} must be a slug (lower-case letters, digits, - or _), "
+                             "e.g. 'auxer'.")
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?)",
+                        [client_id, name, ticker and ticker.upper(), benchmark and benchmark.upper()])
+        return client_id
+
+    def _save_row(self, table: str, id_col: str, cols: dict, fields: dict) -> int:
+        unknown = set(fields) - set(cols)
+        if unknown:
+            raise StoreError(f"{table}: unknown fields {sorted(unknown)}; allowed: {list(cols)}.")
+        with self.transaction() as con:
+            row_id = fields.get(id_col)
+            if row_id is None:
+                row_id = con.execute(f"SELECT coalesce(max({id_col}), 0) + 1 FROM {table}").fetchall()[0][0]
+            values = {**{c: None for c in cols}, **fields, id_col: int(row_id)}
+            for c, kind in cols.items():
+                if kind == "date" and values[c] is not None:
+                    values[c] = pd.Timestamp(values[c]).date()
+            placeholders = ", ".join("?" for _ in cols)
+            con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES ({placeholders})",
+                        [values[c] for c in cols])
+        return int(row_id)
+
+    def save_engagement(self, **fields) -> int:
+        """Add (no engagement_id) or replace an engagement; returns engagement_id."""
+        fields.setdefault("retainer_frequency", "monthly")
+        fields.setdefault("retainer_price_rule", "close_on_payment")
+        if fields["retainer_price_rule"] not in ("close_on_payment", "avg_close_prior_n"):
+            raise StoreError(f"retainer_price_rule {fields['retainer_price_rule']!r} must be "
+                             "'close_on_payment' or 'avg_close_prior_n'.")
+        if not fields.get("client_id"):
+            raise StoreError("save_engagement needs client_id (save the client first).")
+        return self._save_row("engagements", "engagement_id", ENGAGEMENT_COLS, fields)
+
+    def save_option_grant(self, **fields) -> int:
+        """Add or replace an option grant; returns grant_id."""
+        return self._save_row("option_grants", "grant_id", GRANT_COLS, fields)
+
+    def save_financing(self, **fields) -> int:
+        """Add or replace a financing; returns financing_id."""
+        return self._save_row("financings", "financing_id", FINANCING_COLS, fields)
+
+    def add_activities(self, frame: pd.DataFrame) -> list[int]:
+        """Append activities (without activity_id); returns their new ids in frame order."""
+        if len(frame) == 0:
+            return []
+        for col in ("client_id", "date", "type"):
+            if col not in frame.columns or frame[col].isna().any():
+                raise StoreError(f"add_activities: every activity needs {col}; validate the log with "
+                                 "ingest.activities first.")
+        bad = sorted(set(frame["type"]) - set(ACTIVITY_TYPE_CODES))
+        if bad:
+            raise StoreError(f"add_activities: unknown activity types {bad}; use one of {list(ACTIVITY_TYPE_CODES)}.")
+        df = canonical(frame, ACTIVITY_COLS)
+        now = utc_now()
+        df["created_at"] = np.datetime64(now, "ns")
+        df["updated_at"] = pd.NaT
+        with self.transaction() as con:
+            first = con.execute("SELECT coalesce(max(activity_id), 0) + 1 FROM activities").fetchall()[0][0]
+            ids = list(range(first, first + len(df)))
+            df["activity_id"] = ids
+            con.register("incoming_activities", df)
+            con.execute(f"INSERT INTO activities ({', '.join(ACTIVITY_COLS)}) "
+                        f"SELECT {', '.join(ACTIVITY_COLS)} FROM incoming_activities")
+            con.unregister("incoming_activities")
+        return ids
+
+    def update_activity(self, activity_id: int, **fields) -> None:
+        """Change fields of one activity; created_at never changes."""
+        unknown = set(fields) - _EDITABLE_ACTIVITY
+        if unknown:
+            raise StoreError(f"update_activity: cannot set {sorted(unknown)}; editable fields: "
+                             f"{sorted(_EDITABLE_ACTIVITY)}.")
+        if "type" in fields and fields["type"] not in ACTIVITY_TYPE_CODES:
+            raise StoreError(f"Unknown activity type {fields['type']!r}; use one of {list(ACTIVITY_TYPE_CODES)}.")
+        values = []
+        for name, value in fields.items():
+            if ACTIVITY_COLS[name] == "date" and value is not None and not pd.isna(value):
+                value = pd.Timestamp(value).date()
+            elif value is not None and not isinstance(value, str) and pd.isna(value):
+                value = None
+            values.append(value)
+        with self.transaction() as con:
+            found = con.execute("SELECT count(*) FROM activities WHERE activity_id = ?", [int(activity_id)]).fetchall()
+            if not found[0][0]:
+                raise StoreError(f"No activity with id {activity_id}; reload the activity log and retry.")
+            sets = ", ".join(f"{name} = ?" for name in fields)
+            con.execute(f"UPDATE activities SET {sets + ', ' if sets else ''}updated_at = ? WHERE activity_id = ?",
+                        [*values, utc_now(), int(activity_id)])
+
+    def delete_activities(self, ids: Iterable[int]) -> int:
+        """Delete activities by id; returns how many were deleted."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        with self.transaction() as con:
+            n = con.execute("SELECT count(*) FROM activities WHERE activity_id IN (SELECT unnest(?::INTEGER[]))",
+                            [ids]).fetchall()[0][0]
+            con.execute("DELETE FROM activities WHERE activity_id IN (SELECT unnest(?::INTEGER[]))", [ids])
+        return int(n)
+
+    def log_start(self, job: str, ticker: str | None = None) -> int:
+        """Record that a job started; returns its run id for log_end."""
+        with self.transaction() as con:
+            run = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_log").fetchall()[0][0]
+            con.execute("INSERT INTO ingest_log (run_id, job, ticker, status, started_at) VALUES (?, ?, ?, 'running', ?)",
+                        [run, job, ticker, utc_now()])
+        return int(run)
+
+    def log_end(self, run: int, status: str, added: int = 0, updated: int = 0, rejected: int = 0,
+                error: str | None = None) -> None:
+        """Record how a job ended (status 'ok' or 'failed')."""
+        with self.transaction() as con:
+            con.execute("UPDATE ingest_log SET status = ?, ended_at = ?, added = ?, updated = ?, rejected = ?, "
+                        "error = ? WHERE run_id = ?",
+                        [status, utc_now(), int(added), int(updated), int(rejected), error, int(run)])
+
+
+def _merge_bars(con: duckdb.DuckDBPyConnection, now) -> WriteSummary:
+    """Merge the registered `incoming_arrow` into bars; fix neighbours' flags; check the result."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE incoming AS
+                   SELECT ticker, date::DATE AS date, open, high, low, close, adj_close, volume, source,
+                          zero_volume, stale_close FROM incoming_arrow""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE ranges AS
+                   SELECT ticker, min(date) AS lo, max(date) AS hi FROM incoming GROUP BY ticker""")
+    # Tickers that already have stored bars need their flags recomputed across the seam.
+    con.execute("""CREATE OR REPLACE TEMP TABLE seams AS
+                   SELECT r.ticker, r.lo, r.hi, max(b.date) FILTER (WHERE b.date < r.lo) AS prev_d,
+                          min(b.date) FILTER (WHERE b.date > r.hi) AS next_d,
+                          count(*) FILTER (WHERE b.date BETWEEN r.lo AND r.hi) AS n_inside
+                   FROM bars b JOIN ranges r ON b.ticker = r.ticker GROUP BY r.ticker, r.lo, r.hi""")
+    has_existing = con.execute("SELECT coalesce(sum(n_inside), 0) FROM seams").fetchall()[0][0] > 0
+    if has_existing:
+        con.execute("""CREATE OR REPLACE TEMP TABLE staged AS
+            SELECT i.*, CASE WHEN b.ticker IS NULL THEN 'added'
+                             WHEN i.open IS DISTINCT FROM b.open OR i.high IS DISTINCT FROM b.high
+                               OR i.low IS DISTINCT FROM b.low OR i.close IS DISTINCT FROM b.close
+                               OR i.adj_close IS DISTINCT FROM b.adj_close OR i.volume IS DISTINCT FROM b.volume
+                               OR i.source IS DISTINCT FROM b.source THEN 'updated'
+                             ELSE 'unchanged' END AS status
+            FROM incoming i LEFT JOIN bars b ON b.ticker = i.ticker AND b.date = i.date""")
+        counts = dict(con.execute("SELECT status, count(*) FROM staged GROUP BY status").fetchall())
+        con.execute("""INSERT OR REPLACE INTO bars
+                       (ticker, date, open, high, low, close, adj_close, volume, source, ingested_at,
+                        zero_volume, stale_close)
+                       SELECT ticker, date, open, high, low, close, adj_close, volume, source, ?,
+                              zero_volume, stale_close
+                       FROM staged WHERE status <> 'unchanged'""", [now])
+    else:
+        n = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
+        counts = {"added": n}
+        con.execute("""INSERT INTO bars (ticker, date, open, high, low, close, adj_close, volume, source,
+                                         ingested_at, zero_volume, stale_close)
+                       SELECT ticker, date, open, high, low, close, adj_close, volume, source, ?,
+                              zero_volume, stale_close FROM incoming""", [now])
+    if con.execute("SELECT count(*) FROM seams WHERE prev_d IS NOT NULL OR next_d IS NOT NULL "
+                   "OR n_inside > 0").fetchall()[0][0]:
+        con.execute("""UPDATE bars SET zero_volume = f.zero_volume, stale_close = f.stale_close
+            FROM (SELECT b.ticker, b.date, s.lo, b.volume = 0 AS zero_volume,
+                         coalesce(b.volume = 0 AND b.close <> lag(b.close) OVER (PARTITION BY b.ticker ORDER BY b.date),
+                                  false) AS stale_close
+                  FROM bars b JOIN seams s ON b.ticker = s.ticker
+                  WHERE b.date BETWEEN coalesce(s.prev_d, s.lo) AND coalesce(s.next_d, s.hi)) AS f
+            WHERE bars.ticker = f.ticker AND bars.date = f.date AND f.date >= f.lo
+              AND (bars.zero_volume IS DISTINCT FROM f.zero_volume OR bars.stale_close IS DISTINCT FROM f.stale_close)""")
+    _check_bars(con)
+    for t in ("incoming", "ranges", "seams", "staged"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    # Securities that appear for the first time are tracked from now on.
+    con.execute("""INSERT INTO securities (ticker, kind, simulated, added_at)
+                   SELECT ticker, CASE WHEN ticker LIKE '^%' THEN 'index' ELSE 'equity' END,
+                          bool_or(source = 'demo-simulated'), ? FROM incoming_arrow GROUP BY ticker
+                   ON CONFLICT (ticker) DO NOTHING""", [now])
+    return WriteSummary(int(counts.get("added", 0)), int(counts.get("updated", 0)), int(counts.get("unchanged", 0)))
+
+
+def _check_bars(con: duckdb.DuckDBPyConnection) -> None:
+    """The end-of-load check on the rows of the touched ranges: keys unique, no nulls, OHLC sane."""
+    tol = 1 + OHLC_TOLERANCE
+    rows = con.execute(f"""
+        SELECT b.ticker, b.date,
+               CASE WHEN b.open IS NULL OR b.high IS NULL OR b.low IS NULL OR b.close IS NULL
+                         OR b.adj_close IS NULL OR b.volume IS NULL OR b.source IS NULL THEN 'null value'
+                    WHEN NOT (b.low > 0 AND b.open > 0 AND b.close > 0 AND b.adj_close > 0) THEN 'price not positive'
+                    WHEN b.volume < 0 THEN 'negative volume'
+                    WHEN b.high * {tol} < b.low THEN 'high below low'
+                    WHEN b.open > b.high * {tol} OR b.open * {tol} < b.low THEN 'open outside low..high'
+                    WHEN b.close > b.high * {tol} OR b.close * {tol} < b.low THEN 'close outside low..high'
+               END AS problem
+        FROM bars b JOIN ranges r ON b.ticker = r.ticker AND b.date BETWEEN r.lo AND r.hi
+        WHERE problem IS NOT NULL ORDER BY 1, 2 LIMIT 5""").fetchall()
+    dups = con.execute("""SELECT count(*) - count(DISTINCT (ticker, date)) FROM incoming""").fetchall()[0][0]
+    if rows or dups:
+        listed = "; ".join(f"{t} {d}: {p}" for t, d, p in rows)
+        raise StoreError(f"Bar load rejected, nothing was written: {listed or ''}"
+                         f"{' duplicate keys in the batch' if dups else ''}. Validate the frame with "
+                         "ingest.bars.validate_bars and fix or drop the listed bars.")
