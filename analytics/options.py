@@ -210,8 +210,8 @@ def split_factor_after(dates, splits: pd.DataFrame | None) -> np.ndarray:
     """``F(d) = prod(ratio of splits dated strictly after d)`` for each date ``d``.
 
     Multiply a latest-basis (Yahoo split-adjusted) price by ``F(d)`` to get the price as
-    quoted on ``d``; divide a number of shares on ``d``'s basis by ``F(d)`` to express it on
-    the latest basis.
+    quoted on ``d``; multiply a number of shares on ``d``'s basis by ``F(d)`` to express it
+    on the latest basis.
     """
     sp = _splits_frame(splits)
     d = pd.to_datetime(pd.Index(np.atleast_1d(dates))).to_numpy()
