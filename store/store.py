@@ -509,7 +509,7 @@ class Store:
         bad = sorted(set(frame["type"]) - set(ACTIVITY_TYPE_CODES))
         if bad:
             raise StoreError(f"add_activities: unknown activity types {bad}; use one of {list(ACTIVITY_TYPE_CODES)}.")
-        df = canonical(frame, ACTIVITY_COLS)
+        df = canonical(frame, {k: v for k, v in ACTIVITY_COLS.items() if k != "activity_id"})
         now = utc_now()
         df["created_at"] = np.datetime64(now, "ns")
         df["updated_at"] = pd.NaT
