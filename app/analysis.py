@@ -1,0 +1,465 @@
+"""Cached analytics for the pages: read through ``app.loaders``, call ``analytics``, return frames.
+
+Only glue: choosing columns, calling the library, packing results into picklable dicts of
+DataFrames so ``st.cache_data`` can keep them. Any maths lives in ``analytics/``. A module that
+is not installed yet gives ``None`` so the page shows an empty state instead of failing.
+"""
+from __future__ import annotations
+
+import importlib
+
+import pandas as pd
+import streamlit as st
+
+from app import loaders
+
+TTL_SECONDS = loaders.TTL_SECONDS
+
+
+def module(name: str):
+    """``analytics.<name>`` or None when it is not there yet."""
+    try:
+        return importlib.import_module(f"analytics.{name}")
+    except ImportError:
+        return None
+
+
+def _ts(v):
+    return None if v is None else pd.Timestamp(v)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def prices(db: str, ticker: str | None, start=None, end=None) -> pd.DataFrame:
+    """``date, open, high, low, close, adj_close, volume, zero_volume, stale_close`` of one ticker."""
+    if not ticker:
+        return pd.DataFrame(columns=["date", "close", "adj_close", "volume"])
+    frame = loaders.bars(db, (ticker,), _ts(start), _ts(end))
+    if frame.empty:
+        return pd.DataFrame(columns=["date", "close", "adj_close", "volume"])
+    return frame.sort_values("date").reset_index(drop=True)
+
+
+def study_prices(frame: pd.DataFrame) -> pd.DataFrame:
+    """The event-study input: ``ticker, date, close (= adj_close), volume``."""
+    return frame[["ticker", "date", "adj_close", "volume"]].rename(columns={"adj_close": "close"})
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+#: Alert when the latest volume is this many times its trailing median (presentation threshold;
+#: candidate for analytics.constants).
+VOLUME_ALERT_RATIO = 3.0
+#: Alert when the option expires within this many calendar days.
+EXPIRY_ALERT_DAYS = 30
+#: Trailing trading days that define "normal" volume on the overview.
+NORMAL_VOLUME_DAYS = 60
+
+
+def _money(v) -> str:
+    if v is None or pd.isna(v):
+        return "n/a"
+    a = abs(v)
+    sign = "-" if v < 0 else ""
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.2f}B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.2f}M"
+    if a >= 1e4:
+        return f"{sign}${a / 1e3:,.0f}k"
+    return f"{sign}${a:,.0f}"
+
+
+def price_text(v) -> str:
+    """Penny-stock aware price: never rounded to cents."""
+    if v is None or pd.isna(v):
+        return "n/a"
+    return f"${v:,.4f}" if abs(v) < 1 else f"${v:,.2f}"
+
+
+def client_engagement(db: str, client_id: str | None) -> dict:
+    """The client's engagements, option grants and financings (frames, possibly empty)."""
+    empty = pd.DataFrame()
+    if not client_id:
+        return {"engagements": empty, "grants": empty, "financings": empty}
+    eng = loaders.engagements(db, client_id)
+    if eng.empty:
+        return {"engagements": eng, "grants": empty, "financings": empty}
+    grants = pd.concat([loaders.option_grants(db, e) for e in eng["engagement_id"]], ignore_index=True)
+    fins = pd.concat([loaders.financings(db, e) for e in eng["engagement_id"]], ignore_index=True)
+    return {"engagements": eng, "grants": grants, "financings": fins}
+
+
+def activities_in(db: str, client_id: str | None, start=None, end=None) -> pd.DataFrame:
+    """The client's activities dated inside [start, end]."""
+    if not client_id:
+        return pd.DataFrame(columns=["activity_id", "date", "type", "title"])
+    acts = loaders.activities(db, client_id)
+    if acts.empty:
+        return acts
+    dates = pd.to_datetime(acts["date"])
+    keep = pd.Series(True, index=acts.index)
+    if start is not None:
+        keep &= dates >= pd.Timestamp(start)
+    if end is not None:
+        keep &= dates <= pd.Timestamp(end)
+    return acts[keep].sort_values("date").reset_index(drop=True)
+
+
+def option_status(db: str, view, grants: pd.DataFrame):
+    """Status of the first grant still relevant at the view's end (analytics.options), or None."""
+    options = module("options")
+    if options is None or grants.empty or not view.ticker:
+        return None
+    full = prices(db, view.ticker, None, view.end)
+    if full.empty:
+        return None
+    splits = loaders.splits(db, view.ticker)
+    grant = grants.sort_values("expiry_date").iloc[0]
+    return options.option_status_as_of(grant, full[["date", "close"]], as_of=full["date"].iloc[-1],
+                                       splits=splits if not splits.empty else None)
+
+
+def overview_snapshot(db: str, view) -> dict:
+    """Key figures, alerts and chart markers of the overview page."""
+    from analytics.constants import STALE_DATA_DAYS
+
+    px = prices(db, view.ticker, None, view.end)
+    last, prev = px.iloc[-1], (px.iloc[-2] if len(px) > 1 else px.iloc[-1])
+    as_of = pd.Timestamp(last["date"])
+    change = (last["close"] / prev["close"] - 1) if prev["close"] else float("nan")
+    metrics, alerts = [], []
+    metrics.append(("Last close", price_text(last["close"]), f"{change:+.1%}" if pd.notna(change) else None,
+                    f"Close of {as_of:%Y-%m-%d} and change from the previous trading day"))
+    shares = loaders.shares_outstanding(db, view.ticker)
+    cap = float("nan")
+    if not shares.empty:
+        known = shares[pd.to_datetime(shares["date"]) <= as_of]
+        if not known.empty:
+            cap = float(known.sort_values("date")["shares"].iloc[-1]) * float(last["close"])
+    metrics.append(("Market cap", _money(cap), None, "Shares outstanding x last close"))
+    normal = px["volume"].iloc[-NORMAL_VOLUME_DAYS - 1:-1].median() if len(px) > 1 else float("nan")
+    ratio = last["volume"] / normal if normal and pd.notna(normal) else float("nan")
+    metrics.append(("Volume vs normal", "n/a" if pd.isna(ratio) else f"{ratio:.1f}x", f"{last['volume']:,.0f} shares",
+                    f"Last volume / median of the previous {NORMAL_VOLUME_DAYS} trading days"))
+    if pd.notna(ratio) and ratio >= VOLUME_ALERT_RATIO:
+        alerts.append(("warning", f"Abnormal volume on {as_of:%Y-%m-%d}: {ratio:.1f}x the normal level."))
+
+    eng = client_engagement(db, view.client_id)
+    status = option_status(db, view, eng["grants"])
+    strike = None
+    if status is not None:
+        strike = status.strike
+        metrics.append(("Option moneyness", "n/a" if pd.isna(status.moneyness) else f"{status.moneyness:.2f}x",
+                        f"{status.days_to_expiry} days to expiry" if status.days_to_expiry >= 0 else status.status,
+                        f"Price / strike ({price_text(status.strike)}); {status.status}"))
+        if status.status == "live" and 0 <= status.days_to_expiry <= EXPIRY_ALERT_DAYS:
+            alerts.append(("warning", f"The option expires in {status.days_to_expiry} days "
+                                      f"({status.status}, moneyness {status.moneyness:.2f}x)."))
+        recent = px.tail(6)
+        above = recent["close"] > status.strike
+        if above.nunique() > 1:
+            side = "above" if above.iloc[-1] else "below"
+            alerts.append(("info", f"The price crossed the strike {price_text(status.strike)} in the last "
+                                   f"five trading days; it is now {side} it."))
+    else:
+        metrics.append(("Option moneyness", "n/a", None, "No option grant for this client"))
+
+    econ = engagement_account(db, view)
+    metrics.append(("Program cost to date", _money(econ.get("cost")) if econ else "n/a", None,
+                    "Retainer shares at issue value + option at grant fair value + fees + activity costs"))
+    metrics.append(("Abnormal value to date", _money(econ.get("abnormal_value")) if econ else "n/a", None,
+                    "Sum over activities of abnormal return x prior-day market cap"))
+
+    flagged = px.tail(STALE_DATA_DAYS)
+    if "stale_close" in px and bool(flagged["stale_close"].fillna(False).any()):
+        alerts.append(("warning", "A recent bar is flagged: the close changed on a zero-volume day."))
+    if not view.period.startswith("custom"):
+        age = (pd.Timestamp.today().normalize() - as_of).days
+        if age > STALE_DATA_DAYS and not loaders.workspace_info(db).get("simulated"):
+            alerts.append(("warning", f"Data is stale: the last bar is {age} days old. Refresh it on the **Data** page."))
+
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    markers = acts[["activity_id", "date", "type", "title"]].copy() if not acts.empty else \
+        pd.DataFrame(columns=["activity_id", "date", "type", "title"])
+    cars = event_cars(db, view)
+    if cars is not None and not markers.empty and not cars.empty:
+        first = cars.sort_values(["event_id", "window_start"]).drop_duplicates("event_id")
+        markers = markers.merge(first[["event_id", "car", "p_value"]].rename(columns={"event_id": "activity_id"}),
+                                on="activity_id", how="left")
+    note = (f"As of {as_of:%Y-%m-%d}. Markers sit on the close of the first trading day on or after the "
+            "activity; hover for its CAR over the first event window.")
+    return {"metrics": metrics, "alerts": alerts, "markers": markers, "strike": strike, "note": note}
+
+
+# --- placeholders wired when the analytics land ---------------------------------------------------
+
+def event_cars(db: str, view):
+    """Per-activity CARs of the client's activities (analytics.event_study), or None."""
+    return None
+
+
+def engagement_account(db: str, view):
+    """The engagement's AMEC account (analytics.roi) as a dict, or None."""
+    return None
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+ACTIVITY_COLUMNS = ["activity_id", "date", "end_date", "type", "title", "channel", "reach", "cost",
+                    "after_close", "notes", "link"]
+
+
+def price_span(db: str, ticker: str | None):
+    """First and last stored bar date of ``ticker`` (None, None when nothing is stored)."""
+    px = prices(db, ticker)
+    if px.empty:
+        return None, None
+    return pd.Timestamp(px["date"].iloc[0]), pd.Timestamp(px["date"].iloc[-1])
+
+
+def activity_table(db: str, view, types: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The client's activities in the view's period (optionally of some types) with their reaction."""
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    if acts.empty:
+        return pd.DataFrame(columns=ACTIVITY_COLUMNS + ["car", "p_value", "abnormal_volume"])
+    if types:
+        acts = acts[acts["type"].isin(types)]
+    acts = acts[[c for c in ACTIVITY_COLUMNS if c in acts.columns]].copy()
+    for col in ("date", "end_date"):
+        acts[col] = pd.to_datetime(acts[col]).dt.date
+    reaction = activity_reactions(db, view)
+    if reaction is not None and not reaction.empty:
+        acts = acts.merge(reaction, on="activity_id", how="left")
+    for col in ("car", "p_value", "abnormal_volume"):
+        if col not in acts:
+            acts[col] = float("nan")
+    return acts.reset_index(drop=True)
+
+
+def activity_reactions(db: str, view):
+    """``activity_id, car, p_value, abnormal_volume`` over the first event window, or None."""
+    cars = event_cars(db, view)
+    if cars is None or cars.empty:
+        return None
+    first = cars.sort_values(["event_id", "window_start"]).drop_duplicates("event_id")
+    out = first[["event_id", "car", "p_value"]].rename(columns={"event_id": "activity_id"})
+    vol = abnormal_volume(db, view)
+    if vol is not None and not vol.empty:
+        out = out.merge(vol, on="activity_id", how="left")
+    return out
+
+
+def abnormal_volume(db: str, view):
+    """``activity_id, abnormal_volume`` (analytics.volume), or None."""
+    return None
+
+
+def reaction_note(db: str, view) -> str:
+    from app import state
+
+    if event_cars(db, view) is None:
+        return "Reactions appear once the event-study engine (analytics.event_study) is installed."
+    w = state.event_windows()[0]
+    return (f"CAR: cumulative abnormal return over days {w[0]} to {w[1]} (market model, estimation window "
+            f"{state.format_window(state.estimation_window())}); p: two-sided p-value. Abnormal volume: mean "
+            "abnormal log turnover over the same window.")
+
+
+# --- event study ---------------------------------------------------------------------------------
+
+MODELS = {"market": "Market model", "market_adjusted": "Market-adjusted", "constant_mean": "Constant mean"}
+THIN_METHODS = {"none": "None (close-to-close)", "trade_to_trade": "Trade-to-trade", "dimson": "Dimson betas"}
+
+
+def activity_types_present(db: str, view) -> set[str]:
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    return set() if acts.empty else set(acts["type"])
+
+
+def event_study_view(db: str, view, *, model: str, thin: str, est, wins):
+    """Curves, tests, per-event table and skipped events for the page (analytics.event_study), or None."""
+    return None
+
+
+def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None):
+    """``{"draws", "actual", "p_value"}`` of the placebo test, or None."""
+    return None
+
+
+# --- engagement ----------------------------------------------------------------------------------
+
+def contract_terms(eng: dict) -> dict:
+    """Headline terms of the client's (first) engagement as metric tuples."""
+    e = eng["engagements"].sort_values("start_date").iloc[0]
+    metrics = [
+        ("Consultant", str(e.get("consultant") or "n/a"), "Who runs the IR program"),
+        ("Signed", f"{pd.Timestamp(e['signed_date']):%Y-%m-%d}" if pd.notna(e.get("signed_date")) else "n/a", None),
+        ("Retainer", f"{_money(e.get('retainer_amount'))} / {e.get('retainer_frequency') or 'month'}",
+         f"Paid in stock; price rule: {e.get('retainer_price_rule')}"),
+        ("Minimum", f"{int(e['minimum_months'])} months" if pd.notna(e.get("minimum_months")) else "n/a", None),
+    ]
+    g = eng["grants"]
+    if not g.empty:
+        first = g.sort_values("grant_date").iloc[0]
+        metrics.append(("Option", f"{first['shares']:,.0f} @ {price_text(first['strike'])}",
+                        f"Expires {pd.Timestamp(first['expiry_date']):%Y-%m-%d}"))
+    f = eng["financings"]
+    if not f.empty:
+        fees = float((f["amount"] * f["fee_rate"]).sum())
+        metrics.append(("Finder's fees", _money(fees), f"{len(f)} financing(s), amount x fee rate"))
+    return {"metrics": metrics, "notes": str(e.get("notes") or "")}
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _option_series(db: str, ticker: str, grant: dict):
+    options = module("options")
+    full = prices(db, ticker)
+    splits = loaders.splits(db, ticker)
+    series = options.option_grant_series(grant, full[["date", "close"]], splits=splits if not splits.empty else None)
+    status = options.option_status_as_of(grant, full[["date", "close"]], splits=splits if not splits.empty else None)
+    return series, status
+
+
+def option_view(db: str, view, grants: pd.DataFrame):
+    """Daily option series of the first grant (renamed for the chart) and a one-line summary, or None."""
+    if module("options") is None or grants.empty or not view.ticker or prices(db, view.ticker).empty:
+        return None
+    grant = grants.sort_values("grant_date").iloc[0].to_dict()
+    series, status = _option_series(db, view.ticker, grant)
+    if series.empty:
+        return None
+    chart = series.rename(columns={"intrinsic_value": "intrinsic_total", "fair_value": "fair_value_total"})
+    fv = status.grant_date_fair_value
+    summary = (f"{status.status.capitalize()}. Grant-date fair value {_money(fv)} "
+               f"(Black-Scholes, trailing volatility, risk-free rate from analytics.constants). "
+               f"Break-even price {price_text(status.break_even)}.")
+    if pd.notna(status.value_at_expiry):
+        summary += f" Value at expiry {_money(status.value_at_expiry)}."
+    return {"series": chart, "strike": float(grant["strike"]), "summary": summary}
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _retainer(db: str, ticker: str, engagement: dict) -> pd.DataFrame:
+    retainer = module("retainer")
+    full = prices(db, ticker)
+    shares = loaders.shares_outstanding(db, ticker)
+    splits = loaders.splits(db, ticker)
+    return retainer.retainer_schedule(engagement, full[["date", "close"]],
+                                      shares_outstanding=None if shares.empty else shares[["date", "shares"]],
+                                      splits=None if splits.empty else splits)
+
+
+def retainer_view(db: str, view, engagements: pd.DataFrame):
+    """Retainer schedule table and chart frame (analytics.retainer), or None."""
+    if module("retainer") is None or engagements.empty or not view.ticker or prices(db, view.ticker).empty:
+        return None
+    engagement = engagements.sort_values("start_date").iloc[0].to_dict()
+    schedule = _retainer(db, view.ticker, engagement)
+    if schedule.empty:
+        return None
+    chart = pd.DataFrame({"date": schedule["payment_date"], "shares": schedule["shares_issued"],
+                          "price": schedule["price"], "dilution": schedule["cumulative_dilution"]})
+    keep = ["payment_no", "payment_date", "status", "amount", "price", "shares_issued", "cumulative_shares",
+            "dilution", "cumulative_dilution", "value_at_issue", "value_marked", "gain_since_issue"]
+    return {"chart": chart, "table": schedule[[c for c in keep if c in schedule]]}
+
+
+# --- report --------------------------------------------------------------------------------------
+
+def report_content(db: str, view, *, simulated: bool):
+    """The ROI report's sentences, charts and tables for the view (uses what analytics provide)."""
+    from app import charts
+    from app.report import ReportContent
+
+    eng = client_engagement(db, view.client_id)
+    content = ReportContent(
+        title=f"IR program ROI: {view.client_name or view.ticker} ({view.ticker})",
+        subtitle=f"Period {view.start:%Y-%m-%d} to {view.end:%Y-%m-%d}" if view.start is not None and
+        view.end is not None else "All dates",
+        simulated=simulated,
+    )
+    s = content.sections
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    inputs = []
+    if not eng["engagements"].empty:
+        e = eng["engagements"].sort_values("start_date").iloc[0]
+        inputs.append(f"{e.get('consultant')} was retained from {pd.Timestamp(e['start_date']):%Y-%m-%d} for "
+                      f"{_money(e.get('retainer_amount'))} a month paid in stock "
+                      f"(minimum {int(e['minimum_months']) if pd.notna(e.get('minimum_months')) else 0} months).")
+    ret = retainer_view(db, view, eng["engagements"])
+    if ret is not None:
+        t = ret["table"]
+        inputs.append(f"{len(t)} retainer payments issued {t['shares_issued'].sum():,.0f} shares worth "
+                      f"{_money(t['value_at_issue'].sum())} when issued "
+                      f"(cumulative dilution {t['cumulative_dilution'].iloc[-1]:.2%}).")
+    opt = option_view(db, view, eng["grants"])
+    if opt is not None:
+        inputs.append("Option: " + opt["summary"])
+    if not acts.empty and "cost" in acts:
+        inputs.append(f"Direct activity costs: {_money(acts['cost'].fillna(0).sum())}.")
+    s["Inputs"] = inputs
+    if not acts.empty:
+        counts = acts["type"].value_counts()
+        from analytics.constants import activity_label
+
+        listing = ", ".join(f"{n} {activity_label(t).lower()}" for t, n in counts.items())
+        s["Activities"] = [f"{len(acts)} activities were logged in the period: {listing}."]
+        if "reach" in acts and acts["reach"].notna().any():
+            s["Outtakes"] = [f"Their recorded reach totals {acts['reach'].fillna(0).sum():,.0f} recipients."]
+    econ = engagement_account(db, view)
+    if econ is not None:
+        for name in ("Outtakes", "Outcomes", "Impact"):
+            s[name] = s.get(name, []) + list(econ.get("sentences", {}).get(name, []))
+    else:
+        s.setdefault("Impact", ["The abnormal value and ROI appear here once the ROI account (analytics.roi) "
+                                "is available."])
+    px = prices(db, view.ticker, view.start, view.end)
+    if not px.empty:
+        markers = acts[["date", "type", "title"]] if not acts.empty else None
+        strike = opt["strike"] if opt is not None else None
+        content.figures.append(("Price and volume with the IR activities (markers by type).",
+                                charts.price_volume_chart(px, markers, strike=strike, simulated=simulated,
+                                                          title=f"{view.ticker}: price, volume and activities")))
+    if opt is not None:
+        content.figures.append(("The consultant's option: moneyness, intrinsic and fair value.",
+                                charts.option_value_chart(opt["series"], strike=opt["strike"], simulated=simulated)))
+    if ret is not None:
+        content.tables.append(("Retainer payments", ret["table"]))
+    return content
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+def coverage_table(cov: pd.DataFrame) -> pd.DataFrame:
+    """Coverage with the age of the last bar, for the Data page."""
+    out = cov.copy()
+    if "last_date" in out:
+        out["days_since_last_bar"] = (pd.Timestamp.today().normalize() - pd.to_datetime(out["last_date"])).dt.days
+    return out
+
+
+def quality_flags(db: str, cov: pd.DataFrame) -> pd.DataFrame:
+    """One row per ticker with something to look at: zero-volume and flagged bars, gaps, splits."""
+    splits = loaders.splits(db)
+    n_splits = splits.groupby("ticker").size() if not splits.empty else pd.Series(dtype="int64")
+    gaps = bar_gaps(db, tuple(cov["ticker"]))
+    frame = cov[["ticker"]].copy()
+    frame["zero_volume_days"] = cov.get("zero_volume_days", 0)
+    frame["flagged_bars"] = cov.get("stale_close_days", 0)
+    frame["gaps_over_5_days"] = frame["ticker"].map(gaps).fillna(0).astype(int)
+    frame["splits"] = frame["ticker"].map(n_splits).fillna(0).astype(int)
+    keep = frame[["zero_volume_days", "flagged_bars", "gaps_over_5_days", "splits"]].sum(axis=1) > 0
+    return frame[keep].reset_index(drop=True)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def bar_gaps(db: str, tickers: tuple[str, ...]) -> dict:
+    """Number of calendar gaps longer than STALE_DATA_DAYS between consecutive bars, per ticker."""
+    from analytics.constants import STALE_DATA_DAYS
+
+    if not tickers:
+        return {}
+    gaps = loaders.open_store(db).query(
+        "SELECT ticker, count(*) AS n FROM (SELECT ticker, date - lag(date) OVER (PARTITION BY ticker ORDER BY date)"
+        " AS gap FROM bars) WHERE gap > ? GROUP BY ticker", [STALE_DATA_DAYS])
+    return dict(zip(gaps["ticker"], gaps["n"]))

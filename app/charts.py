@@ -1,0 +1,266 @@
+"""Plot helpers: each takes tidy DataFrames and returns a go.Figure. They only draw.
+
+Pages compose them and the exports reuse the very same figures, so what is downloaded is
+what is on screen. Every helper accepts ``simulated=True`` to stamp the figure itself with a
+"SIMULATED DATA" mark, which therefore survives in PNG/SVG/HTML exports and in the report.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
+
+# Colour-blind-safe qualitative palette (Okabe-Ito + Tol), one colour per activity type.
+_PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+    "#B8860B", "#882255", "#44AA99", "#AA4499", "#999999",
+)
+TYPE_COLOURS: dict[str, str] = {
+    code: _PALETTE[i % len(_PALETTE)] for i, code in enumerate(ACTIVITY_TYPE_CODES)
+}
+PRICE_COLOUR = "#1f4e79"
+BENCH_COLOUR = "#7f7f7f"
+VOLUME_COLOUR = "rgba(31, 78, 121, 0.35)"
+STRIKE_COLOUR = "#C0392B"
+SIMULATED_MARK = "SIMULATED DATA"
+
+_HEIGHT = 460
+
+
+def type_colour(code: str) -> str:
+    """Colour of an activity type (grey for an unknown code)."""
+    return TYPE_COLOURS.get(code, "#999999")
+
+
+def _finish(fig: go.Figure, title: str | None, simulated: bool, height: int = _HEIGHT) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title or "", x=0.01, xanchor="left"),
+        height=height,
+        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="closest",
+    )
+    if simulated:
+        fig.add_annotation(
+            text=SIMULATED_MARK, xref="paper", yref="paper", x=0.99, y=0.02,
+            xanchor="right", yanchor="bottom", showarrow=False,
+            font=dict(size=13, color="rgba(192, 57, 43, 0.75)"),
+            bordercolor="rgba(192, 57, 43, 0.75)", borderwidth=1, borderpad=3,
+            bgcolor="rgba(255, 255, 255, 0.85)",
+        )
+    return fig
+
+
+def empty_figure(message: str, title: str | None = None) -> go.Figure:
+    """A blank figure that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _finish(fig, title, False, height=260)
+
+
+def price_volume_chart(
+    prices: pd.DataFrame,
+    activities: pd.DataFrame | None = None,
+    *,
+    benchmark: pd.DataFrame | None = None,
+    strike: float | None = None,
+    title: str | None = None,
+    simulated: bool = False,
+) -> go.Figure:
+    """Close price over volume, activities as markers coloured by type, optional benchmark and strike.
+
+    prices: ``date, close, volume``. activities: ``date, type, title`` and optionally ``car``,
+    ``car_p`` (each marker sits on the close of the first trading day on or after its date).
+    benchmark: ``date, close``, drawn rebased to the stock's first close on the same axis.
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28],
+                        vertical_spacing=0.03)
+    if prices.empty:
+        return empty_figure("No prices in this period.", title)
+    prices = prices.sort_values("date")
+    fig.add_trace(go.Scatter(
+        x=prices["date"], y=prices["close"], name="Close", mode="lines",
+        line=dict(color=PRICE_COLOUR, width=1.6),
+        hovertemplate="%{x|%Y-%m-%d}<br>close %{y:.4f}<extra></extra>",
+    ), row=1, col=1)
+    fig.add_trace(go.Bar(
+        x=prices["date"], y=prices["volume"], name="Volume", marker_color=VOLUME_COLOUR,
+        hovertemplate="%{x|%Y-%m-%d}<br>volume %{y:,.0f}<extra></extra>", showlegend=False,
+    ), row=2, col=1)
+    if benchmark is not None and not benchmark.empty:
+        bench = benchmark.sort_values("date")
+        bench = bench[(bench["date"] >= prices["date"].iloc[0]) & (bench["date"] <= prices["date"].iloc[-1])]
+        if not bench.empty and bench["close"].iloc[0]:
+            rebased = bench["close"] / bench["close"].iloc[0] * prices["close"].iloc[0]
+            fig.add_trace(go.Scatter(
+                x=bench["date"], y=rebased, name="Benchmark (rebased)", mode="lines",
+                line=dict(color=BENCH_COLOUR, width=1.2, dash="dot"),
+                hovertemplate="%{x|%Y-%m-%d}<br>benchmark rebased %{y:.4f}<extra></extra>",
+            ), row=1, col=1)
+    if strike is not None:
+        fig.add_hline(y=strike, line=dict(color=STRIKE_COLOUR, width=1, dash="dash"),
+                      annotation_text=f"strike {strike:g}", annotation_position="top left",
+                      row=1, col=1)
+    if activities is not None and not activities.empty:
+        marks = pd.merge_asof(
+            activities.assign(date=pd.to_datetime(activities["date"]).astype("datetime64[ns]")).sort_values("date"),
+            prices[["date", "close"]].rename(columns={"date": "bar_date"}).astype({"bar_date": "datetime64[ns]"}),
+            left_on="date", right_on="bar_date", direction="forward",
+        )
+        marks["close"] = marks["close"].fillna(prices["close"].iloc[-1])
+        if "car" not in marks:
+            marks["car"] = float("nan")
+        marks["car_text"] = marks["car"].map(lambda v: "n/a" if pd.isna(v) else f"{v:+.1%}")
+        marks["label"] = marks["type"].map(activity_label)
+        for code, group in marks.groupby("type", sort=False):
+            fig.add_trace(go.Scatter(
+                x=group["date"], y=group["close"], mode="markers", name=activity_label(code),
+                marker=dict(color=type_colour(code), size=10, symbol="diamond",
+                            line=dict(width=1, color="white")),
+                customdata=group[["label", "title", "car_text"]].to_numpy(),
+                hovertemplate=("%{x|%Y-%m-%d}<br>%{customdata[0]}<br>%{customdata[1]}"
+                               "<br>CAR %{customdata[2]}<extra></extra>"),
+            ), row=1, col=1)
+    fig.update_yaxes(title_text="Price", row=1, col=1)
+    fig.update_yaxes(title_text="Volume", row=2, col=1)
+    return _finish(fig, title, simulated, height=520)
+
+
+def caar_chart(
+    curves: pd.DataFrame, *, title: str | None = None, simulated: bool = False,
+) -> go.Figure:
+    """Average cumulative abnormal return by relative day, one line per group with its band.
+
+    curves: ``group, rel_day, caar`` and optionally ``lo, hi`` (the confidence band).
+    """
+    if curves.empty:
+        return empty_figure("No events to average.", title)
+    fig = go.Figure()
+    for group, c in curves.sort_values("rel_day").groupby("group", sort=False):
+        colour = type_colour(str(group)) if group in TYPE_COLOURS else PRICE_COLOUR
+        name = activity_label(str(group))
+        if {"lo", "hi"} <= set(c.columns) and c["lo"].notna().any():
+            fig.add_trace(go.Scatter(
+                x=pd.concat([c["rel_day"], c["rel_day"][::-1]]),
+                y=pd.concat([c["hi"], c["lo"][::-1]]),
+                fill="toself", fillcolor=colour, opacity=0.15, line=dict(width=0),
+                hoverinfo="skip", showlegend=False, name=f"{name} band",
+            ))
+        fig.add_trace(go.Scatter(
+            x=c["rel_day"], y=c["caar"], mode="lines+markers", name=name,
+            line=dict(color=colour, width=2), marker=dict(size=4),
+            hovertemplate="day %{x}<br>CAAR %{y:+.2%}<extra>" + name + "</extra>",
+        ))
+    fig.add_hline(y=0, line=dict(color="#888", width=1))
+    fig.add_vline(x=0, line=dict(color="#888", width=1, dash="dot"))
+    fig.update_xaxes(title_text="Trading days relative to the activity (day 0)")
+    fig.update_yaxes(title_text="CAAR", tickformat="+.1%")
+    return _finish(fig, title, simulated)
+
+
+def placebo_histogram(
+    draws, actual: float, *, p_value: float | None = None, title: str | None = None,
+    simulated: bool = False,
+) -> go.Figure:
+    """Distribution of placebo CAARs (random non-event dates) with the actual CAAR marked."""
+    draws = pd.Series(draws, dtype="float64").dropna()
+    if draws.empty:
+        return empty_figure("No placebo draws.", title)
+    fig = go.Figure(go.Histogram(x=draws, nbinsx=40, name="Placebo CAARs",
+                                 marker_color="rgba(127,127,127,0.6)"))
+    label = f"actual {actual:+.2%}" + (f" (p = {p_value:.3f})" if p_value is not None else "")
+    fig.add_vline(x=actual, line=dict(color=STRIKE_COLOUR, width=2),
+                  annotation_text=label, annotation_position="top right")
+    fig.update_xaxes(title_text="CAAR of random non-event dates", tickformat="+.1%")
+    fig.update_yaxes(title_text="Draws")
+    return _finish(fig, title, simulated, height=360)
+
+
+def option_value_chart(
+    series: pd.DataFrame, *, strike: float | None = None, title: str | None = None,
+    simulated: bool = False,
+) -> go.Figure:
+    """Option intrinsic and fair value (USD, left axis) and moneyness (right axis) over time.
+
+    series: ``date`` plus any of ``intrinsic_total, fair_value_total, moneyness``.
+    """
+    if series.empty:
+        return empty_figure("No option to value in this period.", title)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for col, name, colour in (("intrinsic_total", "Intrinsic value", "#009E73"),
+                              ("fair_value_total", "Fair value (Black-Scholes)", "#0072B2")):
+        if col in series:
+            fig.add_trace(go.Scatter(x=series["date"], y=series[col], name=name, mode="lines",
+                                     line=dict(color=colour, width=1.8),
+                                     hovertemplate="%{x|%Y-%m-%d}<br>$%{y:,.0f}<extra>" + name + "</extra>"),
+                          secondary_y=False)
+    if "moneyness" in series:
+        fig.add_trace(go.Scatter(x=series["date"], y=series["moneyness"], name="Moneyness (price / strike)",
+                                 mode="lines", line=dict(color="#E69F00", width=1.2, dash="dot"),
+                                 hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f}x<extra>moneyness</extra>"),
+                      secondary_y=True)
+        fig.add_hline(y=1.0, line=dict(color=STRIKE_COLOUR, width=1, dash="dash"), secondary_y=True,
+                      annotation_text="at the money" if strike is None else f"strike {strike:g}")
+    fig.update_yaxes(title_text="USD", tickprefix="$", secondary_y=False)
+    fig.update_yaxes(title_text="Moneyness", secondary_y=True)
+    return _finish(fig, title, simulated)
+
+
+def retainer_chart(
+    schedule: pd.DataFrame, *, title: str | None = None, simulated: bool = False,
+) -> go.Figure:
+    """Shares issued per retainer payment (bars) and cumulative dilution (line, right axis).
+
+    schedule: ``date, shares`` and optionally ``price, dilution`` (share of shares outstanding).
+    """
+    if schedule.empty:
+        return empty_figure("No retainer payments in this period.", title)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    custom = schedule["price"] if "price" in schedule else pd.Series(float("nan"), index=schedule.index)
+    fig.add_trace(go.Bar(x=schedule["date"], y=schedule["shares"], name="Shares issued",
+                         marker_color="#0072B2", customdata=custom,
+                         hovertemplate="%{x|%Y-%m-%d}<br>%{y:,.0f} shares at $%{customdata:.4f}<extra></extra>"),
+                  secondary_y=False)
+    if "dilution" in schedule:
+        fig.add_trace(go.Scatter(x=schedule["date"], y=schedule["dilution"], name="Cumulative dilution",
+                                 mode="lines+markers", line=dict(color="#D55E00"),
+                                 hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2%}<extra>dilution</extra>"),
+                      secondary_y=True)
+    fig.update_yaxes(title_text="Shares", secondary_y=False)
+    fig.update_yaxes(title_text="Dilution", tickformat=".1%", secondary_y=True)
+    return _finish(fig, title, simulated, height=380)
+
+
+def bar_chart(
+    frame: pd.DataFrame, x: str, y: str, *, title: str | None = None, simulated: bool = False,
+    colour_by_type: bool = False, yformat: str = "$,.0f",
+) -> go.Figure:
+    """A plain bar chart (costs by kind, abnormal value by activity type, ...)."""
+    if frame.empty:
+        return empty_figure("Nothing to show.", title)
+    colours = [type_colour(v) for v in frame[x]] if colour_by_type else "#0072B2"
+    labels = [activity_label(v) for v in frame[x]] if colour_by_type else frame[x]
+    fig = go.Figure(go.Bar(x=labels, y=frame[y], marker_color=colours,
+                           hovertemplate="%{x}<br>%{y:" + yformat + "}<extra></extra>"))
+    fig.update_yaxes(tickformat=yformat.lstrip("$"), tickprefix="$" if yformat.startswith("$") else "")
+    return _finish(fig, title, simulated, height=360)
+
+
+def lines_chart(
+    frame: pd.DataFrame, columns: dict[str, str], *, title: str | None = None,
+    simulated: bool = False, yprefix: str = "$",
+) -> go.Figure:
+    """Several series over ``date`` on one axis; columns maps column -> legend name."""
+    present = {c: n for c, n in columns.items() if c in frame}
+    if frame.empty or not present:
+        return empty_figure("Nothing to show.", title)
+    fig = go.Figure()
+    for i, (col, name) in enumerate(present.items()):
+        fig.add_trace(go.Scatter(x=frame["date"], y=frame[col], name=name, mode="lines",
+                                 line=dict(color=_PALETTE[i % len(_PALETTE)], width=1.8)))
+    fig.update_yaxes(tickprefix=yprefix)
+    return _finish(fig, title, simulated, height=380)

@@ -1,0 +1,69 @@
+"""Activities: the campaign log (add, edit, delete, CSV import/export) with each activity's reaction."""
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
+from app import actions, activity_edits, analysis, loaders, ui
+
+db, info = ui.page_header("Activities", "The campaign log. Edit cells, add rows at the bottom, select rows "
+                          "to delete, then save. Reaction columns come from the event study.")
+if ui.no_workspace(db, info):
+    st.stop()
+view = ui.sidebar_view(db)
+simulated = bool(info.get("simulated"))
+if view.client_id is None:
+    ui.empty_state("No client in this workspace yet.", "Add a client (and its ticker) before logging activities.")
+    st.stop()
+
+types = st.multiselect("Types", ACTIVITY_TYPE_CODES, default=[], format_func=activity_label,
+                       key="w_act_types", placeholder="All types")
+log = analysis.activity_table(db, view, tuple(types))
+first, last = analysis.price_span(db, view.ticker)
+
+column_config = {
+    "activity_id": st.column_config.NumberColumn("ID", disabled=True),
+    "date": st.column_config.DateColumn("Date", required=True),
+    "end_date": st.column_config.DateColumn("End"),
+    "type": st.column_config.SelectboxColumn("Type", options=list(ACTIVITY_TYPE_CODES), required=True),
+    "title": st.column_config.TextColumn("Title", required=True),
+    "channel": st.column_config.TextColumn("Channel"),
+    "reach": st.column_config.NumberColumn("Reach", min_value=0, step=1),
+    "cost": st.column_config.NumberColumn("Cost", min_value=0, format="$%.0f"),
+    "after_close": st.column_config.CheckboxColumn("After close"),
+    "notes": st.column_config.TextColumn("Notes"),
+    "link": st.column_config.LinkColumn("Link"),
+    "car": st.column_config.NumberColumn("CAR", format="percent", disabled=True),
+    "p_value": st.column_config.NumberColumn("p", format="%.3f", disabled=True),
+    "abnormal_volume": st.column_config.NumberColumn("Abn. volume", format="%.2f", disabled=True),
+}
+shown = log[[c for c in column_config if c in log.columns]]
+if shown.empty:
+    ui.empty_state("No activities yet for this filter.", "Add the first one in the table below, or import a CSV.")
+st.data_editor(shown, key="activity_editor", num_rows="dynamic", hide_index=True,
+               column_config=column_config, disabled=["activity_id", "car", "p_value", "abnormal_volume"])
+
+changes = activity_edits.pending_changes(st.session_state.get("activity_editor"), shown, view.client_id,
+                                         first, last)
+for problem in changes.errors:
+    st.error(problem)
+save = st.button("Save changes", type="primary", key="save_activities",
+                 disabled=changes.empty or bool(changes.errors))
+if save:
+    summary = actions.apply_activity_changes(db, changes)
+    loaders.clear()
+    st.session_state.pop("activity_editor", None)
+    st.toast(summary)
+    st.rerun()
+
+st.caption(analysis.reaction_note(db, view))
+ui.table(log, "activities", view, key="activities", simulated=simulated)
+
+with st.expander("Import activities from CSV"):
+    st.caption("Columns: date, type, title, and optionally end_date, channel, reach, cost, after_close, notes, link.")
+    upload = st.file_uploader("Activity CSV", type=["csv"], key="activity_csv")
+    if upload is not None and st.button("Import", key="import_activities"):
+        ok, message = actions.import_activity_csv(db, view.client_id, upload.name, upload.getvalue())
+        (st.success if ok else st.error)(message)
+        if ok:
+            loaders.clear()

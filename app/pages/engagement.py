@@ -1,0 +1,68 @@
+"""Engagement: the contract, the consultant's option and retainer shares, costs, and who gained."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app import analysis, charts, ui
+
+db, info = ui.page_header("Engagement", "What the program costs the company (dollars and dilution) and what "
+                          "the consultant's stake did meanwhile.")
+if ui.no_workspace(db, info):
+    st.stop()
+view = ui.sidebar_view(db)
+simulated = bool(info.get("simulated"))
+eng = analysis.client_engagement(db, view.client_id)
+if eng["engagements"].empty:
+    ui.empty_state("No engagement recorded for this client.", "Engagements are stored with the client's contract "
+                   "terms (retainer, minimum months, option grants, financings).")
+    st.stop()
+
+st.subheader("Contract")
+terms = analysis.contract_terms(eng)
+cols = st.columns(len(terms["metrics"]))
+for col, (label, value, help_text) in zip(cols, terms["metrics"]):
+    col.metric(label, value, help=help_text, border=True)
+if terms["notes"]:
+    st.caption(terms["notes"])
+with st.expander("Terms as stored"):
+    st.dataframe(eng["engagements"], hide_index=True)
+    if not eng["grants"].empty:
+        st.dataframe(eng["grants"], hide_index=True)
+    if not eng["financings"].empty:
+        st.dataframe(eng["financings"], hide_index=True)
+
+st.subheader("Option")
+option = analysis.option_view(db, view, eng["grants"])
+if option is None:
+    ui.empty_state("No option grant to value (or no prices over its life).")
+else:
+    fig = charts.option_value_chart(option["series"], strike=option["strike"],
+                                    title=f"{view.ticker}: option moneyness, intrinsic and fair value",
+                                    simulated=simulated)
+    ui.chart(fig, "option-value", view, key="option", simulated=simulated)
+    st.caption(option["summary"])
+
+st.subheader("Retainer paid in stock")
+retainer = analysis.retainer_view(db, view, eng["engagements"])
+if retainer is None:
+    ui.empty_state("No retainer schedule (no prices around the payment dates).")
+else:
+    fig = charts.retainer_chart(retainer["chart"], title=f"{view.ticker}: retainer shares issued and dilution",
+                                simulated=simulated)
+    ui.chart(fig, "retainer", view, key="retainer", simulated=simulated)
+    ui.table(retainer["table"], "retainer-schedule", view, key="retainer", simulated=simulated)
+
+st.subheader("Costs and who gained")
+econ = analysis.engagement_account(db, view)
+if econ is None:
+    ui.empty_state("The ROI account (analytics.roi) is not available yet: costs by kind and the consultant's "
+                   "stake beside the company's abnormal value appear here once it is.")
+else:
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.chart(charts.bar_chart(econ["costs"], "kind", "amount", title="Program cost by kind", simulated=simulated),
+                 "costs", view, key="costs", simulated=simulated)
+    with c2:
+        ui.chart(charts.lines_chart(econ["stake"], econ["stake_columns"], title="Consultant's stake vs company's "
+                                    "abnormal value", simulated=simulated), "stake", view, key="stake",
+                 simulated=simulated)

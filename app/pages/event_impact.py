@@ -1,0 +1,80 @@
+"""Event impact: average abnormal returns by activity type, the tests, each event, the placebo."""
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
+from app import analysis, charts, state, ui
+
+db, info = ui.page_header("Event impact", "Did the activities move the price beyond what the market explains? "
+                          "MacKinlay (1997) event study on the stock's own trading days.")
+if ui.no_workspace(db, info):
+    st.stop()
+view = ui.sidebar_view(db)
+simulated = bool(info.get("simulated"))
+if view.client_id is None or view.ticker is None:
+    ui.empty_state("No client with a loaded ticker yet.", "Load a ticker and log activities first.")
+    st.stop()
+
+controls = st.container(border=True)
+c1, c2, c3, c4 = controls.columns(4)
+model = state.synced_selectbox("Model", list(analysis.MODELS), "model", default="market", container=c1,
+                               format_func=analysis.MODELS.get)
+thin = state.synced_selectbox("Thin trading", list(analysis.THIN_METHODS), "thin", default="none", container=c2,
+                              format_func=analysis.THIN_METHODS.get)
+est_text = c3.text_input("Estimation window", state.format_window(state.estimation_window()), key="w_est",
+                         help="Trading days relative to day 0, e.g. -120..-11")
+win_text = c4.text_input("Event windows", state.format_windows(state.event_windows()), key="w_win",
+                         help="Comma-separated, e.g. -1..1,0..5")
+est = state.parse_window(est_text, state.estimation_window())
+wins = state.parse_windows(win_text)
+state.remember("est", state.format_window(est))
+state.remember("win", state.format_windows(wins))
+if est[1] >= wins[0][0]:
+    st.warning("The estimation window should end before the event window starts.")
+
+present = analysis.activity_types_present(db, view)
+type_options = ["all"] + [t for t in ACTIVITY_TYPE_CODES if t in present]
+chosen = state.synced_selectbox("Activity type", type_options, "type", default="all",
+                                format_func=lambda t: "All types (pooled)" if t == "all" else activity_label(t))
+
+result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wins=wins)
+if result is None:
+    ui.empty_state("The event-study engine (analytics.event_study) is not installed yet.")
+    st.stop()
+if result["error"]:
+    ui.empty_state(result["error"], "Choose a longer period or a shorter estimation window.")
+    st.stop()
+
+for text in result["warnings"]:
+    st.warning(text)
+
+curves = result["curves"] if chosen == "all" else result["curves"][result["curves"]["group"] == chosen]
+fig = charts.caar_chart(curves, title=f"{view.ticker}: cumulative average abnormal return by activity type",
+                        simulated=simulated)
+ui.chart(fig, "caar", view, key="caar", simulated=simulated)
+
+st.subheader("Tests across events")
+tests = result["tests"] if chosen == "all" else result["tests"][result["tests"]["group"].isin([chosen])]
+if tests.empty:
+    ui.empty_state("No events of this type could be studied.")
+else:
+    ui.table(tests, "caar-tests", view, key="caar_tests", simulated=simulated)
+
+st.subheader("Each event")
+events = result["events"] if chosen == "all" else result["events"][result["events"]["type"] == chosen]
+ui.table(events, "event-cars", view, key="event_cars", simulated=simulated)
+if not result["skipped"].empty:
+    with st.expander(f"{len(result['skipped'])} activities could not be studied"):
+        st.dataframe(result["skipped"], hide_index=True)
+
+st.subheader("Placebo")
+placebo = analysis.placebo_view(db, view, model=model, thin=thin, est=est, wins=wins,
+                                group=None if chosen == "all" else chosen)
+if placebo is None:
+    ui.empty_state("No placebo distribution for this selection (too few events or too little history).")
+else:
+    fig = charts.placebo_histogram(placebo["draws"], placebo["actual"], p_value=placebo["p_value"],
+                                   title=f"CAAR {state.format_window(wins[0])} against random non-event dates",
+                                   simulated=simulated)
+    ui.chart(fig, "placebo", view, key="placebo", simulated=simulated)

@@ -1,0 +1,121 @@
+"""The executive ROI report as one HTML document (charts inlined as SVG) and as PDF (WeasyPrint).
+
+The report follows the AMEC framework: inputs, activities, outtakes, outcomes, impact, each in
+plain sentences with the numbers and their uncertainty, then a methodology appendix. A simulated
+workspace is labelled on every page (a running header in print) and in the title.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from app import exports
+
+AMEC_SECTIONS = ("Inputs", "Activities", "Outtakes", "Outcomes", "Impact")
+
+METHODOLOGY = [
+    "Abnormal returns follow MacKinlay (1997): a market model estimated by OLS over an estimation window "
+    "before each activity, abnormal return = actual return - expected return, cumulated over the event window.",
+    "Relative days count the stock's own trading days; day 0 is the first trading day on or after the activity "
+    "(the next one when it was announced after the close).",
+    "Tests across events: BMP (Boehmer, Musumeci and Poulsen 1991) with the Kolari-Pynnonen (2010) adjustment "
+    "for overlapping windows, Patell (1976), Corrado (1989) rank, Cowan (1992) generalized sign, Wilcoxon "
+    "signed rank, and a placebo test on random non-event dates of the same stock.",
+    "Thinly traded stocks: trade-to-trade returns (Maynes and Rumsey 1993) or Dimson (1979) betas; results "
+    "with a high share of zero-volume days are flagged as unreliable.",
+    "Abnormal value of an activity = sum over its event window of abnormal return x the previous day's market "
+    "capitalisation. ROI = (abnormal value - cost) / cost; where its interval covers zero the result is "
+    "reported as not distinguishable from zero.",
+    "Cost = retainer shares at their value when issued + the option at its grant-date Black-Scholes value + "
+    "finder's fees + direct activity costs. Dilution is shown in shares beside the dollars.",
+]
+
+_CSS = """
+@page { size: A4; margin: 18mm 15mm 18mm 15mm;
+        @top-center { content: string(banner); color: #b03a2e; font-size: 9pt; }
+        @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; } }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #1b1b1b; line-height: 1.4; }
+h1 { font-size: 20pt; margin: 0 0 4pt 0; color: #1f4e79; }
+h2 { font-size: 13.5pt; margin: 16pt 0 4pt 0; color: #1f4e79; border-bottom: 1px solid #c9d6e3; }
+.meta { color: #555; font-size: 9pt; }
+.banner { string-set: banner content(); border: 2px solid #b03a2e; color: #b03a2e; padding: 6pt 8pt;
+          font-weight: bold; margin: 8pt 0; }
+figure { margin: 8pt 0; page-break-inside: avoid; }
+figure svg { width: 100%; height: auto; }
+figcaption { font-size: 8.5pt; color: #555; }
+table { border-collapse: collapse; font-size: 8.5pt; margin: 6pt 0; width: 100%; page-break-inside: auto; }
+th, td { border: 1px solid #ccd; padding: 2pt 4pt; text-align: right; }
+th { background: #eef3f8; }
+td:first-child, th:first-child { text-align: left; }
+.appendix { page-break-before: always; }
+"""
+
+
+@dataclass
+class ReportContent:
+    """What the report says: AMEC sections of sentences, charts, tables, and the context line."""
+
+    title: str
+    subtitle: str
+    sections: dict[str, list[str]] = field(default_factory=dict)
+    figures: list[tuple[str, go.Figure]] = field(default_factory=list)   # (caption, figure)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (caption, table)
+    simulated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+SIMULATED_LABEL = ("SIMULATED DATA: the prices and volumes in this report are generated for the demo "
+                   "workspace, not market history.")
+
+
+def _svg(fig: go.Figure) -> str:
+    svg = exports.figure_svg(fig, width=900, height=460).decode("utf-8")
+    return svg[svg.find("<svg"):] if "<svg" in svg else svg
+
+
+def report_html(content: ReportContent, *, embed_charts: bool = True) -> str:
+    """The whole report as a standalone HTML string (SVG charts inline, no external resources)."""
+    e = html.escape
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(content.title)}</title>"
+             f"<style>{_CSS}</style></head><body>"]
+    if content.simulated:
+        parts.append(f"<div class='banner'>{e(SIMULATED_LABEL)}</div>")
+    parts.append(f"<h1>{e(content.title)}</h1><p class='meta'>{e(content.subtitle)} · generated "
+                 f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC</p>")
+    for name in AMEC_SECTIONS:
+        sentences = content.sections.get(name) or ["Nothing to report for this part yet."]
+        parts.append(f"<h2>{e(name)}</h2>" + "".join(f"<p>{e(s)}</p>" for s in sentences))
+    for caption, fig in content.figures:
+        body = _svg(fig) if embed_charts else ""
+        parts.append(f"<figure>{body}<figcaption>{e(caption)}</figcaption></figure>")
+    for caption, frame in content.tables:
+        parts.append(f"<h2>{e(caption)}</h2>" + frame.to_html(index=False, na_rep="", float_format=_fmt,
+                                                             border=0, escape=True))
+    parts.append("<div class='appendix'><h2>Methodology</h2>"
+                 + "".join(f"<p>{e(m)}</p>" for m in METHODOLOGY + content.notes) + "</div>")
+    if content.simulated:
+        parts.append(f"<p class='meta'><b>{e(SIMULATED_LABEL)}</b></p>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _fmt(v: float) -> str:
+    if pd.isna(v):
+        return ""
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:,.2f}"
+    return f"{v:.4f}"
+
+
+def report_pdf(html_text: str) -> bytes:
+    """PDF bytes of the report HTML (WeasyPrint, offline)."""
+    from weasyprint import HTML
+
+    return HTML(string=html_text, base_url=".").write_pdf()

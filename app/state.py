@@ -1,0 +1,178 @@
+"""Shareable view state: client, ticker, period and windows live in the URL (``st.query_params``).
+
+Each value is read from the widget (when rendered), else from a session mirror (query parameters
+are cleared when ``st.navigation`` switches page), else from the URL, else the default; after the
+widget is drawn it is written back to both, so a copied link opens the same view.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from analytics.constants import DEFAULT_ESTIMATION_WINDOW, DEFAULT_EVENT_WINDOWS
+
+PERIODS: dict[str, str] = {
+    "engagement": "Engagement period",
+    "all": "All history",
+    "1y": "Last 12 months",
+    "custom": "Custom range",
+}
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_WINDOW = re.compile(r"^\s*(-?\d+)\s*(?:\.\.|:|,)\s*(-?\d+)\s*$")
+
+
+def _mirror(name: str) -> str:
+    return f"_url_{name}"
+
+
+def url_value(name: str, default: str | None = None) -> str | None:
+    """The remembered value of a URL parameter (session mirror, then URL, then default)."""
+    if _mirror(name) in st.session_state:
+        return st.session_state[_mirror(name)]
+    value = st.query_params.get(name)
+    return value if value not in (None, "") else default
+
+
+def remember(name: str, value) -> None:
+    """Write a view value to the session mirror and the URL (None removes it)."""
+    if value is None or value == "":
+        st.session_state.pop(_mirror(name), None)
+        if name in st.query_params:
+            del st.query_params[name]
+        return
+    text = str(value)
+    st.session_state[_mirror(name)] = text
+    if st.query_params.get(name) != text:
+        st.query_params[name] = text
+
+
+def synced_selectbox(label: str, options: list, name: str, default=None, container=st, **kwargs):
+    """A selectbox whose value is kept in the URL under ``name``."""
+    if not options:
+        remember(name, None)
+        return None
+    key = f"w_{name}"
+    wanted = url_value(name, None if default is None else str(default))
+    by_text = {str(o): o for o in options}
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = by_text.get(wanted, options[0] if default is None else by_text.get(str(default), options[0]))
+    value = container.selectbox(label, options, key=key, **kwargs)
+    remember(name, value)
+    return value
+
+
+# --- windows -------------------------------------------------------------------------------------
+
+def parse_window(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    """``"-120..-11"`` -> (-120, -11); anything unreadable or reversed gives the default."""
+    if not text:
+        return default
+    m = _WINDOW.match(text)
+    if not m:
+        return default
+    a, b = int(m.group(1)), int(m.group(2))
+    return (a, b) if a <= b else default
+
+
+def format_window(window: tuple[int, int]) -> str:
+    return f"{window[0]}..{window[1]}"
+
+
+def parse_windows(text: str | None, default=DEFAULT_EVENT_WINDOWS) -> tuple[tuple[int, int], ...]:
+    """``"-1..1,0..5"`` -> ((-1, 1), (0, 5)); the default when nothing valid is given."""
+    if not text:
+        return tuple(default)
+    out = []
+    for part in re.split(r"[;,]\s*(?=-?\d+\s*\.\.)", text):
+        w = parse_window(part, None)  # type: ignore[arg-type]
+        if w is not None:
+            out.append(w)
+    return tuple(out) or tuple(default)
+
+
+def format_windows(windows) -> str:
+    return ",".join(format_window(w) for w in windows)
+
+
+def estimation_window() -> tuple[int, int]:
+    return parse_window(url_value("est"), DEFAULT_ESTIMATION_WINDOW)
+
+
+def event_windows() -> tuple[tuple[int, int], ...]:
+    return parse_windows(url_value("win"))
+
+
+# --- the view ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar selected: every page reads it."""
+
+    client_id: str | None
+    client_name: str | None
+    ticker: str | None
+    benchmark: str | None
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    period: str
+
+    @property
+    def label(self) -> str:
+        span = f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}" if self.start is not None and self.end is not None else "all dates"
+        return f"{self.client_name or self.ticker or 'no client'} · {self.ticker or '-'} · {span}"
+
+
+def resolve_period(period: str, *, data_start=None, data_end=None, engagement_start=None,
+                   engagement_end=None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Dates of a period code (``engagement``, ``all``, ``1y`` or ``YYYY-MM-DD..YYYY-MM-DD``)."""
+    ts = lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).normalize()  # noqa: E731
+    data_start, data_end = ts(data_start), ts(data_end)
+    m = _RANGE.match(period or "")
+    if m:
+        return pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2))
+    if period == "engagement" and engagement_start is not None:
+        start = ts(engagement_start)
+        end = ts(engagement_end) or data_end
+        # show some context before the program starts: the estimation window needs it anyway
+        pad = timedelta(days=int(abs(DEFAULT_ESTIMATION_WINDOW[0]) * 365 / 252))
+        start = start - pad
+        if data_start is not None:
+            start = max(start, data_start)
+        if data_end is not None and end is not None:
+            end = min(max(end, start), data_end) if end > data_end else end
+        return start, end
+    if period == "1y" and data_end is not None:
+        return data_end - pd.DateOffset(years=1), data_end
+    return data_start, data_end
+
+
+def period_controls(container, *, data_start=None, data_end=None, has_engagement=False) -> str:
+    """Period selector (+ a date range for custom); returns the period code kept in the URL."""
+    current = url_value("period", "engagement" if has_engagement else "all") or "all"
+    choice_default = "custom" if _RANGE.match(current) else current
+    options = [k for k in PERIODS if k != "engagement" or has_engagement]
+    if choice_default not in options:
+        choice_default = options[0]
+    key = "w_period_choice"
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = choice_default
+    choice = container.selectbox("Period", options, key=key, format_func=PERIODS.get)
+    if choice != "custom":
+        remember("period", choice)
+        return choice
+    lo = (data_start or pd.Timestamp("1990-01-01")).date()
+    hi = (data_end or pd.Timestamp(date.today())).date()
+    m = _RANGE.match(current)
+    initial = (pd.Timestamp(m.group(1)).date(), pd.Timestamp(m.group(2)).date()) if m else (lo, hi)
+    initial = (min(max(initial[0], lo), hi), min(max(initial[1], lo), hi))
+    rng = container.date_input("Dates", value=initial, min_value=lo, max_value=hi, key="w_period_range")
+    if isinstance(rng, (tuple, list)) and len(rng) == 2:
+        code = f"{rng[0]:%Y-%m-%d}..{rng[1]:%Y-%m-%d}"
+    else:
+        code = f"{initial[0]:%Y-%m-%d}..{initial[1]:%Y-%m-%d}"
+    remember("period", code)
+    return code

@@ -1,0 +1,125 @@
+"""Presentation pieces shared by the pages: the simulated-data banner, the sidebar view, empty
+states, and charts/tables with their download buttons (files built only when clicked)."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from app import exports, loaders, state
+
+SIMULATED_BANNER = (
+    "**Simulated data.** This is the demo workspace: the prices and volumes of this ticker are "
+    "generated (seeded, reproducible), not market history. The contract terms are real."
+)
+
+
+def page_header(title: str, caption: str | None = None) -> tuple[str, dict]:
+    """Title, the simulated-data banner where it applies; returns (db path, workspace info)."""
+    db = loaders.db_path()
+    info = loaders.workspace_info(db)
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    if info.get("simulated"):
+        st.warning(SIMULATED_BANNER, icon=":material/science:")
+    return db, info
+
+
+def no_workspace(db: str, info: dict) -> bool:
+    """Say what to do when there is no workspace or store yet; True when the page should stop."""
+    if not loaders.store_available():
+        st.info("The data store is not installed yet (module `store`): nothing to show.")
+        return True
+    if info.get("missing"):
+        st.info(
+            f"No workspace at `{db}` yet. Build the simulated demo with `python -m ingest demo`, "
+            "or load a ticker on the **Data** page."
+        )
+        return True
+    return False
+
+
+def empty_state(message: str, hint: str | None = None) -> None:
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
+
+
+def _span(cov: pd.DataFrame, ticker: str | None):
+    """First and last stored date of ``ticker`` from ``Store.coverage()`` (column names tolerant)."""
+    if cov is None or cov.empty or ticker is None or "ticker" not in cov:
+        return None, None
+    row = cov[cov["ticker"] == ticker]
+    if row.empty:
+        return None, None
+    first = next((c for c in ("first_date", "start", "first", "min_date") if c in row), None)
+    last = next((c for c in ("last_date", "end", "last", "max_date") if c in row), None)
+    return (row[first].iloc[0] if first else None), (row[last].iloc[0] if last else None)
+
+
+def sidebar_view(db: str) -> state.View:
+    """Client, ticker and period selectors in the sidebar (kept in the URL); returns the view."""
+    side = st.sidebar
+    side.header("View")
+    clients = loaders.clients(db)
+    client_id = client_name = benchmark = None
+    engaged = (None, None)
+    ticker_options: list[str] = []
+    if not clients.empty:
+        names = dict(zip(clients["client_id"], clients["name"]))
+        client_id = state.synced_selectbox("Client", list(clients["client_id"]), "client",
+                                           container=side, format_func=lambda c: names.get(c, c))
+        row = clients[clients["client_id"] == client_id].iloc[0]
+        client_name, benchmark = row["name"], row.get("benchmark")
+        ticker_options.append(row["ticker"])
+        eng = loaders.engagements(db, client_id)
+        if not eng.empty:
+            engaged = (eng["start_date"].min(), eng["end_date"].max() if eng["end_date"].notna().any() else None)
+    secs = loaders.securities(db)
+    if not secs.empty:
+        others = [t for t in secs["ticker"] if t not in ticker_options and t != benchmark
+                  and not str(t).startswith("^")]
+        ticker_options += sorted(others)
+    ticker = state.synced_selectbox("Ticker", ticker_options, "ticker", container=side) if ticker_options else None
+    cov = loaders.coverage(db)
+    data_start, data_end = _span(cov, ticker)
+    period = state.period_controls(side, data_start=data_start, data_end=data_end,
+                                   has_engagement=engaged[0] is not None)
+    start, end = state.resolve_period(period, data_start=data_start, data_end=data_end,
+                                      engagement_start=engaged[0], engagement_end=engaged[1])
+    if benchmark and isinstance(benchmark, str):
+        side.caption(f"Benchmark: `{benchmark}`")
+    return state.View(client_id, client_name, ticker, benchmark if isinstance(benchmark, str) else None,
+                      start, end, period)
+
+
+def chart(fig: go.Figure, name: str, view: state.View | None, *, key: str,
+          simulated: bool = False) -> None:
+    """Show a figure with PNG / SVG / HTML downloads named after ticker, chart and dates."""
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+    ticker = view.ticker if view else None
+    start = view.start if view else None
+    end = view.end if view else None
+    cols = st.columns([1, 1, 1, 5])
+    for col, ext, build in ((cols[0], "png", exports.figure_png), (cols[1], "svg", exports.figure_svg),
+                            (cols[2], "html", exports.figure_html)):
+        col.download_button(
+            ext.upper(), data=lambda build=build: build(fig),
+            file_name=exports.export_filename(ticker, name, start, end, ext, simulated),
+            mime=exports.MIME[ext], key=f"dl_{key}_{ext}", on_click="ignore",
+            icon=":material/download:", help=f"Download this chart as {ext.upper()}",
+        )
+
+
+def table(frame: pd.DataFrame, name: str, view: state.View | None, *, key: str,
+          simulated: bool = False, **kwargs) -> None:
+    """Show a table with a CSV download (a ``simulated`` column is added to simulated exports)."""
+    st.dataframe(frame, hide_index=True, key=f"table_{key}", **kwargs)
+    ticker = view.ticker if view else None
+    start = view.start if view else None
+    end = view.end if view else None
+    out = frame.assign(data="simulated") if simulated else frame
+    st.download_button(
+        "CSV", data=lambda: exports.table_csv(out),
+        file_name=exports.export_filename(ticker, name, start, end, "csv", simulated),
+        mime="text/csv", key=f"dl_{key}_csv", on_click="ignore", icon=":material/download:",
+    )
