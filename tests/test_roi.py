@@ -1,0 +1,249 @@
+"""Costs, abnormal value, ROI with its interval, persistence, and the engagement account."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.costs import costs_by_kind, finders_fees, program_costs
+from analytics.retainer import retainer_schedule
+from analytics.roi import (
+    abnormal_value_by_event, abnormal_value_daily, abnormal_value_totals,
+    engagement_period_abnormal_value, market_cap_series, persistence, persistence_status, roi,
+    roi_verdict, value_verdict,
+)
+
+Z90 = 1.6448536269514722  # norm.ppf(0.95)
+
+# --- a hand-made case with known abnormal returns -----------------------------------------
+D = pd.bdate_range("2021-03-01", periods=8)  # D0..D7
+CAP = pd.Series([100.0, 200, 300, 400, 500, 600, 700, 800], index=D)  # market cap per day
+# Event 1 (press release): day 0 = D2, window (-1, 1) -> D1, D2, D3, ARs 0.01, 0.05, -0.02
+# Event 2 (conference):    day 0 = D3, window (-1, 1) -> D2, D3, D4, ARs 0.04, 0.02, 0.01
+ABNORMAL = pd.DataFrame({
+    "event_id": [1, 1, 1, 2, 2, 2],
+    "ticker": ["AXGI"] * 6,
+    "rel_day": [-1, 0, 1, -1, 0, 1],
+    "date": [D[1], D[2], D[3], D[2], D[3], D[4]],
+    "ret": np.nan, "market_ret": np.nan, "expected": np.nan,
+    "ar": [0.01, 0.05, -0.02, 0.04, 0.02, 0.01],
+})
+CARS = pd.DataFrame({
+    "event_id": [1, 2], "ticker": ["AXGI"] * 2, "event_date": [D[2], D[3]],
+    "window_start": [-1, -1], "window_end": [1, 1], "car": [0.04, 0.07],
+    "car_var": [0.0003, 0.0003], "car_t": [0.04 / math.sqrt(0.0003), 0.07 / math.sqrt(0.0003)],
+    "p_value": [0.1, 0.01], "n_est": [100, 100], "sigma": [0.01, 0.01],
+})
+EVENTS = pd.DataFrame({"event_id": [1, 2], "type": ["press_release", "conference"],
+                       "cost": [500.0, 2000.0]})
+
+
+def test_abnormal_value_per_event_hand_values():
+    out = abnormal_value_by_event(ABNORMAL, CARS, CAP, events=EVENTS).set_index("event_id")
+    # event 1: 0.01 x 100 + 0.05 x 200 - 0.02 x 300 = 1 + 10 - 6 = 5
+    # event 2: 0.04 x 200 + 0.02 x 300 + 0.01 x 400 = 8 + 6 + 4 = 18
+    assert out.loc[1, "abnormal_value"] == pytest.approx(5.0, rel=1e-12)
+    assert out.loc[2, "abnormal_value"] == pytest.approx(18.0, rel=1e-12)
+    # var: 0.0003 x (100^2 + 200^2 + 300^2) / 3 = 14; 0.0003 x (4 + 9 + 16)e4 / 3 = 29
+    assert out.loc[1, "abnormal_value_se"] == pytest.approx(math.sqrt(14.0), rel=1e-12)
+    assert out.loc[2, "abnormal_value_se"] == pytest.approx(math.sqrt(29.0), rel=1e-12)
+    assert out.loc[1, "type"] == "press_release" and out.loc[2, "cost"] == 2000.0
+
+
+def test_totals_count_each_overlapping_day_once():
+    daily = abnormal_value_daily(ABNORMAL, CARS, CAP)
+    tot = abnormal_value_totals(daily, by=None).iloc[0]
+    # D1: 0.01 x 100 = 1; D2: mean(0.05, 0.04) x 200 = 9; D3: mean(-0.02, 0.02) x 300 = 0;
+    # D4: 0.01 x 400 = 4 -> 14 (the naive sum of events double counts: 5 + 18 = 23)
+    assert tot["abnormal_value"] == pytest.approx(14.0, rel=1e-12)
+    assert tot["sum_of_events"] == pytest.approx(23.0, rel=1e-12)
+    assert (tot["n_days"], tot["overlap_days"], tot["n_events"]) == (4, 2, 2)
+    # per-day variance cap^2 x 0.0003 / 3 = cap^2 x 1e-4: 1 + 4 + 9 + 16 = 30
+    assert tot["abnormal_value_se"] == pytest.approx(math.sqrt(30.0), rel=1e-12)
+    by_type = abnormal_value_totals(daily, EVENTS, by="type").set_index("group")
+    assert by_type.loc["press_release", "abnormal_value"] == pytest.approx(5.0)
+    assert by_type.loc["conference", "abnormal_value"] == pytest.approx(18.0)
+    assert by_type.loc["conference", "label"] == "Conference"
+
+
+def test_missing_cap_gives_nan_not_a_partial_sum():
+    cap = CAP.copy()
+    cap.iloc[0] = np.nan  # event 1's first day has no previous cap
+    out = abnormal_value_by_event(ABNORMAL, CARS, cap).set_index("event_id")
+    assert math.isnan(out.loc[1, "abnormal_value"]) and out.loc[2, "abnormal_value"] == pytest.approx(18.0)
+
+
+ROI_CASES = {
+    # AV, se, cost -> roi, interval, words
+    "covers_zero": (14.0, math.sqrt(30.0), 10.0, 0.4, "not distinguishable from zero"),
+    "positive": (14.0, math.sqrt(30.0), 1.0, 13.0, "positive"),
+    "negative": (14.0, math.sqrt(30.0), 100.0, -0.86, "negative"),
+}
+
+
+@pytest.mark.parametrize("case", ROI_CASES)
+def test_roi_hand_cases(case):
+    av, se, cost, expected, words = ROI_CASES[case]
+    r = roi(av, cost, se)
+    assert r.roi == pytest.approx(expected, rel=1e-12)
+    # interval: (14 -/+ 1.6449 x sqrt(30) - C) / C; for C = 10: -0.5009 .. 1.3009
+    assert r.roi_low == pytest.approx((av - Z90 * se - cost) / cost, rel=1e-9)
+    assert r.roi_high == pytest.approx((av + Z90 * se - cost) / cost, rel=1e-9)
+    assert words in r.verdict and "delta method" in r.method
+    assert r.distinguishable_from_zero is (words != "not distinguishable from zero")
+
+
+def test_roi_verdict_words():
+    assert roi_verdict(0.35, -0.2, 0.9) == (
+        "ROI +35% (90% interval -20% to +90%): not distinguishable from zero; the value created "
+        "cannot be told apart from the cost of the program.")
+    assert "not available" in roi(5.0, float("nan"), 1.0).verdict
+    assert value_verdict(14, -1, 29).endswith("not distinguishable from zero.")
+
+
+def test_roi_with_supplied_interval_names_the_method():
+    r = roi(14.0, 10.0, value_interval=(12.0, 30.0), method="bootstrap of estimation residuals")
+    assert (r.roi_low, r.roi_high) == pytest.approx((0.2, 2.0))
+    assert "positive" in r.verdict and "bootstrap" in r.verdict
+
+
+# --- the engagement period ---------------------------------------------------------------
+def _simulate(rng, n=200, effect=0.0, start_pos=150, sigma=0.03, beta=1.2):
+    dates = pd.bdate_range("1998-01-01", periods=n)
+    m = rng.normal(0.0, 0.01, n)
+    e = rng.normal(0.0, sigma, n)
+    r = 0.0005 + beta * m + e
+    r[start_pos:] += effect
+    r[0] = m[0] = 0.0
+    close = 0.04 * np.cumprod(1 + r)
+    mclose = 100 * np.cumprod(1 + m)
+    return (pd.DataFrame({"date": dates, "close": close}), pd.DataFrame({"date": dates, "close": mclose}),
+            dates[start_pos], dates[-1])
+
+
+# a deterministic cap (independent of the simulated path) so the target w'delta is known
+SIM_CAP = pd.Series(np.linspace(1e6, 3e6, 200), index=pd.bdate_range("1998-01-01", periods=200))
+
+
+def test_engagement_period_market_model_matches_statsmodels():
+    sm = pytest.importorskip("statsmodels.api")
+    prices, market, start, end = _simulate(np.random.default_rng(1), effect=0.004)
+    res = engagement_period_abnormal_value(prices, market, start, end, SIM_CAP)
+    assert res.n_est == 110  # relative days -120..-11
+    r = prices.set_index("date")["close"].pct_change()
+    mr = market.set_index("date")["close"].pct_change()
+    est = slice(150 - 120, 150 - 10)
+    fit = sm.OLS(r.iloc[est].to_numpy(), sm.add_constant(mr.iloc[est].to_numpy())).fit()
+    assert (res.alpha, res.beta) == pytest.approx(tuple(fit.params), rel=1e-10)
+    assert res.sigma == pytest.approx(math.sqrt(fit.scale), rel=1e-10)
+    # AV = sum AR_t x cap_{t-1}
+    ar = r.iloc[150:] - fit.params[0] - fit.params[1] * mr.iloc[150:]
+    assert res.abnormal_value == pytest.approx(float((ar * SIM_CAP.shift(1).iloc[150:]).sum()), rel=1e-10)
+    assert res.daily["cum_value"].iloc[-1] == pytest.approx(res.abnormal_value, rel=1e-10)
+
+
+def test_too_little_estimation_data_raises():
+    prices, market, _, end = _simulate(np.random.default_rng(2))
+    with pytest.raises(ValueError, match="estimation returns"):
+        engagement_period_abnormal_value(prices, market, prices["date"].iloc[20], end, SIM_CAP)
+
+
+@pytest.mark.parametrize("method,n_sims,tol", [("normal", 400, 0.045), ("bootstrap", 150, 0.075)])
+def test_interval_coverage_with_a_known_effect(method, n_sims, tol):
+    """Seeded: the 90% interval covers the true abnormal value w'delta in 90% +/- tol of samples.
+
+    tol is 3 binomial standard errors: sqrt(0.9 x 0.1 / n) = 0.015 (n=400), 0.024 (n=150).
+    """
+    rng = np.random.default_rng(20240601)
+    effect = 0.004
+    target = effect * SIM_CAP.shift(1).iloc[150:].sum()
+    hits = 0
+    for _ in range(n_sims):
+        prices, market, start, end = _simulate(rng, effect=effect)
+        res = engagement_period_abnormal_value(prices, market, start, end, SIM_CAP, method=method,
+                                               n_boot=400, seed=int(rng.integers(1 << 31)))
+        hits += res.interval_low <= target <= res.interval_high
+    assert abs(hits / n_sims - 0.90) <= tol
+
+
+# --- persistence --------------------------------------------------------------------------
+def _persistence_frames():
+    rel = np.arange(-1, 61)
+    ar = np.zeros(len(rel))
+    ar[rel <= 1] = 0.02                      # window CAR(-1, 1) = 0.06
+    ar[(rel >= 2) & (rel <= 20)] = -0.024 / 19  # CAR(-1, 20) = 0.036: 60% retained
+    ar[rel >= 21] = -0.056 / 40               # CAR(-1, 60) = -0.02: reversed
+    dates = pd.bdate_range("2021-01-04", periods=len(rel))
+    ab = pd.DataFrame({"event_id": 7, "ticker": "AXGI", "rel_day": rel, "date": dates, "ar": ar})
+    cars = pd.DataFrame({"event_id": [7], "ticker": ["AXGI"], "event_date": [dates[1]],
+                         "window_start": [-1], "window_end": [1], "car": [0.06], "car_var": [1e-4],
+                         "car_t": [6.0], "alpha": [0.0], "beta": [1.0]})
+    return ab, cars
+
+
+def test_persistence_from_a_long_abnormal_frame():
+    ab, cars = _persistence_frames()
+    out = persistence(ab, cars).iloc[0]
+    assert out["car_20"] == pytest.approx(0.036) and out["share_retained_20"] == pytest.approx(0.6)
+    assert out["status_20"] == "persisted"
+    assert out["car_60"] == pytest.approx(-0.02) and out["status_60"] == "reversed"
+
+
+def test_persistence_extends_with_the_market_model_on_prices():
+    ab, cars = _persistence_frames()
+    # prices whose simple returns are the ARs (flat market, alpha 0, beta 1)
+    dates = pd.bdate_range("2020-12-31", periods=len(ab) + 1)
+    close = 1.0 * np.cumprod(np.r_[1.0, 1 + ab["ar"].to_numpy()])
+    prices = pd.DataFrame({"date": dates, "close": close})
+    market = pd.DataFrame({"date": dates, "close": 100.0})
+    ab = ab.assign(date=dates[1:])
+    short = ab[ab["rel_day"] <= 1]
+    out = persistence(short, cars, prices, market).iloc[0]
+    assert out["car_20"] == pytest.approx(0.036, abs=1e-12)
+    assert out["car_60"] == pytest.approx(-0.02, abs=1e-12)
+    # without prices the horizon is not reachable: said, not guessed
+    assert persistence(short, cars).iloc[0]["status_60"] == "n/a"
+
+
+@pytest.mark.parametrize("share,status", [(1.2, "persisted"), (0.5, "persisted"), (0.2, "partly reversed"),
+                                          (0.0, "reversed"), (-0.4, "reversed"), (float("nan"), "n/a")])
+def test_persistence_status(share, status):
+    assert persistence_status(share) == status
+
+
+# --- market cap and costs -----------------------------------------------------------------
+def test_market_cap_restates_the_close_to_the_reported_share_basis():
+    prices = pd.DataFrame({"date": D[:4], "close": [0.5, 0.6, 0.5, 0.4]})  # latest basis
+    split = pd.DataFrame({"date": [D[2]], "ratio": [0.1]})  # 1-for-10 reverse on D2
+    so = pd.DataFrame({"date": [D[0], D[2]], "shares": [1e7, 1e6]})  # as reported
+    cap = market_cap_series(prices, so, split)
+    # D0: 0.05 x 1e7 = 500,000; D1: 0.06 x 1e7 = 600,000; D2: 0.5 x 1e6; D3: 0.4 x 1e6
+    np.testing.assert_allclose(cap.to_numpy(), [5e5, 6e5, 5e5, 4e5], rtol=1e-12)
+
+
+def test_program_costs_by_kind():
+    prices = pd.DataFrame({"date": pd.to_datetime(["1999-01-04", "1999-02-04", "1999-03-04"]),
+                           "close": [0.04, 0.05, 0.035]})
+    eng = dict(start_date="1999-01-04", end_date="1999-04-04", retainer_amount=3500.0,
+               minimum_months=3, retainer_price_rule="close_on_payment", retainer_price_days=None)
+    sched = retainer_schedule(eng, prices, shares_outstanding=1e7)
+    fin = pd.DataFrame({"financing_id": [1], "date": ["1999-02-20"], "amount": [250_000.0],
+                        "fee_rate": [0.05], "description": ["private placement"]})
+    acts = pd.DataFrame({"activity_id": [1, 2], "date": pd.to_datetime(["1999-01-10", "1999-01-20"]),
+                         "type": ["press_release", "conference"], "title": ["PR", "Forum"],
+                         "cost": [150.0, np.nan]})
+    grant = dict(grant_id=1, shares=5_000_000, strike=0.04, grant_date="1999-01-04",
+                 expiry_date="1999-02-15")
+    costs = program_costs(sched, [grant], fin, acts, prices=prices)
+    k = costs_by_kind(costs).set_index("kind")
+    assert finders_fees(fin)["fee"].iloc[0] == pytest.approx(12_500.0)  # 250,000 x 5%
+    # retainer: three payments of 3,500 at the close of the day -> 10,500; 87,500 + 70,000 + 100,000 shares
+    assert k.loc["retainer", "cost"] == pytest.approx(10_500.0)
+    assert k.loc["retainer", "shares"] == pytest.approx(257_500.0)
+    assert k.loc["finders_fee", "cost"] == pytest.approx(12_500.0)
+    assert k.loc["activity", "cost"] == 150.0 and k.loc["activity", "n_cost_unknown"] == 1
+    # only one price before the grant: no volatility, so the option's fair value is unknown, and said
+    assert k.loc["option", "n_cost_unknown"] == 1 and k.loc["option", "shares"] == 5_000_000
+    assert k.loc["total", "cost"] == pytest.approx(10_500 + 12_500 + 150)
