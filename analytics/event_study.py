@@ -1,0 +1,865 @@
+"""Event study of IR activities: abnormal returns, CARs and their tests (MacKinlay 1997).
+
+Did a press release, a conference or a mailing move the price beyond what the market alone
+explains?  :func:`event_study` answers it for any number of events on any number of
+tickers at once, in the textbook layout: estimation window -> model -> abnormal returns in
+the event window -> cumulative abnormal return (CAR) with its variance -> tests.
+
+Conventions
+-----------
+* **Returns** are simple returns of the adjusted close, ``R(t) = P(t) / P(t-1) - 1``;
+  the benchmark return of a stock's day is the benchmark's return over the same span
+  (benchmark closes are aligned to the stock's dates with the last close on or before).
+* **Relative days** count the stock's *own* trading days (the rows of ``prices`` for that
+  ticker), not calendar days and not the benchmark's days.
+* **Day 0** is the first trading day of the stock on or after the event date; an event
+  flagged ``after_close`` (announced after that day's close) moves to the first trading
+  day strictly after its date.
+* **Windows** are inclusive offsets in trading days relative to day 0: ``(-1, 1)`` is three
+  days.  The estimation window (default ``(-120, -11)``) must end before every event window
+  starts; it is clipped at the start of the stock's history, and the event is studied only
+  with at least ``min_estimation_obs`` (default 30) usable returns in it.  An event window
+  must lie wholly inside the history (day ``w0 >= `` the second row, day ``w1 <=`` the last).
+* Rows of ``prices`` without a positive finite close are not trading days (dropped before
+  anything else); a volume of 0 is kept and marks a day without trades.
+* **Nothing is dropped silently**: an event (or one of its windows) that cannot be studied
+  is listed in ``EventStudyResult.skipped`` with its reason.
+
+Models (MacKinlay 1997, section 4)
+----------------------------------
+With ``L1`` usable estimation returns and ``p`` parameters:
+
+* ``"market"``: ``R = alpha + beta Rm + e`` by OLS; ``sigma^2 = SSR / (L1 - 2)``.
+* ``"constant_mean"``: ``R = mu + e``; ``sigma^2 = SSR / (L1 - 1)``.
+* ``"market_adjusted"``: ``AR = R - Rm`` (alpha = 0, beta = 1 imposed, no estimation);
+  ``sigma^2 = sum(AR^2) / L1`` over the estimation window.
+
+For an event window of ``L2`` days with regressor rows ``X*`` the CAR variance includes the
+estimation error of the parameters (MacKinlay eq. 9-11 generalised to any model):
+``car_var = gamma' V gamma`` with ``V = sigma^2 (I + X* (X'X)^-1 X*')`` and ``gamma`` the
+indicator of the window's days, i.e. ``sigma^2 (L2 + s' (X'X)^-1 s)`` with ``s = X*' gamma``.
+``car_t = car / sqrt(car_var)`` and ``p_value`` is two-sided from Student's t with
+``L1 - p`` degrees of freedom (``L1 - 2`` for the market model).
+
+Thin trading (see :mod:`analytics.thin_trading` for when to choose which):
+``"trade_to_trade"`` uses returns between days with volume only, the market compounded
+over the same span ``n`` and the variance scaled by ``n`` (weighted least squares with
+weights ``1 / n``; ``V = sigma^2 (diag(n) + X* (X'WX)^-1 X*')``); ``"dimson"`` adds
+``dimson_lags`` lags and leads of the market return to the market model (the reported beta
+is their sum, Dimson 1979; ``p = 2 + 2 lags``).  Every CAR row carries the share of
+zero-volume days in its estimation and event windows and a ``thin_warning`` flag when
+either exceeds ``THIN_TRADING_WARN_SHARE``.
+
+Implementation: the prices become a ticker x trading-day panel; every sum over an
+estimation window is a difference of per-ticker prefix sums, and event windows are
+gathered with index arrays, so there is no Python loop over events or tickers.  Each
+ticker's numbers depend on that ticker's rows only (prefix sums restart on every row), so
+adding another ticker or event leaves them bit-for-bit unchanged.
+
+References
+----------
+MacKinlay, A. C. (1997). "Event Studies in Economics and Finance". Journal of Economic
+    Literature 35(1), 13-39.
+Maynes, E. and Rumsey, J. (1993). Journal of Banking and Finance 17(1), 145-157.
+Dimson, E. (1979). Journal of Financial Economics 7(2), 197-226.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.constants import (
+    DEFAULT_ESTIMATION_WINDOW,
+    DEFAULT_EVENT_WINDOWS,
+    DEFAULT_PLACEBO_DRAWS,
+    DEFAULT_SEED,
+    MIN_ESTIMATION_OBS,
+    THIN_TRADING_WARN_SHARE,
+)
+from analytics.thin_trading import lagged_panel, trade_to_trade_panel
+
+__all__ = ["event_study", "EventStudyResult", "MODELS", "THIN_TRADING_METHODS"]
+
+MODELS: tuple[str, ...] = ("market", "market_adjusted", "constant_mean")
+THIN_TRADING_METHODS: tuple[str | None, ...] = (None, "trade_to_trade", "dimson")
+#: Hadamard ratio det(X'X) / prod(diag(X'X)) below which the estimation design is singular
+#: (e.g. a benchmark that did not move during the estimation window).
+_SINGULAR_RATIO = 1e-10
+_INTERCEPT = None  # marker of the intercept regressor (1 per day, n per trade-to-trade span)
+
+CARS_BASE_COLUMNS: tuple[str, ...] = (
+    "event_id", "ticker", "event_date", "day0_date", "window_start", "window_end", "car",
+    "car_var", "car_t", "p_value", "n_est", "dof", "sigma", "n_obs",
+    "zero_volume_share_est", "zero_volume_share_event", "thin_warning",
+)
+ABNORMAL_COLUMNS: tuple[str, ...] = (
+    "event_id", "ticker", "rel_day", "date", "ret", "market_ret", "expected", "ar",
+    "span", "volume", "ar_var", "cum_ar", "cum_ar_var",
+)
+SKIPPED_COLUMNS: tuple[str, ...] = (
+    "event_id", "ticker", "event_date", "window_start", "window_end", "reason",
+)
+
+
+# --------------------------------------------------------------------------------------
+# The ticker x trading-day panel
+# --------------------------------------------------------------------------------------
+@dataclass
+class _Panel:
+    """Prices as one row per ticker, one column per trading day of that ticker."""
+
+    tickers: pd.Index          # row labels
+    lengths: np.ndarray        # trading days per row
+    days: np.ndarray           # int64 day numbers (days since 1970-01-01), padded with _PAD_DAY
+    volume: np.ndarray         # float, NaN padded
+    ret: np.ndarray            # the model's dependent variable source: stock return
+    market_ret: np.ndarray     # benchmark return over the same span
+    span: np.ndarray | None    # trade-to-trade span n (None: every span is 1)
+    n_dropped_rows: int = 0
+
+    @property
+    def width(self) -> int:
+        return self.days.shape[1]
+
+
+_PAD_DAY = np.int64(2**40)  # after any real date, so each row's days stay sorted
+
+
+def _day_numbers(values) -> np.ndarray:
+    """Day numbers (int64 days since 1970-01-01) of date-like values; NaT -> min int64."""
+    arr = pd.to_datetime(pd.Series(values)).to_numpy()
+    out = arr.astype("datetime64[D]").astype(np.int64)
+    return out
+
+
+def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None) -> _Panel:
+    for col in ("ticker", "date", "close", "volume"):
+        if col not in prices.columns:
+            raise ValueError(f"prices needs a {col!r} column (ticker, date, close, volume)")
+    for col in ("date", "close"):
+        if col not in market.columns:
+            raise ValueError(f"market needs a {col!r} column (date, close)")
+
+    codes, uniques = pd.factorize(prices["ticker"], sort=False)
+    days = _day_numbers(prices["date"])
+    close = prices["close"].to_numpy(dtype=float, na_value=np.nan)
+    volume = prices["volume"].to_numpy(dtype=float, na_value=np.nan)
+    keep = (codes >= 0) & (days != np.iinfo(np.int64).min) & np.isfinite(close) & (close > 0)
+    n_dropped = int(len(keep) - keep.sum())
+    if n_dropped:
+        codes, days, close, volume = codes[keep], days[keep], close[keep], volume[keep]
+        used = np.unique(codes)
+        remap = np.full(len(uniques), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        codes = remap[codes]
+        uniques = uniques[used]
+    codes = codes.astype(np.int64, copy=False)
+    tickers = pd.Index(uniques)
+
+    # Grouped by ticker and ascending in date?  (factorize numbers blocks in order of
+    # appearance, so contiguous blocks have non-decreasing codes.)
+    if len(codes) > 1:
+        dc = np.diff(codes)
+        dd = np.diff(days)
+        ordered = bool((dc >= 0).all() and ((dc > 0) | (dd > 0)).all())
+    else:
+        ordered = True
+    if not ordered:
+        order = np.lexsort((days, codes))
+        codes, days, close, volume = codes[order], days[order], close[order], volume[order]
+        dup = (np.diff(codes) == 0) & (np.diff(days) == 0)
+        if dup.any():
+            i = int(np.flatnonzero(dup)[0])
+            raise ValueError(f"duplicate (ticker, date) rows in prices, e.g. "
+                             f"{tickers[codes[i]]} {np.datetime64(int(days[i]), 'D')}")
+        # the codes of a sorted frame are ascending but not necessarily first-appearance
+    n_rows = len(tickers)
+    lengths = np.bincount(codes, minlength=n_rows).astype(np.int64)
+    width = int(lengths.max()) if n_rows else 0
+    starts = np.zeros(n_rows, dtype=np.int64)
+    if n_rows:
+        starts[1:] = np.cumsum(lengths)[:-1]
+
+    # Benchmark close on or before each stock day (lookup table over the day range).
+    mdays = _day_numbers(market["date"])
+    mclose = market["close"].to_numpy(dtype=float, na_value=np.nan)
+    mkeep = (mdays != np.iinfo(np.int64).min) & np.isfinite(mclose) & (mclose > 0)
+    mdays, mclose = mdays[mkeep], mclose[mkeep]
+    morder = np.argsort(mdays, kind="stable")
+    mdays, mclose = mdays[morder], mclose[morder]
+    if len(mdays) > 1 and (np.diff(mdays) == 0).any():
+        raise ValueError("duplicate dates in market")
+    if len(days):
+        dmin, dmax = int(days.min()), int(days.max())
+        table_idx = np.searchsorted(mdays, np.arange(dmin, dmax + 1), side="right") - 1
+        mtable = np.where(table_idx >= 0, mclose[np.maximum(table_idx, 0)] if len(mclose) else np.nan,
+                          np.nan)
+        mflat = mtable[days - dmin]
+    else:
+        mflat = np.empty(0)
+
+    uniform = n_rows > 0 and bool((lengths == width).all())
+    if uniform:
+        shape = (n_rows, width)
+        days2 = days.reshape(shape)
+        close2 = close.reshape(shape)
+        vol2 = volume.reshape(shape)
+        mc2 = mflat.reshape(shape)
+    else:
+        flat = codes * width + (np.arange(len(codes), dtype=np.int64) - starts[codes])
+        days2 = np.full(n_rows * width, _PAD_DAY, dtype=np.int64)
+        days2[flat] = days
+        close2 = np.full(n_rows * width, np.nan)
+        close2[flat] = close
+        vol2 = np.full(n_rows * width, np.nan)
+        vol2[flat] = volume
+        mc2 = np.full(n_rows * width, np.nan)
+        mc2[flat] = mflat
+        days2, close2, vol2, mc2 = (a.reshape(n_rows, width) for a in (days2, close2, vol2, mc2))
+
+    if thin_trading == "trade_to_trade":
+        ret, mret, span = trade_to_trade_panel(close2, vol2, mc2)
+    else:
+        ret = np.full(close2.shape, np.nan)
+        mret = np.full(close2.shape, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(close2[:, 1:], close2[:, :-1], out=ret[:, 1:])
+            ret[:, 1:] -= 1.0
+            np.divide(mc2[:, 1:], mc2[:, :-1], out=mret[:, 1:])
+            mret[:, 1:] -= 1.0
+        span = None
+    return _Panel(tickers=tickers, lengths=lengths, days=days2, volume=vol2, ret=ret,
+                  market_ret=mret, span=span, n_dropped_rows=n_dropped)
+
+
+# --------------------------------------------------------------------------------------
+# Models as (dependent variable, regressors) on the panel
+# --------------------------------------------------------------------------------------
+def _design(panel: _Panel, model: str, thin_trading: str | None, dimson_lags: int):
+    """The dependent variable and regressor list of a model (``_INTERCEPT`` = 1 or span n)."""
+    y = panel.ret
+    if model == "market":
+        if thin_trading == "dimson":
+            xs = [_INTERCEPT] + [lagged_panel(panel.market_ret, lag)
+                                 for lag in range(dimson_lags, -dimson_lags - 1, -1)]
+        else:
+            xs = [_INTERCEPT, panel.market_ret]
+    elif model == "constant_mean":
+        xs = [_INTERCEPT]
+    elif model == "market_adjusted":
+        y = panel.ret - panel.market_ret
+        xs = []
+    else:  # pragma: no cover - validated by the caller
+        raise ValueError(model)
+    valid = np.isfinite(y)
+    for x in xs:
+        if x is not _INTERCEPT:
+            valid &= np.isfinite(x)
+    return y, xs, valid
+
+
+def _row_prefix(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Inclusive prefix sums along each row of ``values`` where ``valid`` (0 elsewhere).
+
+    Prefix sums restart on every row, so one ticker's window sums never depend on another
+    ticker's numbers (or on how many tickers there are).
+    """
+    out = np.where(valid, values, 0.0)
+    np.cumsum(out, axis=1, out=out)
+    return out
+
+
+def _window_sum(prefix: np.ndarray, row: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                empty: np.ndarray) -> np.ndarray:
+    """Sum over inclusive columns ``lo..hi`` of each event's row (0 where ``empty``)."""
+    width = prefix.shape[1]
+    flat = prefix.reshape(-1)
+    base = row * width
+    hi_c = np.clip(hi, 0, width - 1)
+    upper = flat[base + hi_c]
+    lower = np.where(lo > 0, flat[base + np.clip(lo - 1, 0, width - 1)], 0.0)
+    return np.where(empty, 0.0, upper - lower)
+
+
+def _product(a, b, span):
+    """Per-day cross product ``a b / n`` of two regressors (``_INTERCEPT`` = n)."""
+    if a is _INTERCEPT and b is _INTERCEPT:
+        return span  # n n / n ; None means 1
+    if a is _INTERCEPT:
+        return b
+    if b is _INTERCEPT:
+        return a
+    if span is None:
+        return a * b
+    return a * b / span
+
+
+def _batched_inverse(sxx: np.ndarray):
+    """Inverse of each (p, p) matrix and a flag for the singular ones."""
+    n, p, _ = sxx.shape
+    inv = np.full_like(sxx, np.nan)
+    if p == 0:
+        return inv, np.zeros(n, dtype=bool)
+    diag = np.einsum("nii->ni", sxx)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        det = np.linalg.det(sxx) if p > 2 else (
+            sxx[:, 0, 0] if p == 1 else sxx[:, 0, 0] * sxx[:, 1, 1] - sxx[:, 0, 1] * sxx[:, 1, 0])
+        ratio = det / np.prod(diag, axis=1)
+    singular = ~(np.isfinite(ratio) & (ratio > _SINGULAR_RATIO))
+    ok = ~singular
+    if p == 1:
+        inv[ok, 0, 0] = 1.0 / sxx[ok, 0, 0]
+    elif p == 2:
+        d = det[ok]
+        inv[ok, 0, 0] = sxx[ok, 1, 1] / d
+        inv[ok, 1, 1] = sxx[ok, 0, 0] / d
+        inv[ok, 0, 1] = -sxx[ok, 0, 1] / d
+        inv[ok, 1, 0] = -sxx[ok, 1, 0] / d
+    elif ok.any():
+        inv[ok] = np.linalg.inv(sxx[ok])
+    return inv, singular
+
+
+# --------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------
+@dataclass
+class EventStudyResult:
+    """Output of :func:`event_study`.
+
+    Attributes
+    ----------
+    cars : DataFrame
+        One row per studied event and window: ``event_id, ticker, event_date`` (as given),
+        ``day0_date`` (the trading day that is day 0), ``window_start, window_end``, ``car``,
+        ``car_var`` (with estimation error), ``car_t``, ``p_value`` (two-sided Student t,
+        ``dof`` degrees of freedom), ``n_est`` (usable estimation returns), ``dof``
+        (``n_est`` minus the model's parameters), ``sigma`` (residual standard deviation per
+        day), ``n_obs`` (days of the window with a return), the zero-volume shares of the
+        estimation and event windows and ``thin_warning``; ``alpha, beta`` for the market
+        model (``beta`` = Dimson sum with ``thin_trading="dimson"``), ``mu`` for the
+        constant-mean model; then every extra column of ``events``.
+    skipped : DataFrame
+        ``event_id, ticker, event_date, window_start, window_end, reason``; the window
+        columns are empty when the whole event could not be studied.
+    abnormal : DataFrame
+        One row per studied event and relative day of the report range:
+        ``event_id, ticker, rel_day, date, ret, market_ret, expected, ar`` plus ``span``
+        (trading days covered by the return), ``volume``, ``ar_var`` (variance of the day's
+        AR with estimation error), ``cum_ar`` and ``cum_ar_var`` (cumulated from the first
+        day of the report range).  ``ret``/``ar`` are NaN on days without a return.
+    """
+
+    model: str
+    estimation_window: tuple[int, int]
+    event_windows: tuple[tuple[int, int], ...]
+    report_window: tuple[int, int]
+    thin_trading: str | None
+    dimson_lags: int
+    events: pd.DataFrame
+    cars: pd.DataFrame
+    skipped: pd.DataFrame
+    _state: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    # ---- abnormal returns by relative day --------------------------------------------
+    @cached_property
+    def abnormal(self) -> pd.DataFrame:
+        s = self._state
+        if not s or s["n"] == 0:
+            return pd.DataFrame({c: pd.Series(dtype=float) for c in ABNORMAL_COLUMNS})
+        inrange = s["inrange"]
+        n, w = inrange.shape
+        ev_i, day_i = np.nonzero(inrange)
+        rel = s["rel"]
+        panel: _Panel = s["panel"]
+        cols = s["cols"]
+        rows = s["row"]
+        flat = rows[ev_i] * panel.width + cols[ev_i, day_i]
+        days = panel.days.reshape(-1)[flat]
+        obs = s["obs"]
+        ar = np.where(obs, s["ar"], np.nan)
+        ret = np.where(obs, s["ret"], np.nan)
+        span = s["span_w"] if s["span_w"] is not None else np.ones_like(ar)
+        frame = {
+            "event_id": self.events["event_id"].to_numpy()[s["event_index"]][ev_i],
+            "ticker": panel.tickers.to_numpy()[rows][ev_i],
+            "rel_day": rel[day_i],
+            "date": pd.to_datetime(days.astype("datetime64[D]")).as_unit("ns"),
+            "ret": ret[ev_i, day_i],
+            "market_ret": s["mret_w"][ev_i, day_i],
+            "expected": (ret - ar)[ev_i, day_i],
+            "ar": ar[ev_i, day_i],
+            "span": np.where(obs, span, np.nan)[ev_i, day_i],
+            "volume": panel.volume.reshape(-1)[flat],
+        }
+        ar_var, cum_ar, cum_var = self._path_moments()
+        frame["ar_var"] = ar_var[ev_i, day_i]
+        frame["cum_ar"] = cum_ar[ev_i, day_i]
+        frame["cum_ar_var"] = cum_var[ev_i, day_i]
+        return pd.DataFrame(frame)
+
+    def _path_moments(self):
+        """Per event and relative day: AR variance, cumulative AR and its variance."""
+        s = self._state
+        obs = s["obs"]
+        sigma2 = s["sigma2"][:, None]
+        inv = s["inv"]
+        xw = s["xw"]  # list of (n, w) regressors (intercept resolved), masked by obs
+        nw = s["span_w"] if s["span_w"] is not None else np.ones(obs.shape)
+        nw = np.where(obs, nw, 0.0)
+        p = len(xw)
+        if p:
+            x = np.stack([np.where(obs, xi, 0.0) for xi in xw], axis=-1)  # (n, w, p)
+            quad = np.einsum("nwi,nij,nwj->nw", x, inv, x)
+            cx = np.cumsum(x, axis=1)
+            cquad = np.einsum("nwi,nij,nwj->nw", cx, inv, cx)
+        else:
+            quad = cquad = np.zeros(obs.shape)
+        ar_var = np.where(obs, sigma2 * (nw + quad), np.nan)
+        cum_ar = np.cumsum(np.where(obs, s["ar"], 0.0), axis=1)
+        cum_var = sigma2 * (np.cumsum(nw, axis=1) + cquad)
+        return ar_var, cum_ar, cum_var
+
+    # ---- average path for charts ------------------------------------------------------
+    def caar_path(self, by: str | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Average abnormal return and cumulative average abnormal return by relative day.
+
+        Parameters
+        ----------
+        by : str, optional
+            A column of ``events`` to group by (e.g. ``"type"``); one path per group.
+        level : float
+            Confidence level of the band.
+
+        Returns
+        -------
+        DataFrame
+            ``[by,] rel_day, n, aar, caar, caar_se, lower, upper``.  ``aar`` is the mean AR
+            of the events with a return that day; ``caar`` the mean of the events' ARs
+            cumulated from the first day of the report range; ``caar_se`` is
+            ``sqrt(sum(cum_ar_var)) / N`` (MacKinlay 1997 eq. 15, events independent, with
+            estimation error) and the band ``caar +- z_{(1+level)/2} caar_se``.
+        """
+        ab = self.abnormal
+        keys = ["rel_day"]
+        if by is not None:
+            groups = self.events.set_index("event_id")[by]
+            ab = ab.assign(**{by: ab["event_id"].map(groups).to_numpy()})
+            keys = [by, "rel_day"]
+        g = ab.groupby(keys, sort=True, dropna=False)
+        out = pd.DataFrame({
+            "n": g["cum_ar"].count(),
+            "aar": g["ar"].mean(),
+            "caar": g["cum_ar"].mean(),
+            "_var_sum": g["cum_ar_var"].sum(),
+        })
+        out["caar_se"] = np.sqrt(out.pop("_var_sum")) / out["n"]
+        z = stats.norm.ppf(0.5 + level / 2)
+        out["lower"] = out["caar"] - z * out["caar_se"]
+        out["upper"] = out["caar"] + z * out["caar_se"]
+        return out.reset_index()
+
+    # ---- estimation-window residuals (for the cross-event tests) ---------------------
+    def estimation_residuals(self, event_ids=None, standardize: bool = True):
+        """Residuals of the estimation window of each studied event.
+
+        Parameters
+        ----------
+        event_ids : sequence, optional
+            Events to return (default: all studied events).
+        standardize : bool
+            Divide trade-to-trade residuals by ``sqrt(span)`` (their variance is
+            ``span sigma^2``); no effect for daily returns.
+
+        Returns
+        -------
+        residuals, dates : ndarray, shape (events, L)
+            ``L`` = length of the estimation window; NaN (resp. NaT) where a day has no
+            usable return or falls before the history.  Rows follow ``event_ids``.
+        """
+        s = self._state
+        idx = self._state_index(event_ids)
+        e0, e1 = self.estimation_window
+        rel = np.arange(e0, e1 + 1)
+        return self._residuals_at(idx, rel, standardize)
+
+    def _state_index(self, event_ids) -> np.ndarray:
+        s = self._state
+        if event_ids is None:
+            return np.arange(s["n"])
+        lookup = pd.Index(self.events["event_id"].to_numpy()[s["event_index"]])
+        idx = lookup.get_indexer(pd.Index(event_ids))
+        if (idx < 0).any():
+            raise KeyError("some event_ids were not studied (see .skipped)")
+        return idx
+
+    def _residuals_at(self, idx: np.ndarray, rel: np.ndarray, standardize: bool):
+        s = self._state
+        panel: _Panel = s["panel"]
+        rows = s["row"][idx]
+        cols = s["col0"][idx][:, None] + rel[None, :]
+        inside = (cols >= 0) & (cols < panel.lengths[rows][:, None])
+        flat = rows[:, None] * panel.width + np.clip(cols, 0, panel.width - 1)
+        y_full, xs_full, valid_full = s["design"]
+        ok = inside & valid_full.reshape(-1)[flat]
+        resid = y_full.reshape(-1)[flat].copy()
+        coef = s["coef"][idx]
+        for j, x in enumerate(xs_full):
+            if x is _INTERCEPT:
+                xv = panel.span.reshape(-1)[flat] if panel.span is not None else 1.0
+            else:
+                xv = x.reshape(-1)[flat]
+            resid = resid - coef[:, j][:, None] * xv
+        if standardize and panel.span is not None:
+            resid = resid / np.sqrt(panel.span.reshape(-1)[flat])
+        resid = np.where(ok, resid, np.nan)
+        dates = np.where(ok, panel.days.reshape(-1)[flat], np.iinfo(np.int64).min)
+        dates = dates.astype("datetime64[D]")
+        return resid, dates
+
+
+# --------------------------------------------------------------------------------------
+# The engine
+# --------------------------------------------------------------------------------------
+def _validate_windows(estimation_window, event_windows, report_window):
+    e0, e1 = (int(v) for v in estimation_window)
+    if e0 > e1:
+        raise ValueError(f"estimation_window {estimation_window} must be (start, end), start <= end")
+    wins = tuple((int(a), int(b)) for a, b in event_windows)
+    if not wins:
+        raise ValueError("event_windows is empty")
+    for a, b in wins:
+        if a > b:
+            raise ValueError(f"event window {(a, b)} must be (start, end), start <= end")
+    wmin = min(a for a, _ in wins)
+    wmax = max(b for _, b in wins)
+    if e1 >= wmin:
+        raise ValueError(f"estimation_window {estimation_window} must end before the first "
+                         f"event window starts (day {wmin})")
+    if report_window is None:
+        report = (wmin, wmax)
+    else:
+        report = (int(report_window[0]), int(report_window[1]))
+        if report[0] > report[1]:
+            raise ValueError(f"report_window {report_window} must be (start, end), start <= end")
+    return (e0, e1), wins, report
+
+
+def _normalize_events(events: pd.DataFrame) -> pd.DataFrame:
+    for col in ("event_id", "ticker", "date"):
+        if col not in events.columns:
+            raise ValueError(f"events needs a {col!r} column (event_id, ticker, date)")
+    ev = events.reset_index(drop=True)
+    if ev["event_id"].duplicated().any():
+        dup = ev.loc[ev["event_id"].duplicated(), "event_id"].iloc[0]
+        raise ValueError(f"duplicate event_id in events: {dup!r}")
+    return ev
+
+
+def event_study(
+    prices: pd.DataFrame,
+    events: pd.DataFrame,
+    market: pd.DataFrame,
+    *,
+    model: str = "market",
+    estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
+    event_windows: Sequence[tuple[int, int]] = DEFAULT_EVENT_WINDOWS,
+    thin_trading: str | None = None,
+    dimson_lags: int = 1,
+    min_estimation_obs: int = MIN_ESTIMATION_OBS,
+    shares_outstanding: pd.DataFrame | None = None,
+    report_window: tuple[int, int] | None = None,
+) -> EventStudyResult:
+    """Abnormal returns and CARs of many events on many tickers (MacKinlay 1997).
+
+    Parameters
+    ----------
+    prices : DataFrame
+        Long frame ``ticker, date, close, volume``; ``close`` adjusted for splits and
+        dividends, ``volume`` in shares (0 = no trade that day).  Any row order.
+    events : DataFrame
+        ``event_id`` (unique), ``ticker``, ``date``; an optional boolean ``after_close``
+        (announced after the close: day 0 is the next trading day); every other column
+        (``type``, ``title`` ...) is carried into ``cars`` and usable in ``summary(by=)``.
+    market : DataFrame
+        The benchmark, ``date, close``.
+    model : {"market", "market_adjusted", "constant_mean"}
+        Normal-return model (MacKinlay 1997 section 4).
+    estimation_window : (int, int)
+        Inclusive offsets of the estimation window (default ``(-120, -11)``).
+    event_windows : sequence of (int, int)
+        Inclusive offsets of each event window (default ``((-1, 1), (0, 5))``).
+    thin_trading : {None, "trade_to_trade", "dimson"}
+        Thin-trading remedy (see the module docstring and :mod:`analytics.thin_trading`).
+        ``"dimson"`` needs ``model="market"``.
+    dimson_lags : int
+        Lags (and leads) of the market return with ``thin_trading="dimson"``.
+    min_estimation_obs : int
+        Fewest usable estimation-window returns for an event to be studied (default 30).
+    shares_outstanding : DataFrame, optional
+        ``ticker, date, shares``; used by the abnormal-volume table (turnover instead of
+        volume, Campbell and Wasley 1996).
+    report_window : (int, int), optional
+        Relative days kept in ``abnormal`` (default: from the first event-window start to
+        the last event-window end; it is widened to cover every event window).
+
+    Returns
+    -------
+    EventStudyResult
+        ``cars``, ``abnormal``, ``skipped``, ``summary(by=)``, ``caar_path(by=)``,
+        ``placebo(...)`` and ``abnormal_volume``.
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+    if thin_trading not in THIN_TRADING_METHODS:
+        raise ValueError(f"thin_trading must be one of {THIN_TRADING_METHODS}, not {thin_trading!r}")
+    if thin_trading == "dimson" and model != "market":
+        raise ValueError("thin_trading='dimson' applies to the market model only")
+    if int(dimson_lags) < 1:
+        raise ValueError("dimson_lags must be at least 1")
+    (e0, e1), wins, report = _validate_windows(estimation_window, event_windows, report_window)
+    r0 = min(report[0], min(a for a, _ in wins))
+    r1 = max(report[1], max(b for _, b in wins))
+    ev = _normalize_events(events)
+    panel = _build_panel(prices, market, thin_trading)
+    y, xs, valid = _design(panel, model, thin_trading, int(dimson_lags))
+    p = len(xs)
+    min_obs = max(int(min_estimation_obs), p + 1)
+
+    n_ev = len(ev)
+    skip_idx: list[np.ndarray] = []
+    skip_reason: list[np.ndarray] = []
+    skip_window: list[tuple[np.ndarray, Any]] = []
+
+    def _skip(mask_idx, reason, window=None):
+        if len(mask_idx):
+            skip_idx.append(np.asarray(mask_idx))
+            skip_reason.append(np.broadcast_to(np.asarray(reason, dtype=object), (len(mask_idx),)))
+            skip_window.append(window)
+
+    # ---- map events to (row, day-0 column) ----------------------------------------------
+    row = panel.tickers.get_indexer(pd.Index(ev["ticker"]))
+    ev_days = _day_numbers(ev["date"])
+    after = (ev["after_close"].fillna(False).astype(bool).to_numpy()
+             if "after_close" in ev.columns else np.zeros(n_ev, dtype=bool))
+    nat = ev_days == np.iinfo(np.int64).min
+    alive = np.ones(n_ev, dtype=bool)
+    bad = np.flatnonzero(nat)
+    _skip(bad, "missing event date")
+    alive[bad] = False
+    bad = np.flatnonzero(alive & (row < 0))
+    _skip(bad, "ticker not in prices")
+    alive[bad] = False
+
+    col0 = np.full(n_ev, -1, dtype=np.int64)
+    idx = np.flatnonzero(alive)
+    if len(idx):
+        width = panel.width
+        r = row[idx].astype(np.int64)
+        target = ev_days[idx] + after[idx]
+        first = panel.days[r, 0]
+        last = panel.days[r, panel.lengths[r] - 1]
+        before = target < first
+        # the first trading day on or after the target, per row: searchsorted on keys
+        # (row, day) of the padded, row-sorted day panel
+        offset = np.int64(_PAD_DAY + 1)
+        keys = (np.arange(len(panel.tickers), dtype=np.int64)[:, None] * offset + panel.days)
+        pos = np.searchsorted(keys.reshape(-1), r * offset + target, side="left")
+        c = pos - r * width
+        after_end = (target > last) | (c >= panel.lengths[r])
+        _skip(idx[before], "event date before the first price date of the ticker")
+        _skip(idx[after_end & ~before], "event date after the last price date of the ticker")
+        good = ~before & ~after_end
+        col0[idx[good]] = c[good]
+        alive[idx[~good]] = False
+        del keys
+
+    # ---- estimation sums from per-row prefix sums -------------------------------------
+    idx = np.flatnonzero(alive)
+    r = row[idx].astype(np.int64)
+    c0 = col0[idx]
+    lens = panel.lengths[r]
+    lo = np.maximum(c0 + e0, 0)
+    hi = np.minimum(c0 + e1, lens - 1)
+    empty = hi < lo
+    span = panel.span
+
+    def wsum(values, mask, rr=r, a=lo, b=hi, emp=empty):
+        pre = _row_prefix(values, mask)
+        return _window_sum(pre, rr, a, b, emp)
+
+    n_est = wsum(np.ones(1), valid).round().astype(np.int64)
+    zero = panel.volume == 0
+    zero_est = wsum(np.ones(1), zero)
+    est_days = np.where(empty, 0, hi - lo + 1)
+
+    sxx = np.empty((len(idx), p, p))
+    sxy = np.empty((len(idx), p))
+    for j in range(p):
+        for k in range(j, p):
+            if xs[j] is _INTERCEPT and xs[k] is _INTERCEPT and span is None:
+                sxx[:, j, k] = n_est
+            else:
+                sxx[:, j, k] = wsum(_product(xs[j], xs[k], span), valid)
+            sxx[:, k, j] = sxx[:, j, k]
+        sxy[:, j] = wsum(_product(xs[j], y, span), valid)
+    syy = wsum(_product(y, y, span) if span is not None else y * y, valid)
+
+    few = n_est < min_obs
+    _skip(idx[few], [f"not enough estimation data: {k} usable returns in "
+                     f"{estimation_window}, {min_obs} needed" for k in n_est[few]])
+    inv, singular = _batched_inverse(sxx)
+    sing = singular & ~few
+    _skip(idx[sing], "singular estimation design (the benchmark did not move)")
+    ok = ~few & ~sing
+    idx, r, c0, lens = idx[ok], r[ok], c0[ok], lens[ok]
+    n_est, zero_est, est_days = n_est[ok], zero_est[ok], est_days[ok]
+    sxx, sxy, syy, inv = sxx[ok], sxy[ok], syy[ok], inv[ok]
+    alive[:] = False
+    alive[idx] = True
+
+    coef = np.einsum("nij,nj->ni", inv, sxy) if p else np.empty((len(idx), 0))
+    ssr = np.maximum(syy - np.einsum("ni,ni->n", coef, sxy), 0.0)
+    dof = n_est - p
+    sigma2 = ssr / dof
+
+    # ---- event windows: gather the report range ---------------------------------------
+    rel = np.arange(r0, r1 + 1)
+    cols = c0[:, None] + rel[None, :]
+    inrange = (cols >= 0) & (cols < lens[:, None])
+    flat = r[:, None] * panel.width + np.clip(cols, 0, panel.width - 1)
+    obs = inrange & valid.reshape(-1)[flat]
+    yw = y.reshape(-1)[flat]
+    span_w = span.reshape(-1)[flat] if span is not None else None
+    xw = []
+    for x in xs:
+        if x is _INTERCEPT:
+            xw.append(span_w if span_w is not None else np.ones(flat.shape))
+        else:
+            xw.append(x.reshape(-1)[flat])
+    fitted = np.zeros(flat.shape)
+    for j, xv in enumerate(xw):
+        fitted += coef[:, j][:, None] * xv
+    if model == "market_adjusted":
+        mret_w = panel.market_ret.reshape(-1)[flat]
+        ret_w = yw + mret_w
+    else:
+        mret_w = panel.market_ret.reshape(-1)[flat]
+        ret_w = yw
+    ar = yw - fitted
+    ar_obs = np.where(obs, ar, 0.0)
+    n_w = np.where(obs, span_w if span_w is not None else 1.0, 0.0)
+    zero_w = inrange & zero.reshape(-1)[flat]
+
+    pieces = []
+    for (a, b) in wins:
+        m = (rel >= a) & (rel <= b)
+        complete = (c0 + a >= 1) & (c0 + b <= lens - 1)
+        mm = obs & m[None, :]
+        n_obs = mm.sum(axis=1)
+        no_obs = complete & (n_obs == 0)
+        _skip(idx[~complete], "event window extends beyond the price history", (a, b))
+        _skip(idx[no_obs], "no return observed in the event window", (a, b))
+        keep = complete & ~no_obs
+        car = np.where(mm, ar, 0.0).sum(axis=1)
+        s_vec = (np.stack([np.where(mm, xv, 0.0).sum(axis=1) for xv in xw], axis=1)
+                 if p else np.empty((len(idx), 0)))
+        quad = np.einsum("ni,nij,nj->n", s_vec, inv, s_vec) if p else 0.0
+        car_var = sigma2 * (np.where(mm, n_w, 0.0).sum(axis=1) + quad)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            car_t = car / np.sqrt(car_var)
+        p_value = 2.0 * stats.t.sf(np.abs(car_t), dof)
+        zero_ev = (zero_w & m[None, :]).sum(axis=1) / (b - a + 1)
+        piece = {
+            "_k": np.flatnonzero(keep),
+            "window_start": a, "window_end": b,
+            "car": car, "car_var": car_var, "car_t": car_t, "p_value": p_value,
+            "n_obs": n_obs, "zero_volume_share_event": zero_ev,
+        }
+        pieces.append(piece)
+
+    # ---- assemble cars ---------------------------------------------------------------
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zero_share_est = np.where(est_days > 0, zero_est / np.maximum(est_days, 1), np.nan)
+    parts = []
+    events_idx_all = idx
+    day0 = panel.days[r, c0].astype("datetime64[D]")
+    for piece in pieces:
+        k = piece["_k"]
+        e_idx = events_idx_all[k]
+        d = {
+            "event_id": ev["event_id"].to_numpy()[e_idx],
+            "ticker": panel.tickers.to_numpy()[r[k]],
+            "event_date": ev["date"].to_numpy()[e_idx],
+            "day0_date": day0[k],
+            "window_start": np.full(len(k), piece["window_start"], dtype=np.int64),
+            "window_end": np.full(len(k), piece["window_end"], dtype=np.int64),
+            "car": piece["car"][k], "car_var": piece["car_var"][k], "car_t": piece["car_t"][k],
+            "p_value": piece["p_value"][k], "n_est": n_est[k], "dof": dof[k],
+            "sigma": np.sqrt(sigma2[k]), "n_obs": piece["n_obs"][k].astype(np.int64),
+            "zero_volume_share_est": zero_share_est[k],
+            "zero_volume_share_event": piece["zero_volume_share_event"][k],
+        }
+        d["thin_warning"] = ((d["zero_volume_share_est"] > THIN_TRADING_WARN_SHARE)
+                             | (d["zero_volume_share_event"] > THIN_TRADING_WARN_SHARE))
+        if model == "market":
+            d["alpha"] = coef[k, 0]
+            d["beta"] = coef[k, 1:].sum(axis=1)
+        elif model == "constant_mean":
+            d["mu"] = coef[k, 0]
+        d["_order"] = e_idx
+        parts.append(pd.DataFrame(d))
+    cars = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CARS_BASE_COLUMNS)
+    if len(cars):
+        cars["day0_date"] = pd.to_datetime(cars["day0_date"]).astype("datetime64[ns]")
+        cars = cars.sort_values(["_order", "window_start", "window_end"], kind="stable")
+    extra = [c for c in ev.columns if c not in ("event_id", "ticker", "date")]
+    if extra and len(cars):
+        carried = ev[extra].iloc[cars["_order"].to_numpy()].reset_index(drop=True)
+        cars = pd.concat([cars.reset_index(drop=True), carried], axis=1)
+    cars = cars.drop(columns="_order", errors="ignore").reset_index(drop=True)
+
+    skipped = _skipped_frame(ev, skip_idx, skip_reason, skip_window)
+
+    state = {
+        "n": len(idx), "panel": panel, "design": (y, xs, valid), "row": r, "col0": c0,
+        "event_index": idx, "coef": coef, "inv": inv, "sigma2": sigma2, "dof": dof,
+        "n_est": n_est, "rel": rel, "cols": cols, "inrange": inrange, "obs": obs,
+        "ar": ar, "ret": ret_w, "mret_w": mret_w, "span_w": span_w, "xw": xw,
+        "shares_outstanding": shares_outstanding,
+    }
+    return EventStudyResult(
+        model=model, estimation_window=(e0, e1), event_windows=wins, report_window=(r0, r1),
+        thin_trading=thin_trading, dimson_lags=int(dimson_lags), events=ev, cars=cars,
+        skipped=skipped, _state=state,
+    )
+
+
+def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:
+    if not skip_idx:
+        return pd.DataFrame({
+            "event_id": pd.Series(dtype=ev["event_id"].dtype),
+            "ticker": pd.Series(dtype=object), "event_date": pd.Series(dtype="datetime64[ns]"),
+            "window_start": pd.Series(dtype="Int64"), "window_end": pd.Series(dtype="Int64"),
+            "reason": pd.Series(dtype=object)})
+    ii = np.concatenate(skip_idx)
+    reasons = np.concatenate(skip_reason)
+    ws = np.concatenate([np.full(len(i), w[0] if w else -(2**62)) for i, w in zip(skip_idx, skip_window)])
+    we = np.concatenate([np.full(len(i), w[1] if w else -(2**62)) for i, w in zip(skip_idx, skip_window)])
+    out = pd.DataFrame({
+        "event_id": ev["event_id"].to_numpy()[ii],
+        "ticker": ev["ticker"].to_numpy()[ii],
+        "event_date": ev["date"].to_numpy()[ii],
+        "window_start": pd.array(np.where(ws == -(2**62), 0, ws), dtype="Int64"),
+        "window_end": pd.array(np.where(we == -(2**62), 0, we), dtype="Int64"),
+        "reason": reasons,
+        "_order": ii,
+    })
+    out.loc[ws == -(2**62), ["window_start", "window_end"]] = pd.NA
+    out = out.sort_values(["_order", "window_start"], kind="stable", na_position="first")
+    return out.drop(columns="_order").reset_index(drop=True)

@@ -1,0 +1,359 @@
+"""Event-study engine: hand-computed cases, statsmodels references, invariants, conventions."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from analytics.event_study import event_study
+
+# ---------------------------------------------------------------------------------------
+# Tiny named inputs
+# ---------------------------------------------------------------------------------------
+# Estimation returns chosen so that the residuals e are orthogonal to 1 and to rm:
+# alpha = 0.001, beta = 2, SSR = 4e-6 exactly (up to float rounding of the prices).
+EST_RM = np.array([0.01, -0.01, 0.02, 0.0])
+EST_E = np.array([0.001, -0.001, -0.001, 0.001])
+EST_R = 0.001 + 2.0 * EST_RM + EST_E
+DAY0_RM = 0.03
+DAY0_AR = 0.05
+DAY0_R = 0.001 + 2.0 * DAY0_RM + DAY0_AR
+DATES6 = pd.bdate_range("2024-01-01", periods=6)  # Mon 1 Jan .. Mon 8 Jan
+
+
+def _closes(returns, start=10.0):
+    return start * np.cumprod(np.r_[1.0, 1.0 + np.asarray(returns)])
+
+
+def tiny_inputs():
+    prices = pd.DataFrame({"ticker": "TINY", "date": DATES6,
+                           "close": _closes(np.r_[EST_R, DAY0_R]), "volume": 1000.0})
+    market = pd.DataFrame({"date": DATES6, "close": _closes(np.r_[EST_RM, DAY0_RM], 100.0)})
+    events = pd.DataFrame({"event_id": [7], "ticker": ["TINY"], "date": [DATES6[5]],
+                           "type": ["press_release"]})
+    return prices, events, market
+
+
+TINY_KW = dict(estimation_window=(-4, -1), event_windows=((0, 0),), min_estimation_obs=4)
+
+
+def test_market_model_hand_computed():
+    prices, events, market = tiny_inputs()
+    res = event_study(prices, events, market, **TINY_KW)
+    row = res.cars.iloc[0]
+    # X'X = [[4, .02], [.02, .0006]] -> inverse [[.3, -10], [-10, 2000]];
+    # x* = [1, .03] -> x*' (X'X)^-1 x* = .3 - .6 + 1.8 = 1.5; sigma^2 = 4e-6 / (4 - 2)
+    assert row["alpha"] == pytest.approx(0.001, rel=1e-9)
+    assert row["beta"] == pytest.approx(2.0, rel=1e-9)
+    assert row["sigma"] == pytest.approx(np.sqrt(2e-6), rel=1e-6)
+    assert row["car"] == pytest.approx(0.05, rel=1e-9)
+    assert row["car_var"] == pytest.approx(2e-6 * 2.5, rel=1e-6)
+    assert row["car_t"] == pytest.approx(0.05 / np.sqrt(5e-6), rel=1e-6)
+    assert row["p_value"] == pytest.approx(2 * stats.t.sf(0.05 / np.sqrt(5e-6), 2), rel=1e-5)
+    assert row["n_est"] == 4 and row["dof"] == 2 and row["n_obs"] == 1
+    assert row["type"] == "press_release"
+    assert row["event_date"] == DATES6[5] and row["day0_date"] == DATES6[5]
+    assert res.skipped.empty
+
+
+def test_constant_mean_hand_computed():
+    prices, events, market = tiny_inputs()
+    res = event_study(prices, events, market, model="constant_mean", **TINY_KW)
+    row = res.cars.iloc[0]
+    mu = EST_R.mean()
+    ssr = ((EST_R - mu) ** 2).sum()
+    sigma2 = ssr / 3
+    assert row["mu"] == pytest.approx(mu, rel=1e-9)
+    assert row["car"] == pytest.approx(DAY0_R - mu, rel=1e-9)
+    # MacKinlay: Var(AR) = sigma^2 (1 + 1/L1)
+    assert row["car_var"] == pytest.approx(sigma2 * (1 + 1 / 4), rel=1e-7)
+    assert row["dof"] == 3
+
+
+def test_market_adjusted_hand_computed():
+    prices, events, market = tiny_inputs()
+    res = event_study(prices, events, market, model="market_adjusted", **TINY_KW)
+    row = res.cars.iloc[0]
+    ar_est = EST_R - EST_RM
+    assert row["car"] == pytest.approx(DAY0_R - DAY0_RM, rel=1e-9)
+    assert row["car_var"] == pytest.approx((ar_est ** 2).sum() / 4, rel=1e-7)
+    assert row["dof"] == 4
+    ab = res.abnormal.iloc[0]
+    assert ab["expected"] == pytest.approx(DAY0_RM, rel=1e-9)
+    assert ab["market_ret"] == pytest.approx(DAY0_RM, rel=1e-9)
+
+
+def test_abnormal_rows_hand_computed():
+    prices, events, market = tiny_inputs()
+    res = event_study(prices, events, market, report_window=(-2, 0), **TINY_KW)
+    ab = res.abnormal
+    assert list(ab["rel_day"]) == [-2, -1, 0]
+    assert list(ab["date"]) == list(DATES6[3:6])
+    np.testing.assert_allclose(ab["ret"], np.r_[EST_R[2:], DAY0_R], rtol=1e-9)
+    np.testing.assert_allclose(ab["ar"], np.r_[EST_E[2:], DAY0_AR], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(ab["expected"], ab["ret"] - ab["ar"])
+    # the window (0, 0) CAR is unaffected by the wider report range
+    assert res.cars["car"].iloc[0] == pytest.approx(0.05, rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# Generated data
+# ---------------------------------------------------------------------------------------
+def simulate(n_tickers=3, n_days=400, seed=1, zero_share=0.0, start="2010-01-04"):
+    """Market-model prices: R = alpha + beta Rm + e, with zero-volume days at random."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range(start, periods=n_days)
+    rm = rng.normal(0.0003, 0.01, n_days)
+    market = pd.DataFrame({"date": dates, "close": _closes(rm[1:], 1000.0)})
+    frames = []
+    for i in range(n_tickers):
+        r = rng.normal(0.0005, 0.002) + rng.uniform(0.5, 1.5) * rm + rng.normal(0, 0.02, n_days)
+        vol = np.where(rng.random(n_days) < zero_share, 0.0, rng.integers(100, 10000, n_days))
+        frames.append(pd.DataFrame({"ticker": f"T{i}", "date": dates,
+                                    "close": _closes(r[1:], 5.0), "volume": vol.astype(float)}))
+    return pd.concat(frames, ignore_index=True), market
+
+
+def some_events(prices, n=10, seed=2):
+    rng = np.random.default_rng(seed)
+    tickers = prices["ticker"].unique()
+    dates = prices["date"].unique()
+    return pd.DataFrame({
+        "event_id": np.arange(100, 100 + n),
+        "ticker": rng.choice(tickers, n),
+        "date": pd.to_datetime(rng.choice(dates[150:-20], n)),
+        "type": rng.choice(["press_release", "conference"], n),
+    })
+
+
+def test_market_model_matches_statsmodels():
+    prices, market = simulate(n_tickers=2)
+    events = some_events(prices, n=6)
+    res = event_study(prices, events, market)
+    rm_all = market.set_index("date")["close"].pct_change()
+    for _, row in res.cars[res.cars["window_start"] == -1].iterrows():
+        s = prices[prices["ticker"] == row["ticker"]].set_index("date")["close"]
+        r = s.pct_change()
+        pos0 = s.index.get_loc(row["day0_date"])
+        est = slice(pos0 - 120, pos0 - 10)
+        X = sm.add_constant(rm_all.reindex(s.index).to_numpy()[est])
+        fit = sm.OLS(r.to_numpy()[est], X).fit()
+        assert row["alpha"] == pytest.approx(fit.params[0], rel=1e-8, abs=1e-12)
+        assert row["beta"] == pytest.approx(fit.params[1], rel=1e-8)
+        assert row["sigma"] ** 2 == pytest.approx(fit.scale, rel=1e-8)
+        assert row["dof"] == fit.df_resid
+        resid, _ = res.estimation_residuals([row["event_id"]])
+        np.testing.assert_allclose(resid[0], fit.resid, rtol=1e-7, atol=1e-12)
+        # abnormal returns of the event window = actual minus OLS prediction
+        ab = res.abnormal[res.abnormal["event_id"] == row["event_id"]]
+        x_star = sm.add_constant(rm_all.reindex(s.index).to_numpy()[pos0 - 1:pos0 + 6],
+                                 has_constant="add")
+        np.testing.assert_allclose(ab["ar"], r.to_numpy()[pos0 - 1:pos0 + 6] - fit.predict(x_star),
+                                   rtol=1e-7, atol=1e-12)
+
+
+def test_car_variance_matches_explicit_matrix():
+    prices, market = simulate(n_tickers=1, seed=5)
+    events = some_events(prices, n=3, seed=6)
+    res = event_study(prices, events, market, event_windows=((-2, 3),))
+    rm_all = market.set_index("date")["close"].pct_change()
+    for _, row in res.cars.iterrows():
+        s = prices[prices["ticker"] == row["ticker"]].set_index("date")["close"]
+        r = s.pct_change().to_numpy()
+        rm = rm_all.reindex(s.index).to_numpy()
+        pos0 = s.index.get_loc(row["day0_date"])
+        X = np.column_stack([np.ones(110), rm[pos0 - 120:pos0 - 10]])
+        y = r[pos0 - 120:pos0 - 10]
+        theta = np.linalg.solve(X.T @ X, X.T @ y)
+        sigma2 = ((y - X @ theta) ** 2).sum() / (110 - 2)
+        Xs = np.column_stack([np.ones(6), rm[pos0 - 2:pos0 + 4]])
+        V = sigma2 * (np.eye(6) + Xs @ np.linalg.inv(X.T @ X) @ Xs.T)
+        gamma = np.ones(6)
+        car = (r[pos0 - 2:pos0 + 4] - Xs @ theta).sum()
+        assert row["car"] == pytest.approx(car, rel=1e-8)
+        assert row["car_var"] == pytest.approx(gamma @ V @ gamma, rel=1e-8)
+
+
+def test_cars_layout_and_windows():
+    prices, market = simulate()
+    events = some_events(prices)
+    res = event_study(prices, events, market)
+    for col in ("event_id", "ticker", "event_date", "window_start", "window_end", "car",
+                "car_var", "car_t", "p_value", "n_est", "sigma", "alpha", "beta", "type",
+                "zero_volume_share_est", "zero_volume_share_event", "thin_warning"):
+        assert col in res.cars.columns
+    assert len(res.cars) == 2 * len(events)
+    assert set(map(tuple, res.cars[["window_start", "window_end"]].to_numpy())) == {(-1, 1), (0, 5)}
+    # a window CAR is the sum of the abnormal returns of its days
+    ab = res.abnormal
+    w = ab[(ab["rel_day"] >= 0) & (ab["rel_day"] <= 5)].groupby("event_id")["ar"].sum()
+    c = res.cars[res.cars["window_start"] == 0].set_index("event_id")["car"]
+    np.testing.assert_allclose(c.sort_index(), w.sort_index(), rtol=1e-12)
+    np.testing.assert_allclose(res.cars["car_t"], res.cars["car"] / np.sqrt(res.cars["car_var"]))
+    for col in ("event_id", "ticker", "rel_day", "date", "ret", "market_ret", "expected", "ar"):
+        assert col in ab.columns
+
+
+# ---------------------------------------------------------------------------------------
+# Conventions: day 0, after the close, skipped events
+# ---------------------------------------------------------------------------------------
+def test_day0_conventions():
+    prices, market = simulate(n_tickers=1, n_days=300)
+    dates = prices["date"]
+    d = dates.iloc[200]
+    friday = dates[dates.dt.day_of_week == 4].iloc[40]
+    saturday = friday + pd.Timedelta(days=1)
+    monday = friday + pd.Timedelta(days=3)
+    events = pd.DataFrame({
+        "event_id": [1, 2, 3, 4],
+        "ticker": "T0",
+        "date": [friday, saturday, friday, d],
+        "after_close": [False, False, True, False],
+    })
+    res = event_study(prices, events, market)
+    day0 = res.cars.drop_duplicates("event_id").set_index("event_id")["day0_date"]
+    assert day0[1] == friday
+    assert day0[2] == monday           # weekend -> next trading day
+    assert day0[3] == monday           # after the close -> next trading day
+    assert day0[4] == d
+
+
+def test_relative_days_count_the_stocks_own_trading_days():
+    prices, market = simulate(n_tickers=1, n_days=300)
+    # drop a week of rows: the stock did not trade (no rows), the market did
+    gap = prices["date"].between(prices["date"].iloc[200], prices["date"].iloc[204])
+    thin = prices[~gap]
+    event_date = prices["date"].iloc[199]
+    events = pd.DataFrame({"event_id": [1], "ticker": ["T0"], "date": [event_date]})
+    res = event_study(thin, events, market, event_windows=((0, 1),), report_window=(0, 1))
+    ab = res.abnormal
+    assert list(ab["date"]) == [event_date, prices["date"].iloc[205]]
+    # the day-1 market return spans the whole gap (compounded over the same span)
+    m = market.set_index("date")["close"]
+    assert ab["market_ret"].iloc[1] == pytest.approx(m[prices["date"].iloc[205]] / m[event_date] - 1)
+
+
+def test_skipped_with_reasons():
+    prices, market = simulate(n_tickers=2, n_days=300)
+    first, last = prices["date"].min(), prices["date"].max()
+    events = pd.DataFrame({
+        "event_id": ["ok", "early", "nohist", "late", "nowin", "nodate", "unknown"],
+        "ticker": ["T0", "T0", "T0", "T0", "T1", "T1", "ZZZ"],
+        "date": [prices["date"].iloc[200], prices["date"].iloc[20], first - pd.Timedelta(days=30),
+                 last + pd.Timedelta(days=3), prices["date"].iloc[297], pd.NaT,
+                 prices["date"].iloc[200]],
+    })
+    res = event_study(prices, events, market)
+    reasons = res.skipped.groupby("event_id")["reason"].apply(" | ".join)
+    assert set(res.cars["event_id"]) == {"ok", "nowin"}
+    assert "not enough estimation data" in reasons["early"]
+    assert "before the first price date" in reasons["nohist"]
+    assert "after the last price date" in reasons["late"]
+    assert "missing event date" in reasons["nodate"]
+    assert "ticker not in prices" in reasons["unknown"]
+    # (0, 5) does not fit at the end of the history; (-1, 1) does
+    nowin = res.skipped[res.skipped["event_id"] == "nowin"]
+    assert list(nowin["window_start"]) == [0] and list(nowin["window_end"]) == [5]
+    assert list(res.cars.loc[res.cars["event_id"] == "nowin", "window_start"]) == [-1]
+    # every event is either studied (in some window) or skipped
+    assert set(res.cars["event_id"]) | set(res.skipped["event_id"]) == set(events["event_id"])
+
+
+def test_min_estimation_obs_is_respected():
+    prices, market = simulate(n_tickers=1, n_days=300)
+    events = pd.DataFrame({"event_id": [1, 2], "ticker": "T0",
+                           "date": [prices["date"].iloc[45], prices["date"].iloc[40]]})
+    # day 0 at row 45 -> estimation rows 0..34 -> 34 returns (row 0 has none)
+    res = event_study(prices, events, market, min_estimation_obs=34)
+    assert list(res.cars["event_id"].unique()) == [1]
+    assert res.cars["n_est"].iloc[0] == 34
+    assert "29 usable returns" in res.skipped["reason"].iloc[0]
+
+
+def test_zero_volume_shares_and_warning():
+    prices, market = simulate(n_tickers=1, n_days=300)
+    prices.loc[prices.index[150:300:2], "volume"] = 0.0  # every other day from row 150
+    events = pd.DataFrame({"event_id": [1], "ticker": "T0", "date": [prices["date"].iloc[260]]})
+    res = event_study(prices, events, market, event_windows=((0, 3),))
+    row = res.cars.iloc[0]
+    est_rows = np.arange(260 - 120, 260 - 10)
+    expected_est = np.mean([(i >= 150 and i % 2 == 0) for i in est_rows])
+    assert row["zero_volume_share_est"] == pytest.approx(expected_est)
+    assert row["zero_volume_share_event"] == pytest.approx(0.5)
+    assert not row["thin_warning"]
+    prices.loc[prices.index[150:300], "volume"] = 0.0
+    res = event_study(prices, events, market, event_windows=((0, 3),))
+    assert res.cars["thin_warning"].iloc[0]
+
+
+def test_bad_arguments():
+    prices, events, market = tiny_inputs()
+    with pytest.raises(ValueError, match="model"):
+        event_study(prices, events, market, model="fama_french")
+    with pytest.raises(ValueError, match="estimation_window"):
+        event_study(prices, events, market, estimation_window=(-10, 0))
+    with pytest.raises(ValueError, match="dimson"):
+        event_study(prices, events, market, model="constant_mean", thin_trading="dimson")
+    with pytest.raises(ValueError, match="duplicate event_id"):
+        event_study(prices, pd.concat([events, events]), market)
+    with pytest.raises(ValueError, match="duplicate"):
+        event_study(pd.concat([prices, prices]), events, market)
+    with pytest.raises(ValueError, match="column"):
+        event_study(prices.drop(columns="volume"), events, market)
+
+
+# ---------------------------------------------------------------------------------------
+# Invariants
+# ---------------------------------------------------------------------------------------
+NUMERIC = ["car", "car_var", "car_t", "p_value", "sigma", "alpha", "beta"]
+
+
+@pytest.mark.parametrize("thin", [None, "trade_to_trade", "dimson"])
+def test_scaling_prices_changes_nothing(thin):
+    prices, market = simulate(zero_share=0.2)
+    events = some_events(prices)
+    base = event_study(prices, events, market, thin_trading=thin)
+    scaled = event_study(prices.assign(close=prices["close"] * 37.5), events,
+                         market.assign(close=market["close"] * 0.01), thin_trading=thin)
+    pd.testing.assert_frame_equal(base.cars, scaled.cars, rtol=1e-9, atol=1e-13)
+    pd.testing.assert_frame_equal(base.abnormal, scaled.abnormal, rtol=1e-9, atol=1e-13)
+    pd.testing.assert_frame_equal(base.skipped, scaled.skipped)
+
+
+@pytest.mark.parametrize("thin", [None, "trade_to_trade", "dimson"])
+def test_unrelated_ticker_and_event_change_nothing(thin):
+    prices, market = simulate(n_tickers=2, zero_share=0.2)
+    events = some_events(prices, n=8)
+    base = event_study(prices, events, market, thin_trading=thin)
+    # a longer, different ticker placed first, and one more event on it
+    other, _ = simulate(n_tickers=1, n_days=500, seed=99, start="2009-06-01")
+    other["ticker"] = "AAA"
+    more_events = pd.concat([events, pd.DataFrame({"event_id": [999], "ticker": ["AAA"],
+                                                   "date": [other["date"].iloc[300]],
+                                                   "type": ["conference"]})])
+    bigger = event_study(pd.concat([other, prices]), more_events, market, thin_trading=thin)
+    mine = bigger.cars[bigger.cars["event_id"] != 999].reset_index(drop=True)
+    pd.testing.assert_frame_equal(base.cars, mine, check_exact=True)
+    ab = bigger.abnormal[bigger.abnormal["event_id"] != 999].reset_index(drop=True)
+    pd.testing.assert_frame_equal(base.abnormal, ab, check_exact=True)
+
+
+def test_row_order_of_prices_changes_nothing():
+    prices, market = simulate()
+    events = some_events(prices)
+    base = event_study(prices, events, market)
+    shuffled = prices.sample(frac=1.0, random_state=3)
+    other = event_study(shuffled, events, market.sample(frac=1.0, random_state=4))
+    pd.testing.assert_frame_equal(base.cars, other.cars, check_exact=True)
+
+
+def test_each_event_same_as_alone():
+    prices, market = simulate(n_tickers=3)
+    events = some_events(prices, n=12)
+    together = event_study(prices, events, market).cars
+    for i in [0, 5, 11]:
+        alone = event_study(prices, events.iloc[[i]], market).cars
+        mine = together[together["event_id"] == events["event_id"].iloc[i]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, mine, check_exact=True)
