@@ -326,7 +326,7 @@ def _activities() -> pd.DataFrame:
             "activity_id": i, "client_id": CLIENT_ID, "date": d,
             "end_date": pd.Timestamp(end) if end else pd.NaT, "type": kind, "title": title,
             "channel": channel, "reach": reach, "cost": cost, "after_close": after_close,
-            "notes": notes, "link": None,
+            "notes": notes or None, "link": None,
             # Logged the evening of the activity: fixed, so the demo is reproducible.
             "created_at": d + pd.Timedelta(hours=18),
         })
@@ -573,3 +573,110 @@ def build_demo_frames(seed: int = DEFAULT_SEED) -> DemoWorkspace:
         truth={"beta": BETA, "alpha": 0.0, "idio_sd": IDIO_SD, "kappa": KAPPA, "tick": TICK,
                "market": BENCHMARK, "reversal_days": REVERSAL_DAYS},
     )
+
+
+# ---- writing the workspace through the Store API ----------------------------------------------
+# Activity columns compared to decide whether the stored demo log is already the generated one.
+_ACTIVITY_KEY = ["date", "end_date", "type", "title", "channel", "reach", "cost", "after_close",
+                 "notes", "link"]
+
+
+def _activity_key(frame: pd.DataFrame) -> list[tuple]:
+    """Order-independent comparable rows of an activity frame (missing values as None)."""
+    out = []
+    for row in frame[_ACTIVITY_KEY].itertuples(index=False):
+        out.append(tuple(None if (not isinstance(v, str) and pd.isna(v)) or v == "" else
+                         (pd.Timestamp(v).normalize() if isinstance(v, (pd.Timestamp, np.datetime64)) else
+                          (float(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v))
+                         for v in row))
+    return sorted(out, key=repr)
+
+
+def _existing_id(frame: pd.DataFrame, id_col: str, **match) -> int | None:
+    """Id of the first stored row whose columns equal `match`, else None (a new row)."""
+    hit = frame
+    for col, value in match.items():
+        hit = hit[hit[col] == value]
+    return int(hit[id_col].iloc[0]) if len(hit) else None
+
+
+def _row(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> dict:
+    """The single row of `frame` as plain Python values (NaT/NaN -> None)."""
+    rec = frame.drop(columns=list(drop)).iloc[0].to_dict()
+    return {k: (None if not isinstance(v, str) and pd.isna(v) else
+                v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
+
+
+def write_demo_workspace(store, seed: int = DEFAULT_SEED,
+                         progress: Callable[[str], None] | None = None) -> dict:
+    """Write the demo workspace into `store` (Store API only); running it twice leaves the same rows.
+
+    Bars are upserted (unchanged rows stay untouched); the client, engagement, option grant and
+    financing are matched on their natural keys and replaced in place; the demo client's activity
+    log is replaced only when it differs from the generated one. Returns a summary dict.
+    """
+    say = progress or (lambda text: None)
+    ws = build_demo_frames(seed)
+    store.init()
+
+    say("securities")
+    for sec in ws.securities.itertuples(index=False):
+        store.upsert_security(sec.ticker, name=sec.name, kind=sec.kind, simulated=bool(sec.simulated))
+
+    say(f"bars: {len(ws.bars)} rows of {', '.join(ws.securities['ticker'])}")
+    bars = ws.bars
+    try:
+        from ingest.bars import validate_bars
+    except ImportError:  # validation module not available: the store's own end-of-load check remains
+        pass
+    else:
+        bars = validate_bars(bars)[BAR_COLUMNS]
+    written = store.upsert_bars(bars)
+    for ticker in ws.securities["ticker"]:  # the demo has no corporate actions: keep it that way
+        store.replace_splits(ticker, ws.splits[ws.splits["ticker"] == ticker])
+        store.replace_dividends(ticker, ws.dividends[ws.dividends["ticker"] == ticker])
+    store.upsert_shares_outstanding(ws.shares_outstanding)
+
+    say("client, engagement, option grant, financing")
+    client = _row(ws.clients)
+    store.save_client(client["client_id"], client["name"], client["ticker"], client["benchmark"])
+    eng = _row(ws.engagements, drop=("engagement_id",))
+    eng_id = _existing_id(store.engagements(CLIENT_ID), "engagement_id",
+                          consultant=eng["consultant"], signed_date=pd.Timestamp(eng["signed_date"]))
+    eng_id = store.save_engagement(**eng, **({"engagement_id": eng_id} if eng_id is not None else {}))
+
+    grant_ids, financing_ids = [], []
+    stored_grants = store.option_grants(eng_id)
+    for i in range(len(ws.option_grants)):
+        grant = {**_row(ws.option_grants.iloc[[i]], drop=("grant_id",)), "engagement_id": eng_id}
+        gid = _existing_id(stored_grants, "grant_id", holder=grant["holder"],
+                           grant_date=pd.Timestamp(grant["grant_date"]))
+        grant_ids.append(store.save_option_grant(**grant, **({"grant_id": gid} if gid is not None else {})))
+    stored_fin = store.financings(eng_id)
+    for i in range(len(ws.financings)):
+        fin = {**_row(ws.financings.iloc[[i]], drop=("financing_id",)), "engagement_id": eng_id}
+        fid = _existing_id(stored_fin, "financing_id", date=pd.Timestamp(fin["date"]))
+        financing_ids.append(store.save_financing(**fin, **({"financing_id": fid} if fid is not None else {})))
+
+    say(f"activities: {len(ws.activities)}")
+    stored = store.activities(CLIENT_ID)
+    if _activity_key(stored) == _activity_key(ws.activities):
+        activity_ids = stored["activity_id"].astype(int).tolist()
+        activities_replaced = False
+    else:
+        store.delete_activities(stored["activity_id"].astype(int).tolist())
+        activity_ids = store.add_activities(ws.activities.drop(columns=["activity_id"]))
+        activities_replaced = True
+
+    store.set_workspace_info(name=ws.info["name"], simulated=True)
+    say("done")
+    return {
+        "seed": int(seed), "name": ws.info["name"], "simulated": True,
+        "bars": {"added": written.added, "updated": written.updated, "unchanged": written.unchanged},
+        "securities": len(ws.securities), "shares_outstanding": len(ws.shares_outstanding),
+        "client_id": CLIENT_ID, "engagement_id": eng_id, "grant_ids": grant_ids,
+        "financing_ids": financing_ids, "activities": len(activity_ids),
+        "activity_ids": activity_ids, "activities_replaced": activities_replaced,
+        # demo-local activity_id (as in injected_effects) -> id in the store
+        "activity_id_map": dict(zip(ws.activities["activity_id"].astype(int).tolist(), activity_ids)),
+    }

@@ -222,3 +222,91 @@ def test_press_releases_move_price_and_volume(ws):
     on = stock.index.isin(pr["date"])
     assert stock.loc[on, "volume"].median() > 3 * stock.loc[~on, "volume"].median()
     assert ret[on].mean() > ret[~on].mean() + 0.01
+
+
+# ---- writing through the store ------------------------------------------------------------------
+store_mod = pytest.importorskip("store")
+
+TABLES = ("securities", "bars", "splits", "dividends", "shares_outstanding", "clients", "engagements",
+          "option_grants", "financings", "activities")
+
+
+def _counts(st) -> dict[str, int]:
+    return {t: int(st.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0]) for t in TABLES}
+
+
+@pytest.fixture
+def st(tmp_path):
+    s = store_mod.Store(tmp_path / "demo.duckdb")
+    s.init()
+    return s
+
+
+def test_validate_bars_accepts_the_demo_bars(ws):
+    bars_mod = pytest.importorskip("ingest.bars")
+    checked = bars_mod.validate_bars(ws.bars)
+    assert len(checked) == len(ws.bars)
+    assert int(checked["stale_close"].sum()) == demo.N_STALE_CLOSE
+
+
+def test_write_twice_leaves_the_same_rows(st):
+    messages: list[str] = []
+    first = demo.write_demo_workspace(st, progress=messages.append)
+    counts = _counts(st)
+    acts = st.activities("auxer")
+    second = demo.write_demo_workspace(st)
+    assert _counts(st) == counts
+    assert counts["bars"] == 2 * 402 and counts["activities"] == 35
+    assert counts["engagements"] == counts["option_grants"] == counts["financings"] == 1
+    assert counts["splits"] == counts["dividends"] == 0
+    assert first["bars"]["added"] == 804
+    assert second["bars"] == {"added": 0, "updated": 0, "unchanged": 804}
+    assert not second["activities_replaced"]
+    pd.testing.assert_frame_equal(st.activities("auxer"), acts)  # same ids, created_at kept
+    assert second["engagement_id"] == first["engagement_id"]
+    assert messages and messages[-1] == "done"
+
+
+def test_written_workspace_is_labelled_simulated_and_keeps_the_terms(st, ws):
+    out = demo.write_demo_workspace(st)
+    info = st.workspace_info()
+    assert info["simulated"] is True and "simulated" in info["name"]
+    secs = st.securities()
+    assert secs["simulated"].all() and secs["name"].str.contains("(simulated)", regex=False).all()
+    bars = st.bars([TICKER, BENCHMARK])
+    assert (bars["source"] == "demo-simulated").all()
+    assert int(bars["stale_close"].sum()) == demo.N_STALE_CLOSE
+    pd.testing.assert_series_equal(bars.loc[bars["ticker"] == TICKER, "close"].reset_index(drop=True),
+                                   _stock(ws)["close"], check_names=False)
+    eng = st.engagements("auxer").iloc[0]
+    assert (eng["retainer_amount"], eng["minimum_months"], eng["signed_date"]) == (
+        3500.0, 3, pd.Timestamp("1999-01-04"))
+    grant = st.option_grants(out["engagement_id"]).iloc[0]
+    assert (grant["shares"], grant["strike"], grant["expiry_date"]) == (
+        5_000_000, 0.04, pd.Timestamp("1999-02-15"))
+    assert st.financings(out["engagement_id"]).iloc[0]["fee_rate"] == 0.10
+    assert st.clients().iloc[0]["benchmark"] == BENCHMARK
+    assert set(st.activities("auxer")["type"]) == set(ACTIVITY_TYPE_CODES)
+    assert sorted(out["activity_id_map"]) == ws.activities["activity_id"].tolist()
+
+
+def test_rewrite_restores_an_edited_demo_log_and_leaves_other_clients(st):
+    demo.write_demo_workspace(st)
+    st.save_client("other", "Other Co", "OTHR", BENCHMARK)
+    st.add_activities(pd.DataFrame({"client_id": ["other"], "date": [pd.Timestamp("1999-03-01")],
+                                    "type": ["press_release"], "title": ["Other news"]}))
+    first_id = int(st.activities("auxer")["activity_id"].iloc[0])
+    st.update_activity(first_id, title="Edited by hand")
+    out = demo.write_demo_workspace(st)
+    assert out["activities_replaced"]
+    titles = st.activities("auxer")["title"]
+    assert "Edited by hand" not in set(titles) and len(titles) == 35
+    assert st.activities("other")["title"].tolist() == ["Other news"]
+
+
+def test_another_seed_rewrites_prices_in_place(st):
+    demo.write_demo_workspace(st)
+    counts = _counts(st)
+    out = demo.write_demo_workspace(st, seed=7)
+    assert _counts(st) == counts
+    assert out["bars"]["updated"] > 0
