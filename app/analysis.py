@@ -194,13 +194,121 @@ def overview_snapshot(db: str, view) -> dict:
 # --- placeholders wired when the analytics land ---------------------------------------------------
 
 def event_cars(db: str, view):
-    """Per-activity CARs of the client's activities (analytics.event_study), or None."""
-    return None
+    """Per-activity CARs of the client's activities in the view (analytics.event_study), or None."""
+    from app import state
+
+    res = event_study_view(db, view, model=state.url_value("model", "market"), thin=state.url_value("thin", "none"),
+                           est=state.estimation_window(), wins=state.event_windows())
+    if res is None or res["error"]:
+        return None
+    return res["cars"]
 
 
 def engagement_account(db: str, view):
-    """The engagement's AMEC account (analytics.roi) as a dict, or None."""
-    return None
+    """The engagement's account in AMEC order (analytics.costs/roi/retainer/options), or None."""
+    if module("roi") is None or module("costs") is None or not view.client_id or not view.ticker:
+        return None
+    from app import state
+
+    return _engagement_account(db, view.client_id, view.ticker, view.benchmark, _ts(view.start), _ts(view.end),
+                               state.url_value("model", "market"), state.url_value("thin", "none"),
+                               tuple(state.estimation_window()), tuple(state.event_windows()))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the engagement account...")
+def _engagement_account(db, client_id, ticker, benchmark, start, end, model, thin, est, wins):
+    roi, costs, retainer = module("roi"), module("costs"), module("retainer")
+    eng = client_engagement(db, client_id)
+    if eng["engagements"].empty:
+        return None
+    e = eng["engagements"].sort_values("start_date").iloc[0]
+    px = prices(db, ticker)
+    if px.empty:
+        return None
+    close = px[["date", "adj_close"]].rename(columns={"adj_close": "close"})
+    shares = loaders.shares_outstanding(db, ticker)
+    splits = loaders.splits(db, ticker)
+    splits = None if splits.empty else splits
+    shares_in = None if shares.empty else shares[["date", "shares"]]
+    acts = activities_in(db, client_id, start, end)
+    schedule = _retainer(db, ticker, e.to_dict())
+    cost_items = costs.program_costs(retainer=schedule, option_grants=eng["grants"], financings=eng["financings"],
+                                     activities=acts, prices=px[["date", "close"]], splits=splits)
+    by_kind = costs.costs_by_kind(cost_items)
+    total_cost = float(by_kind.loc[by_kind["kind"] == "total", "cost"].iloc[0])
+    cap = roi.market_cap_series(close, shares_in, splits=splits)
+    out = {"cost": total_cost, "abnormal_value": float("nan"), "cost_items": cost_items,
+           "costs": by_kind[by_kind["kind"] != "total"].rename(columns={"label": "kind_label", "cost": "amount"})
+           .assign(kind=lambda d: d["kind_label"]),
+           "by_type": pd.DataFrame(), "persistence": pd.DataFrame(), "roi": None, "period": None,
+           "sentences": {"Outtakes": [], "Outcomes": [], "Impact": []}}
+    study = _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins)
+    sent = out["sentences"]
+    if not study["error"] and "abnormal" in study:
+        daily = roi.abnormal_value_daily(study["abnormal"], study["cars"], cap)
+        totals = roi.abnormal_value_totals(daily, study["study_events"], by="type")
+        overall = roi.abnormal_value_totals(daily, None, by=None)
+        av, se = float(overall["abnormal_value"].iloc[0]), float(overall["abnormal_value_se"].iloc[0])
+        out["abnormal_value"] = av
+        out["by_type"] = totals
+        result = roi.roi(av, total_cost, se)
+        out["roi"] = result
+        sent["Impact"].append(roi.value_verdict(av, result.value_low, result.value_high) +
+                              f" Summed over the activities' event windows {wins[0][0]}..{wins[0][1]}, each day "
+                              "counted once.")
+        sent["Impact"].append(f"Program cost {_money(total_cost)}. " + result.verdict)
+        try:
+            pers = roi.persistence(study["abnormal"], study["cars"], close,
+                                   None if not benchmark else prices(db, benchmark)[["date", "adj_close"]]
+                                   .rename(columns={"adj_close": "close"}))
+            out["persistence"] = pers
+            if "status_60" in pers:
+                counts = pers["status_60"].value_counts()
+                sent["Outcomes"].append("Sixty trading days later: " + ", ".join(
+                    f"{n} activities {k}" for k, n in counts.items()) + ".")
+        except Exception:  # noqa: BLE001 - persistence needs long histories; the report goes on without it
+            pass
+    else:
+        sent["Impact"].append("No abnormal value: " + (study["error"] or "no events studied") )
+    if benchmark and e.get("start_date") is not None:
+        try:
+            market = prices(db, benchmark)[["date", "adj_close"]].rename(columns={"adj_close": "close"})
+            period = roi.engagement_period_abnormal_value(close, market, e["start_date"], e.get("end_date"), cap,
+                                                          estimation_window=est)
+            out["period"] = period
+            sent["Impact"].append(
+                f"Over the whole engagement ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) against the "
+                f"pre-engagement market model: " + roi.value_verdict(period.abnormal_value, period.interval_low,
+                                                                      period.interval_high))
+        except ValueError as exc:
+            sent["Impact"].append(f"Engagement-period abnormal value not available: {exc}")
+    if not acts.empty and "reach" in acts and acts["reach"].notna().any():
+        sent["Outtakes"].append(f"Recorded reach: {acts['reach'].fillna(0).sum():,.0f}; shareholder inquiries "
+                                f"logged: {int((acts['type'] == 'shareholder_inquiry').sum())}.")
+    out["stake"] = _stake(db, ticker, schedule, eng["grants"], out["period"])
+    out["stake_columns"] = {"retainer_value": "Consultant: retainer shares (market value)",
+                            "option_value": "Consultant: option (fair value)",
+                            "company_abnormal_value": "Company: cumulative abnormal value"}
+    return out
+
+
+def _stake(db, ticker, schedule, grants, period) -> pd.DataFrame:
+    """Consultant's retainer shares and option value beside the company's cumulative abnormal value."""
+    retainer, options = module("retainer"), module("options")
+    px = prices(db, ticker)
+    frame = pd.DataFrame({"date": pd.to_datetime(px["date"])})
+    if schedule is not None and not schedule.empty:
+        rv = retainer.retainer_value_series(schedule, px[["date", "close"]])
+        frame = frame.merge(rv[["date", "value"]].rename(columns={"value": "retainer_value"}), on="date", how="left")
+    if not grants.empty:
+        series, _ = _option_series(db, ticker, grants.sort_values("grant_date").iloc[0].to_dict())
+        frame = frame.merge(series[["date", "fair_value"]].rename(columns={"fair_value": "option_value"}),
+                            on="date", how="left")
+    if period is not None and "cum_value" in period.daily:
+        frame = frame.merge(period.daily[["date", "cum_value"]].rename(columns={"cum_value": "company_abnormal_value"}),
+                            on="date", how="left")
+    value_cols = [c for c in frame.columns if c != "date"]
+    return frame.dropna(how="all", subset=value_cols) if value_cols else frame.iloc[0:0]
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -278,7 +386,74 @@ def activity_types_present(db: str, view) -> set[str]:
 
 def event_study_view(db: str, view, *, model: str, thin: str, est, wins):
     """Curves, tests, per-event table and skipped events for the page (analytics.event_study), or None."""
-    return None
+    if module("event_study") is None or not view.client_id or not view.ticker:
+        return None
+    return _event_study(db, view.client_id, view.ticker, view.benchmark, _ts(view.start), _ts(view.end),
+                        model, thin, tuple(est), tuple(tuple(w) for w in wins))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner="Running the event study...")
+def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins) -> dict:
+    es = module("event_study")
+    out = {"error": None, "warnings": [], "cars": pd.DataFrame(), "curves": pd.DataFrame(),
+           "tests": pd.DataFrame(), "events": pd.DataFrame(), "skipped": pd.DataFrame(), "placebo": {}}
+    acts = activities_in(db, client_id, start, end)
+    if acts.empty:
+        out["error"] = "No activities logged in this period yet: log them on the Activities page."
+        return out
+    px = prices(db, ticker)
+    if not benchmark:
+        if model != "constant_mean":
+            out["error"] = "This client has no benchmark: choose the constant-mean model or set a benchmark."
+            return out
+        market = px[["date", "adj_close"]].rename(columns={"adj_close": "close"})
+    else:
+        market = prices(db, benchmark)[["date", "adj_close"]].rename(columns={"adj_close": "close"})
+        if market.empty:
+            out["error"] = f"The benchmark {benchmark} is not loaded: load it on the Data page."
+            return out
+    events = acts.rename(columns={"activity_id": "event_id"}).assign(ticker=ticker)
+    events = events[[c for c in ("event_id", "ticker", "date", "after_close", "type", "title") if c in events]]
+    shares = loaders.shares_outstanding(db, ticker)
+    try:
+        res = es.event_study(study_prices(px), events, market, model=model,
+                             thin_trading=None if thin == "none" else thin, estimation_window=est,
+                             event_windows=wins,
+                             shares_outstanding=None if shares.empty else shares[["ticker", "date", "shares"]])
+    except ValueError as exc:
+        out["error"] = str(exc)
+        return out
+    out["cars"] = res.cars
+    out["abnormal"] = res.abnormal
+    out["study_events"] = events
+    out["skipped"] = res.skipped
+    if res.cars.empty:
+        out["error"] = ("No activity could be studied: not enough history before them for the estimation window "
+                        f"{est[0]}..{est[1]}.")
+        return out
+    pooled = res.caar_path().assign(type="all")
+    curves = pd.concat([pooled, res.caar_path(by="type")], ignore_index=True)
+    out["curves"] = curves.rename(columns={"type": "group", "lower": "lo", "upper": "hi"})
+    if hasattr(res, "summary"):
+        tests = pd.concat([res.summary().assign(type="all"), res.summary(by="type")], ignore_index=True)
+        out["tests"] = tests.rename(columns={"type": "group"})
+    keep = ["event_id", "type", "title", "event_date", "day0_date", "window_start", "window_end", "car", "car_t",
+            "p_value", "n_est", "thin_warning"]
+    out["events"] = res.cars[[c for c in keep if c in res.cars]]
+    if "thin_warning" in res.cars and res.cars["thin_warning"].any():
+        n = int(res.cars.loc[res.cars["thin_warning"], "event_id"].nunique())
+        out["warnings"].append(f"{n} activities have mostly zero-volume days in their windows: their CARs are not "
+                               "reliable. Try the trade-to-trade thin-trading method.")
+    if not res.skipped.empty:
+        out["warnings"].append(f"{res.skipped['event_id'].nunique()} activities could not be studied (see the list "
+                               "below the event table).")
+    if hasattr(res, "abnormal_volume"):
+        try:
+            av = res.abnormal_volume
+            out["abnormal_volume"] = av() if callable(av) else av
+        except Exception:  # noqa: BLE001 - optional column; the page works without it
+            pass
+    return out
 
 
 def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None):
@@ -402,7 +577,7 @@ def report_content(db: str, view, *, simulated: bool):
         counts = acts["type"].value_counts()
         from analytics.constants import activity_label
 
-        listing = ", ".join(f"{n} {activity_label(t).lower()}" for t, n in counts.items())
+        listing = ", ".join(f"{n} {activity_label(t)}" for t, n in counts.items())
         s["Activities"] = [f"{len(acts)} activities were logged in the period: {listing}."]
         if "reach" in acts and acts["reach"].notna().any():
             s["Outtakes"] = [f"Their recorded reach totals {acts['reach'].fillna(0).sum():,.0f} recipients."]

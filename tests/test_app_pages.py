@@ -1,0 +1,169 @@
+"""AppTest for every dashboard page: on the demo workspace and on an empty store; widgets change what is shown."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("overview", "activities", "event_impact", "engagement", "roi_report", "data")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo workspace built from code (ingest.demo); a generated simulated one until it lands."""
+    from store import Store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    store = Store(path)
+    store.init()
+    try:
+        from ingest.demo import write_demo_workspace
+    except ImportError:
+        from bench.dashboard import build_workspace
+
+        build_workspace(store, years=2, n_activities=40)
+    else:
+        write_demo_workspace(store, 19990104)
+    return path
+
+
+@pytest.fixture
+def demo(demo_db, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo workspace (tests write to it) as IRDASH_DB."""
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("IRDASH_DB", str(copy))
+    return copy
+
+
+@pytest.fixture
+def empty_store(tmp_path, monkeypatch) -> Path:
+    from store import Store
+
+    path = tmp_path / "empty.duckdb"
+    Store(path).init()
+    monkeypatch.setenv("IRDASH_DB", str(path))
+    return path
+
+
+def open_page(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page != "overview":
+        at.switch_page(f"app/pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "info", "warning", "error", "success", "caption", "title")
+             for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_demo(demo, page):
+    at = open_page(page)
+    assert "Simulated data" in texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_empty_store(empty_store, page):
+    at = open_page(page)
+    assert at.get("info") or at.get("plotly_chart") is not None
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_workspace_file(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("IRDASH_DB", str(tmp_path / "missing.duckdb"))
+    at = open_page(page)
+    assert "python -m ingest demo" in texts(at) or "No ticker" in texts(at)
+
+
+def test_overview_draws_price_chart_with_activity_markers(demo):
+    at = open_page("overview")
+    specs = chart_specs(at)
+    assert specs, "no chart on the overview"
+    assert '"Close"' in specs[0]
+    assert "SIMULATED DATA" in specs[0]
+    assert len(at.get("metric")) >= 5
+
+
+def test_benchmark_toggle_adds_rebased_trace(demo):
+    at = open_page("overview")
+    assert "Benchmark (rebased)" not in chart_specs(at)[0]
+    at.toggle(key="w_show_bench").set_value(True).run()
+    assert "Benchmark (rebased)" in chart_specs(at)[0]
+
+
+def test_url_state_opens_the_same_view(demo):
+    at = open_page("overview", {"period": "all"})
+    first = chart_specs(at)[0]
+    assert at.query_params["period"] == ["all"] or at.query_params["period"] == "all"
+    assert at.query_params.get("ticker")
+    at2 = open_page("overview", {"period": "1y"})
+    assert chart_specs(at2)[0] != first
+
+
+def test_adding_an_activity_in_the_editor_stores_it_and_shows_it_on_the_overview(demo):
+    from store import Store
+
+    store = Store(demo)
+    before = store.activities()
+    client = store.clients()["client_id"].iloc[0]
+    at = open_page("activities", {"period": "all"})
+    day = pd.Timestamp(store.bars(store.clients()["ticker"].iloc[0])["date"].iloc[-20]).strftime("%Y-%m-%d")
+    title = "Editor-added conference XYZ"
+    at.session_state["activity_editor"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"date": day, "type": "conference", "title": title, "reach": 50, "cost": 100.0}],
+    }
+    at.run()
+    assert not at.exception
+    assert not at.get("error"), [e.value for e in at.get("error")]
+    at.button(key="save_activities").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = store.activities(client)
+    assert len(after) == len(before) + 1
+    assert title in set(after["title"])
+    overview = open_page("overview", {"period": "all"})
+    assert title in chart_specs(overview)[0]
+
+
+def test_editor_rejects_negative_cost_and_unknown_dates(demo):
+    at = open_page("activities", {"period": "all"})
+    at.session_state["activity_editor"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"date": "1900-01-02", "type": "conference", "title": "bad", "cost": -5}],
+    }
+    at.run()
+    errors = " ".join(e.value for e in at.get("error"))
+    assert "negative" in errors and "outside the stored prices" in errors
+    assert at.button(key="save_activities").disabled
+
+
+def test_switching_activity_type_changes_the_caar_table(demo):
+    pytest.importorskip("analytics.event_study")
+    at = open_page("event_impact", {"period": "all"})
+    tables = at.get("arrow_data_frame")
+    assert tables, "no tables on the event impact page"
+    pooled = [t.value for t in tables]
+    caar = chart_specs(at)[0]
+    box = at.selectbox(key="w_type")
+    assert box.value == "all"
+    box.select("press_release").run()
+    assert not at.exception
+    after = [t.value for t in at.get("arrow_data_frame")]
+    assert len(after[0]) < len(pooled[0]) or not after[0].equals(pooled[0])
+    assert set(after[-1]["type"]) <= {"press_release"} if "type" in after[-1] else True
+    assert chart_specs(at)[0] != caar
