@@ -142,7 +142,8 @@ def abnormal_value_daily(abnormal: pd.DataFrame, cars: pd.DataFrame, market_cap:
     Returns
     -------
     pandas.DataFrame
-        ``DAILY_VALUE_COLUMNS``: ``cap_prev`` = cap on the previous trading day,
+        ``DAILY_VALUE_COLUMNS``: ``ar`` (NaN, a day without a return, counts as 0),
+        ``cap_prev`` = cap on the previous trading day,
         ``value = ar x cap_prev``, ``var_day = cap_prev^2 x car_var / L2`` (this event's
         share of ``Var(AV)``, see the module docstring).
     """
@@ -153,7 +154,10 @@ def abnormal_value_daily(abnormal: pd.DataFrame, cars: pd.DataFrame, market_cap:
     d = d[["event_id", "ticker", "rel_day", "date", "ar", "car_var"]].copy()
     d["date"] = pd.to_datetime(d["date"])
     d["cap_prev"] = _prev_cap(market_cap, d["date"])
-    d["value"] = d["ar"].astype(float) * d["cap_prev"]
+    # a day without a return (no trade, trade-to-trade returns) carries no AR of its own: its
+    # price move is in the next traded day's multi-day return, so it contributes zero
+    d["ar"] = d["ar"].astype(float).fillna(0.0)
+    d["value"] = d["ar"] * d["cap_prev"]
     d["var_day"] = d["cap_prev"] ** 2 * d["car_var"].astype(float) / (b - a + 1)
     return d[list(DAILY_VALUE_COLUMNS)].sort_values(["event_id", "rel_day"]).reset_index(drop=True)
 
@@ -543,7 +547,9 @@ def persistence(abnormal: pd.DataFrame, cars: pd.DataFrame,
                 and "alpha" in c.columns and "beta" in c.columns:
             r = rets
             day0 = abnormal.loc[(abnormal["event_id"] == ev["event_id"]) & (abnormal["rel_day"] == 0), "date"]
-            d0 = pd.Timestamp(day0.iloc[0]) if len(day0) else pd.Timestamp(ev["event_date"])
+            d0 = (pd.Timestamp(day0.iloc[0]) if len(day0) else
+                  pd.Timestamp(ev["day0_date"]) if "day0_date" in c.columns else
+                  pd.Timestamp(ev["event_date"]))
             p0 = int(np.searchsorted(r.index.to_numpy(), d0.to_datetime64(), side="left"))
             rel = np.arange(len(r)) - p0
             ext = pd.Series((r["ret"] - ev["alpha"] - ev["beta"] * r["market_ret"]).to_numpy(),
@@ -552,10 +558,285 @@ def persistence(abnormal: pd.DataFrame, cars: pd.DataFrame,
             ar = ar.combine_first(ext)
         for h in horizons:
             span = ar[(ar.index >= a) & (ar.index <= h)]
-            if len(span) == h - a + 1 and span.notna().all():
-                out.loc[i, f"car_{h}"] = float(span.sum())
+            # every relative day must exist; a NaN AR (no trade that day) counts as zero
+            if len(span) == h - a + 1:
+                out.loc[i, f"car_{h}"] = float(span.fillna(0.0).sum())
     for h in horizons:
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"share_retained_{h}"] = out[f"car_{h}"] / out["car"]
         out[f"status_{h}"] = out[f"share_retained_{h}"].map(persistence_status)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# The consultant's side
+# --------------------------------------------------------------------------------------
+def consultant_vs_company(retainer_values: pd.DataFrame | None,
+                          option_series: Iterable[pd.DataFrame] = (),
+                          company_daily: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The consultant's stake beside the shareholders' cumulative abnormal value, per day.
+
+    Parameters
+    ----------
+    retainer_values : pandas.DataFrame
+        :func:`analytics.retainer.retainer_value_series` (``date, value``).
+    option_series : iterable of pandas.DataFrame
+        :func:`analytics.options.option_grant_series` per grant (``date, fair_value,
+        intrinsic_value``); after a grant's expiry its value is carried at the expiry
+        intrinsic value (what the holder could have realised).
+    company_daily : pandas.DataFrame
+        ``date, cum_value`` (the ``daily`` of :func:`engagement_period_abnormal_value`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, retainer_value, option_fair_value, option_intrinsic_value, consultant_value``
+        (retainer + option fair value), ``company_cum_abnormal_value``; on the union of the
+        dates, values carried forward between observations and 0 before the first.
+    """
+    parts = {}
+    if retainer_values is not None and len(retainer_values):
+        parts["retainer_value"] = retainer_values.set_index("date")["value"]
+    fair, intr = [], []
+    for s in option_series:
+        if len(s):
+            fair.append(s.set_index("date")["fair_value"])
+            intr.append(s.set_index("date")["intrinsic_value"])
+    if company_daily is not None and len(company_daily):
+        parts["company_cum_abnormal_value"] = company_daily.set_index("date")["cum_value"]
+    idx = pd.DatetimeIndex(sorted(set().union(*[p.index for p in list(parts.values()) + fair])))
+    out = pd.DataFrame(index=idx)
+    out.index.name = "date"
+
+    def _carry(s: pd.Series) -> pd.Series:
+        return s.reindex(idx.union(s.index)).ffill().reindex(idx).fillna(0.0)
+
+    for name, s in parts.items():
+        out[name] = _carry(s)
+    out["option_fair_value"] = sum((_carry(s) for s in fair), pd.Series(0.0, index=idx))
+    out["option_intrinsic_value"] = sum((_carry(s) for s in intr), pd.Series(0.0, index=idx))
+    for name in ("retainer_value", "company_cum_abnormal_value"):
+        if name not in out:
+            out[name] = np.nan if name == "company_cum_abnormal_value" else 0.0
+    out["consultant_value"] = out["retainer_value"] + out["option_fair_value"]
+    return out.reset_index()[["date", "retainer_value", "option_fair_value", "option_intrinsic_value",
+                              "consultant_value", "company_cum_abnormal_value"]]
+
+
+# --------------------------------------------------------------------------------------
+# The whole account, in the AMEC framework's order
+# --------------------------------------------------------------------------------------
+@dataclass
+class EngagementAccount:
+    """One engagement's account, laid out as the AMEC Integrated Evaluation Framework.
+
+    Attributes
+    ----------
+    engagement : dict
+        The engagement row.
+    inputs : dict
+        ``costs`` (:func:`analytics.costs.program_costs`), ``costs_by_kind``
+        (:func:`analytics.costs.costs_by_kind`), ``total_cost`` (USD, known items),
+        ``retainer`` (:func:`analytics.retainer.retainer_schedule`), ``dilution_shares``
+        (retainer shares issued, payment-date basis) and ``option_shares`` (potential).
+    activities : pandas.DataFrame
+        Outputs: ``type, label, service, n`` per activity type in the period.
+    outtakes : pandas.DataFrame
+        ``type, label, reach`` (sum of logged reach), ``n_with_reach``, ``inquiries``
+        (number of ``shareholder_inquiry`` activities logged).
+    outcomes : dict
+        ``liquidity`` (``analytics.liquidity.compare_liquidity`` before vs during) and
+        ``liquidity_test`` (``liquidity_difference``), or None with a note.
+    impact : dict
+        ``by_event`` (:func:`abnormal_value_by_event`), ``by_type`` and ``total``
+        (:func:`abnormal_value_totals`), ``roi_activities`` (:class:`RoiResult` of the
+        activities' total against the whole cost), ``period``
+        (:class:`PeriodAbnormalValue`), ``roi_period``, ``persistence``.
+    consultant : dict
+        ``options`` (:class:`analytics.options.OptionStatus` per grant), ``option_series``,
+        ``daily`` (:func:`consultant_vs_company`).
+    notes : list of str
+        What was left out and why.
+    """
+
+    engagement: dict
+    inputs: dict
+    activities: pd.DataFrame
+    outtakes: pd.DataFrame
+    outcomes: dict
+    impact: dict
+    consultant: dict
+    notes: list = field(default_factory=list)
+
+
+def _activity_counts(acts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from analytics.constants import ACTIVITY_TYPES
+
+    rows, takes = [], []
+    for code, (label, letter) in ACTIVITY_TYPES.items():
+        part = acts[acts["type"] == code] if len(acts) else acts
+        rows.append((code, label, letter, int(len(part))))
+        reach = part["reach"] if "reach" in part.columns else pd.Series(dtype=float)
+        takes.append((code, label, float(pd.to_numeric(reach, errors="coerce").sum()),
+                      int(pd.to_numeric(reach, errors="coerce").notna().sum()),
+                      int(len(part)) if code == "shareholder_inquiry" else 0))
+    return (pd.DataFrame(rows, columns=["type", "label", "service", "n"]),
+            pd.DataFrame(takes, columns=["type", "label", "reach", "n_with_reach", "inquiries"]))
+
+
+def engagement_account(engagement: Mapping[str, Any] | pd.Series,
+                       activities: pd.DataFrame,
+                       prices: pd.DataFrame,
+                       market: pd.DataFrame | None = None,
+                       *,
+                       abnormal: pd.DataFrame | None = None,
+                       cars: pd.DataFrame | None = None,
+                       option_grants: pd.DataFrame | Iterable[Mapping[str, Any]] | None = None,
+                       financings: pd.DataFrame | None = None,
+                       shares_outstanding=None,
+                       splits: pd.DataFrame | None = None,
+                       as_of=None,
+                       window: tuple[int, int] | None = None,
+                       interval_method: str = "normal",
+                       level: float = ROI_INTERVAL_LEVEL,
+                       seed: int = DEFAULT_SEED) -> EngagementAccount:
+    """Compose the whole account of one engagement (pure: every input is a frame).
+
+    Parameters
+    ----------
+    engagement : dict or pandas.Series
+        An ``engagements`` row.
+    activities : pandas.DataFrame
+        The client's activity log; activities dated from the start to the end of the
+        engagement (or ``as_of``) are counted.
+    prices : pandas.DataFrame
+        The client's bars: ``date, close`` (split-adjusted), optionally ``adj_close`` (used
+        for returns), ``high, low, volume`` (for liquidity).
+    market : pandas.DataFrame, optional
+        Benchmark ``date, close`` for the engagement-period model and persistence.
+    abnormal, cars : pandas.DataFrame, optional
+        The event-study engine's frames for these activities (``event_id`` =
+        ``activity_id``). Without them the per-activity impact is empty.
+    option_grants, financings, shares_outstanding, splits
+        Store frames (see ``docs/architecture.md``); ``shares_outstanding`` may be a number.
+    as_of : date-like, optional
+        Mark-to-market date (default: the last price).
+    window : (int, int), optional
+        Event window for the activities' abnormal value (default the first of
+        ``DEFAULT_EVENT_WINDOWS`` in ``cars``).
+    interval_method : {"normal", "bootstrap"}
+        For the engagement-period interval (the activities' always use the CAR variances).
+    level, seed
+        Interval level (``ROI_INTERVAL_LEVEL``) and bootstrap seed.
+
+    Returns
+    -------
+    EngagementAccount
+    """
+    from analytics.costs import costs_by_kind, program_costs
+    from analytics.options import option_grant_series, option_status_as_of
+    from analytics.retainer import retainer_schedule, retainer_value_series
+
+    e = dict(engagement)
+    notes: list[str] = []
+    bars = prices.copy()
+    bars["date"] = pd.to_datetime(bars["date"])
+    bars = bars.sort_values("date")
+    close = bars[["date", "close"]]
+    ret_px = bars[["date", "adj_close"]].rename(columns={"adj_close": "close"}) \
+        if "adj_close" in bars.columns else close
+    as_of = bars["date"].max() if as_of is None else pd.Timestamp(as_of).normalize()
+    start = pd.Timestamp(e["start_date"]).normalize()
+    end_raw = e.get("end_date")
+    end = as_of if end_raw is None or pd.isna(end_raw) else min(pd.Timestamp(end_raw), as_of)
+
+    acts = activities.copy() if activities is not None else pd.DataFrame(columns=["date", "type"])
+    if len(acts):
+        acts["date"] = pd.to_datetime(acts["date"])
+        acts = acts[(acts["date"] >= start) & (acts["date"] <= end)]
+
+    # inputs
+    sched = retainer_schedule(e, close, shares_outstanding, as_of=as_of, splits=splits)
+    grants = ([] if option_grants is None else option_grants.to_dict("records")
+              if isinstance(option_grants, pd.DataFrame) else [dict(g) for g in option_grants])
+    costs = program_costs(sched, grants, financings, acts, prices=close, splits=splits)
+    by_kind = costs_by_kind(costs)
+    total_cost = float(by_kind.set_index("kind").loc["total", "cost"])
+    if by_kind.set_index("kind").loc["total", "n_cost_unknown"]:
+        notes.append(f"{int(by_kind.set_index('kind').loc['total', 'n_cost_unknown'])} cost item(s) "
+                     "have no known cost and are left out of the total.")
+    issued = sched[sched["status"] == "issued"]
+    inputs = {"costs": costs, "costs_by_kind": by_kind, "total_cost": total_cost, "retainer": sched,
+              "dilution_shares": float(issued["shares_issued"].sum()),
+              "option_shares": float(sum(float(g["shares"]) for g in grants))}
+
+    counts, outtakes = _activity_counts(acts)
+
+    # outcomes: liquidity before vs during
+    outcomes: dict = {"liquidity": None, "liquidity_test": None}
+    try:
+        from analytics.liquidity import compare_liquidity, liquidity_difference
+    except ImportError:  # pragma: no cover - the module is part of the package
+        notes.append("Liquidity comparison unavailable (analytics.liquidity missing).")
+    else:
+        if {"high", "low", "volume"} <= set(bars.columns):
+            days = bars["date"]
+            pre = days[days < start]
+            pre_start = pre.iloc[max(len(pre) + DEFAULT_ESTIMATION_WINDOW[0], 0)] if len(pre) else None
+            periods = {"before": (pre_start, start - pd.Timedelta(days=1)), "during": (start, end)}
+            outcomes["liquidity"] = compare_liquidity(bars, periods, shares_outstanding)
+            outcomes["liquidity_test"] = liquidity_difference(bars, periods, "before", "during",
+                                                              shares_outstanding)
+            outcomes["periods"] = periods
+        else:
+            notes.append("Liquidity needs high, low and volume in the bars.")
+
+    # impact
+    cap = market_cap_series(close, shares_outstanding, splits)
+    events = None
+    impact: dict = {"by_event": None, "by_type": None, "total": None, "roi_activities": None,
+                    "period": None, "roi_period": None, "persistence": None}
+    if abnormal is not None and cars is not None and len(cars):
+        events = (acts.rename(columns={"activity_id": "event_id"})[["event_id", "type"]]
+                  if "activity_id" in acts.columns else None)
+        cars_in = cars[cars["event_id"].isin(events["event_id"])] if events is not None else cars
+        ab_in = abnormal[abnormal["event_id"].isin(cars_in["event_id"])]
+        extra = events if events is not None and "type" not in cars_in.columns else None
+        by_event = abnormal_value_by_event(ab_in, cars_in, cap, window, extra)
+        daily = abnormal_value_daily(ab_in, cars_in, cap, window)
+        ev_types = by_event[["event_id", "type"]] if "type" in by_event.columns else None
+        impact["by_event"] = by_event
+        impact["by_type"] = abnormal_value_totals(daily, ev_types, by="type")
+        total = abnormal_value_totals(daily, by=None)
+        impact["total"] = total
+        if len(total):
+            t0 = total.iloc[0]
+            impact["roi_activities"] = roi(t0["abnormal_value"], total_cost, t0["abnormal_value_se"], level)
+        if market is not None:
+            impact["persistence"] = persistence(ab_in, cars_in, ret_px, market, window=window)
+    else:
+        notes.append("No event-study results given: per-activity abnormal value not computed.")
+    if market is not None:
+        try:
+            period = engagement_period_abnormal_value(ret_px, market, start, end, cap,
+                                                      method=interval_method, level=level,
+                                                      seed=seed)
+        except ValueError as exc:
+            notes.append(f"Engagement-period abnormal value not computed: {exc}.")
+        else:
+            impact["period"] = period
+            impact["roi_period"] = roi(period.abnormal_value, total_cost, period.abnormal_value_se,
+                                       level, value_interval=(period.interval_low, period.interval_high),
+                                       method=period.method)
+    if shares_outstanding is None:
+        notes.append("No shares outstanding: market capitalisation, abnormal value and dilution "
+                     "are unavailable.")
+
+    # consultant
+    series = [option_grant_series(g, close, splits) for g in grants]
+    statuses = [option_status_as_of(g, close, as_of, splits) for g in grants]
+    consultant = {"options": statuses, "option_series": series,
+                  "daily": consultant_vs_company(retainer_value_series(sched, close), series,
+                                                 impact["period"].daily if impact["period"] else None)}
+    return EngagementAccount(engagement=e, inputs=inputs, activities=counts, outtakes=outtakes,
+                             outcomes=outcomes, impact=impact, consultant=consultant, notes=notes)
