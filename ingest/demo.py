@@ -9,8 +9,17 @@ security names end in "(simulated)", bars carry ``source = "demo-simulated"`` an
 info has ``simulated = True``.
 
 ``build_demo_frames(seed)`` is pure and deterministic (numpy ``default_rng(seed)``; the activity
-schedule and contract terms do not depend on the seed, prices and volumes do).
-``write_demo_workspace(store, seed)`` writes the frames through the Store API, idempotently.
+schedule and contract terms do not depend on the seed, prices and volumes do). Besides the
+canonical frames it returns the ground truth: ``injected_effects`` (every injected abnormal return
+and volume multiplier by activity and trading day), ``retainer_payments`` and ``truth`` (beta ...).
+
+``write_demo_workspace(store, seed, progress)`` writes the frames through the Store API. Running it
+twice leaves the same rows: bars are upserted, the engagement, option grant and financing are
+matched on natural keys (client + consultant + signed date; holder + grant date; date) and
+replaced in place, and the demo client's activity log is deleted and re-added only when it
+differs from the generated one (so ids and ``created_at`` survive a rebuild). ``Store.add_activities``
+stamps ``created_at`` with the write time, so the stored ``created_at`` is the first build's time,
+not the fixed evening-of-the-activity value of the frame.
 
 Assumptions beyond the contract (also in the engagement's ``notes``)
 --------------------------------------------------------------------
@@ -321,6 +330,8 @@ def _to_tick(price: np.ndarray | float, floor: bool = False) -> np.ndarray:
 def _activities() -> pd.DataFrame:
     rows = []
     for i, (date, kind, title, channel, reach, cost, after_close, end, notes) in enumerate(_SCHEDULE, 1):
+        if kind not in ACTIVITY_TYPE_CODES:
+            raise ValueError(f"demo schedule: unknown activity type {kind!r}")
         d = pd.Timestamp(date)
         rows.append({
             "activity_id": i, "client_id": CLIENT_ID, "date": d,
