@@ -39,7 +39,7 @@ __all__ = [
 
 #: Amihud illiquidity is reported as absolute return per USD 1 million of volume.
 AMIHUD_SCALE = 1e6
-_K = 3.0 - 2.0 * math.sqrt(2.0)  # (sqrt(2) - 1)^2, the constant in Corwin-Schultz eq. 14
+_K = 3.0 - 2.0 * math.sqrt(2.0)  # (sqrt(2) - 1)^2, the constant in the Corwin-Schultz alpha
 
 CONTINUOUS_MEASURES = ("dollar_volume", "turnover", "amihud", "cs_spread")
 DIFFERENCE_METHODS = ("mannwhitney", "welch", "hac")
@@ -56,7 +56,7 @@ def corwin_schultz_spread(high, low, close=None, *, overnight_adjust: bool = Tru
     close : array_like, shape (T,), optional
         Daily close, needed for the overnight adjustment.
     overnight_adjust : bool, default True
-        Corwin and Schultz (2012, section II.B): if day t+1's low is above day t's close,
+        Corwin and Schultz (2012), adjustment for overnight returns: if day t+1's low is above day t's close,
         both of day t+1's high and low are lowered by the difference; if day t+1's high is
         below day t's close, both are raised by the difference. Ignored without ``close``.
     clip_negative : bool, default True
@@ -73,7 +73,7 @@ def corwin_schultz_spread(high, low, close=None, *, overnight_adjust: bool = Tru
 
         ``alpha = (sqrt(2 beta) - sqrt(beta)) / (3 - 2 sqrt 2) - sqrt(gamma / (3 - 2 sqrt 2))``
 
-        ``S = 2 (exp(alpha) - 1) / (1 + exp(alpha))``      (Corwin and Schultz 2012, eq. 14, 18)
+        ``S = 2 (exp(alpha) - 1) / (1 + exp(alpha))``      (Corwin and Schultz 2012)
 
         NaN where a price is missing or non-positive, or ``high < low``.
 

@@ -5,7 +5,7 @@ per-event numbers produced by the event-study engine (``analytics.event_study``)
 
 - ``car``: cumulative abnormal return of each event over one event window;
 - ``scar``: the standardized CAR, ``car / sqrt(car_var)`` where ``car_var``
-  includes the estimation error of the model (MacKinlay 1997, eq. 11-12);
+  includes the estimation error of the model (MacKinlay 1997);
 - ``dof``: estimation observations minus model parameters of each event;
 - ``ar_panel``: (N, T) abnormal returns, estimation window and event window
   side by side, NaN where a day is missing.
@@ -242,8 +242,8 @@ def kolari_pynnonen_test(scar, rbar: float) -> TestResult:
     Returns
     -------
     TestResult
-        ``t_KP = t_BMP * sqrt((1 - rbar) / (1 + (N - 1) rbar))`` (Kolari and Pynnonen 2010,
-        eq. 9); p-value from Student's t with ``N - 1`` degrees of freedom, as for BMP.
+        ``t_KP = t_BMP * sqrt((1 - rbar) / (1 + (N - 1) rbar))`` (Kolari and Pynnonen 2010);
+        p-value from Student's t with ``N - 1`` degrees of freedom, as for BMP.
 
     Notes
     -----
@@ -292,7 +292,7 @@ def mean_residual_correlation(est_residuals: pd.DataFrame, *,
 
     Notes
     -----
-    Kolari and Pynnonen (2010), section 2: rbar estimated from estimation-period residuals.
+    Kolari and Pynnonen (2010): rbar estimated from estimation-period residuals.
     Computed with matrix products (no Python loop over pairs): with ``M`` the 0/1 mask of
     observed values and ``X`` the zero-filled residuals centred per column,
     ``n = M'M``, ``Sx = X'M``, ``Sxx = (X*X)'M``, ``Sxy = X'X`` and

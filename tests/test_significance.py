@@ -289,3 +289,32 @@ def test_kolari_pynnonen_holds_size_where_bmp_over_rejects():
     counts = _rejections(gen, with_rbar=True)
     assert counts["bmp"] > 3 * HI, counts            # BMP rejects far more than 5%
     assert LO <= counts["kolari_pynnonen"] <= HI, (counts["kolari_pynnonen"], (LO, HI))
+
+
+def test_corrado_calibration_with_missing_days():
+    # Thin trading: each AR is missing with probability 0.3 (Corrado-Zivney standardized ranks
+    # handle the uneven counts). Same band as above.
+    rng = np.random.default_rng(DEFAULT_SEED + 1)
+    cols = np.arange(L1, L1 + L2)
+    rejections = 0
+    for _ in range(REPS):
+        panel = 0.02 * rng.standard_t(4, (N_EVENTS, L1 + L2))
+        panel[rng.random(panel.shape) < 0.3] = np.nan
+        rejections += int(corrado_rank_test(panel, cols).p_value < 0.05)
+    assert LO <= rejections <= HI, (rejections, (LO, HI))
+
+
+def test_every_test_detects_a_large_effect():
+    # an abnormal return of one estimation sigma on each of the 3 event days, 40 events:
+    # every test rejects in most samples (power, and the sign of the statistic)
+    rng = np.random.default_rng(DEFAULT_SEED + 2)
+    hits: dict[str, int] = {}
+    for _ in range(50):
+        r = rng.normal(0.0, 0.03, (N_EVENTS, L1 + L2))
+        r[:, L1:] += 0.03
+        car, scar, ar_est, panel = _null_sample(rng, r)
+        for res in (patell_test(scar, L1 - 1), bmp_test(scar), cross_sectional_t_test(car),
+                    kolari_pynnonen_test(scar, 0.0), corrado_rank_test(panel, np.arange(L1, L1 + L2)),
+                    generalized_sign_test(car, ar_est), wilcoxon_signed_rank_test(car)):
+            hits[res.name] = hits.get(res.name, 0) + int(res.p_value < 0.05 and res.statistic > 0)
+    assert all(h >= 45 for h in hits.values()), hits
