@@ -87,6 +87,8 @@ __all__ = ["event_study", "EventStudyResult", "MODELS", "THIN_TRADING_METHODS"]
 
 MODELS: tuple[str, ...] = ("market", "market_adjusted", "constant_mean")
 THIN_TRADING_METHODS: tuple[str | None, ...] = (None, "trade_to_trade", "dimson")
+#: Largest number of events whose pairwise residual correlations estimate rbar (O(N^2)).
+_RBAR_MAX_EVENTS = 2000
 #: Hadamard ratio det(X'X) / prod(diag(X'X)) below which the estimation design is singular
 #: (e.g. a benchmark that did not move during the estimation window).
 _SINGULAR_RATIO = 1e-10
@@ -299,6 +301,33 @@ def _product(a, b, span):
     return a * b / span
 
 
+def _estimation_sums(y, xs, valid, span, r, lo, hi):
+    """Weighted cross-product sums over each event's estimation columns ``lo..hi``.
+
+    Returns ``n_est`` (usable returns), ``sxx = sum x x' / n``, ``sxy = sum x y / n`` and
+    ``syy = sum y^2 / n`` (``n`` the trade-to-trade span, 1 for daily returns).
+    """
+    empty = hi < lo
+    p = len(xs)
+
+    def wsum(values):
+        return _window_sum(_row_prefix(values, valid), r, lo, hi, empty)
+
+    n_est = wsum(np.ones(1)).round().astype(np.int64)
+    sxx = np.empty((len(r), p, p))
+    sxy = np.empty((len(r), p))
+    for j in range(p):
+        for k in range(j, p):
+            if xs[j] is _INTERCEPT and xs[k] is _INTERCEPT and span is None:
+                sxx[:, j, k] = n_est
+            else:
+                sxx[:, j, k] = wsum(_product(xs[j], xs[k], span))
+            sxx[:, k, j] = sxx[:, j, k]
+        sxy[:, j] = wsum(_product(xs[j], y, span))
+    syy = wsum(y * y / span if span is not None else y * y)
+    return n_est, sxx, sxy, syy
+
+
 def _batched_inverse(sxx: np.ndarray):
     """Inverse of each (p, p) matrix and a flag for the singular ones."""
     n, p, _ = sxx.shape
@@ -463,6 +492,321 @@ class EventStudyResult:
         out["lower"] = out["caar"] - z * out["caar_se"]
         out["upper"] = out["caar"] + z * out["caar_se"]
         return out.reset_index()
+
+    # ---- tests across events ----------------------------------------------------------
+    def summary(self, by: str | None = None, *, placebo_draws: int = 0,
+                seed: int = DEFAULT_SEED) -> pd.DataFrame:
+        """CAAR and the tests across events, per group and event window.
+
+        Parameters
+        ----------
+        by : str, optional
+            A column of ``events`` (e.g. ``"type"``, ``"ticker"``); one row per group and
+            window.  ``None``: all studied events together.
+        placebo_draws : int
+            When positive, add the placebo test (:meth:`placebo`) with this many draws.
+        seed : int
+            Seed of the placebo draws and of the event sample used for ``rbar``.
+
+        Returns
+        -------
+        DataFrame
+            ``[by,] window_start, window_end, n, caar, median_car, share_positive,
+            mean_car_t, n_thin_warning, zero_volume_share_est, zero_volume_share_event``
+            (means over the group), then for each test ``<name>_stat`` and ``<name>_p``:
+            ``csect_t`` (cross-sectional t), ``patell`` (Patell 1976), ``bmp`` (Boehmer,
+            Musumeci and Poulsen 1991), ``kolari_pynnonen`` (Kolari and Pynnonen 2010,
+            with ``rbar`` the mean estimation-residual correlation of the group's events),
+            ``corrado_rank`` (Corrado 1989 / Campbell and Wasley 1993), ``generalized_sign``
+            (Cowan 1992) and ``wilcoxon`` (Wilcoxon 1945); ``rbar``; ``placebo_p`` when
+            asked; and ``notes`` (the tests' notes, and a warning when thinly traded
+            events are in the group).  The tests live in :mod:`analytics.significance`.
+        """
+        from analytics import significance as sig
+
+        cars = self.cars
+        keys = [by] if by is not None else []
+        cols = keys + ["window_start", "window_end"]
+        if cars.empty:
+            return pd.DataFrame(columns=cols + ["n", "caar"])
+        s = self._state
+        state_pos = pd.Index(self.events["event_id"].to_numpy()[s["event_index"]])
+        rows = []
+        group_iter = cars.groupby(cols, sort=True, dropna=False)
+        e0, e1 = self.estimation_window
+        est_rel = np.arange(e0, e1 + 1)
+        rbar_cache: dict[Any, float] = {}
+        for key, g in group_iter:
+            key = key if isinstance(key, tuple) else (key,)
+            a, b = int(key[-2]), int(key[-1])
+            idx = state_pos.get_indexer(g["event_id"])
+            car = g["car"].to_numpy(dtype=float)
+            scar = g["car_t"].to_numpy(dtype=float)
+            dof = g["dof"].to_numpy(dtype=float)
+            win_rel = np.arange(a, b + 1)
+            panel_ar, dates = self._residuals_at(idx, np.r_[est_rel, win_rel], standardize=True)
+            ar_est = panel_ar[:, : len(est_rel)]
+            event_cols = np.arange(len(est_rel), len(est_rel) + len(win_rel))
+            gkey = key[:-2]
+            if gkey not in rbar_cache:
+                rbar_cache[gkey] = self._rbar(idx, seed)
+            rbar = rbar_cache[gkey]
+            tests = [
+                sig.cross_sectional_t_test(car),
+                sig.patell_test(scar, dof),
+                sig.bmp_test(scar),
+                sig.kolari_pynnonen_test(scar, rbar),
+                sig.corrado_rank_test(panel_ar, event_cols),
+                sig.generalized_sign_test(car, ar_est),
+                sig.wilcoxon_signed_rank_test(car),
+            ]
+            names = ["csect_t", "patell", "bmp", "kolari_pynnonen", "corrado_rank",
+                     "generalized_sign", "wilcoxon"]
+            row = dict(zip(cols, key))
+            n_thin = int(g["thin_warning"].sum())
+            row.update({
+                "n": len(g), "caar": float(np.mean(car)), "median_car": float(np.median(car)),
+                "share_positive": float(np.mean(car > 0)), "mean_car_t": float(np.nanmean(scar)),
+                "n_thin_warning": n_thin,
+                "zero_volume_share_est": float(g["zero_volume_share_est"].mean()),
+                "zero_volume_share_event": float(g["zero_volume_share_event"].mean()),
+            })
+            notes = []
+            for name, t in zip(names, tests):
+                row[f"{name}_stat"] = t.statistic
+                row[f"{name}_p"] = t.p_value
+                if t.note:
+                    notes.append(f"{name}: {t.note}")
+            row["rbar"] = rbar
+            if placebo_draws:
+                pl = self._placebo_group(idx, (a, b), int(placebo_draws), seed)
+                row["placebo_p"] = pl["p_value"]
+            if n_thin:
+                notes.insert(0, f"WARNING: {n_thin} of {len(g)} events have more than "
+                                f"{THIN_TRADING_WARN_SHARE:.0%} zero-volume days in their "
+                                f"estimation or event window; their results are not reliable"
+                                + ("" if self.thin_trading else
+                                   " (consider thin_trading='trade_to_trade')"))
+            row["notes"] = "; ".join(notes)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _rbar(self, idx: np.ndarray, seed: int) -> float:
+        """Mean pairwise correlation of estimation residuals (Kolari and Pynnonen 2010).
+
+        Dates are the stocks' calendar dates.  Above ``_RBAR_MAX_EVENTS`` events a seeded
+        random sample of that many events estimates it (the function is O(N^2)).
+        """
+        from analytics.significance import mean_residual_correlation
+
+        if len(idx) < 2:
+            return 0.0
+        if len(idx) > _RBAR_MAX_EVENTS:
+            idx = np.sort(np.random.default_rng(seed).choice(idx, _RBAR_MAX_EVENTS, replace=False))
+        e0, e1 = self.estimation_window
+        resid, dates = self._residuals_at(idx, np.arange(e0, e1 + 1), standardize=True)
+        ok = np.isfinite(resid)
+        if not ok.any():
+            return 0.0
+        uniq, inv = np.unique(dates[ok], return_inverse=True)
+        mat = np.full((len(uniq), len(idx)), np.nan)
+        ev_i = np.nonzero(ok)[0]
+        mat[inv, ev_i] = resid[ok]
+        frame = pd.DataFrame(mat, index=pd.DatetimeIndex(uniq.astype("datetime64[ns]")),
+                             columns=np.arange(len(idx)))
+        return float(mean_residual_correlation(frame))
+
+    # ---- placebo ------------------------------------------------------------------------
+    def placebo(self, by: str | None = None, window: tuple[int, int] | None = None, *,
+                draws: int = DEFAULT_PLACEBO_DRAWS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+        """Placebo test: the group's CAAR against CAARs of random non-event days.
+
+        For each draw, every event of the group is replaced by a day 0 drawn uniformly from
+        the same stock's trading days whose window does not touch any studied event's
+        report range and whose estimation window has enough data; the same model is
+        re-estimated for each pseudo event and the pseudo events' CARs averaged.  The
+        p-value is two-sided, ``min(1, 2 min(1 + #{caar_d <= caar}, 1 + #{caar_d >= caar})
+        / (1 + draws))`` (seeded; Brown and Warner 1985 style simulation on the firm's own
+        history).
+
+        Parameters
+        ----------
+        by : str, optional
+            Column of ``events`` to group by.
+        window : (int, int), optional
+            Event window (default: the first of ``event_windows``).
+        draws : int
+            Number of placebo samples.
+        seed : int
+            Seed of the draws.
+
+        Returns
+        -------
+        DataFrame
+            ``[by,] window_start, window_end, n, caar, placebo_mean, placebo_sd,
+            percentile`` (share of placebo CAARs <= the CAAR), ``p_value, draws``.
+        """
+        a, b = window if window is not None else self.event_windows[0]
+        cars = self.cars[(self.cars["window_start"] == a) & (self.cars["window_end"] == b)]
+        s = self._state
+        state_pos = pd.Index(self.events["event_id"].to_numpy()[s["event_index"]])
+        keys = [by] if by is not None else []
+        groups = cars.groupby(keys, sort=True, dropna=False) if keys else [((), cars)]
+        rows = []
+        for key, g in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            idx = state_pos.get_indexer(g["event_id"])
+            out = self._placebo_group(idx, (a, b), draws, seed)
+            row = dict(zip(keys, key))
+            row.update({"window_start": a, "window_end": b, "n": len(g),
+                        "caar": float(g["car"].mean())})
+            row.update(out)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _placebo_group(self, idx: np.ndarray, window: tuple[int, int], draws: int,
+                       seed: int) -> dict[str, float]:
+        s = self._state
+        panel: _Panel = s["panel"]
+        y, xs, valid = s["design"]
+        a, b = window
+        e0, e1 = self.estimation_window
+        r0, r1 = self.report_window
+        rows_g = s["row"][idx]
+        sub_rows, r_local = np.unique(rows_g, return_inverse=True)
+        # every studied event of these tickers blocks the days its report range touches
+        all_rows = s["row"]
+        in_sub = np.isin(all_rows, sub_rows)
+        blk_r = np.searchsorted(sub_rows, all_rows[in_sub])
+        blk_c = s["col0"][in_sub]
+        width = panel.width
+        diff = np.zeros((len(sub_rows), width + 1))
+        span_len = r1 - r0
+        np.add.at(diff, (blk_r, np.clip(blk_c - span_len, 0, width)), 1)
+        np.add.at(diff, (blk_r, np.clip(blk_c + span_len + 1, 0, width)), -1)
+        blocked = np.cumsum(diff, axis=1)[:, :width] > 0
+        lens = panel.lengths[sub_rows]
+        c = np.arange(width)[None, :]
+        vsub = valid[sub_rows]
+        pre = np.cumsum(vsub, axis=1)
+        lo = np.clip(c + e0, 0, width - 1)
+        hi = np.clip(c + e1, -1, width - 1)
+        n_est = np.where(hi >= 0, np.take_along_axis(pre, np.broadcast_to(np.maximum(hi, 0), pre.shape), 1), 0)
+        n_est = n_est - np.where(lo > 0, np.take_along_axis(pre, np.broadcast_to(np.maximum(lo - 1, 0), pre.shape), 1), 0)
+        n_est = np.where(c + e1 >= 0, n_est, 0)
+        wobs = np.cumsum(vsub, axis=1)
+        w_hi = np.clip(c + b, 0, width - 1)
+        w_lo = np.clip(c + a - 1, 0, width - 1)
+        n_win = (np.take_along_axis(wobs, np.broadcast_to(w_hi, wobs.shape), 1)
+                 - np.where(c + a - 1 >= 0, np.take_along_axis(wobs, np.broadcast_to(w_lo, wobs.shape), 1), 0))
+        elig = (~blocked & (c + a >= 1) & (c + b <= lens[:, None] - 1)
+                & (n_est >= s["min_obs"]) & (n_win > 0))
+        counts = elig.sum(axis=1)
+        if (counts[r_local] == 0).any() or len(idx) == 0:
+            return {"placebo_mean": np.nan, "placebo_sd": np.nan, "percentile": np.nan,
+                    "p_value": np.nan, "draws": 0}
+        elig_flat = np.flatnonzero(elig.reshape(-1))
+        offsets = np.r_[0, np.cumsum(counts)[:-1]]
+        rng = np.random.default_rng(seed)
+        u = rng.integers(0, counts[r_local], size=(draws, len(idx)))
+        pick = elig_flat[offsets[r_local][None, :] + u]
+        c0 = (pick % width).reshape(-1)
+        rr = sub_rows[(pick // width).reshape(-1)]
+        lo_e = np.maximum(c0 + e0, 0)
+        hi_e = c0 + e1
+        n_e, sxx, sxy, _ = _estimation_sums(y, xs, valid, panel.span, rr, lo_e, hi_e)
+        inv, _sing = _batched_inverse(sxx)
+        coef = np.einsum("nij,nj->ni", inv, sxy) if xs else np.empty((len(rr), 0))
+        rel = np.arange(a, b + 1)
+        flat = rr[:, None] * width + c0[:, None] + rel[None, :]
+        obs = valid.reshape(-1)[flat]
+        ar = y.reshape(-1)[flat].copy()
+        for j, x in enumerate(xs):
+            if x is _INTERCEPT:
+                xv = panel.span.reshape(-1)[flat] if panel.span is not None else 1.0
+            else:
+                xv = x.reshape(-1)[flat]
+            ar -= coef[:, j][:, None] * xv
+        car = np.where(obs, ar, 0.0).sum(axis=1).reshape(draws, len(idx))
+        caar_d = np.nanmean(car, axis=1)
+        actual = float(np.mean(self._window_cars(idx, window)))
+        le = int((caar_d <= actual).sum())
+        ge = int((caar_d >= actual).sum())
+        p = min(1.0, 2.0 * min(1 + le, 1 + ge) / (1 + draws))
+        return {"placebo_mean": float(np.mean(caar_d)), "placebo_sd": float(np.std(caar_d, ddof=1)),
+                "percentile": le / draws,
+                "p_value": p, "draws": draws}
+
+    def _window_cars(self, idx: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+        s = self._state
+        m = (s["rel"] >= window[0]) & (s["rel"] <= window[1])
+        return np.where(s["obs"][idx] & m[None, :], s["ar"][idx], 0.0).sum(axis=1)
+
+    # ---- abnormal volume ---------------------------------------------------------------
+    @cached_property
+    def abnormal_volume(self) -> pd.DataFrame:
+        """Abnormal log turnover (log volume without shares outstanding) per event and window.
+
+        Campbell and Wasley (1996), computed by :func:`analytics.volume.abnormal_log_volume`
+        over the same estimation window (the stock's trading days, as for returns).  Columns:
+        ``event_id, ticker, window_start, window_end, measure`` (``log_turnover`` or
+        ``log_volume``), ``n_est, mean_est, sigma, n_event, cav, cav_var, cav_t, dof,
+        p_value, note``.
+        """
+        from analytics.volume import abnormal_log_volume
+
+        s = self._state
+        if not s or s["n"] == 0:
+            return pd.DataFrame(columns=["event_id", "ticker", "window_start", "window_end",
+                                         "measure", "cav", "cav_t", "p_value"])
+        panel: _Panel = s["panel"]
+        e0, e1 = self.estimation_window
+        r0, r1 = self.report_window
+        rel = np.r_[np.arange(e0, e1 + 1), np.arange(r0, r1 + 1)]
+        rows = s["row"]
+        cols = s["col0"][:, None] + rel[None, :]
+        inside = (cols >= 0) & (cols < panel.lengths[rows][:, None])
+        flat = rows[:, None] * panel.width + np.clip(cols, 0, panel.width - 1)
+        vol = np.where(inside, panel.volume.reshape(-1)[flat], np.nan)
+        shares = self._shares_panel(flat, inside)
+        est_cols = np.arange(e1 - e0 + 1)
+        ids = self.events["event_id"].to_numpy()[s["event_index"]]
+        tick = panel.tickers.to_numpy()[rows]
+        parts = []
+        for a, b in self.event_windows:
+            ev_cols = len(est_cols) + np.arange(a - r0, b - r0 + 1)
+            res = abnormal_log_volume(vol, est_cols, ev_cols, shares,
+                                      min_estimation_obs=s["min_obs"])
+            t = res.table.copy()
+            t.insert(0, "window_end", b)
+            t.insert(0, "window_start", a)
+            t.insert(0, "ticker", tick)
+            t.insert(0, "event_id", ids)
+            parts.append(t)
+        return pd.concat(parts, ignore_index=True).sort_values(
+            ["event_id", "window_start"], kind="stable").reset_index(drop=True)
+
+    def _shares_panel(self, flat: np.ndarray, inside: np.ndarray):
+        so = self._state.get("shares_outstanding")
+        if so is None or len(so) == 0:
+            return None
+        panel: _Panel = self._state["panel"]
+        so = so[["ticker", "date", "shares"]].dropna(subset=["ticker", "date"])
+        row = panel.tickers.get_indexer(pd.Index(so["ticker"]))
+        so = so[row >= 0]
+        row = row[row >= 0]
+        day = _day_numbers(so["date"])
+        # last shares figure on or before each panel day: searchsorted on (row, day) keys
+        offset = np.int64(_PAD_DAY + 1)
+        keys = row.astype(np.int64) * offset + day
+        order = np.argsort(keys, kind="stable")
+        keys, shares = keys[order], so["shares"].to_numpy(dtype=float)[order]
+        prow = flat // panel.width
+        pkeys = prow * offset + panel.days.reshape(-1)[flat]
+        pos = np.searchsorted(keys, pkeys, side="right") - 1
+        ok = inside & (pos >= 0)
+        ok &= np.where(pos >= 0, keys[np.maximum(pos, 0)] // offset == prow, False)
+        return np.where(ok, shares[np.maximum(pos, 0)], np.nan)
 
     # ---- estimation-window residuals (for the cross-event tests) ---------------------
     def estimation_residuals(self, event_ids=None, standardize: bool = True):
@@ -689,26 +1033,10 @@ def event_study(
     empty = hi < lo
     span = panel.span
 
-    def wsum(values, mask, rr=r, a=lo, b=hi, emp=empty):
-        pre = _row_prefix(values, mask)
-        return _window_sum(pre, rr, a, b, emp)
-
-    n_est = wsum(np.ones(1), valid).round().astype(np.int64)
+    n_est, sxx, sxy, syy = _estimation_sums(y, xs, valid, span, r, lo, hi)
     zero = panel.volume == 0
-    zero_est = wsum(np.ones(1), zero)
+    zero_est = _window_sum(_row_prefix(np.ones(1), zero), r, lo, hi, empty)
     est_days = np.where(empty, 0, hi - lo + 1)
-
-    sxx = np.empty((len(idx), p, p))
-    sxy = np.empty((len(idx), p))
-    for j in range(p):
-        for k in range(j, p):
-            if xs[j] is _INTERCEPT and xs[k] is _INTERCEPT and span is None:
-                sxx[:, j, k] = n_est
-            else:
-                sxx[:, j, k] = wsum(_product(xs[j], xs[k], span), valid)
-            sxx[:, k, j] = sxx[:, j, k]
-        sxy[:, j] = wsum(_product(xs[j], y, span), valid)
-    syy = wsum(_product(y, y, span) if span is not None else y * y, valid)
 
     few = n_est < min_obs
     _skip(idx[few], [f"not enough estimation data: {k} usable returns in "
@@ -831,7 +1159,7 @@ def event_study(
         "event_index": idx, "coef": coef, "inv": inv, "sigma2": sigma2, "dof": dof,
         "n_est": n_est, "rel": rel, "cols": cols, "inrange": inrange, "obs": obs,
         "ar": ar, "ret": ret_w, "mret_w": mret_w, "span_w": span_w, "xw": xw,
-        "shares_outstanding": shares_outstanding,
+        "shares_outstanding": shares_outstanding, "min_obs": min_obs,
     }
     return EventStudyResult(
         model=model, estimation_window=(e0, e1), event_windows=wins, report_window=(r0, r1),

@@ -357,3 +357,85 @@ def test_each_event_same_as_alone():
         alone = event_study(prices, events.iloc[[i]], market).cars
         mine = together[together["event_id"] == events["event_id"].iloc[i]].reset_index(drop=True)
         pd.testing.assert_frame_equal(alone, mine, check_exact=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Summary, placebo, paths, abnormal volume
+# ---------------------------------------------------------------------------------------
+def test_summary_calls_the_tests_per_group_and_window():
+    from analytics import significance as sig
+
+    prices, market = simulate(n_tickers=3, n_days=500)
+    events = some_events(prices, n=20)
+    res = event_study(prices, events, market)
+    summ = res.summary()
+    assert len(summ) == 2
+    row = summ[summ["window_start"] == -1].iloc[0]
+    c = res.cars[res.cars["window_start"] == -1]
+    assert row["n"] == len(c)
+    assert row["caar"] == pytest.approx(c["car"].mean())
+    assert row["bmp_stat"] == pytest.approx(sig.bmp_test(c["car_t"]).statistic)
+    assert row["patell_stat"] == pytest.approx(sig.patell_test(c["car_t"], c["dof"]).statistic)
+    assert row["wilcoxon_p"] == pytest.approx(sig.wilcoxon_signed_rank_test(c["car"]).p_value)
+    for name in ("patell", "bmp", "kolari_pynnonen", "corrado_rank", "generalized_sign", "wilcoxon"):
+        assert 0 <= row[f"{name}_p"] <= 1
+    by_type = res.summary(by="type")
+    assert set(by_type["type"]) == set(events["type"])
+    assert by_type["n"].sum() == len(res.cars)
+
+
+def test_summary_warns_on_thin_trading():
+    prices, market = simulate(n_tickers=1, n_days=400, zero_share=0.7)
+    events = some_events(prices, n=5)
+    summ = event_study(prices, events, market).summary()
+    assert summ["n_thin_warning"].iloc[0] == 5
+    assert "WARNING" in summ["notes"].iloc[0] and "trade_to_trade" in summ["notes"].iloc[0]
+
+
+def test_placebo_is_seeded_and_sane():
+    prices, market = simulate(n_tickers=2, n_days=600)
+    events = some_events(prices, n=8)
+    res = event_study(prices, events, market)
+    a = res.placebo(draws=300, seed=1)
+    b = res.placebo(draws=300, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert 0 < a["p_value"].iloc[0] <= 1 and a["draws"].iloc[0] == 300
+    assert abs(a["placebo_mean"].iloc[0]) < 3 * a["placebo_sd"].iloc[0]
+    # a huge injected effect lands in the tail
+    bumped = prices.copy()
+    for _, ev in events.iterrows():
+        m = (bumped["ticker"] == ev["ticker"]) & (bumped["date"] >= ev["date"])
+        bumped.loc[m, "close"] *= 1.5
+    big = event_study(bumped, events, market).placebo(draws=300, seed=1)
+    assert big["p_value"].iloc[0] < 0.01
+
+
+def test_caar_path_band():
+    prices, market = simulate(n_tickers=2)
+    events = some_events(prices, n=6)
+    res = event_study(prices, events, market, report_window=(-5, 10))
+    path = res.caar_path()
+    assert list(path["rel_day"]) == list(range(-5, 11))
+    ab = res.abnormal
+    day3 = ab[ab["rel_day"] == 3]
+    row = path[path["rel_day"] == 3].iloc[0]
+    assert row["caar"] == pytest.approx(day3["cum_ar"].mean())
+    assert row["caar_se"] == pytest.approx(np.sqrt(day3["cum_ar_var"].sum()) / len(day3))
+    assert row["lower"] < row["caar"] < row["upper"]
+    # cum_ar_var at the last day of a window equals the window's car_var when they start together
+    res2 = event_study(prices, events, market, event_windows=((-5, 10),), report_window=(-5, 10))
+    last = res2.abnormal[res2.abnormal["rel_day"] == 10].set_index("event_id")["cum_ar_var"]
+    np.testing.assert_allclose(last.sort_index(), res2.cars.set_index("event_id")["car_var"].sort_index())
+    assert set(res.caar_path(by="type")["type"]) == set(events["type"])
+
+
+def test_abnormal_volume_table():
+    prices, market = simulate(n_tickers=1, n_days=400)
+    events = some_events(prices, n=3)
+    res = event_study(prices, events, market)
+    av = res.abnormal_volume
+    assert len(av) == 6 and set(av["measure"]) == {"log_volume"}
+    so = pd.DataFrame({"ticker": ["T0"], "date": [prices["date"].min()], "shares": [1e6]})
+    av2 = event_study(prices, events, market, shares_outstanding=so).abnormal_volume
+    assert set(av2["measure"]) == {"log_turnover"}
+    assert av2["cav_t"].notna().all()
