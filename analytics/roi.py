@@ -177,9 +177,9 @@ def abnormal_value_by_event(abnormal: pd.DataFrame, cars: pd.DataFrame, market_c
     Returns
     -------
     pandas.DataFrame
-        Per event: ``event_id, ticker, event_date, window_start, window_end, car, car_var,
-        car_t, p_value, n_days, mean_cap_prev, abnormal_value, abnormal_value_se`` (+ carried
-        columns). ``AV = sum AR_t MC_{t-1}``; ``se = sqrt(car_var sum MC_{t-1}^2 / L2)``.
+        Per event: the ``cars`` row of the window (``event_id, ticker, event_date,
+        window_start, window_end, car, car_var, car_t, p_value``, ...) + ``n_days,
+        mean_cap_prev, abnormal_value, abnormal_value_se`` (+ columns of ``events``). ``AV = sum AR_t MC_{t-1}``; ``se = sqrt(car_var sum MC_{t-1}^2 / L2)``.
         An event with a missing day or cap gets NaN (never a partial sum).
     """
     a, b = _pick_window(cars, window)
@@ -194,9 +194,8 @@ def abnormal_value_by_event(abnormal: pd.DataFrame, cars: pd.DataFrame, market_c
     }).reset_index()
     agg.loc[~agg["complete"] | (agg["n_days"] < b - a + 1), ["abnormal_value", "var_av"]] = np.nan
     c = cars[(cars["window_start"] == a) & (cars["window_end"] == b)]
-    keep = [k for k in ("event_id", "ticker", "event_date", "window_start", "window_end", "car",
-                        "car_var", "car_t", "p_value") if k in c.columns]
-    out = c[keep].merge(agg, on="event_id", how="left")
+    # every cars column is carried (the engine carries the events' extra columns such as type)
+    out = c.merge(agg, on="event_id", how="left")
     out["abnormal_value_se"] = np.sqrt(out.pop("var_av"))
     out = out.drop(columns="complete")
     if events is not None:

@@ -247,3 +247,48 @@ def test_program_costs_by_kind():
     # only one price before the grant: no volatility, so the option's fair value is unknown, and said
     assert k.loc["option", "n_cost_unknown"] == 1 and k.loc["option", "shares"] == 5_000_000
     assert k.loc["total", "cost"] == pytest.approx(10_500 + 12_500 + 150)
+
+
+# --- integration: the event-study engine and the demo workspace ----------------------------
+def test_engagement_account_on_the_demo_workspace_with_the_engine():
+    demo = pytest.importorskip("ingest.demo")
+    from analytics.event_study import event_study
+    from analytics.roi import engagement_account
+
+    ws = demo.build_demo_frames()
+    client = ws.clients.iloc[0]
+    bars = ws.bars[ws.bars["ticker"] == client["ticker"]]
+    market = ws.bars[ws.bars["ticker"] == client["benchmark"]][["date", "close"]]
+    prices = bars[["ticker", "date", "adj_close", "volume"]].rename(columns={"adj_close": "close"})
+    events = (ws.activities.rename(columns={"activity_id": "event_id"})
+              [["event_id", "date", "type", "after_close"]].assign(ticker=client["ticker"]))
+    res = event_study(prices, events, market)
+    acc = engagement_account(ws.engagements.iloc[0], ws.activities, bars, market,
+                             abnormal=res.abnormal, cars=res.cars, option_grants=ws.option_grants,
+                             financings=ws.financings, shares_outstanding=ws.shares_outstanding,
+                             splits=ws.splits)
+    # retainer prices agree with the demo generator's own computation (5-day average close
+    # before each payment; a Sunday anniversary, 1999-04-04, has the same 5 prior days as the
+    # demo's rolled date 1999-04-05); the demo rounds shares to whole shares, we do not
+    sched = acc.inputs["retainer"]
+    np.testing.assert_allclose(sched["price"], ws.retainer_payments["price"], rtol=1e-12)
+    np.testing.assert_allclose(sched["shares_issued"], ws.retainer_payments["shares"], atol=0.5)
+    # the option: 5,000,000 at 0.04, last close before the 1999-02-15 expiry (Fri 12 Feb) checked
+    # by hand: 0.0625 -> 5,000,000 x 0.0225 = 112,500, expired in the money
+    st = acc.consultant["options"][0]
+    assert st.date == pd.Timestamp("1999-02-12") and st.close == 0.0625
+    assert st.value_at_expiry == pytest.approx(112_500.0) and st.status == "expired in the money"
+    # finder's fee = amount x rate of the demo's financing
+    fin = ws.financings.iloc[0]
+    k = acc.inputs["costs_by_kind"].set_index("kind")
+    assert k.loc["finders_fee", "cost"] == pytest.approx(fin["amount"] * fin["fee_rate"])
+    # the per-type totals add up to more than the deduplicated total only through overlaps
+    by_type = acc.impact["by_type"]
+    assert set(by_type["group"]) <= set(ws.activities["type"]) and len(by_type) > 1
+    assert acc.impact["total"]["n_events"].iloc[0] == len(res.cars["event_id"].unique())
+    for r in (acc.impact["roi_activities"], acc.impact["roi_period"]):
+        assert r.method and ("not distinguishable from zero" in r.verdict) == (r.roi_low <= 0 <= r.roi_high)
+    assert {"before", "during"} == set(acc.outcomes["liquidity"].index)
+    assert acc.activities["n"].sum() == len(ws.activities)
+    daily = acc.consultant["daily"]
+    assert {"retainer_value", "option_fair_value", "company_cum_abnormal_value"} <= set(daily.columns)
