@@ -1,0 +1,231 @@
+"""The ingest jobs. Each logs to ingest_log (failures too), writes only through the store, and returns a summary."""
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from analytics.constants import REFRESH_OVERLAP_DAYS
+from ingest.activities import parse_activities_csv
+from ingest.bars import BarValidationError, validate_bars
+from ingest.providers import (
+    CsvFormatError, CsvProvider, EmptyDataError, NetworkUnavailableError, Provider, ProviderError,
+    ProviderTimeoutError, RateLimitedError, TickerNotFoundError, YFinanceProvider,
+)
+from store import Store, StoreBusyError, StoreError
+
+Progress = Callable[[str], None]
+
+# Exit codes of `python -m ingest` (also printed in --help).
+EXIT_OK = 0
+EXIT_ERROR = 1          # unexpected error (a bug): the message and traceback say where
+EXIT_USAGE = 2          # wrong command line (argparse)
+EXIT_BAD_INPUT = 3      # the input data were rejected (CSV problems, invalid bars)
+EXIT_NOT_FOUND = 4      # unknown/delisted ticker, or no bars in the range
+EXIT_NETWORK = 5        # no network, or the network hangs (timeout)
+EXIT_RATE_LIMITED = 6   # Yahoo rate-limits this machine (HTTP 429)
+EXIT_BUSY = 7           # the workspace file is locked by another process
+EXIT_PARTIAL = 8        # refresh: some tickers failed, the others were stored
+EXIT_UNAVAILABLE = 9    # a required part is missing (e.g. the demo generator)
+
+EXIT_CODES = {EXIT_OK: "success", EXIT_ERROR: "unexpected error", EXIT_USAGE: "wrong command line",
+              EXIT_BAD_INPUT: "input rejected (CSV/bar validation)", EXIT_NOT_FOUND: "ticker not found or no data",
+              EXIT_NETWORK: "no network or network timeout", EXIT_RATE_LIMITED: "rate limited by Yahoo",
+              EXIT_BUSY: "workspace locked by another process", EXIT_PARTIAL: "refresh partly failed",
+              EXIT_UNAVAILABLE: "a required component is missing"}
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The CLI exit code for an error raised by a job."""
+    for kinds, code in (((CsvFormatError, BarValidationError), EXIT_BAD_INPUT),
+                        ((TickerNotFoundError, EmptyDataError), EXIT_NOT_FOUND),
+                        ((NetworkUnavailableError, ProviderTimeoutError), EXIT_NETWORK),
+                        ((RateLimitedError,), EXIT_RATE_LIMITED), ((StoreBusyError,), EXIT_BUSY),
+                        ((DemoUnavailableError,), EXIT_UNAVAILABLE), ((ProviderError, StoreError), EXIT_ERROR)):
+        if isinstance(exc, kinds):
+            return code
+    return EXIT_ERROR
+
+
+class DemoUnavailableError(ProviderError):
+    """ingest/demo.py (the demo generator) is not available."""
+
+
+@dataclass
+class JobSummary:
+    """What a job did; `line()` is the one-line summary the CLI prints."""
+
+    job: str
+    target: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    status: str = "ok"
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+
+    def line(self) -> str:
+        target = f" {self.target}" if self.target else ""
+        text = (f"{self.job}{target}: {self.status}, {self.added} added, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.rejected} rejected ({self.seconds:.1f} s)")
+        return text
+
+
+def _logged(store: Store, job: str, ticker: str | None, work: Callable[[], JobSummary]) -> JobSummary:
+    """Run work() between log_start and log_end; a failure is logged with its message and re-raised."""
+    store.init()
+    run = store.log_start(job, ticker)
+    started = time.monotonic()
+    try:
+        summary = work()
+    except BaseException as exc:
+        rejected = len(getattr(exc, "problems", []) or [])
+        try:
+            store.log_end(run, "failed", rejected=rejected, error=str(exc)[:2000])
+        except StoreError:
+            pass  # the original error matters more than the log row
+        raise
+    summary.seconds = time.monotonic() - started
+    store.log_end(run, summary.status, added=summary.added, updated=summary.updated, rejected=summary.rejected,
+                  error="; ".join(summary.errors)[:2000] or None)
+    return summary
+
+
+def _store_bars_and_actions(store: Store, provider: Provider, ticker: str, start, end,
+                            summary: JobSummary, actions: bool = True) -> None:
+    bars = validate_bars(provider.fetch_bars(ticker, start, end))
+    if actions:
+        splits, dividends = provider.fetch_actions(ticker, start, end)
+    written = store.upsert_bars(bars)
+    summary.added += written.added
+    summary.updated += written.updated
+    summary.unchanged += written.unchanged
+    if actions:
+        lo, hi = bars["date"].min(), bars["date"].max()
+        for new, read, replace in ((splits, store.splits, store.replace_splits),
+                                   (dividends, store.dividends, store.replace_dividends)):
+            old = read(ticker)
+            keep = old[(old["date"] < lo) | (old["date"] > hi)]  # actions outside the fetched range stay
+            merged = pd.concat([keep, new], ignore_index=True) if len(new) else keep
+            if len(new) or len(keep) != len(old):
+                replace(ticker, merged)
+
+
+def load_yahoo(store: Store, ticker: str, start=None, end=None, provider: Provider | None = None,
+               shares: bool = True) -> JobSummary:
+    """Load a ticker's daily history (and splits, dividends, shares outstanding) from Yahoo."""
+    ticker = ticker.upper()
+    provider = provider or YFinanceProvider()
+
+    def work():
+        summary = JobSummary("load-yahoo", ticker)
+        _store_bars_and_actions(store, provider, ticker, start, end, summary)
+        if shares:
+            try:
+                store.upsert_shares_outstanding(provider.fetch_shares_outstanding(ticker, start, end))
+            except ProviderError as exc:  # bars are what matters; shares are a bonus
+                summary.errors.append(f"shares outstanding not updated: {exc}")
+        return summary
+    return _logged(store, "load-yahoo", ticker, work)
+
+
+def load_csv(store: Store, path, ticker: str) -> JobSummary:
+    """Load a ticker's bars from a Yahoo-format CSV file (rejected whole on any problem)."""
+    ticker = ticker.upper()
+
+    def work():
+        if not Path(path).is_file():
+            raise CsvFormatError(str(path), [(0, "file not found: check the path")])
+        summary = JobSummary("load-csv", ticker)
+        _store_bars_and_actions(store, CsvProvider(path), ticker, None, None, summary, actions=False)
+        return summary
+    return _logged(store, "load-csv", ticker, work)
+
+
+def refresh(store: Store, provider: Provider | None = None, progress: Progress | None = None,
+            today=None) -> JobSummary:
+    """Fetch what is missing for every tracked, non-simulated ticker (from its last bar minus the overlap)."""
+    provider = provider or YFinanceProvider()
+    today = pd.Timestamp(today or pd.Timestamp.today()).normalize()
+    store.init()
+    cov = store.coverage()
+    tickers = cov[~cov["simulated"]]
+    total = JobSummary("refresh", f"{len(tickers)} tickers")
+    started = time.monotonic()
+    for i, row in enumerate(tickers.itertuples(index=False), 1):
+        start = (row.last_date - pd.Timedelta(days=REFRESH_OVERLAP_DAYS)) if pd.notna(row.last_date) else None
+        if progress:
+            progress(f"[{i}/{len(tickers)}] {row.ticker} from {start.date() if start is not None else 'the start'}")
+
+        def work(ticker=row.ticker, start=start):
+            summary = JobSummary("refresh", ticker)
+            try:
+                _store_bars_and_actions(store, provider, ticker, start, today, summary)
+            except EmptyDataError:
+                pass  # nothing new since the last bar (weekend, holiday)
+            return summary
+        try:
+            one = _logged(store, "refresh", row.ticker, work)
+            total.added += one.added
+            total.updated += one.updated
+            total.unchanged += one.unchanged
+        except (ProviderError, BarValidationError, StoreError) as exc:
+            total.rejected += 1
+            total.errors.append(f"{row.ticker}: {exc}")
+            if isinstance(exc, StoreBusyError):
+                break
+    total.seconds = time.monotonic() - started
+    if total.errors:
+        total.status = "partly failed" if len(total.errors) < len(tickers) else "failed"
+        total.exit_code = EXIT_PARTIAL
+    return total
+
+
+def import_activities(store: Store, path, client_id: str) -> JobSummary:
+    """Append the activities of a CSV log to a client (rejected whole on any problem)."""
+
+    def work():
+        if not Path(path).is_file():
+            raise CsvFormatError(str(path), [(0, "file not found: check the path")], what="activity log")
+        frame = parse_activities_csv(path, client_id=client_id)
+        known = store.clients()["client_id"].tolist()
+        if client_id not in known:
+            raise StoreError(f"Unknown client '{client_id}' (known: {', '.join(known) or 'none'}): add the client "
+                             "in the dashboard first, or check the --client spelling.")
+        ids = store.add_activities(frame)
+        return JobSummary("import-activities", client_id, added=len(ids))
+    return _logged(store, "import-activities", None, work)
+
+
+def demo(store: Store, seed: int | None = None, if_missing: bool = False,
+         progress: Progress | None = None) -> JobSummary:
+    """(Re)build the simulated demo workspace with ingest.demo.write_demo_workspace."""
+    if if_missing and store.exists():
+        try:
+            if store.workspace_info()["simulated"] and len(store.coverage()):
+                return JobSummary("demo", str(store.path), status="already there")
+        except StoreError:
+            pass
+    try:
+        module = importlib.import_module("ingest.demo")
+        write = module.write_demo_workspace
+    except (ImportError, AttributeError) as exc:
+        raise DemoUnavailableError(
+            "The demo generator (ingest/demo.py with write_demo_workspace) is not in this checkout yet: update "
+            "the project (git pull) and retry; nothing was written.") from exc
+
+    def work():
+        kwargs = {"progress": progress}
+        if seed is not None:
+            kwargs["seed"] = seed
+        result = write(store, **kwargs) or {}
+        bars = result.get("bars") if isinstance(result.get("bars"), dict) else result
+        return JobSummary("demo", str(store.path), added=int(bars.get("added", 0) or 0),
+                          updated=int(bars.get("updated", 0) or 0), unchanged=int(bars.get("unchanged", 0) or 0))
+    return _logged(store, "demo", None, work)
