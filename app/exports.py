@@ -105,7 +105,7 @@ def _day(value) -> str:
 def export_filename(ticker: str | None, chart: str, start=None, end=None, ext: str = "png",
                     simulated: bool = False) -> str:
     """``<ticker>_<chart>_<start>_<end>[_simulated].<ext>``, e.g. ``AXGI_price-volume_1998-07-01_1999-12-31.png``."""
-    tick = re.sub(r"[^A-Za-z0-9.]+", "", (ticker or "all").upper().replace("^", "idx-")) or "all"
+    tick = re.sub(r"[^A-Za-z0-9.-]+", "", (ticker or "all").upper().replace("^", "idx-")) or "all"
     parts = [tick, _slug(chart), _day(start), _day(end)]
     if simulated:
         parts.append("simulated")

@@ -155,7 +155,7 @@ def test_editor_rejects_negative_cost_and_unknown_dates(demo):
 def test_switching_activity_type_changes_the_caar_table(demo):
     pytest.importorskip("analytics.event_study")
     at = open_page("event_impact", {"period": "all"})
-    tables = at.get("arrow_data_frame")
+    tables = at.dataframe
     assert tables, "no tables on the event impact page"
     pooled = [t.value for t in tables]
     caar = chart_specs(at)[0]
@@ -163,7 +163,7 @@ def test_switching_activity_type_changes_the_caar_table(demo):
     assert box.value == "all"
     box.select("press_release").run()
     assert not at.exception
-    after = [t.value for t in at.get("arrow_data_frame")]
+    after = [t.value for t in at.dataframe]
     assert len(after[0]) < len(pooled[0]) or not after[0].equals(pooled[0])
     assert set(after[-1]["type"]) <= {"press_release"} if "type" in after[-1] else True
     assert chart_specs(at)[0] != caar
