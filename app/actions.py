@@ -26,24 +26,43 @@ def _ingest(name: str):
         return None
 
 
-def import_activity_csv(db: str, client_id: str, file_name: str, data: bytes) -> tuple[bool, str]:
-    """Import an activity CSV with ``ingest.activities``; (ok, message in words)."""
-    mod = _ingest("activities")
-    if mod is None:
-        return False, "The activity importer (ingest.activities) is not installed yet."
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
-        try:
-            result = mod.import_activities(loaders.open_store(db), path, client_id=client_id)
-        except Exception as exc:  # the importer's errors are written for people: show them
-            return False, f"Import failed: {exc}"
-    return True, f"Imported: {result}"
-
-
-def run_ingest(db: str, job: str, progress, **kwargs) -> tuple[bool, str]:
-    """Run an ingest job (``load``, ``refresh`` or ``csv``) reporting progress through ``progress(text)``."""
+def _job(db: str, progress, run) -> tuple[bool, str]:
+    """Run ``run(store)`` -> JobSummary; (ok, one-line summary or the job's error in words)."""
     jobs = _ingest("jobs")
     if jobs is None:
         return False, "The ingest jobs (ingest.jobs) are not installed yet."
-    return False, f"Job {job!r} is not wired yet."
+    store = loaders.open_store(db)
+    try:
+        summary = run(jobs, store)
+    except Exception as exc:  # the jobs raise named errors written for people (and log them)
+        progress(f"Failed: {exc}")
+        return False, f"Failed: {exc}"
+    for problem in getattr(summary, "errors", []) or []:
+        progress(problem)
+    ok = getattr(summary, "exit_code", 0) == 0
+    return ok, summary.line() if hasattr(summary, "line") else str(summary)
+
+
+def run_ingest(db: str, job: str, progress, **kw) -> tuple[bool, str]:
+    """Run an ingest job (``load``, ``refresh`` or ``csv``) reporting progress through ``progress(text)``."""
+    if job == "load":
+        progress(f"Fetching {kw['ticker']} daily history from Yahoo (gives up with a message if the network hangs)...")
+        return _job(db, progress, lambda jobs, store: (store.init(), jobs.load_yahoo(store, kw["ticker"],
+                                                                                      start=kw.get("start")))[1])
+    if job == "refresh":
+        return _job(db, progress, lambda jobs, store: jobs.refresh(store, progress=progress))
+    if job == "csv":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(kw["file_name"]).name
+            path.write_bytes(kw["data"])
+            progress(f"Validating and loading {path.name} as {kw['ticker']}...")
+            return _job(db, progress, lambda jobs, store: (store.init(), jobs.load_csv(store, path, kw["ticker"]))[1])
+    raise ValueError(f"unknown job {job!r}")
+
+
+def import_activity_csv(db: str, client_id: str, file_name: str, data: bytes) -> tuple[bool, str]:
+    """Import an activity CSV with ingest.jobs.import_activities (rejected whole on any problem)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file_name).name
+        path.write_bytes(data)
+        return _job(db, lambda _text: None, lambda jobs, store: jobs.import_activities(store, path, client_id))

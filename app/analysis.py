@@ -358,8 +358,14 @@ def activity_reactions(db: str, view):
 
 
 def abnormal_volume(db: str, view):
-    """``activity_id, abnormal_volume`` (analytics.volume), or None."""
-    return None
+    """``activity_id, abnormal_volume, abnormal_volume_t`` over the first event window, or None."""
+    from app import state
+
+    res = event_study_view(db, view, model=state.url_value("model", "market"), thin=state.url_value("thin", "none"),
+                           est=state.estimation_window(), wins=state.event_windows())
+    if res is None or res["error"]:
+        return None
+    return res.get("abnormal_volume")
 
 
 def reaction_note(db: str, view) -> str:
@@ -396,7 +402,7 @@ def event_study_view(db: str, view, *, model: str, thin: str, est, wins):
 def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins) -> dict:
     es = module("event_study")
     out = {"error": None, "warnings": [], "cars": pd.DataFrame(), "curves": pd.DataFrame(),
-           "tests": pd.DataFrame(), "events": pd.DataFrame(), "skipped": pd.DataFrame(), "placebo": {}}
+           "tests": pd.DataFrame(), "events": pd.DataFrame(), "skipped": pd.DataFrame(), "placebo": None}
     acts = activities_in(db, client_id, start, end)
     if acts.empty:
         out["error"] = "No activities logged in this period yet: log them on the Activities page."
@@ -447,18 +453,35 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     if not res.skipped.empty:
         out["warnings"].append(f"{res.skipped['event_id'].nunique()} activities could not be studied (see the list "
                                "below the event table).")
+    if hasattr(res, "placebo"):
+        from analytics.constants import DEFAULT_PLACEBO_DRAWS
+
+        out["placebo"] = pd.concat([res.placebo(draws=DEFAULT_PLACEBO_DRAWS).assign(type="all"),
+                                    res.placebo(by="type", draws=DEFAULT_PLACEBO_DRAWS)],
+                                   ignore_index=True).rename(columns={"type": "group"})
     if hasattr(res, "abnormal_volume"):
-        try:
-            av = res.abnormal_volume
-            out["abnormal_volume"] = av() if callable(av) else av
-        except Exception:  # noqa: BLE001 - optional column; the page works without it
-            pass
+        av = res.abnormal_volume
+        av = av() if callable(av) else av
+        w0 = wins[0]
+        av = av[(av["window_start"] == w0[0]) & (av["window_end"] == w0[1])]
+        out["abnormal_volume"] = av[["event_id", "cav", "cav_t"]].rename(
+            columns={"event_id": "activity_id", "cav": "abnormal_volume", "cav_t": "abnormal_volume_t"})
     return out
 
 
 def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None):
-    """``{"draws", "actual", "p_value"}`` of the placebo test, or None."""
-    return None
+    """``{"table", "draws" (None unless the engine returns them), "actual", "p_value"}``, or None."""
+    res = event_study_view(db, view, model=model, thin=thin, est=est, wins=wins)
+    if res is None or res["error"] or res["placebo"] is None or res["placebo"].empty:
+        return None
+    table = res["placebo"]
+    row = table[table["group"] == (group or "all")]
+    if row.empty or pd.isna(row["p_value"].iloc[0]):
+        return None
+    r = row.iloc[0]
+    draws = r.get("caar_draws") if "caar_draws" in row else None
+    return {"table": row.drop(columns=[c for c in ("caar_draws",) if c in row]), "draws": draws,
+            "actual": float(r["caar"]), "p_value": float(r["p_value"])}
 
 
 # --- engagement ----------------------------------------------------------------------------------
