@@ -113,7 +113,8 @@ def classify(exc: BaseException, ticker: str, timeout: float) -> ProviderError:
         return EmptyDataError(
             f"Yahoo returned no bars for {ticker} in the requested range ({exc}). The range may hold no "
             "trading days, or the ticker stopped trading; widen --start/--end or check the symbol.")
-    if isinstance(exc, yf.exceptions.YFTickerMissingError):
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(exc, yf.exceptions.YFTickerMissingError) or status == 404 or "HTTP Error 404" in text:
         return TickerNotFoundError(
             f"Yahoo does not know {ticker}, or it is delisted (no timezone or price history found). Check the "
             "symbol on finance.yahoo.com (OTC stocks have no suffix, indices start with ^); for a delisted "
@@ -127,6 +128,9 @@ def classify(exc: BaseException, ticker: str, timeout: float) -> ProviderError:
         return ProviderTimeoutError(
             f"Yahoo did not answer within {timeout:.0f} s while fetching {ticker}: the network is hanging or a "
             "firewall drops the traffic. Check the connection (or proxy) and retry; stored data are unchanged.")
+    if isinstance(exc, curl_requests.exceptions.HTTPError) or status is not None:
+        return ProviderError(f"Yahoo answered with an HTTP error while fetching {ticker} ({text[:160]}). Retry "
+                             "later; if it persists, load a CSV export with `python -m ingest load-csv`.")
     if isinstance(exc, (curl_requests.exceptions.ConnectionError, ConnectionError, OSError)):
         return NetworkUnavailableError(
             f"No network: could not connect to Yahoo while fetching {ticker} ({name}: {text[:160]}). Check the "

@@ -1,0 +1,171 @@
+"""The yfinance provider against replayed Yahoo HTTP (through the `session=` seam); no network."""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+import yfinance as yf
+from yfinance import data as yf_data
+
+from conftest import make_bars
+from ingest import jobs
+from ingest.providers import (
+    EmptyDataError, NetworkUnavailableError, ProviderTimeoutError, RateLimitedError, TickerNotFoundError,
+    YFinanceProvider, frame_from_yahoo,
+)
+from yahoo_replay import ReplaySession, chart_json
+
+BARS = make_bars(closes=(0.05, 0.04, 0.04, 0.06), volumes=(1200, 0, 0, 5000), source="yfinance")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_yfinance(tmp_path):
+    """Each test starts without yfinance's cached cookie/crumb/timezones."""
+    yf.set_tz_cache_location(str(tmp_path / "yf-tz"))
+    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
+    yield
+    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
+
+
+def replay(mode="ok", **kwargs):
+    charts = {"AXGI": chart_json("AXGI", BARS, splits={"1999-01-05": (1, 10)}, dividends={"1999-01-06": 0.01})}
+    return ReplaySession(charts, mode=mode, **kwargs)
+
+
+def test_history_has_tz_aware_index_and_provider_makes_naive_dates():
+    session = replay()
+    raw = yf.Ticker("AXGI", session=session).history(start="1999-01-01", end="1999-02-01", auto_adjust=False)
+    assert str(raw.index.tz) == "America/New_York"
+    assert "Adj Close" in raw.columns
+    bars = YFinanceProvider(session=session, backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    assert bars["date"].tolist() == BARS["date"].tolist()
+    assert bars["date"].dt.tz is None
+    pd.testing.assert_frame_equal(bars[["close", "adj_close", "volume"]], BARS[["close", "adj_close", "volume"]])
+    assert (bars["source"] == "yfinance").all()
+    assert any("/v8/finance/chart/AXGI" in url for _, url, _, _ in session.calls)
+
+
+def test_download_two_level_columns_are_flattened():
+    raw = yf.download("AXGI", start="1999-01-01", end="1999-02-01", session=replay(), auto_adjust=False,
+                      progress=False)
+    assert isinstance(raw.columns, pd.MultiIndex)
+    assert ("Adj Close", "AXGI") in raw.columns
+    bars = frame_from_yahoo(raw, "AXGI")
+    assert bars["date"].tolist() == BARS["date"].tolist()
+    assert bars["close"].tolist() == BARS["close"].tolist()
+
+
+def test_download_of_unknown_ticker_is_an_empty_frame():
+    raw = yf.download("NOPEX", start="1999-01-01", end="1999-02-01", session=replay(), progress=False)
+    assert len(raw) == 0
+    assert len(frame_from_yahoo(raw, "NOPEX")) == 0
+
+
+def test_splits_and_dividends_come_from_the_same_answer():
+    session = replay()
+    provider = YFinanceProvider(session=session, backoff=())
+    provider.fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    n_calls = len(session.calls)
+    splits, dividends = provider.fetch_actions("AXGI", "1999-01-01", "1999-01-31")
+    assert splits[["date", "ratio"]].values.tolist() == [[pd.Timestamp("1999-01-05"), 0.1]]
+    assert dividends[["date", "amount"]].values.tolist() == [[pd.Timestamp("1999-01-06"), 0.01]]
+    assert len(session.calls) == n_calls
+
+
+def test_unknown_ticker_is_named():
+    started = time.monotonic()
+    with pytest.raises(TickerNotFoundError, match="Yahoo does not know NOPEX, or it is delisted.*load-csv"):
+        YFinanceProvider(session=replay(), backoff=()).fetch_bars("NOPEX", "1999-01-01", "1999-01-31")
+    assert time.monotonic() - started < 5
+
+
+def test_rate_limit_is_named():
+    with pytest.raises(RateLimitedError, match=r"rate-limiting this machine \(HTTP 429\).*Wait"):
+        YFinanceProvider(session=replay("429"), backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+
+
+def test_rate_limit_is_retried_once_with_back_off():
+    session = replay("429")
+    with pytest.raises(RateLimitedError):
+        YFinanceProvider(session=session, backoff=(0.05,)).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    charts = [c for c in session.calls if "/v8/finance/chart/" in c[1]]
+    single = replay("429")
+    with pytest.raises(RateLimitedError):
+        YFinanceProvider(session=single, backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    assert len(charts) == 2 * len([c for c in single.calls if "/v8/finance/chart/" in c[1]])
+
+
+def test_dns_failure_is_named():
+    with pytest.raises(NetworkUnavailableError, match=r"No network: could not resolve Yahoo's host name \(DNS\)"):
+        YFinanceProvider(session=replay("dns"), backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+
+
+def test_hanging_network_times_out_with_capped_requests():
+    session = replay("hang", max_timeout=0.2)
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeoutError, match="did not answer within 2 s.*network is hanging"):
+        YFinanceProvider(session=session, deadline=2.0, backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0
+    assert session.calls and max(t for *_, t in session.calls) <= 0.2  # yfinance asked for 30 s
+
+
+def test_overall_deadline_bounds_a_slow_network():
+    session = replay("hang", max_timeout=5.0)
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeoutError):
+        YFinanceProvider(session=session, deadline=1.0, backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    assert time.monotonic() - started < 1.8
+    assert max(t for *_, t in session.calls) <= 1.0  # the session caps each request at the time left
+
+
+def test_load_yahoo_job_stores_bars_actions_and_logs(empty_store):
+    summary = jobs.load_yahoo(empty_store, "axgi", "1999-01-01", "1999-01-31", shares=False,
+                              provider=YFinanceProvider(session=replay(), backoff=()))
+    assert (summary.added, summary.updated, summary.status) == (4, 0, "ok")
+    stored = empty_store.bars("AXGI")
+    assert stored["zero_volume"].tolist() == [False, True, True, False]
+    assert empty_store.splits("AXGI")["ratio"].tolist() == [0.1]
+    assert empty_store.ingest_log().loc[0, ["job", "status", "added"]].tolist() == ["load-yahoo", "ok", 4]
+    again = jobs.load_yahoo(empty_store, "AXGI", "1999-01-01", "1999-01-31", shares=False,
+                            provider=YFinanceProvider(session=replay(), backoff=()))
+    assert (again.added, again.unchanged) == (0, 4)
+
+
+@pytest.mark.parametrize("mode, error, logged", [("429", RateLimitedError, "rate-limiting"),
+                                                 ("dns", NetworkUnavailableError, "No network")])
+def test_failed_job_changes_nothing_and_is_logged(empty_store, mode, error, logged):
+    empty_store.upsert_bars(BARS.assign(close=0.05, open=0.05, high=0.05, low=0.05, adj_close=0.05))
+    before = empty_store.bars("AXGI")
+    with pytest.raises(error):
+        jobs.load_yahoo(empty_store, "AXGI", "1999-01-01", "1999-01-31",
+                        provider=YFinanceProvider(session=replay(mode), backoff=()))
+    pd.testing.assert_frame_equal(before, empty_store.bars("AXGI"))
+    log = empty_store.ingest_log().iloc[0]
+    assert log["status"] == "failed" and logged in log["error"]
+
+
+def test_refresh_fetches_only_from_last_bar_minus_overlap(empty_store):
+    empty_store.upsert_bars(BARS.iloc[:2])
+    session = replay()
+    summary = jobs.refresh(empty_store, provider=YFinanceProvider(session=session, backoff=()),
+                           today="1999-01-08")
+    assert (summary.added, summary.unchanged, summary.exit_code) == (2, 2, jobs.EXIT_OK)
+    chart = [p for _, url, p, _ in session.calls if url.endswith("/v8/finance/chart/AXGI") and "period1" in p]
+    first_day = pd.Timestamp(int(chart[-1]["period1"]), unit="s", tz="UTC").tz_convert("America/New_York")
+    assert first_day.date() == pd.Timestamp("1999-01-05").date() - pd.Timedelta(days=5)
+
+
+def test_refresh_reports_partial_failure(empty_store):
+    empty_store.upsert_bars(BARS)
+    empty_store.upsert_bars(make_bars(ticker="NOPEX", source="yfinance"))
+    summary = jobs.refresh(empty_store, provider=YFinanceProvider(session=replay(), backoff=()), today="1999-01-08")
+    assert summary.exit_code == jobs.EXIT_PARTIAL and summary.status == "partly failed"
+    assert summary.errors[0].startswith("NOPEX: Yahoo does not know NOPEX")
+
+
+def test_empty_range_is_empty_data_not_unknown_ticker():
+    with pytest.raises(EmptyDataError, match="no bars for AXGI"):
+        YFinanceProvider(session=ReplaySession({"AXGI": chart_json("AXGI", BARS.iloc[:0])}), backoff=()).fetch_bars(
+            "AXGI", "1999-01-01", "1999-01-31")
