@@ -95,7 +95,8 @@ def sidebar_view(db: str) -> state.View:
 def chart(fig: go.Figure, name: str, view: state.View | None, *, key: str,
           simulated: bool = False) -> None:
     """Show a figure with PNG / SVG / HTML downloads named after ticker, chart and dates."""
-    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+    # the modebar camera would save an unnamed PNG: the named exports below replace it
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
     ticker = view.ticker if view else None
     start = view.start if view else None
     end = view.end if view else None
