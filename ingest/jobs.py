@@ -110,6 +110,8 @@ def _store_bars_and_actions(store: Store, provider: Provider, ticker: str, start
         lo, hi = bars["date"].min(), bars["date"].max()
         for new, read, replace in ((splits, store.splits, store.replace_splits),
                                    (dividends, store.dividends, store.replace_dividends)):
+            if len(new) == 0:
+                continue  # nothing reported in the range: what is stored stays as it is
             old = read(ticker)
             keep = old[(old["date"] < lo) | (old["date"] > hi)]  # actions outside the fetched range stay
             merged = pd.concat([keep, new], ignore_index=True) if len(new) else keep

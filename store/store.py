@@ -622,8 +622,7 @@ def _merge_bars(con: duckdb.DuckDBPyConnection, now) -> WriteSummary:
             WHERE bars.ticker = f.ticker AND bars.date = f.date AND f.date >= f.lo
               AND (bars.zero_volume IS DISTINCT FROM f.zero_volume OR bars.stale_close IS DISTINCT FROM f.stale_close)""")
     _check_bars(con)
-    for t in ("incoming", "ranges", "seams", "staged"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    # The temp tables vanish with the connection, which closes right after this transaction.
     # Securities that appear for the first time are tracked from now on.
     con.execute("""INSERT INTO securities (ticker, kind, simulated, added_at)
                    SELECT ticker, CASE WHEN ticker LIKE '^%' THEN 'index' ELSE 'equity' END,

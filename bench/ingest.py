@@ -1,0 +1,149 @@
+"""Ingest benchmark: `python -m bench.ingest [--tickers N] [--years Y]`.
+
+Generates synthetic daily bars (default 5,000 tickers x 20 years, about 25M rows) to parquet, loads them
+through the validated path (ingest.bars.validate_bars + Store.upsert_bars, in batches of tickers) and prints
+rows/s beside DuckDB's bare `INSERT ... SELECT * FROM read_parquet(...)` of the same file in the same run.
+Then times an incremental refresh of one ticker with Yahoo replaced by a replayed HTTP session.
+Not part of pytest.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the replay session used by the provider tests
+
+from ingest import jobs  # noqa: E402
+from ingest.bars import BAR_COLUMNS, validate_bars  # noqa: E402
+from store import Store  # noqa: E402
+from store.schema import MIGRATIONS  # noqa: E402
+
+
+def generate(path: Path, n_tickers: int, years: int, seed: int = 7) -> int:
+    """Write synthetic bars to parquet, ticker by ticker (one row group per batch); returns the row count."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range(end=pd.Timestamp("2024-12-31"), periods=252 * years).astype("datetime64[ns]")
+    n_days = len(dates)
+    writer = None
+    rows = 0
+    chunk = 250
+    for first in range(0, n_tickers, chunk):
+        k = min(chunk, n_tickers - first)
+        tickers = np.repeat(np.array([f"T{first + i:05d}" for i in range(k)]), n_days)
+        steps = rng.normal(0, 0.03, size=(k, n_days))
+        close = np.round(np.exp(np.log(rng.uniform(0.05, 50, size=(k, 1))) + np.cumsum(steps, axis=1)), 4).ravel()
+        open_ = np.round(close * np.exp(rng.normal(0, 0.01, close.size)), 4)
+        high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.01, close.size)))
+        low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.01, close.size)))
+        volume = np.where(rng.random(close.size) < 0.2, 0.0, np.round(rng.lognormal(10, 1.5, close.size)))
+        table = pa.table({
+            "ticker": tickers, "date": pa.array(np.tile(dates.to_numpy(), k)).cast(pa.date32()),
+            "open": open_, "high": high, "low": low, "close": close, "adj_close": close, "volume": volume,
+            "source": pa.array(["bench"] * close.size),
+        })
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=1_000_000)
+        rows += table.num_rows
+    writer.close()
+    return rows
+
+
+def bare_insert(parquet: Path, db: Path, with_key: bool) -> float:
+    """Seconds for DuckDB's bare INSERT ... SELECT * FROM read_parquet into a bars-shaped table."""
+    con = duckdb.connect(str(db))
+    key = ", PRIMARY KEY (ticker, date)" if with_key else ""
+    con.execute(f"""CREATE TABLE bars (ticker VARCHAR NOT NULL, date DATE NOT NULL, open DOUBLE, high DOUBLE,
+                    low DOUBLE, close DOUBLE, adj_close DOUBLE, volume DOUBLE, source VARCHAR{key})""")
+    started = time.perf_counter()
+    con.execute(f"INSERT INTO bars SELECT * FROM read_parquet('{parquet}')")
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def validated_load(parquet: Path, store: Store) -> tuple[float, int]:
+    """Seconds and rows for the validated path, one upsert per parquet row group."""
+    pf = pq.ParquetFile(parquet)
+    started = time.perf_counter()
+    rows = 0
+    for i in range(pf.num_row_groups):
+        frame = pf.read_row_group(i).to_pandas()
+        bars = validate_bars(frame)
+        summary = store.upsert_bars(bars[BAR_COLUMNS])
+        rows += summary.added + summary.updated + summary.unchanged
+        print(f"  row group {i + 1}/{pf.num_row_groups}: {rows:,} rows, "
+              f"{rows / (time.perf_counter() - started):,.0f} rows/s", file=sys.stderr, flush=True)
+    return time.perf_counter() - started, rows
+
+
+def refresh_one(store: Store, ticker: str, runs: int = 7) -> list[float]:
+    """Seconds for incremental refreshes of one ticker through the yfinance provider and a replayed session."""
+    import yfinance as yf
+    from ingest.providers import YFinanceProvider
+    from yahoo_replay import ReplaySession, chart_json
+
+    yf.set_tz_cache_location(tempfile.mkdtemp())
+    last = store.bars(ticker).tail(10)  # what Yahoo would send back for the overlap window
+    new_day = last["date"].max() + pd.offsets.BDay(1)
+    answer = pd.concat([last, last.tail(1).assign(date=new_day)])[["date", "open", "high", "low", "close",
+                                                                     "adj_close", "volume"]]
+    session = ReplaySession({ticker: chart_json(ticker, answer)})
+    times = []
+    for _ in range(runs):
+        provider = YFinanceProvider(session=session, backoff=())
+        start = store.coverage().set_index("ticker").loc[ticker, "last_date"] - pd.Timedelta(days=5)
+        started = time.perf_counter()
+        summary = jobs.JobSummary("refresh", ticker)
+        jobs._store_bars_and_actions(store, provider, ticker, start, new_day, summary)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickers", type=int, default=5000)
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--dir", help="working directory (default: a temporary one, deleted afterwards)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.dir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        parquet = work / "bars.parquet"
+        t0 = time.perf_counter()
+        n = generate(parquet, args.tickers, args.years)
+        print(f"generated {n:,} bars ({args.tickers} tickers x {args.years} years) in "
+              f"{time.perf_counter() - t0:.1f} s", flush=True)
+        bare_plain = bare_insert(parquet, work / "bare_plain.duckdb", with_key=False)
+        bare_key = bare_insert(parquet, work / "bare_key.duckdb", with_key=True)
+        store = Store(work / "validated.duckdb")
+        store.init()
+        validated, rows = validated_load(parquet, store)
+        assert rows == n, f"loaded {rows} of {n} rows"
+        refresh = refresh_one(store, "T00000")
+        print(f"bare INSERT ... SELECT * FROM read_parquet, table without key: {n / bare_plain:>12,.0f} rows/s "
+              f"({bare_plain:.1f} s)")
+        print(f"bare INSERT ... SELECT * FROM read_parquet, PRIMARY KEY table:  {n / bare_key:>12,.0f} rows/s "
+              f"({bare_key:.1f} s)")
+        print(f"validated load (validate_bars + Store.upsert_bars):          {n / validated:>12,.0f} rows/s "
+              f"({validated:.1f} s) = {bare_key / validated:.2f} x the keyed bare rate, "
+              f"{bare_plain / validated:.2f} x the unkeyed one (target >= 0.5)")
+        print(f"incremental refresh of one ticker (replayed Yahoo, {len(refresh)} runs): "
+              f"first {refresh[0] * 1000:.0f} ms, median {statistics.median(refresh) * 1000:.0f} ms (target < 50 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
