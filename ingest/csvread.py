@@ -98,7 +98,9 @@ def read_table(text: str, aliases: dict[str, str]) -> tuple[Table | None, list[t
 def parse_number(text: str, delimiter: str) -> float:
     """'1,234.5' -> 1234.5; with ';' files '0,05' -> 0.05; raises ValueError when not a number."""
     t = text.strip().replace("$", "").replace("\u00a0", "").replace(" ", "").replace("_", "")
-    if delimiter == ";" and "," in t and "." not in t:
+    if delimiter == ";" and re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", t):
+        t = t.replace(".", "")  # 1.200 in a decimal-comma file is a thousand two hundred
+    elif delimiter == ";" and "," in t and "." not in t:
         t = t.replace(",", ".")
     elif delimiter == ";" and "," in t and "." in t and t.index(".") < t.index(","):
         t = t.replace(".", "").replace(",", ".")  # 1.234,56
