@@ -122,6 +122,7 @@ class _Panel:
     ret: np.ndarray            # the model's dependent variable source: stock return
     market_ret: np.ndarray     # benchmark return over the same span
     span: np.ndarray | None    # trade-to-trade span n (None: every span is 1)
+    calendar: np.ndarray       # the benchmark's day numbers (sorted), to locate dates fast
     n_dropped_rows: int = 0
 
     @property
@@ -134,9 +135,42 @@ _PAD_DAY = np.int64(2**40)  # after any real date, so each row's days stay sorte
 
 def _day_numbers(values) -> np.ndarray:
     """Day numbers (int64 days since 1970-01-01) of date-like values; NaT -> min int64."""
-    arr = pd.to_datetime(pd.Series(values)).to_numpy()
-    out = arr.astype("datetime64[D]").astype(np.int64)
-    return out
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype.kind != "M":
+        arr = pd.to_datetime(pd.Series(arr)).to_numpy()
+    return arr.astype("datetime64[D]").astype(np.int64)
+
+
+def _first_col_on_or_after(panel: _Panel, r: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Column of the first day >= ``target`` in each row ``r`` (``lengths[r]`` if none).
+
+    First guess from the benchmark calendar (exact when the stock has a row for every
+    benchmark day since its first), checked, and a vectorised binary search on the row for
+    the guesses that fail.
+    """
+    width = panel.width
+    flat = panel.days.reshape(-1)
+    base = r * width
+    lens = panel.lengths[r]
+    cal = panel.calendar
+    c = np.searchsorted(cal, target, side="left") - np.searchsorted(cal, flat[base], side="left")
+    inside = (c >= 0) & (c < lens)
+    cc = np.clip(c, 0, width - 1)
+    ok = inside & (flat[base + cc] >= target)
+    ok &= (cc == 0) | (flat[base + np.maximum(cc - 1, 0)] < target)
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        b_base, b_target = base[bad], target[bad]
+        lo = np.zeros(len(bad), dtype=np.int64)
+        hi = lens[bad].astype(np.int64)
+        for _ in range(int(np.ceil(np.log2(width + 1))) + 1):
+            mid = (lo + hi) >> 1
+            right = (mid < hi) & (flat[b_base + np.minimum(mid, width - 1)] < b_target)
+            lo = np.where(right, mid + 1, lo)
+            hi = np.where(right, hi, mid)
+        c = c.copy()
+        c[bad] = lo
+    return c
 
 
 def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None) -> _Panel:
@@ -147,7 +181,19 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         if col not in market.columns:
             raise ValueError(f"market needs a {col!r} column (date, close)")
 
-    codes, uniques = pd.factorize(prices["ticker"], sort=False)
+    tick = prices["ticker"]
+    if isinstance(tick.dtype, pd.CategoricalDtype):
+        # a categorical is numbered already: no hashing of millions of strings
+        codes = tick.cat.codes.to_numpy()
+        uniques = tick.cat.categories
+        present = np.bincount(codes[codes >= 0].astype(np.int64), minlength=len(uniques)) > 0
+        if not present.all():
+            remap = np.full(len(uniques), -1, dtype=np.int64)
+            remap[present] = np.arange(int(present.sum()))
+            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+            uniques = uniques[present]
+    else:
+        codes, uniques = pd.factorize(tick, sort=False)
     days = _day_numbers(prices["date"])
     close = prices["close"].to_numpy(dtype=float, na_value=np.nan)
     volume = prices["volume"].to_numpy(dtype=float, na_value=np.nan)
@@ -160,17 +206,23 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         remap[used] = np.arange(len(used))
         codes = remap[codes]
         uniques = uniques[used]
-    codes = codes.astype(np.int64, copy=False)
     tickers = pd.Index(uniques)
 
-    # Grouped by ticker and ascending in date?  (factorize numbers blocks in order of
-    # appearance, so contiguous blocks have non-decreasing codes.)
-    if len(codes) > 1:
-        dc = np.diff(codes)
-        dd = np.diff(days)
-        ordered = bool((dc >= 0).all() and ((dc > 0) | (dd > 0)).all())
-    else:
-        ordered = True
+    # Grouped by ticker and ascending in date?  Checked in slices to keep temporaries small.
+    ordered = True
+    step = 1 << 22
+    for a in range(0, max(len(codes) - 1, 0), step):
+        cs = codes[a:a + step + 1]
+        ds = days[a:a + step + 1]
+        dc = cs[1:] != cs[:-1]
+        if not ((ds[1:] > ds[:-1]) | dc).all():
+            ordered = False
+            break
+    if ordered and len(codes) > 1:
+        # each ticker in one contiguous block: as many blocks as tickers
+        n_blocks = 1 + int(np.count_nonzero(codes[1:] != codes[:-1]))
+        ordered = n_blocks == len(tickers) and bool((np.diff(codes[np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]]) > 0).all())
+    codes = codes.astype(np.int64, copy=False)
     if not ordered:
         order = np.lexsort((days, codes))
         codes, days, close, volume = codes[order], days[order], close[order], volume[order]
@@ -201,7 +253,9 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         table_idx = np.searchsorted(mdays, np.arange(dmin, dmax + 1), side="right") - 1
         mtable = np.where(table_idx >= 0, mclose[np.maximum(table_idx, 0)] if len(mclose) else np.nan,
                           np.nan)
-        mflat = mtable[days - dmin]
+        mflat = np.empty(len(days))
+        for a in range(0, len(days), 1 << 22):
+            np.take(mtable, days[a:a + (1 << 22)] - dmin, out=mflat[a:a + (1 << 22)])
     else:
         mflat = np.empty(0)
 
@@ -227,8 +281,10 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
     if thin_trading == "trade_to_trade":
         ret, mret, span = trade_to_trade_panel(close2, vol2, mc2)
     else:
-        ret = np.full(close2.shape, np.nan)
-        mret = np.full(close2.shape, np.nan)
+        ret = np.empty(close2.shape)
+        mret = np.empty(close2.shape)
+        ret[:, 0] = np.nan
+        mret[:, 0] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(close2[:, 1:], close2[:, :-1], out=ret[:, 1:])
             ret[:, 1:] -= 1.0
@@ -236,7 +292,7 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
             mret[:, 1:] -= 1.0
         span = None
     return _Panel(tickers=tickers, lengths=lengths, days=days2, volume=vol2, ret=ret,
-                  market_ret=mret, span=span, n_dropped_rows=n_dropped)
+                  market_ret=mret, span=span, calendar=mdays, n_dropped_rows=n_dropped)
 
 
 # --------------------------------------------------------------------------------------
@@ -301,31 +357,60 @@ def _product(a, b, span):
     return a * b / span
 
 
-def _estimation_sums(y, xs, valid, span, r, lo, hi):
+#: Panel cells per block of rows in the prefix-sum pass (keeps temporaries ~8 MB each).
+_BLOCK_CELLS = 1 << 20
+
+
+def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
     """Weighted cross-product sums over each event's estimation columns ``lo..hi``.
 
-    Returns ``n_est`` (usable returns), ``sxx = sum x x' / n``, ``sxy = sum x y / n`` and
-    ``syy = sum y^2 / n`` (``n`` the trade-to-trade span, 1 for daily returns).
+    Returns ``n_est`` (usable returns), ``sxx = sum x x' / n``, ``sxy = sum x y / n``,
+    ``syy = sum y^2 / n`` (``n`` the trade-to-trade span, 1 for daily returns) and, with a
+    ``zero`` mask, the number of zero-volume days in the window.  The panel is walked in
+    blocks of rows (a loop over blocks of tickers, not over events) so the temporaries stay
+    small; prefix sums restart on every row, so blocks do not change any number.
     """
-    empty = hi < lo
-    p = len(xs)
+    n, p = len(r), len(xs)
+    n_est = np.zeros(n, dtype=np.int64)
+    sxx = np.zeros((n, p, p))
+    sxy = np.zeros((n, p))
+    syy = np.zeros(n)
+    zeros = np.zeros(n)
+    rows_total, width = valid.shape
+    step = max(1, _BLOCK_CELLS // max(width, 1))
+    order = np.argsort(r, kind="stable")
+    starts = np.arange(0, rows_total, step)
+    bounds = np.searchsorted(r[order], np.r_[starts, rows_total])
+    for ci, a in enumerate(starts):
+        if bounds[ci] == bounds[ci + 1]:
+            continue
+        sel = order[bounds[ci]:bounds[ci + 1]]
+        b = min(a + step, rows_total)
+        rr, ll, hh = r[sel] - a, lo[sel], hi[sel]
+        emp = hh < ll
+        v = valid[a:b]
+        sp = span[a:b] if span is not None else None
+        bx = [x if x is _INTERCEPT else x[a:b] for x in xs]
+        by = y[a:b]
 
-    def wsum(values):
-        return _window_sum(_row_prefix(values, valid), r, lo, hi, empty)
+        def wsum(values, mask=v):
+            return _window_sum(_row_prefix(values, mask), rr, ll, hh, emp)
 
-    n_est = wsum(np.ones(1)).round().astype(np.int64)
-    sxx = np.empty((len(r), p, p))
-    sxy = np.empty((len(r), p))
-    for j in range(p):
-        for k in range(j, p):
-            if xs[j] is _INTERCEPT and xs[k] is _INTERCEPT and span is None:
-                sxx[:, j, k] = n_est
-            else:
-                sxx[:, j, k] = wsum(_product(xs[j], xs[k], span))
-            sxx[:, k, j] = sxx[:, j, k]
-        sxy[:, j] = wsum(_product(xs[j], y, span))
-    syy = wsum(y * y / span if span is not None else y * y)
-    return n_est, sxx, sxy, syy
+        ne = wsum(np.ones(1)).round().astype(np.int64)
+        n_est[sel] = ne
+        for j in range(p):
+            for k in range(j, p):
+                if bx[j] is _INTERCEPT and bx[k] is _INTERCEPT and sp is None:
+                    col = ne
+                else:
+                    col = wsum(_product(bx[j], bx[k], sp))
+                sxx[sel, j, k] = col
+                sxx[sel, k, j] = col
+            sxy[sel, j] = wsum(_product(bx[j], by, sp))
+        syy[sel] = wsum(by * by / sp if sp is not None else by * by)
+        if zero is not None:
+            zeros[sel] = wsum(np.ones(1), zero[a:b])
+    return n_est, sxx, sxy, syy, zeros
 
 
 def _batched_inverse(sxx: np.ndarray):
@@ -714,7 +799,7 @@ class EventStudyResult:
         rr = sub_rows[(pick // width).reshape(-1)]
         lo_e = np.maximum(c0 + e0, 0)
         hi_e = c0 + e1
-        n_e, sxx, sxy, _ = _estimation_sums(y, xs, valid, panel.span, rr, lo_e, hi_e)
+        n_e, sxx, sxy, _, _ = _estimation_sums(y, xs, valid, panel.span, rr, lo_e, hi_e)
         inv, _sing = _batched_inverse(sxx)
         coef = np.einsum("nij,nj->ni", inv, sxy) if xs else np.empty((len(rr), 0))
         rel = np.arange(a, b + 1)
@@ -1009,19 +1094,13 @@ def event_study(
         first = panel.days[r, 0]
         last = panel.days[r, panel.lengths[r] - 1]
         before = target < first
-        # the first trading day on or after the target, per row: searchsorted on keys
-        # (row, day) of the padded, row-sorted day panel
-        offset = np.int64(_PAD_DAY + 1)
-        keys = (np.arange(len(panel.tickers), dtype=np.int64)[:, None] * offset + panel.days)
-        pos = np.searchsorted(keys.reshape(-1), r * offset + target, side="left")
-        c = pos - r * width
+        c = _first_col_on_or_after(panel, r, target)
         after_end = (target > last) | (c >= panel.lengths[r])
         _skip(idx[before], "event date before the first price date of the ticker")
         _skip(idx[after_end & ~before], "event date after the last price date of the ticker")
         good = ~before & ~after_end
         col0[idx[good]] = c[good]
         alive[idx[~good]] = False
-        del keys
 
     # ---- estimation sums from per-row prefix sums -------------------------------------
     idx = np.flatnonzero(alive)
@@ -1033,9 +1112,8 @@ def event_study(
     empty = hi < lo
     span = panel.span
 
-    n_est, sxx, sxy, syy = _estimation_sums(y, xs, valid, span, r, lo, hi)
     zero = panel.volume == 0
-    zero_est = _window_sum(_row_prefix(np.ones(1), zero), r, lo, hi, empty)
+    n_est, sxx, sxy, syy, zero_est = _estimation_sums(y, xs, valid, span, r, lo, hi, zero)
     est_days = np.where(empty, 0, hi - lo + 1)
 
     few = n_est < min_obs
