@@ -164,11 +164,6 @@ def overview_snapshot(db: str, view) -> dict:
     else:
         metrics.append(("Option moneyness", "n/a", None, "No option grant for this client"))
 
-    econ = engagement_account(db, view)
-    metrics.append(("Program cost to date", _money(econ.get("cost")) if econ else "n/a", None,
-                    "Retainer shares at issue value + option at grant fair value + fees + activity costs"))
-    metrics.append(("Abnormal value to date", _money(econ.get("abnormal_value")) if econ else "n/a", None,
-                    "Sum over activities of abnormal return x prior-day market cap"))
 
     flagged = px.tail(STALE_DATA_DAYS)
     if "stale_close" in px and bool(flagged["stale_close"].fillna(False).any()):
@@ -191,7 +186,16 @@ def overview_snapshot(db: str, view) -> dict:
     return {"metrics": metrics, "alerts": alerts, "markers": markers, "strike": strike, "note": note}
 
 
-# --- placeholders wired when the analytics land ---------------------------------------------------
+def program_metrics(db: str, view) -> list[tuple]:
+    """Program cost and abnormal value to date (the slower part of the overview)."""
+    econ = engagement_account(db, view)
+    return [("Program cost to date", _money(econ.get("cost")) if econ else "n/a", None,
+             "Retainer shares at issue value + option at grant fair value + fees + activity costs"),
+            ("Abnormal value to date", _money(econ.get("abnormal_value")) if econ else "n/a", None,
+             "Sum over the activities' event windows of abnormal return x prior-day market cap (each day once)")]
+
+
+# --- event study for the other pages ---------------------------------------------------
 
 def event_cars(db: str, view):
     """Per-activity CARs of the client's activities in the view (analytics.event_study), or None."""
@@ -390,16 +394,18 @@ def activity_types_present(db: str, view) -> set[str]:
     return set() if acts.empty else set(acts["type"])
 
 
-def event_study_view(db: str, view, *, model: str, thin: str, est, wins):
-    """Curves, tests, per-event table and skipped events for the page (analytics.event_study), or None."""
+def event_study_view(db: str, view, *, model: str, thin: str, est, wins, with_tests: bool = False):
+    """Curves, per-event table, skipped events (+ tests and placebo) for the view, or None."""
     if module("event_study") is None or not view.client_id or not view.ticker:
         return None
     return _event_study(db, view.client_id, view.ticker, view.benchmark, _ts(view.start), _ts(view.end),
-                        model, thin, tuple(est), tuple(tuple(w) for w in wins))
+                        model, thin, tuple(est), tuple(tuple(w) for w in wins), with_tests)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner="Running the event study...")
-def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins) -> dict:
+def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins,
+                 with_tests: bool = False) -> dict:
+    """The study for the view; ``with_tests`` adds the cross-event tests and the placebo (slower)."""
     es = module("event_study")
     out = {"error": None, "warnings": [], "cars": pd.DataFrame(), "curves": pd.DataFrame(),
            "tests": pd.DataFrame(), "events": pd.DataFrame(), "skipped": pd.DataFrame(), "placebo": None}
@@ -440,9 +446,6 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     pooled = res.caar_path().assign(type="all")
     curves = pd.concat([pooled, res.caar_path(by="type")], ignore_index=True)
     out["curves"] = curves.rename(columns={"type": "group", "lower": "lo", "upper": "hi"})
-    if hasattr(res, "summary"):
-        tests = pd.concat([res.summary().assign(type="all"), res.summary(by="type")], ignore_index=True)
-        out["tests"] = tests.rename(columns={"type": "group"})
     keep = ["event_id", "type", "title", "event_date", "day0_date", "window_start", "window_end", "car", "car_t",
             "p_value", "n_est", "thin_warning"]
     out["events"] = res.cars[[c for c in keep if c in res.cars]]
@@ -453,7 +456,10 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     if not res.skipped.empty:
         out["warnings"].append(f"{res.skipped['event_id'].nunique()} activities could not be studied (see the list "
                                "below the event table).")
-    if hasattr(res, "placebo"):
+    if with_tests and hasattr(res, "summary"):
+        tests = pd.concat([res.summary().assign(type="all"), res.summary(by="type")], ignore_index=True)
+        out["tests"] = tests.rename(columns={"type": "group"})
+    if with_tests and hasattr(res, "placebo"):
         from analytics.constants import DEFAULT_PLACEBO_DRAWS
 
         out["placebo"] = pd.concat([res.placebo(draws=DEFAULT_PLACEBO_DRAWS).assign(type="all"),
@@ -471,7 +477,7 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
 
 def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None):
     """``{"table", "draws" (None unless the engine returns them), "actual", "p_value"}``, or None."""
-    res = event_study_view(db, view, model=model, thin=thin, est=est, wins=wins)
+    res = event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True)
     if res is None or res["error"] or res["placebo"] is None or res["placebo"].empty:
         return None
     table = res["placebo"]

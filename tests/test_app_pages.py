@@ -167,3 +167,26 @@ def test_switching_activity_type_changes_the_caar_table(demo):
     assert len(after[0]) < len(pooled[0]) or not after[0].equals(pooled[0])
     assert set(after[-1]["type"]) <= {"press_release"} if "type" in after[-1] else True
     assert chart_specs(at)[0] != caar
+
+
+def test_csv_upload_goes_through_the_csv_provider_and_shows_on_the_data_page(empty_store):
+    from app import actions
+    from store import Store
+
+    csv = b"Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1.2,0.9,1.1,1.1,1000\n2024-01-03,1.1,1.3,1.0,1.2,1.2,0\n"
+    progress = []
+    ok, message = actions.run_ingest(str(empty_store), "csv", progress.append, ticker="TEST", file_name="t.csv",
+                                     data=csv)
+    assert ok, message
+    assert len(Store(empty_store).bars("TEST")) == 2 and progress
+    at = open_page("data")
+    assert "TEST" in at.dataframe[0].value["ticker"].tolist()
+    assert any("load-csv" in str(v) for v in at.dataframe[-1].value.to_numpy().ravel())
+
+
+def test_bad_csv_is_rejected_with_the_reason(empty_store):
+    from app import actions
+
+    ok, message = actions.run_ingest(str(empty_store), "csv", lambda _t: None, ticker="TEST", file_name="bad.csv",
+                                     data=b"Date,Close\nnot-a-date,abc\n")
+    assert not ok and message.startswith("Failed:")

@@ -38,7 +38,7 @@ type_options = ["all"] + [t for t in ACTIVITY_TYPE_CODES if t in present]
 chosen = state.synced_selectbox("Activity type", type_options, "type", default="all",
                                 format_func=lambda t: "All types (pooled)" if t == "all" else activity_label(t))
 
-result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wins=wins)
+result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True)
 if result is None:
     ui.empty_state("The event-study engine (analytics.event_study) is not installed yet.")
     st.stop()

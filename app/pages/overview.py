@@ -25,6 +25,7 @@ snap = analysis.overview_snapshot(db, view)
 cols = st.columns(6)
 for col, (label, value, delta, help_text) in zip(cols, snap["metrics"]):
     col.metric(label, value, delta, help=help_text, border=True)
+program = cols[len(snap["metrics"]):]  # filled after the chart, which is what users wait for
 
 for level, text in snap["alerts"]:
     getattr(st, level)(text)
@@ -40,3 +41,6 @@ ui.chart(fig, "price-volume", view, key="overview", simulated=simulated)
 if snap["markers"].empty:
     ui.empty_state("No activities logged in this period yet.", "Log them on the **Activities** page.")
 st.caption(snap["note"])
+
+for col, (label, value, delta, help_text) in zip(program, analysis.program_metrics(db, view)):
+    col.metric(label, value, delta, help=help_text, border=True)
