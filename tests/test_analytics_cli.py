@@ -1,0 +1,72 @@
+"""`python -m analytics event-study`: reads a store built in tmp_path, writes the CSV tables."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bars(ticker, dates, close, volume):
+    return pd.DataFrame({"ticker": ticker, "date": dates, "open": close, "high": close, "low": close,
+                         "close": close, "adj_close": close, "volume": volume, "source": "csv:test"})
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    from store import Store
+
+    rng = np.random.default_rng(5)
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    rm = rng.normal(0, 0.01, 300)
+    mclose = 100 * np.cumprod(1 + rm)
+    close = 2 * np.cumprod(1 + 0.8 * rm + rng.normal(0, 0.03, 300))
+    st = Store(tmp_path / "ws.duckdb")
+    st.init()
+    st.upsert_security("AXGI")
+    st.upsert_security("^RUT", kind="index")
+    st.upsert_bars(_bars("AXGI", dates, close, rng.integers(0, 1000, 300).astype(float)))
+    st.upsert_bars(_bars("^RUT", dates, mclose, 1e6))
+    st.save_client("axgi", "Auxer", "AXGI", "^RUT")
+    st.add_activities(pd.DataFrame({
+        "client_id": "axgi", "date": [dates[150], dates[200], dates[10]],
+        "type": ["press_release", "conference", "press_release"], "title": ["a", "b", "c"],
+        "after_close": [False, True, False]}))
+    return tmp_path / "ws.duckdb"
+
+
+def test_event_study_command_writes_tables(workspace, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["event-study", "--db", str(workspace), "--client", "axgi", "--out", str(out)]) == 0
+    cars = pd.read_csv(out / "cars.csv")
+    summary = pd.read_csv(out / "summary.csv")
+    skipped = pd.read_csv(out / "skipped.csv")
+    assert len(cars) == 4 and set(cars["window_start"]) == {-1, 0}
+    assert {"car", "car_var", "car_t", "p_value", "alpha", "beta", "type"} <= set(cars.columns)
+    assert set(summary["type"]) == {"press_release", "conference"}
+    assert "not enough estimation data" in skipped["reason"].iloc[0]
+    assert "2 events studied, 1 skipped" in capsys.readouterr().out
+
+
+def test_event_study_command_by_ticker_with_options(workspace, tmp_path):
+    out = tmp_path / "out2"
+    main(["event-study", "--db", str(workspace), "--ticker", "axgi", "--benchmark", "^RUT",
+          "--model", "market_adjusted", "--thin-trading", "trade_to_trade", "--window", "0,2",
+          "--by", "", "--out", str(out)])
+    cars = pd.read_csv(out / "cars.csv")
+    assert set(cars["window_end"]) == {2} and "alpha" not in cars.columns
+    assert len(pd.read_csv(out / "summary.csv")) == 1
+
+
+def test_help_runs_as_a_module():
+    proc = subprocess.run([sys.executable, "-m", "analytics", "event-study", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "--client" in proc.stdout and "--benchmark" in proc.stdout and "--out" in proc.stdout
