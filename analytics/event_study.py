@@ -679,10 +679,11 @@ class EventStudyResult:
     def _rbar(self, idx: np.ndarray, seed: int) -> float:
         """Mean pairwise correlation of estimation residuals (Kolari and Pynnonen 2010).
 
-        Dates are the stocks' calendar dates.  Above ``_RBAR_MAX_EVENTS`` events a seeded
+        Dates are the stocks' calendar dates; pairs with fewer than ``DEFAULT_MIN_OVERLAP``
+        common dates count as uncorrelated (r = 0) in the average.  Above ``_RBAR_MAX_EVENTS`` events a seeded
         random sample of that many events estimates it (the function is O(N^2)).
         """
-        from analytics.significance import mean_residual_correlation
+        from analytics.significance import DEFAULT_MIN_OVERLAP, mean_residual_correlation
 
         if len(idx) < 2:
             return 0.0
@@ -699,7 +700,15 @@ class EventStudyResult:
         mat[inv, ev_i] = resid[ok]
         frame = pd.DataFrame(mat, index=pd.DatetimeIndex(uniq.astype("datetime64[ns]")),
                              columns=np.arange(len(idx)))
-        return float(mean_residual_correlation(frame))
+        rbar = float(mean_residual_correlation(frame, min_overlap=DEFAULT_MIN_OVERLAP))
+        # Pairs without a common estimation period (events far apart in time) have no
+        # measurable correlation; they count as uncorrelated instead of being left out, so a
+        # few chance correlations of barely-overlapping pairs cannot blow up the KP factor.
+        m = np.isfinite(mat).astype(float)
+        common = m.T @ m
+        iu = np.triu_indices(len(idx), k=1)
+        share = float((common[iu] >= DEFAULT_MIN_OVERLAP).mean())
+        return rbar * share
 
     # ---- placebo ------------------------------------------------------------------------
     def placebo(self, by: str | None = None, window: tuple[int, int] | None = None, *,
