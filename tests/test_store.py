@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import store.store as store_mod
-from conftest import make_bars
+from factories import make_bars
 from store import CURRENT_VERSION, Store, StoreError
 from store.schema import migrate
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_bars
+from factories import make_bars
 from store import Store, StoreBusyError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +18,7 @@ WRITER = """
 import sys, time
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {tests!r})
-from conftest import make_bars
+from factories import make_bars
 from store import Store
 st = Store({path!r})
 for i in range({n}):

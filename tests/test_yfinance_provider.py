@@ -8,7 +8,7 @@ import pytest
 import yfinance as yf
 from yfinance import data as yf_data
 
-from conftest import make_bars
+from factories import make_bars
 from ingest import jobs
 from ingest.providers import (
     EmptyDataError, NetworkUnavailableError, ProviderTimeoutError, RateLimitedError, TickerNotFoundError,
