@@ -55,3 +55,8 @@ ACTIVITY_TYPE_CODES: tuple[str, ...] = tuple(ACTIVITY_TYPES)
 def activity_label(code: str) -> str:
     """Human label of an activity type code (the code itself when unknown)."""
     return ACTIVITY_TYPES.get(code, (code, ""))[0]
+
+# Overview alerts (dashboard)
+VOLUME_ALERT_RATIO = 3.0        # alert when the last volume is this many times its normal level
+NORMAL_VOLUME_DAYS = 60         # trailing trading days whose median volume is the "normal" level
+EXPIRY_ALERT_DAYS = 30          # alert when a live option expires within this many calendar days
