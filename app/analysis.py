@@ -46,15 +46,6 @@ def study_prices(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- overview ------------------------------------------------------------------------------------
 
-#: Alert when the latest volume is this many times its trailing median (presentation threshold;
-#: candidate for analytics.constants).
-VOLUME_ALERT_RATIO = 3.0
-#: Alert when the option expires within this many calendar days.
-EXPIRY_ALERT_DAYS = 30
-#: Trailing trading days that define "normal" volume on the overview.
-NORMAL_VOLUME_DAYS = 60
-
-
 def _money(v) -> str:
     if v is None or pd.isna(v):
         return "n/a"
@@ -121,7 +112,7 @@ def option_status(db: str, view, grants: pd.DataFrame):
 
 def overview_snapshot(db: str, view) -> dict:
     """Key figures, alerts and chart markers of the overview page."""
-    from analytics.constants import STALE_DATA_DAYS
+    from analytics.constants import EXPIRY_ALERT_DAYS, NORMAL_VOLUME_DAYS, STALE_DATA_DAYS, VOLUME_ALERT_RATIO
 
     px = prices(db, view.ticker, None, view.end)
     last, prev = px.iloc[-1], (px.iloc[-2] if len(px) > 1 else px.iloc[-1])
