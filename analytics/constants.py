@@ -60,3 +60,16 @@ def activity_label(code: str) -> str:
 VOLUME_ALERT_RATIO = 3.0        # alert when the last volume is this many times its normal level
 NORMAL_VOLUME_DAYS = 60         # trailing trading days whose median volume is the "normal" level
 EXPIRY_ALERT_DAYS = 30          # alert when a live option expires within this many calendar days
+
+# Option valuation: fewest daily log returns in the trailing window before a volatility is
+# reported (below DEFAULT_VOL_WINDOW so a grant made soon after a listing still gets a fair
+# value), and the day count of Black-Scholes time to expiry (ACT/365, calendar days)
+MIN_VOL_OBS = 20
+CALENDAR_DAYS_PER_YEAR = 365.0
+
+# Persistence: share of the event-window CAR still present at a horizon above which the move
+# "persisted"; between 0 and this it "partly reversed"; at or below 0 it "reversed"
+PERSISTED_SHARE = 0.5
+
+# ROI interval: draws of the seeded residual bootstrap
+DEFAULT_BOOTSTRAP_DRAWS = 2000

@@ -32,14 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from analytics.constants import DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW, TRADING_DAYS_PER_YEAR
-
-#: Fewest daily log returns in the trailing window before a volatility is reported. Below
-#: the full ``vol_window`` so a grant made soon after a listing still gets a fair value;
-#: candidates to move to ``analytics.constants``.
-MIN_VOL_OBS = 20
-#: Day count for Black-Scholes time to expiry (ACT/365, calendar days).
-CALENDAR_DAYS_PER_YEAR = 365.0
+from analytics.constants import (
+    CALENDAR_DAYS_PER_YEAR, DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW, MIN_VOL_OBS,
+    TRADING_DAYS_PER_YEAR,
+)
 
 OPTION_SERIES_COLUMNS: tuple[str, ...] = (
     "grant_id", "date", "close", "close_adjusted", "split_factor", "strike", "shares",

@@ -50,16 +50,12 @@ import pandas as pd
 from scipy.stats import norm
 
 from analytics.constants import (
-    ACTIVITY_TYPE_CODES, DEFAULT_ESTIMATION_WINDOW, DEFAULT_EVENT_WINDOWS, DEFAULT_SEED,
-    MIN_ESTIMATION_OBS, PERSISTENCE_HORIZONS, ROI_INTERVAL_LEVEL, activity_label,
+    ACTIVITY_TYPE_CODES, DEFAULT_BOOTSTRAP_DRAWS, DEFAULT_ESTIMATION_WINDOW,
+    DEFAULT_EVENT_WINDOWS, DEFAULT_SEED, MIN_ESTIMATION_OBS, PERSISTED_SHARE,
+    PERSISTENCE_HORIZONS, ROI_INTERVAL_LEVEL, activity_label,
 )
 from analytics.options import close_series, split_factor_after
 from analytics.retainer import shares_outstanding_on
-
-#: Share of the event-window CAR still present at a horizon above which the move "persisted";
-#: between 0 and this it "partly reversed"; at or below 0 it "reversed".
-PERSISTED_SHARE = 0.5
-DEFAULT_BOOTSTRAP_DRAWS = 2000
 
 DAILY_VALUE_COLUMNS = ("event_id", "ticker", "rel_day", "date", "ar", "cap_prev", "value",
                        "var_day")
