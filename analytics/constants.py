@@ -73,3 +73,9 @@ PERSISTED_SHARE = 0.5
 
 # ROI interval: draws of the seeded residual bootstrap
 DEFAULT_BOOTSTRAP_DRAWS = 2000
+
+# Retainer paid in stock: a payment whose anniversary falls on a non-trading day is made on the
+# next trading day ("following", the usual business-day convention for payment dates; ISDA 2006
+# Definitions s. 4.12); "preceding" and "modified_following" are the alternatives
+RETAINER_PAYMENT_ROLLS: tuple[str, ...] = ("following", "preceding", "modified_following")
+DEFAULT_RETAINER_PAYMENT_ROLL = "following"
