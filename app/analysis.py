@@ -179,10 +179,10 @@ def overview_snapshot(db: str, view) -> dict:
 
 def program_metrics(db: str, view) -> list[tuple]:
     """Program cost and abnormal value to date (the slower part of the overview)."""
-    econ = engagement_account(db, view)
-    return [("Program cost to date", _money(econ.get("cost")) if econ else "n/a", None,
+    acc = engagement_account(db, view)
+    return [("Program cost to date", _money(acc.inputs["total_cost"]) if acc else "n/a", None,
              "Retainer shares at issue value + option at grant fair value + fees + activity costs"),
-            ("Abnormal value to date", _money(econ.get("abnormal_value")) if econ else "n/a", None,
+            ("Abnormal value to date", _money(activities_value(acc)) if acc else "n/a", None,
              "Sum over the activities' event windows of abnormal return x prior-day market cap (each day once)")]
 
 
@@ -200,8 +200,8 @@ def event_cars(db: str, view):
 
 
 def engagement_account(db: str, view):
-    """The engagement's account in AMEC order (analytics.costs/roi/retainer/options), or None."""
-    if module("roi") is None or module("costs") is None or not view.client_id or not view.ticker:
+    """The engagement's account in AMEC order (:func:`analytics.roi.engagement_account`), or None."""
+    if module("roi") is None or not view.client_id or not view.ticker:
         return None
     from app import state
 
@@ -212,98 +212,86 @@ def engagement_account(db: str, view):
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the engagement account...")
 def _engagement_account(db, client_id, ticker, benchmark, start, end, model, thin, est, wins):
-    roi, costs, retainer = module("roi"), module("costs"), module("retainer")
+    """Read the store, run the view's event study and hand both to the library; None without an engagement."""
+    from analytics.roi import engagement_account as account
+
     eng = client_engagement(db, client_id)
-    if eng["engagements"].empty:
-        return None
-    e = eng["engagements"].sort_values("start_date").iloc[0]
     px = prices(db, ticker)
-    if px.empty:
+    if eng["engagements"].empty or px.empty:
         return None
-    close = px[["date", "adj_close"]].rename(columns={"adj_close": "close"})
     shares = loaders.shares_outstanding(db, ticker)
     splits = loaders.splits(db, ticker)
-    splits = None if splits.empty else splits
-    shares_in = None if shares.empty else shares[["date", "shares"]]
-    acts = activities_in(db, client_id, start, end)
-    schedule = _retainer(db, ticker, e.to_dict())
-    cost_items = costs.program_costs(retainer=schedule, option_grants=eng["grants"], financings=eng["financings"],
-                                     activities=acts, prices=px[["date", "close"]], splits=splits)
-    by_kind = costs.costs_by_kind(cost_items)
-    total_cost = float(by_kind.loc[by_kind["kind"] == "total", "cost"].iloc[0])
-    cap = roi.market_cap_series(close, shares_in, splits=splits)
-    out = {"cost": total_cost, "abnormal_value": float("nan"), "cost_items": cost_items,
-           "costs": by_kind[by_kind["kind"] != "total"].rename(columns={"label": "kind_label", "cost": "amount"})
-           .assign(kind=lambda d: d["kind_label"]),
-           "by_type": pd.DataFrame(), "persistence": pd.DataFrame(), "roi": None, "period": None,
-           "sentences": {"Outtakes": [], "Outcomes": [], "Impact": []}}
+    market = prices(db, benchmark) if benchmark else pd.DataFrame()
     study = _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins)
-    sent = out["sentences"]
-    if not study["error"] and "abnormal" in study:
-        daily = roi.abnormal_value_daily(study["abnormal"], study["cars"], cap)
-        totals = roi.abnormal_value_totals(daily, study["study_events"], by="type")
-        overall = roi.abnormal_value_totals(daily, None, by=None)
-        av, se = float(overall["abnormal_value"].iloc[0]), float(overall["abnormal_value_se"].iloc[0])
-        out["abnormal_value"] = av
-        out["by_type"] = totals
-        result = roi.roi(av, total_cost, se)
-        out["roi"] = result
-        sent["Impact"].append(roi.value_verdict(av, result.value_low, result.value_high) +
-                              f" Summed over the activities' event windows {wins[0][0]}..{wins[0][1]}, each day "
-                              "counted once.")
-        sent["Impact"].append(f"Program cost {_money(total_cost)}. " + result.verdict)
-        try:
-            pers = roi.persistence(study["abnormal"], study["cars"], close,
-                                   None if not benchmark else prices(db, benchmark)[["date", "adj_close"]]
-                                   .rename(columns={"adj_close": "close"}))
-            out["persistence"] = pers
-            if "status_60" in pers:
-                counts = pers["status_60"].value_counts()
-                sent["Outcomes"].append("Sixty trading days later: " + ", ".join(
-                    f"{n} activities {k}" for k, n in counts.items()) + ".")
-        except Exception:  # noqa: BLE001 - persistence needs long histories; the report goes on without it
-            pass
-    else:
-        sent["Impact"].append("No abnormal value: " + (study["error"] or "no events studied") )
-    if benchmark and e.get("start_date") is not None:
-        try:
-            market = prices(db, benchmark)[["date", "adj_close"]].rename(columns={"adj_close": "close"})
-            period = roi.engagement_period_abnormal_value(close, market, e["start_date"], e.get("end_date"), cap,
-                                                          estimation_window=est)
-            out["period"] = period
-            sent["Impact"].append(
-                f"Over the whole engagement ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) against the "
-                f"pre-engagement market model: " + roi.value_verdict(period.abnormal_value, period.interval_low,
-                                                                      period.interval_high))
-        except ValueError as exc:
-            sent["Impact"].append(f"Engagement-period abnormal value not available: {exc}")
-    if not acts.empty and "reach" in acts and acts["reach"].notna().any():
-        sent["Outtakes"].append(f"Recorded reach: {acts['reach'].fillna(0).sum():,.0f}; shareholder inquiries "
-                                f"logged: {int((acts['type'] == 'shareholder_inquiry').sum())}.")
-    out["stake"] = _stake(db, ticker, schedule, eng["grants"], out["period"])
-    out["stake_columns"] = {"retainer_value": "Consultant: retainer shares (market value)",
-                            "option_value": "Consultant: option (fair value)",
-                            "company_abnormal_value": "Company: cumulative abnormal value"}
+    studied = not study["error"] and "abnormal" in study
+    acc = account(eng["engagements"].sort_values("start_date").iloc[0],
+                  activities_in(db, client_id, start, end), px,
+                  None if market.empty else market[["date", "adj_close"]].rename(columns={"adj_close": "close"}),
+                  abnormal=study["abnormal"] if studied else None, cars=study["cars"] if studied else None,
+                  option_grants=eng["grants"], financings=eng["financings"],
+                  shares_outstanding=None if shares.empty else shares[["date", "shares"]],
+                  splits=None if splits.empty else splits, window=tuple(wins[0]))
+    if not studied:
+        acc.notes.insert(0, "No abnormal value of the activities: " + (study["error"] or "no events studied"))
+    return acc
+
+
+# --- the account, in words and tables (presentation only) --------------------------------------------
+
+def activities_value(acc) -> float:
+    """The activities' total abnormal value (USD; NaN when the event study gave nothing)."""
+    total = acc.impact.get("total") if acc is not None else None
+    return float(total["abnormal_value"].iloc[0]) if total is not None and len(total) else float("nan")
+
+
+def cost_table(acc) -> pd.DataFrame:
+    """``kind, amount`` of the program cost by kind (without the total row), for the bar chart."""
+    by_kind = acc.inputs["costs_by_kind"]
+    return (by_kind[by_kind["kind"] != "total"][["label", "cost"]]
+            .rename(columns={"label": "kind", "cost": "amount"}).reset_index(drop=True))
+
+
+STAKE_COLUMNS = {"retainer_value": "Consultant: retainer shares (market value)",
+                 "option_fair_value": "Consultant: option (fair value)",
+                 "company_cum_abnormal_value": "Company: cumulative abnormal value"}
+
+
+def stake_frame(acc) -> pd.DataFrame:
+    """The consultant's retainer shares and option beside the company's cumulative abnormal value."""
+    daily = acc.consultant.get("daily")
+    if daily is None or daily.empty:
+        return pd.DataFrame(columns=["date", *STAKE_COLUMNS])
+    return daily[["date", *[c for c in STAKE_COLUMNS if c in daily]]]
+
+
+def account_sentences(acc, window) -> dict[str, list[str]]:
+    """Outtakes, outcomes and impact of the account as plain sentences with their uncertainty."""
+    from analytics.roi import value_verdict
+
+    out = {"Outtakes": [], "Outcomes": [], "Impact": []}
+    takes = acc.outtakes
+    if takes["n_with_reach"].sum():
+        out["Outtakes"].append(f"Recorded reach: {takes['reach'].sum():,.0f}; shareholder inquiries logged: "
+                               f"{int(takes['inquiries'].sum())}.")
+    imp = acc.impact
+    result = imp.get("roi_activities")
+    if result is not None:
+        out["Impact"].append(value_verdict(result.abnormal_value, result.value_low, result.value_high) +
+                             f" Summed over the activities' event windows {window[0]}..{window[1]}, each day "
+                             "counted once.")
+        out["Impact"].append(f"Program cost {_money(acc.inputs['total_cost'])}. " + result.verdict)
+    pers = imp.get("persistence")
+    if pers is not None and "status_60" in pers:
+        counts = pers["status_60"].value_counts()
+        out["Outcomes"].append("Sixty trading days later: " + ", ".join(
+            f"{n} activities {k}" for k, n in counts.items()) + ".")
+    period = imp.get("period")
+    if period is not None:
+        out["Impact"].append(
+            f"Over the whole engagement ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) against the "
+            "pre-engagement market model: " + value_verdict(period.abnormal_value, period.interval_low,
+                                                           period.interval_high))
     return out
-
-
-def _stake(db, ticker, schedule, grants, period) -> pd.DataFrame:
-    """Consultant's retainer shares and option value beside the company's cumulative abnormal value."""
-    retainer, options = module("retainer"), module("options")
-    px = prices(db, ticker)
-    frame = pd.DataFrame({"date": pd.to_datetime(px["date"])})
-    if schedule is not None and not schedule.empty:
-        rv = retainer.retainer_value_series(schedule, px[["date", "close"]])
-        frame = frame.merge(rv[["date", "value"]].rename(columns={"value": "retainer_value"}), on="date", how="left")
-    if not grants.empty:
-        series, _ = _option_series(db, ticker, grants.sort_values("grant_date").iloc[0].to_dict())
-        frame = frame.merge(series[["date", "fair_value"]].rename(columns={"fair_value": "option_value"}),
-                            on="date", how="left")
-    if period is not None and "cum_value" in period.daily:
-        frame = frame.merge(period.daily[["date", "cum_value"]].rename(columns={"cum_value": "company_abnormal_value"}),
-                            on="date", how="left")
-    value_cols = [c for c in frame.columns if c != "date"]
-    return frame.dropna(how="all", subset=value_cols) if value_cols else frame.iloc[0:0]
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -601,13 +589,15 @@ def report_content(db: str, view, *, simulated: bool):
         s["Activities"] = [f"{len(acts)} activities were logged in the period: {listing}."]
         if "reach" in acts and acts["reach"].notna().any():
             s["Outtakes"] = [f"Their recorded reach totals {acts['reach'].fillna(0).sum():,.0f} recipients."]
-    econ = engagement_account(db, view)
-    if econ is not None:
-        for name in ("Outtakes", "Outcomes", "Impact"):
-            s[name] = s.get(name, []) + list(econ.get("sentences", {}).get(name, []))
+    acc = engagement_account(db, view)
+    if acc is not None:
+        from app import state
+
+        for name, sentences in account_sentences(acc, state.event_windows()[0]).items():
+            s[name] = s.get(name, []) + sentences
+        content.notes.extend(acc.notes)
     else:
-        s.setdefault("Impact", ["The abnormal value and ROI appear here once the ROI account (analytics.roi) "
-                                "is available."])
+        s.setdefault("Impact", ["No engagement account: the client needs an engagement and its ticker's prices."])
     px = prices(db, view.ticker, view.start, view.end)
     if not px.empty:
         markers = acts[["date", "type", "title"]] if not acts.empty else None

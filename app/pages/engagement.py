@@ -53,16 +53,18 @@ else:
     ui.table(retainer["table"], "retainer-schedule", view, key="retainer", simulated=simulated)
 
 st.subheader("Costs and who gained")
-econ = analysis.engagement_account(db, view)
-if econ is None:
-    ui.empty_state("The ROI account (analytics.roi) is not available yet: costs by kind and the consultant's "
-                   "stake beside the company's abnormal value appear here once it is.")
+acc = analysis.engagement_account(db, view)
+if acc is None:
+    ui.empty_state("No engagement account for this view.", "It needs the client's engagement and its ticker's "
+                   "prices; load them on the **Data** page.")
 else:
     c1, c2 = st.columns(2)
     with c1:
-        ui.chart(charts.bar_chart(econ["costs"], "kind", "amount", title="Program cost by kind", simulated=simulated),
-                 "costs", view, key="costs", simulated=simulated)
+        ui.chart(charts.bar_chart(analysis.cost_table(acc), "kind", "amount", title="Program cost by kind",
+                                  simulated=simulated), "costs", view, key="costs", simulated=simulated)
     with c2:
-        ui.chart(charts.lines_chart(econ["stake"], econ["stake_columns"], title="Consultant's stake vs company's "
-                                    "abnormal value", simulated=simulated), "stake", view, key="stake",
-                 simulated=simulated)
+        ui.chart(charts.lines_chart(analysis.stake_frame(acc), analysis.STAKE_COLUMNS,
+                                    title="Consultant's stake vs company's abnormal value", simulated=simulated),
+                 "stake", view, key="stake", simulated=simulated)
+    for note in acc.notes:
+        st.caption(note)
