@@ -6,6 +6,16 @@ retainer_price_rule, retainer_price_days``). Prices are ``date, close`` split-ad
 latest share basis; see :mod:`analytics.options` for how share bases are reconciled.
 
 The same dollar retainer issues more shares when the price is low: ``shares = amount / price``.
+
+Payment dates
+-------------
+The contract fixes a *due date* each month (the monthly anniversary of the start,
+:func:`payment_dates`). When it falls on a day without a price (a weekend or an exchange
+holiday) the payment is made on a trading day chosen by a business-day convention
+(:func:`roll_to_trading_day`); the default, ``DEFAULT_RETAINER_PAYMENT_ROLL = "following"``,
+is the next trading day, the usual convention for payment dates. The *payment date* so
+found is the date every price rule refers to: ``close_on_payment`` takes its close,
+``avg_close_prior_n`` the N closes strictly before it, and the value at issue is its close.
 """
 from __future__ import annotations
 
@@ -14,12 +24,13 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from analytics.constants import DEFAULT_RETAINER_PAYMENT_ROLL, RETAINER_PAYMENT_ROLLS
 from analytics.options import close_series, split_factor_after
 
 PRICE_RULES: tuple[str, ...] = ("close_on_payment", "avg_close_prior_n")
 
 RETAINER_COLUMNS: tuple[str, ...] = (
-    "payment_no", "payment_date", "status", "amount", "price_rule", "price_window_start",
+    "payment_no", "due_date", "payment_date", "payment_roll", "status", "amount", "price_rule", "price_window_start",
     "price_window_end", "price", "shares_issued", "shares_issued_latest_basis",
     "cumulative_shares", "shares_outstanding", "dilution", "cumulative_dilution",
     "close_on_issue", "value_at_issue", "mark_date", "mark_price", "value_marked",
@@ -63,6 +74,54 @@ def payment_dates(start_date, end_date=None, minimum_months: int = 0, as_of=None
     return pd.DatetimeIndex(out, name="payment_date")
 
 
+def roll_to_trading_day(dates, trading_days, roll: str = DEFAULT_RETAINER_PAYMENT_ROLL
+                        ) -> pd.DatetimeIndex:
+    """Move each date onto a trading day by a business-day convention.
+
+    Parameters
+    ----------
+    dates : date-like or sequence
+        Due dates (e.g. from :func:`payment_dates`).
+    trading_days : sequence of dates
+        The trading calendar: here the dates of the price series (so with a thinly traded
+        stock whose source omits no-trade days, the next *quoted* day).
+    roll : {"following", "preceding", "modified_following"}
+        ``following``: the first trading day on or after the date (default,
+        ``DEFAULT_RETAINER_PAYMENT_ROLL``); ``preceding``: the last on or before it;
+        ``modified_following``: following, unless that falls in the next calendar month, then
+        preceding (ISDA 2006 Definitions, section 4.12). A date that is a trading day is kept.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        The rolled dates; ``NaT`` where the calendar has no such day (e.g. ``following`` past
+        the last price: the payment date is not known yet).
+
+    Examples
+    --------
+    Sunday 1999-04-04 with Good Friday 04-02 shut: following -> Mon 04-05, preceding -> Thu 04-01.
+    """
+    if roll not in RETAINER_PAYMENT_ROLLS:
+        raise ValueError(f"unknown payment roll {roll!r}; expected one of {RETAINER_PAYMENT_ROLLS}")
+    due = pd.DatetimeIndex(pd.to_datetime(pd.Index(np.atleast_1d(dates)))).normalize()
+    cal = pd.DatetimeIndex(pd.to_datetime(pd.Index(trading_days))).normalize().unique().sort_values()
+    c = cal.to_numpy()
+    n = len(c)
+    i_fol = np.searchsorted(c, due.to_numpy(), side="left")           # first day >= due
+    i_pre = np.searchsorted(c, due.to_numpy(), side="right") - 1       # last day <= due
+    fol = np.array([c[i] if i < n else np.datetime64("NaT") for i in i_fol], dtype="datetime64[ns]")
+    pre = np.array([c[i] if i >= 0 else np.datetime64("NaT") for i in i_pre], dtype="datetime64[ns]")
+    if roll == "following":
+        out = fol
+    elif roll == "preceding":
+        out = pre
+    else:
+        fol_idx = pd.DatetimeIndex(fol)
+        crosses = (fol_idx.month != due.month) | (fol_idx.year != due.year)
+        out = np.where(np.asarray(crosses) & ~pd.isna(fol_idx), pre, fol)
+    return pd.DatetimeIndex(out, name="payment_date")
+
+
 def price_for_payment(close: pd.Series, payment_date, rule: str = "close_on_payment",
                       n_days: int | None = None) -> tuple[float, pd.Timestamp | None,
                                                           pd.Timestamp | None]:
@@ -75,7 +134,8 @@ def price_for_payment(close: pd.Series, payment_date, rule: str = "close_on_paym
     payment_date : date-like
     rule : {"close_on_payment", "avg_close_prior_n"}
         ``close_on_payment``: the close on the payment date, or on the last trading day before
-        it when the market was shut. ``avg_close_prior_n``: the arithmetic mean close of the
+        it when the market was shut (:func:`retainer_schedule` first rolls the due date onto a
+        trading day, so this fallback only serves direct calls). ``avg_close_prior_n``: the arithmetic mean close of the
         ``n_days`` trading days strictly before the payment date.
     n_days : int
         N for ``avg_close_prior_n``.
@@ -126,7 +186,8 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
                       prices: pd.DataFrame | pd.Series,
                       shares_outstanding=None,
                       as_of=None,
-                      splits: pd.DataFrame | None = None) -> pd.DataFrame:
+                      splits: pd.DataFrame | None = None,
+                      payment_roll: str | None = None) -> pd.DataFrame:
     """Every retainer payment in stock: price used, shares issued, dilution and value.
 
     Parameters
@@ -145,12 +206,21 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
     splits : pandas.DataFrame, optional
         ``date, ratio``; used to state the price and the shares on the basis of the payment
         date (the stock certificate) and to add them up on the latest basis.
+    payment_roll : {"following", "preceding", "modified_following"}, optional
+        How a due date without a price (weekend, holiday) becomes the payment date
+        (:func:`roll_to_trading_day` on the dates of ``prices``). Default: the engagement's
+        ``retainer_payment_roll`` when it has one, else ``DEFAULT_RETAINER_PAYMENT_ROLL``
+        (``"following"``: the next trading day).
 
     Returns
     -------
     pandas.DataFrame
         One row per payment (``RETAINER_COLUMNS``):
 
+        - ``due_date``: the contract's date (:func:`payment_dates`); ``payment_date``: the
+          trading day it rolls to under ``payment_roll`` (named in its column). A payment
+          whose payment date is after ``as_of``, or not yet in the prices (``following`` past
+          the last close), is ``scheduled`` and dated on its due date;
         - ``price``: the conversion price by the engagement's rule (see
           :func:`price_for_payment`), as quoted on the payment date; ``price_window_start/end``
           the trading days it comes from;
@@ -159,7 +229,7 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
           ``cumulative_shares``: running total on the latest basis;
         - ``dilution = shares_issued / shares_outstanding`` on the payment date,
           ``cumulative_dilution`` the running sum;
-        - ``close_on_issue``: close on the payment date (or the last trading day before);
+        - ``close_on_issue``: close on the payment date;
           ``value_at_issue = shares_issued x close_on_issue``, the market value handed over
           (equal to ``amount`` under ``close_on_payment``, not under ``avg_close_prior_n``);
         - ``mark_price``: close on ``mark_date`` (last trading day on or before ``as_of``,
@@ -169,8 +239,16 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
     e = dict(engagement)
     close_adj = close_series(prices)
     as_of = (close_adj.index.max() if as_of is None else pd.Timestamp(as_of).normalize())
-    dates = payment_dates(e["start_date"], e.get("end_date"), e.get("minimum_months") or 0,
-                          as_of=as_of, frequency=e.get("retainer_frequency") or "monthly")
+    due = payment_dates(e["start_date"], e.get("end_date"), e.get("minimum_months") or 0,
+                        as_of=as_of, frequency=e.get("retainer_frequency") or "monthly")
+    if payment_roll is None:
+        own = e.get("retainer_payment_roll")
+        payment_roll = DEFAULT_RETAINER_PAYMENT_ROLL if own is None or pd.isna(own) else str(own)
+    rolled = roll_to_trading_day(due, close_adj.index, payment_roll) if len(due) else due
+    # a payment not yet on a known trading day (or after as_of) is scheduled, on its due date
+    issued_mask = np.asarray(~pd.isna(rolled) & (rolled <= as_of), dtype=bool) if len(due) \
+        else np.array([], dtype=bool)
+    dates = pd.DatetimeIndex(np.where(issued_mask, rolled, due), name="payment_date")
     rule = e.get("retainer_price_rule") or "close_on_payment"
     n_days = e.get("retainer_price_days")
     n_days = None if n_days is None or pd.isna(n_days) else int(n_days)
@@ -179,7 +257,7 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
     f_pay = split_factor_after(dates, splits) if len(dates) else np.array([])
     rows = []
     for k, d in enumerate(dates):
-        issued = d <= as_of
+        issued = bool(issued_mask[k])
         # the conversion price on the payment date's basis: quoted prices of the window
         # restated to d's basis (adjusted close x F(d)), so a split inside the window is
         # neutral
@@ -188,10 +266,12 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
         price *= f_pay[k]
         coi, _, _ = price_for_payment(close_adj, d, "close_on_payment") if issued else (np.nan,) * 3
         coi *= f_pay[k]
-        rows.append((k + 1, d, "issued" if issued else "scheduled", amount, rule, p0, p1, price, coi))
-    out = pd.DataFrame(rows, columns=["payment_no", "payment_date", "status", "amount",
-                                      "price_rule", "price_window_start", "price_window_end",
-                                      "price", "close_on_issue"])
+        rows.append((k + 1, due[k], d, payment_roll, "issued" if issued else "scheduled", amount,
+                     rule, p0, p1, price, coi))
+    out = pd.DataFrame(rows, columns=["payment_no", "due_date", "payment_date", "payment_roll",
+                                      "status", "amount", "price_rule", "price_window_start",
+                                      "price_window_end", "price", "close_on_issue"])
+    out["due_date"] = pd.to_datetime(out["due_date"])
     out["payment_date"] = pd.to_datetime(out["payment_date"])
     for c in ("price_window_start", "price_window_end"):
         out[c] = pd.to_datetime(out[c])

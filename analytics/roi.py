@@ -694,7 +694,8 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
                        window: tuple[int, int] | None = None,
                        interval_method: str = "normal",
                        level: float = ROI_INTERVAL_LEVEL,
-                       seed: int = DEFAULT_SEED) -> EngagementAccount:
+                       seed: int = DEFAULT_SEED,
+                       payment_roll: str | None = None) -> EngagementAccount:
     """Compose the whole account of one engagement (pure: every input is a frame).
 
     Parameters
@@ -723,6 +724,9 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
         For the engagement-period interval (the activities' always use the CAR variances).
     level, seed
         Interval level (``ROI_INTERVAL_LEVEL``) and bootstrap seed.
+    payment_roll : str, optional
+        Retainer payment-date convention for a due date without a price
+        (:func:`analytics.retainer.retainer_schedule`; default the next trading day).
 
     Returns
     -------
@@ -751,7 +755,8 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
         acts = acts[(acts["date"] >= start) & (acts["date"] <= end)]
 
     # inputs
-    sched = retainer_schedule(e, close, shares_outstanding, as_of=as_of, splits=splits)
+    sched = retainer_schedule(e, close, shares_outstanding, as_of=as_of, splits=splits,
+                              payment_roll=payment_roll)
     grants = ([] if option_grants is None else option_grants.to_dict("records")
               if isinstance(option_grants, pd.DataFrame) else [dict(g) for g in option_grants])
     costs = program_costs(sched, grants, financings, acts, prices=close, splits=splits)

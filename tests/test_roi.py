@@ -267,10 +267,12 @@ def test_engagement_account_on_the_demo_workspace_with_the_engine():
                              abnormal=res.abnormal, cars=res.cars, option_grants=ws.option_grants,
                              financings=ws.financings, shares_outstanding=ws.shares_outstanding,
                              splits=ws.splits)
-    # retainer prices agree with the demo generator's own computation (5-day average close
-    # before each payment; a Sunday anniversary, 1999-04-04, has the same 5 prior days as the
-    # demo's rolled date 1999-04-05); the demo rounds shares to whole shares, we do not
+    # retainer dates and prices agree with the demo generator's own computation (5-day average
+    # close before each payment; the Sunday anniversary 1999-04-04 rolls to the next trading day,
+    # 1999-04-05, under the default convention as in the demo); the demo rounds shares to whole
+    # shares, we do not
     sched = acc.inputs["retainer"]
+    assert list(sched["payment_date"]) == list(ws.retainer_payments["date"])
     np.testing.assert_allclose(sched["price"], ws.retainer_payments["price"], rtol=1e-12)
     np.testing.assert_allclose(sched["shares_issued"], ws.retainer_payments["shares"], atol=0.5)
     # the option: 5,000,000 at 0.04, last close before the 1999-02-15 expiry (Fri 12 Feb) checked
