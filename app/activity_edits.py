@@ -2,8 +2,9 @@
 
 ``st.data_editor`` reports edits as ``{"edited_rows": {pos: {col: value}}, "added_rows": [{col:
 value}], "deleted_rows": [pos]}`` against the frame it was given; this module maps them to activity
-ids, checks each row (type from the vocabulary, dates inside the stored prices, reach and cost not
-negative, a title) and returns what to write, or the problems in words.
+ids, checks each row with the shared rules of ``ingest.activities.validate_activities`` (date given,
+type from the vocabulary, end not before the date, reach and cost not negative) plus the one rule that
+needs the store (the date inside the stored prices), and returns what to write, or the problems in words.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.constants import ACTIVITY_TYPE_CODES
+from ingest.activities import activity_type_code, validate_activities
 
 EDITABLE = ["date", "end_date", "type", "title", "channel", "reach", "cost", "after_close", "notes", "link"]
 
@@ -34,32 +35,35 @@ def _clean(value):
     return value
 
 
-def _check(row: dict, label: str, first=None, last=None) -> list[str]:
+def _normalise(row: dict) -> dict:
+    """Dates as timestamps (NaT when unreadable) and a type label or letter as its code."""
+    out = dict(row)
+    for col in ("date", "end_date"):
+        out[col] = pd.to_datetime(out.get(col), errors="coerce")
+    code = activity_type_code(str(out.get("type") or ""))
+    if code is not None:
+        out["type"] = code
+    return out
+
+
+def _check(rows: list[tuple[str, dict]], first=None, last=None) -> list[str]:
+    """Problems of the ``(label, row)`` pairs: the shared rules, then the dates against the stored prices."""
+    if not rows:
+        return []
     problems = []
-    if row.get("type") not in ACTIVITY_TYPE_CODES:
-        problems.append(f"{label}: type must be one of the list (got {row.get('type')!r}).")
-    if not row.get("title"):
-        problems.append(f"{label}: a title is needed.")
-    try:
-        day = pd.Timestamp(row.get("date"))
-        if pd.isna(day):
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(f"{label}: the date is missing or not a date.")
-        day = None
-    if day is not None and first is not None and last is not None and not (first <= day <= last):
-        problems.append(f"{label}: {day:%Y-%m-%d} is outside the stored prices ({first:%Y-%m-%d} to {last:%Y-%m-%d}).")
-    end = _clean(row.get("end_date"))
-    if end is not None and day is not None and pd.Timestamp(end) < day:
-        problems.append(f"{label}: the end date is before the date.")
-    for col in ("reach", "cost"):
-        v = _clean(row.get(col))
-        if v is not None:
-            try:
-                if float(v) < 0:
-                    problems.append(f"{label}: {col} cannot be negative.")
-            except (TypeError, ValueError):
+    for label, row in rows:  # the grid's number columns give numbers; the validator expects them
+        for col in ("reach", "cost"):
+            if _clean(row.get(col)) is not None and pd.isna(pd.to_numeric(row[col], errors="coerce")):
                 problems.append(f"{label}: {col} must be a number.")
+                row[col] = None
+    frame = pd.DataFrame([row for _, row in rows], columns=EDITABLE)
+    problems += [f"{rows[i][0]}: {message}." for i, message in validate_activities(frame)]
+    if first is not None and last is not None:
+        for label, row in rows:
+            day = row.get("date")
+            if pd.notna(day) and not first <= day <= last:
+                problems.append(f"{label}: {day:%Y-%m-%d} is outside the stored prices "
+                                f"({first:%Y-%m-%d} to {last:%Y-%m-%d}).")
     return problems
 
 
@@ -71,6 +75,7 @@ def pending_changes(edits: dict | None, shown: pd.DataFrame, client_id: str,
     last = None if last is None else pd.Timestamp(last)
     out = Changes(added=pd.DataFrame(columns=["client_id", *EDITABLE]))
     ids = shown["activity_id"].tolist() if "activity_id" in shown else []
+    checks: list[tuple[str, dict]] = []
     for pos, change in (edits.get("edited_rows") or {}).items():
         pos = int(pos)
         if pos >= len(ids):
@@ -78,17 +83,19 @@ def pending_changes(edits: dict | None, shown: pd.DataFrame, client_id: str,
         fields = {k: _clean(v) for k, v in change.items() if k in EDITABLE}
         if not fields:
             continue
-        merged = {**shown.iloc[pos][EDITABLE].to_dict(), **fields}
-        out.errors += _check(merged, f"Activity {ids[pos]}", first, last)
+        if "type" in fields:
+            fields["type"] = _normalise(fields)["type"]
+        checks.append((f"Activity {ids[pos]}", _normalise({**shown.iloc[pos][EDITABLE].to_dict(), **fields})))
         out.updated[int(ids[pos])] = fields
     rows = []
     for n, row in enumerate(edits.get("added_rows") or [], start=1):
         row = {k: _clean(v) for k, v in row.items() if k in EDITABLE}
         if not any(v is not None for v in row.values()):
             continue
-        row.setdefault("type", None)
-        out.errors += _check(row, f"New row {n}", first, last)
-        rows.append({"client_id": client_id, **{c: row.get(c) for c in EDITABLE}})
+        row = _normalise({c: row.get(c) for c in EDITABLE})
+        checks.append((f"New row {n}", row))
+        rows.append({"client_id": client_id, **row})
+    out.errors = _check(checks, first, last)
     if rows:
         added = pd.DataFrame(rows)
         added["date"] = pd.to_datetime(added["date"], errors="coerce")
