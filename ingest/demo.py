@@ -17,9 +17,10 @@ and volume multiplier by activity and trading day), ``retainer_payments`` and ``
 twice leaves the same rows: bars are upserted, the engagement, option grant and financing are
 matched on natural keys (client + consultant + signed date; holder + grant date; date) and
 replaced in place, and the demo client's activity log is deleted and re-added only when it
-differs from the generated one (so ids and ``created_at`` survive a rebuild). ``Store.add_activities``
-stamps ``created_at`` with the write time, so the stored ``created_at`` is the first build's time,
-not the fixed evening-of-the-activity value of the frame.
+differs from the generated one (so ids and ``created_at`` survive a rebuild). The write-time stamps
+are fixed too, so two fresh builds are identical in every column: activities keep the frame's
+``created_at`` (the evening of the activity), bars get ``ingested_at`` and securities ``added_at`` =
+``BUILT_AT`` (the first trading day after the simulated history).
 
 Assumptions beyond the contract (also in the engagement's ``notes``)
 --------------------------------------------------------------------
@@ -125,6 +126,7 @@ WORKSPACE_NAME = "Demo: Auxer Group (AXGI) / PMR and Associates, 1999 - simulate
 
 START = pd.Timestamp("1998-06-01")
 END = pd.Timestamp("1999-12-31")
+BUILT_AT = pd.Timestamp("2000-01-03 18:00")  # the demo's fixed ingested_at/added_at (reproducible builds)
 
 # NYSE full-day closures in the demo's range (Independence Day 1998 observed on Friday 3 July;
 # 1999: Independence Day observed Monday 5 July, Christmas observed Friday 24 December).
@@ -632,7 +634,8 @@ def write_demo_workspace(store, seed: int = DEFAULT_SEED,
 
     say("securities")
     for sec in ws.securities.itertuples(index=False):
-        store.upsert_security(sec.ticker, name=sec.name, kind=sec.kind, simulated=bool(sec.simulated))
+        store.upsert_security(sec.ticker, name=sec.name, kind=sec.kind, simulated=bool(sec.simulated),
+                              added_at=BUILT_AT)
 
     say(f"bars: {len(ws.bars)} rows of {', '.join(ws.securities['ticker'])}")
     bars = ws.bars
@@ -642,7 +645,7 @@ def write_demo_workspace(store, seed: int = DEFAULT_SEED,
         pass
     else:
         bars = validate_bars(bars)[BAR_COLUMNS]
-    written = store.upsert_bars(bars)
+    written = store.upsert_bars(bars, ingested_at=BUILT_AT)
     for ticker in ws.securities["ticker"]:  # the demo has no corporate actions: keep it that way
         store.replace_splits(ticker, ws.splits[ws.splits["ticker"] == ticker])
         store.replace_dividends(ticker, ws.dividends[ws.dividends["ticker"] == ticker])

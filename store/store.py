@@ -374,17 +374,20 @@ class Store:
                     con.execute("INSERT OR REPLACE INTO workspace VALUES (?, ?)", [key, value])
 
     def upsert_security(self, ticker: str, name: str | None = None, kind: str = "equity",
-                        simulated: bool = False) -> None:
-        """Add or update a tracked security (a missing name keeps the stored one)."""
+                        simulated: bool = False, added_at=None) -> None:
+        """Add or update a tracked security (a missing name keeps the stored one; added_at never changes)."""
+        added_at = utc_now() if added_at is None else pd.Timestamp(added_at).to_pydatetime()
         with self.transaction() as con:
             con.execute(
                 """INSERT INTO securities VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (ticker) DO UPDATE SET name = coalesce(excluded.name, securities.name),
                    kind = excluded.kind, simulated = excluded.simulated""",
-                [ticker.upper(), name, kind, bool(simulated), utc_now()])
+                [ticker.upper(), name, kind, bool(simulated), added_at])
 
-    def upsert_bars(self, frame: pd.DataFrame) -> WriteSummary:
+    def upsert_bars(self, frame: pd.DataFrame, ingested_at=None) -> WriteSummary:
         """Insert or update daily bars in one transaction, ending with a consistency check.
+
+        `ingested_at` stamps the added and changed rows (default: now; the demo fixes it to be reproducible).
 
         Duplicate (ticker, date) rows in the batch keep the last one. Rows identical to the stored
         ones are left untouched (their ingested_at too), so loading the same data twice changes nothing.
@@ -407,7 +410,7 @@ class Store:
         df["zero_volume"] = zero
         df["stale_close"] = stale
         table = pa.Table.from_pandas(df, preserve_index=False)
-        now = utc_now()
+        now = utc_now() if ingested_at is None else pd.Timestamp(ingested_at).to_pydatetime()
         with self.transaction() as con:
             con.register("incoming_arrow", table)
             try:
@@ -499,7 +502,11 @@ class Store:
         return self._save_row("financings", "financing_id", FINANCING_COLS, fields)
 
     def add_activities(self, frame: pd.DataFrame) -> list[int]:
-        """Append activities (without activity_id); returns their new ids in frame order."""
+        """Append activities (without activity_id); returns their new ids in frame order.
+
+        A created_at given in the frame is kept (e.g. a fixed one for a reproducible demo); rows without
+        one are stamped with the write time. Later updates never change it.
+        """
         if len(frame) == 0:
             return []
         for col in ("client_id", "date", "type"):
@@ -510,8 +517,7 @@ class Store:
         if bad:
             raise StoreError(f"add_activities: unknown activity types {bad}; use one of {list(ACTIVITY_TYPE_CODES)}.")
         df = canonical(frame, {k: v for k, v in ACTIVITY_COLS.items() if k != "activity_id"})
-        now = utc_now()
-        df["created_at"] = np.datetime64(now, "ns")
+        df["created_at"] = df["created_at"].fillna(pd.Timestamp(utc_now())).astype("datetime64[ns]")
         df["updated_at"] = pd.NaT
         with self.transaction() as con:
             first = con.execute("SELECT coalesce(max(activity_id), 0) + 1 FROM activities").fetchall()[0][0]

@@ -310,3 +310,27 @@ def test_another_seed_rewrites_prices_in_place(st):
     out = demo.write_demo_workspace(st, seed=7)
     assert _counts(st) == counts
     assert out["bars"]["updated"] > 0
+
+
+def _all_rows(st) -> dict[str, pd.DataFrame]:
+    """Every table of a workspace in a stable order (all columns)."""
+    tables = st.query("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                      "ORDER BY 1")["table_name"].tolist()
+    return {t: st.query(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+
+
+def test_two_fresh_builds_are_identical_in_every_column(tmp_path):
+    built = []
+    for name in ("one", "two"):
+        st = store_mod.Store(tmp_path / f"{name}.duckdb")
+        demo.write_demo_workspace(st)
+        built.append(_all_rows(st))
+    one, two = built
+    assert set(one) == set(two) and {"bars", "activities", "securities"} <= set(one)
+    for table in one:
+        a, b = one[table], two[table]
+        if table == "schema_version":  # when each file was created, not demo data
+            a, b = a.drop(columns="applied_at"), b.drop(columns="applied_at")
+        pd.testing.assert_frame_equal(a, b, obj=table)
+    assert (one["activities"]["created_at"] == one["activities"]["date"] + pd.Timedelta(hours=18)).all()
+    assert (one["bars"]["ingested_at"] == demo.BUILT_AT).all()

@@ -194,6 +194,20 @@ def test_activity_created_at_never_changes(empty_store):
     assert empty_store.activities()["activity_id"].tolist() == [1]
 
 
+def test_add_activities_keeps_a_given_created_at_and_stamps_the_others(empty_store):
+    frame = pd.DataFrame({"client_id": ["auxer", "auxer"], "date": pd.to_datetime(["1999-01-11", "1999-01-12"]),
+                          "type": ["press_release", "other"],
+                          "created_at": [pd.Timestamp("1999-01-11 18:00"), pd.NaT]})
+    before = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    empty_store.add_activities(frame)
+    empty_store.add_activities(frame.drop(columns="created_at").iloc[:1])
+    created = empty_store.activities().set_index("activity_id")["created_at"]
+    assert created[1] == pd.Timestamp("1999-01-11 18:00")
+    assert created[2] >= before - pd.Timedelta(seconds=1) and created[3] >= before - pd.Timedelta(seconds=1)
+    empty_store.update_activity(1, title="Edited")
+    assert empty_store.activities().set_index("activity_id").loc[1, "created_at"] == pd.Timestamp("1999-01-11 18:00")
+
+
 def test_ingest_log_records_start_and_end(empty_store):
     run = empty_store.log_start("load-yahoo", "AXGI")
     assert empty_store.ingest_log().loc[0, "status"] == "running"
