@@ -28,15 +28,19 @@ Totals over several activities do not double count: activities of one company cl
 windows overlap, and a day inside two windows is one day of shareholder value. A total
 takes each distinct date once, with the mean AR (and mean per-day variance) of the events
 that cover it (they differ only by their estimation windows), and treats days as
-independent. ``sum_of_events`` is reported beside it.
+independent: ``Var(total) = sum_d var_d``, with no covariance between days (neither the
+serial correlation of stale penny-stock quotes nor the shared estimation error of events
+fitted on overlapping estimation windows). The interval of a total is therefore likely too
+narrow when windows cluster. ``sum_of_events`` is reported beside it.
 
 ROI and its interval
 --------------------
 ``ROI = (AV - C) / C`` with ``C`` the program's cost (known, not estimated). The interval is
 either ``normal`` (delta method: ``AV +/- z se(AV)``, ``se`` from the CAR variances, so
 ``ROI +/- z se(AV) / C``) or ``bootstrap`` (seeded resampling of the estimation residuals of
-the market model, for the engagement-period value: see
-:func:`engagement_period_abnormal_value`). The method is named in every result, and
+the pre-engagement market model: see :func:`engagement_period_abnormal_value`, and
+:func:`activity_total_bootstrap_interval` for the activities' total, which resamples days
+independently too). The method is named in every result, and
 :func:`roi_verdict` phrases it in words: an interval that covers zero is reported as "not
 distinguishable from zero".
 """
@@ -217,7 +221,8 @@ def abnormal_value_totals(daily: pd.DataFrame, events: pd.DataFrame | None = Non
     pandas.DataFrame
         ``group, label, n_events, n_days, overlap_days, abnormal_value, abnormal_value_se,
         sum_of_events``: ``abnormal_value = sum over distinct dates d of mean_i(AR_i,d) x
-        MC_{d-1}``, ``se = sqrt(sum_d mean_i(var_day_i,d))`` (days independent),
+        MC_{d-1}``, ``se = sqrt(sum_d mean_i(var_day_i,d))`` (days treated as independent:
+        no covariance term, see the module docstring),
         ``overlap_days`` = dates inside more than one window of the group,
         ``sum_of_events`` = the naive sum of the events' values (double counts overlaps).
     """
@@ -279,6 +284,97 @@ def _stock_and_market_returns(prices, market) -> pd.DataFrame:
                          "close": close}, index=close.index)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    est: pd.DataFrame
+    X: np.ndarray
+    theta: np.ndarray
+    xtx_inv: np.ndarray
+    resid: np.ndarray
+    sigma2: float
+
+
+def _pre_period_fit(df: pd.DataFrame, start: pd.Timestamp, estimation_window: tuple[int, int],
+                    min_obs: int) -> _Fit:
+    """OLS market model on relative days ``estimation_window`` around the first day >= start."""
+    pos0 = int(np.searchsorted(df.index.to_numpy(), start.to_datetime64(), side="left"))
+    lo, hi = pos0 + estimation_window[0], pos0 + estimation_window[1]
+    est = df.iloc[max(lo, 0):max(hi + 1, 0)].dropna(subset=["ret", "market_ret"])
+    if len(est) < min_obs:
+        raise ValueError(f"only {len(est)} estimation returns before {start.date()} "
+                         f"(need {min_obs})")
+    X = np.column_stack([np.ones(len(est)), est["market_ret"].to_numpy()])
+    y = est["ret"].to_numpy()
+    xtx_inv = np.linalg.inv(X.T @ X)
+    theta = xtx_inv @ X.T @ y
+    resid = y - X @ theta
+    return _Fit(est, X, theta, xtx_inv, resid, float(resid @ resid / (len(est) - 2)))
+
+
+def _bootstrap_errors(fit: _Fit, xs: np.ndarray, w: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Draws of the dollar estimation error ``w'(e*_event - X*(theta* - theta_hat))``.
+
+    Residuals rescaled by ``sqrt(L1/(L1-2))`` are resampled with replacement (days independent)
+    for the estimation window (refit: ``theta*``) and for the event days.
+    """
+    rng = np.random.default_rng(seed)
+    l1 = len(fit.resid)
+    scaled = fit.resid * np.sqrt(l1 / (l1 - 2))
+    e_est = rng.choice(scaled, size=(n_boot, l1), replace=True)
+    theta_star = (fit.xtx_inv @ fit.X.T @ (fit.X @ fit.theta + e_est).T).T   # n_boot x 2
+    e_ev = rng.choice(scaled, size=(n_boot, len(xs)), replace=True)
+    return e_ev @ w - (theta_star - fit.theta) @ (xs.T @ w)
+
+
+def activity_total_bootstrap_interval(daily: pd.DataFrame, prices: pd.DataFrame | pd.Series,
+                                      market: pd.DataFrame | pd.Series, start_date,
+                                      estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
+                                      min_obs: int = MIN_ESTIMATION_OBS,
+                                      level: float = ROI_INTERVAL_LEVEL,
+                                      n_boot: int = DEFAULT_BOOTSTRAP_DRAWS,
+                                      seed: int = DEFAULT_SEED) -> tuple[float, float, str]:
+    """Seeded residual-bootstrap interval for the activities' total abnormal value.
+
+    The total is that of :func:`abnormal_value_totals` (each distinct event-window date once,
+    mean AR of the events covering it): ``AV = sum_d AR_d MC_{d-1}``. Its estimation error is
+    drawn as in :func:`engagement_period_abnormal_value`'s bootstrap, from the residuals of
+    the **pre-engagement** market model (estimation window before ``start_date``), not from
+    each event's own model: ``w'(e*_d - x_d'(theta* - theta_hat))`` over the distinct dates,
+    ``w_d = MC_{d-1}``. The interval is ``AV`` minus the upper and lower ``level`` quantiles
+    (basic bootstrap; Efron and Tibshirani 1993, ch. 9). Days are still resampled
+    independently, so serial correlation is ignored here as in the normal interval; what the
+    bootstrap adds is the residuals' fat tails instead of a normal law.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        :func:`abnormal_value_daily` of the activities.
+    prices, market : pandas.DataFrame or pandas.Series
+        ``date, close`` of the stock (adjusted) and of the benchmark.
+    start_date : date-like
+        Start of the engagement: the estimation window is relative to it.
+    estimation_window, min_obs, level, n_boot, seed
+        As in :func:`engagement_period_abnormal_value`.
+
+    Returns
+    -------
+    (low, high, method)
+        The dollar interval and the method named in words.
+    """
+    per_day = daily.groupby("date").agg(ar=("ar", "mean"), cap_prev=("cap_prev", "first"))
+    per_day = per_day.dropna()
+    av = float((per_day["ar"] * per_day["cap_prev"]).sum())
+    df = _stock_and_market_returns(prices, market)
+    fit = _pre_period_fit(df, pd.Timestamp(start_date).normalize(), estimation_window, min_obs)
+    rm = df["market_ret"].reindex(pd.DatetimeIndex(per_day.index)).fillna(0.0).to_numpy()
+    xs = np.column_stack([np.ones(len(per_day)), rm])
+    err = _bootstrap_errors(fit, xs, per_day["cap_prev"].to_numpy(dtype=float), n_boot, seed)
+    q_lo, q_hi = np.quantile(err, [0.5 - level / 2, 0.5 + level / 2])
+    method = (f"bootstrap of the pre-engagement market model's estimation residuals ({n_boot} "
+              f"draws, seed {seed}; days resampled independently)")
+    return av - float(q_hi), av - float(q_lo), method
+
+
 def engagement_period_abnormal_value(prices: pd.DataFrame | pd.Series,
                                      market: pd.DataFrame | pd.Series,
                                      start_date, end_date,
@@ -332,19 +428,9 @@ def engagement_period_abnormal_value(prices: pd.DataFrame | pd.Series,
     df = _stock_and_market_returns(prices, market)
     start = pd.Timestamp(start_date).normalize()
     end = df.index.max() if end_date is None or pd.isna(end_date) else pd.Timestamp(end_date).normalize()
-    pos0 = int(np.searchsorted(df.index.to_numpy(), start.to_datetime64(), side="left"))
-    lo, hi = pos0 + estimation_window[0], pos0 + estimation_window[1]
-    est = df.iloc[max(lo, 0):max(hi + 1, 0)].dropna(subset=["ret", "market_ret"])
-    if len(est) < min_obs:
-        raise ValueError(f"only {len(est)} estimation returns before {start.date()} "
-                         f"(need {min_obs})")
-    X = np.column_stack([np.ones(len(est)), est["market_ret"].to_numpy()])
-    y = est["ret"].to_numpy()
-    xtx_inv = np.linalg.inv(X.T @ X)
-    theta = xtx_inv @ X.T @ y
-    resid = y - X @ theta
-    l1 = len(est)
-    sigma2 = float(resid @ resid / (l1 - 2))
+    fit = _pre_period_fit(df, start, estimation_window, min_obs)
+    est, X, theta, xtx_inv, resid = fit.est, fit.X, fit.theta, fit.xtx_inv, fit.resid
+    l1, sigma2 = len(est), fit.sigma2
     ev = df[(df.index >= start) & (df.index <= end)].copy()
     ev["expected"] = theta[0] + theta[1] * ev["market_ret"]
     ev["ar"] = ev["ret"] - ev["expected"]
@@ -363,12 +449,7 @@ def engagement_period_abnormal_value(prices: pd.DataFrame | pd.Series,
     if method == "normal":
         low, high = av - z * np.sqrt(av_var), av + z * np.sqrt(av_var)
     else:
-        rng = np.random.default_rng(seed)
-        scaled = resid * np.sqrt(l1 / (l1 - 2))
-        e_est = rng.choice(scaled, size=(n_boot, l1), replace=True)
-        theta_star = (xtx_inv @ X.T @ (X @ theta + e_est).T).T          # n_boot x 2
-        e_ev = rng.choice(scaled, size=(n_boot, len(xs)), replace=True)
-        err = e_ev @ w - (theta_star - theta) @ (xs.T @ w)
+        err = _bootstrap_errors(fit, xs, w, n_boot, seed)
         q_lo, q_hi = np.quantile(err, [0.5 - level / 2, 0.5 + level / 2])
         low, high = av - q_hi, av - q_lo
     daily = ev.reset_index()[["date", "ret", "market_ret", "expected", "ar", "cap_prev", "value",
@@ -444,7 +525,12 @@ def roi(abnormal_value: float, cost: float, abnormal_value_se: float | None = No
         C in dollars (treated as known).
     abnormal_value_se : float, optional
         For the normal (delta-method) interval: ``ROI +/- z se / C``, ``z`` the
-        ``(1 + level) / 2`` normal quantile.
+        ``(1 + level) / 2`` normal quantile. For a total of activities
+        (:func:`abnormal_value_totals`) this ``se`` treats the days of the merged event windows
+        as independent (``se^2 = sum_d var_d``, no covariance between days or between events'
+        estimation errors), so the interval is likely too narrow when activities cluster; the
+        same holds for :func:`activity_total_bootstrap_interval`, which resamples days
+        independently.
     level : float
         ``ROI_INTERVAL_LEVEL`` (90%).
     value_interval : (float, float), optional
@@ -721,7 +807,12 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
         Event window for the activities' abnormal value (default the first of
         ``DEFAULT_EVENT_WINDOWS`` in ``cars``).
     interval_method : {"normal", "bootstrap"}
-        For the engagement-period interval (the activities' always use the CAR variances).
+        Interval of the engagement-period value and of the activities' total: ``normal``
+        (activities: from the CAR variances; period: MacKinlay's variance) or ``bootstrap``
+        (seeded resampling of the pre-engagement model's estimation residuals:
+        :func:`engagement_period_abnormal_value`, :func:`activity_total_bootstrap_interval`;
+        the activities fall back to ``normal`` without ``market``). The method used is named
+        in each :class:`RoiResult` and in ``notes``.
     level, seed
         Interval level (``ROI_INTERVAL_LEVEL``) and bootstrap seed.
     payment_roll : str, optional
@@ -811,7 +902,30 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
         impact["total"] = total
         if len(total):
             t0 = total.iloc[0]
-            impact["roi_activities"] = roi(t0["abnormal_value"], total_cost, t0["abnormal_value_se"], level)
+            if interval_method == "bootstrap" and market is not None:
+                try:
+                    lo_v, hi_v, how = activity_total_bootstrap_interval(daily, ret_px, market, start,
+                                                                        level=level, seed=seed)
+                except ValueError as exc:
+                    notes.append(f"Bootstrap interval of the activities' total not computed ({exc}); "
+                                 "normal interval from the CAR variances used instead.")
+                    impact["roi_activities"] = roi(t0["abnormal_value"], total_cost,
+                                                   t0["abnormal_value_se"], level)
+                else:
+                    impact["roi_activities"] = roi(t0["abnormal_value"], total_cost,
+                                                   t0["abnormal_value_se"], level,
+                                                   value_interval=(lo_v, hi_v), method=how)
+            else:
+                if interval_method == "bootstrap":
+                    notes.append("Bootstrap interval of the activities' total needs the benchmark; "
+                                 "normal interval from the CAR variances used instead.")
+                impact["roi_activities"] = roi(t0["abnormal_value"], total_cost, t0["abnormal_value_se"],
+                                               level)
+            notes.append(
+                "Activities' ROI interval (" + impact["roi_activities"].method + "): the days of "
+                "the merged event windows are treated as independent (no serial correlation, no "
+                "shared estimation error between events), so with clustered activities and stale "
+                "quotes the interval is likely too narrow.")
         if market is not None:
             impact["persistence"] = persistence(ab_in, cars_in, ret_px, market, window=window)
     else:

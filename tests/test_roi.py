@@ -294,3 +294,54 @@ def test_engagement_account_on_the_demo_workspace_with_the_engine():
     assert acc.activities["n"].sum() == len(ws.activities)
     daily = acc.consultant["daily"]
     assert {"retainer_value", "option_fair_value", "company_cum_abnormal_value"} <= set(daily.columns)
+
+
+def test_activity_total_bootstrap_matches_the_normal_interval_on_gaussian_residuals():
+    # Gaussian residuals, constant cap: the bootstrap's interval of the total is close to the
+    # normal one built from the same pre-engagement model (sigma^2 (w'w + estimation term))
+    from analytics.roi import activity_total_bootstrap_interval, engagement_period_abnormal_value
+
+    rng = np.random.default_rng(7)
+    days = pd.bdate_range("1999-01-01", periods=200)
+    rm = rng.normal(0, 0.01, len(days))
+    r = 0.0002 + 1.1 * rm + rng.normal(0, 0.02, len(days))
+    prices = pd.DataFrame({"date": days, "close": 1.0 * np.cumprod(1 + r)})
+    market = pd.DataFrame({"date": days, "close": 100.0 * np.cumprod(1 + rm)})
+    cap = market_cap_series(prices, 1e6)
+    start = days[150]
+    # one "activity" covering days 150..155 with the pre-engagement model's ARs
+    period = engagement_period_abnormal_value(prices, market, start, days[155], cap)
+    daily = period.daily.assign(event_id=1, rel_day=range(6))
+    lo, hi, how = activity_total_bootstrap_interval(daily, prices, market, start, n_boot=4000)
+    assert "bootstrap" in how and "independently" in how
+    assert (lo + hi) / 2 == pytest.approx(period.abnormal_value, abs=0.15 * period.abnormal_value_se)
+    z = 1.6448536269514722
+    assert (hi - lo) / (2 * z) == pytest.approx(period.abnormal_value_se, rel=0.1)
+
+
+def test_engagement_account_names_the_activity_interval_method_and_its_independence():
+    demo = pytest.importorskip("ingest.demo")
+    from analytics.event_study import event_study
+    from analytics.roi import engagement_account
+
+    ws = demo.build_demo_frames()
+    bars = ws.bars[ws.bars["ticker"] == demo.TICKER]
+    market = ws.bars[ws.bars["ticker"] == demo.BENCHMARK][["date", "close"]]
+    prices = bars[["ticker", "date", "adj_close", "volume"]].rename(columns={"adj_close": "close"})
+    events = (ws.activities.rename(columns={"activity_id": "event_id"})
+              [["event_id", "date", "type", "after_close"]].assign(ticker=demo.TICKER))
+    res = event_study(prices, events, market)
+    kw = dict(abnormal=res.abnormal, cars=res.cars, option_grants=ws.option_grants,
+              financings=ws.financings, shares_outstanding=ws.shares_outstanding)
+    normal = engagement_account(ws.engagements.iloc[0], ws.activities, bars, market, **kw)
+    boot = engagement_account(ws.engagements.iloc[0], ws.activities, bars, market,
+                              interval_method="bootstrap", **kw)
+    assert normal.impact["roi_activities"].method.startswith("normal")
+    assert boot.impact["roi_activities"].method.startswith("bootstrap")
+    assert boot.impact["roi_period"].method.startswith("bootstrap")
+    # same point estimate, different interval
+    assert boot.impact["roi_activities"].roi == normal.impact["roi_activities"].roi
+    assert boot.impact["roi_activities"].roi_low != normal.impact["roi_activities"].roi_low
+    for acc in (normal, boot):
+        assert any("treated as independent" in n and acc.impact["roi_activities"].method in n
+                   for n in acc.notes)
