@@ -588,6 +588,32 @@ def build_demo_frames(seed: int = DEFAULT_SEED) -> DemoWorkspace:
     )
 
 
+def simulate_bars(ticker: str, start=None, end=None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The demo's simulated bars of `ticker` (AXGI or ^SIMIDX) from start to end, both inclusive.
+
+    The same bars as ``build_demo_frames(seed).bars``; raises TickerNotFoundError for any other ticker
+    and EmptyDataError when the range holds no simulated trading day (never an empty frame).
+    """
+    from ingest.providers.errors import EmptyDataError, TickerNotFoundError
+
+    symbol = str(ticker).strip().upper()
+    if symbol not in (TICKER, BENCHMARK):
+        raise TickerNotFoundError(
+            f"The demo simulates only {TICKER} and {BENCHMARK}, not {symbol}: load real tickers with "
+            f"`python -m ingest load-yahoo {symbol}` (or load-csv).")
+    bars = build_demo_frames(seed).bars
+    keep = (bars["ticker"] == symbol).to_numpy().copy()
+    if start is not None:
+        keep &= (bars["date"] >= pd.Timestamp(start)).to_numpy()
+    if end is not None:
+        keep &= (bars["date"] <= pd.Timestamp(end)).to_numpy()
+    if not keep.any():
+        raise EmptyDataError(
+            f"The demo has no simulated bars of {symbol} between {start} and {end}: it covers "
+            f"{START.date()} to {END.date()}.")
+    return bars[keep].reset_index(drop=True)
+
+
 # ---- writing the workspace through the Store API ----------------------------------------------
 # Activity columns compared to decide whether the stored demo log is already the generated one.
 _ACTIVITY_KEY = ["date", "end_date", "type", "title", "channel", "reach", "cost", "after_close",

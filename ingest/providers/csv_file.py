@@ -1,6 +1,7 @@
 """CSV provider: Yahoo's export `Date,Open,High,Low,Close,Adj Close,Volume` and its usual variants."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 
@@ -137,6 +138,8 @@ class CsvProvider(Provider):
         self.today = today
 
     def fetch_bars(self, ticker: str, start=None, end=None) -> pd.DataFrame:
+        if isinstance(self.path, (str, os.PathLike)) and not os.path.isfile(self.path):
+            raise CsvFormatError(str(self.path), [(0, "file not found: check the path")])
         bars = parse_price_csv(self.path, ticker, today=self.today)
         if start is not None:
             bars = bars[bars["date"] >= pd.Timestamp(start)]

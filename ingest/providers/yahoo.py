@@ -85,7 +85,7 @@ def frame_from_yahoo(raw: pd.DataFrame, ticker: str, source: str = "yfinance") -
     index = pd.DatetimeIndex(df.index)
     if index.tz is not None:
         index = index.tz_localize(None)  # the exchange's calendar day, as Yahoo's tz-aware index means it
-    out = pd.DataFrame({"ticker": ticker.upper(), "date": index.normalize(),
+    out = pd.DataFrame({"ticker": ticker.upper(), "date": index.normalize().astype("datetime64[ns]"),
                         "open": col("open", "close"), "high": col("high", "close"), "low": col("low", "close"),
                         "close": col("close"), "adj_close": col("adj_close", "close"),
                         "volume": col("volume") if "volume" in names else 0.0, "source": source})
