@@ -28,8 +28,12 @@ def _fresh_yfinance(tmp_path):
     yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
 
 
+SHARES = {"1998-12-31": 58_400_000, "1999-01-15": 59_900_000, "1999-01-15 ": 60_000_000}  # a duplicate date
+
+
 def replay(mode="ok", **kwargs):
     charts = {"AXGI": chart_json("AXGI", BARS, splits={"1999-01-05": (1, 10)}, dividends={"1999-01-06": 0.01})}
+    kwargs.setdefault("shares", {"AXGI": SHARES})
     return ReplaySession(charts, mode=mode, **kwargs)
 
 
@@ -120,6 +124,15 @@ def test_overall_deadline_bounds_a_slow_network():
     assert max(t for *_, t in session.calls) <= 1.0  # the session caps each request at the time left
 
 
+def test_a_fetch_abandoned_at_its_deadline_does_not_stall_the_next_one():
+    with pytest.raises(ProviderTimeoutError):
+        YFinanceProvider(session=replay("hang", max_timeout=5.0), deadline=0.5, backoff=()).fetch_bars(
+            "AXGI", "1999-01-01", "1999-01-31")
+    started = time.monotonic()  # the abandoned worker must not keep yfinance's lock for 5 s requests
+    YFinanceProvider(session=replay(), backoff=()).fetch_bars("AXGI", "1999-01-01", "1999-01-31")
+    assert time.monotonic() - started < 1.5
+
+
 def test_load_yahoo_job_stores_bars_actions_and_logs(empty_store):
     summary = jobs.load_yahoo(empty_store, "axgi", "1999-01-01", "1999-01-31", shares=False,
                               provider=YFinanceProvider(session=replay(), backoff=()))
@@ -169,3 +182,37 @@ def test_empty_range_is_empty_data_not_unknown_ticker():
     with pytest.raises(EmptyDataError, match="no bars for AXGI"):
         YFinanceProvider(session=ReplaySession({"AXGI": chart_json("AXGI", BARS.iloc[:0])}), backoff=()).fetch_bars(
             "AXGI", "1999-01-01", "1999-01-31")
+
+
+def test_load_yahoo_stores_shares_outstanding(empty_store):
+    session = replay()
+    started = time.monotonic()
+    summary = jobs.load_yahoo(empty_store, "AXGI", "1998-12-01", "1999-01-31",
+                              provider=YFinanceProvider(session=session, backoff=()))
+    assert time.monotonic() - started < 3
+    assert (summary.added, summary.status, summary.errors) == (4, "ok", [])
+    shares = empty_store.shares_outstanding("AXGI")
+    assert shares[["date", "shares"]].values.tolist() == [[pd.Timestamp("1998-12-31"), 58_400_000.0],
+                                                          [pd.Timestamp("1999-01-15"), 60_000_000.0]]
+    assert (shares["source"] == "yfinance").all()
+    asked = [url for _, url, _, _ in session.calls if "fundamentals-timeseries" in url]
+    assert asked and "symbol=AXGI" in asked[0]
+
+
+def test_ticker_without_share_data_stores_none_and_does_not_warn(empty_store):
+    summary = jobs.load_yahoo(empty_store, "AXGI", "1999-01-01", "1999-01-31",
+                              provider=YFinanceProvider(session=replay(shares={}), backoff=()))
+    assert summary.errors == [] and len(empty_store.shares_outstanding("AXGI")) == 0
+
+
+@pytest.mark.parametrize("status", [400, 500])
+def test_failed_shares_call_is_a_warning_and_the_bars_are_stored(empty_store, status):
+    started = time.monotonic()
+    summary = jobs.load_yahoo(empty_store, "AXGI", "1999-01-01", "1999-01-31",
+                              provider=YFinanceProvider(session=replay(shares_status=status)))
+    assert time.monotonic() - started < 5  # the default back-off does not retry it
+    assert (summary.added, summary.status, summary.exit_code) == (4, "ok", jobs.EXIT_OK)
+    assert len(summary.errors) == 1 and summary.errors[0].startswith("shares outstanding not updated:")
+    assert len(empty_store.bars("AXGI")) == 4 and len(empty_store.shares_outstanding("AXGI")) == 0
+    log = empty_store.ingest_log().iloc[0]
+    assert log["status"] == "ok" and log["error"].startswith("shares outstanding not updated")

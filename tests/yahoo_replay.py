@@ -43,6 +43,21 @@ def chart_json(symbol: str, bars: pd.DataFrame, splits: dict | None = None, divi
     return {"chart": {"result": [result], "error": None}}
 
 
+def shares_json(symbol: str, shares: dict | None) -> dict:
+    """A fundamentals-timeseries answer for shares outstanding, in the shape yfinance 1.7's get_shares_full parses.
+
+    `shares` maps a date to a share count (timestamps at midnight UTC, as Yahoo sends them); None gives
+    Yahoo's answer for a symbol without share data (meta only, no "shares_out").
+    """
+    result = {"meta": {"symbol": [symbol], "type": ["shares_out"]}}
+    if shares:
+        result["timestamp"] = [int(pd.Timestamp(d, tz="UTC").timestamp()) for d in shares]
+        result["shares_out"] = [int(v) for v in shares.values()]
+    return {"timeseries": {"result": [result], "error": None}}
+
+
+SHARES_BAD_REQUEST = {"finance": {"result": None, "error": {"code": "Bad Request",
+                                                             "description": "Invalid input"}}}
 NOT_FOUND = {"chart": {"result": None, "error": {"code": "Not Found",
                                                   "description": "No data found, symbol may be delisted"}}}
 QUOTE_NOT_FOUND = {"quoteSummary": {"result": None, "error": {"code": "Not Found", "description": "Quote not found"}}}
@@ -63,15 +78,22 @@ def response(url: str, status: int = 200, body: bytes | str | dict = b"") -> Res
 
 
 class ReplaySession(CappedSession):
-    """Answers the cookie, crumb and v8 chart URLs from `charts`; `mode` simulates failures.
+    """Answers the cookie, crumb, v8 chart and shares (fundamentals-timeseries) URLs; `mode` simulates failures.
+
+    charts: symbol -> chart_json(...); shares: symbol -> {date: shares} (a symbol with a chart but no
+    entry gets Yahoo's "no share data" answer); shares_status: HTTP status for every shares request
+    (e.g. 400 with Yahoo's "Bad Request" body, or 500) to make that call fail while the bars load.
 
     mode: "ok" | "429" (rate limit on every data URL) | "dns" (no name resolution) | "hang" (each request
     blocks until its capped timeout, then times out, as curl does on a dead network).
     """
 
-    def __init__(self, charts: dict[str, dict] | None = None, mode: str = "ok", **kwargs):
+    def __init__(self, charts: dict[str, dict] | None = None, mode: str = "ok",
+                 shares: dict[str, dict] | None = None, shares_status: int = 200, **kwargs):
         super().__init__(**kwargs)
         self.charts = charts or {}
+        self.shares = shares or {}
+        self.shares_status = shares_status
         self.mode = mode
         self.calls: list[tuple[str, str, dict, float]] = []
 
@@ -96,6 +118,14 @@ class ReplaySession(CappedSession):
             symbol = path.rsplit("/", 1)[-1]
             chart = self.charts.get(symbol)
             return response(url, 200, chart) if chart is not None else response(url, 404, NOT_FOUND)
+        if "/ws/fundamentals-timeseries/v1/finance/timeseries/" in path:
+            symbol = path.rsplit("/", 1)[-1]
+            if self.shares_status != 200:
+                return response(url, self.shares_status, SHARES_BAD_REQUEST if self.shares_status == 400
+                                else "<html>Internal Server Error</html>")
+            if symbol not in self.charts:
+                return response(url, 200, shares_json(symbol, None))
+            return response(url, 200, shares_json(symbol, self.shares.get(symbol)))
         if "quoteSummary" in path:
             return response(url, 404, QUOTE_NOT_FOUND)
         return response(url, 404, {"finance": {"result": None, "error": {"code": "Not Found"}}})

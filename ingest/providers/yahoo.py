@@ -32,19 +32,36 @@ _YF_LOCK = threading.Lock()     # yfinance shares one global session/cookie stat
 
 
 class CappedSession(curl_requests.Session):
-    """curl_cffi session whose every request times out after min(asked, cap, time left to the deadline)."""
+    """curl_cffi session whose every request times out after min(asked, cap, time left to the deadline).
+
+    The deadline is per thread: the provider runs each fetch in a worker thread and sets it there, so a
+    worker abandoned at its deadline keeps its expired deadline and its remaining requests fail at once
+    instead of holding yfinance's global lock for full timeouts (which stalled the next fetch by seconds).
+    """
 
     def __init__(self, *args, max_timeout: float = REQUEST_TIMEOUT_SECONDS, **kwargs):
         kwargs.setdefault("impersonate", "chrome")
         super().__init__(*args, **kwargs)
         self.max_timeout = max_timeout
-        self.deadline: float | None = None  # time.monotonic() value set by the provider per fetch
+        self._deadlines = threading.local()
+
+    @property
+    def deadline(self) -> float | None:
+        """time.monotonic() value by which the current thread's fetch must end (None: no deadline)."""
+        return getattr(self._deadlines, "value", None)
+
+    @deadline.setter
+    def deadline(self, value: float | None) -> None:
+        self._deadlines.value = value
 
     def cap(self, timeout):
-        """The timeout to use for one request."""
+        """The timeout to use for one request; raises Timeout once this thread's deadline has passed."""
         cap = self.max_timeout
         if self.deadline is not None:
-            cap = min(cap, max(0.05, self.deadline - time.monotonic()))
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise curl_requests.exceptions.Timeout("Operation timed out: the fetch's deadline has passed")
+            cap = min(cap, max(0.05, left))
         if timeout is None:
             return cap
         if isinstance(timeout, tuple):
@@ -154,13 +171,11 @@ class YFinanceProvider(Provider):
     def _run(self, ticker: str, fn):
         """Run fn() with named errors, retries for transient ones, and the overall deadline."""
         deadline = time.monotonic() + self.deadline
-        if hasattr(self.session, "deadline"):
-            self.session.deadline = deadline
 
         def attempt():
             pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="yfinance")
             try:
-                future = pool.submit(self._locked, fn)
+                future = pool.submit(self._locked, fn, deadline)
                 try:
                     return future.result(timeout=max(0.01, deadline - time.monotonic()))
                 except BaseException as exc:
@@ -168,18 +183,17 @@ class YFinanceProvider(Provider):
             finally:
                 pool.shutdown(wait=False, cancel_futures=True)
 
-        try:
-            return with_retries(attempt, deadline=deadline, backoff=self.backoff)
-        finally:
-            if hasattr(self.session, "deadline"):
-                self.session.deadline = None
+        return with_retries(attempt, deadline=deadline, backoff=self.backoff)
 
-    @staticmethod
-    def _locked(fn):
+    def _locked(self, fn, deadline: float):
         with _YF_LOCK:
+            if hasattr(self.session, "deadline"):
+                self.session.deadline = deadline  # this worker thread's deadline (see CappedSession)
             previous = yf.config.debug.hide_exceptions
             yf.config.debug.hide_exceptions = False  # we want the exception, not an empty frame and a log line
             try:
+                if time.monotonic() >= deadline:  # waited for the lock past the deadline
+                    raise ProviderTimeoutError("the deadline passed while waiting for another Yahoo fetch")
                 return fn()
             finally:
                 yf.config.debug.hide_exceptions = previous
