@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     for err in summary.errors:
         print(f"warning: {err}", file=sys.stderr)
+    for note in summary.skipped:
+        print(f"skipped: {note}", file=sys.stderr)
     print(summary.line())
     return summary.exit_code
 

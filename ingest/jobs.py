@@ -69,11 +69,13 @@ class JobSummary:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     exit_code: int = EXIT_OK
+    skipped: list[str] = field(default_factory=list)  # "TICKER: why" for tickers a job left alone on purpose
 
     def line(self) -> str:
         target = f" {self.target}" if self.target else ""
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         text = (f"{self.job}{target}: {self.status}, {self.added} added, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.rejected} rejected ({self.seconds:.1f} s)")
+                f"{self.unchanged} unchanged, {self.rejected} rejected{skipped} ({self.seconds:.1f} s)")
         return text
 
 
@@ -150,22 +152,47 @@ def load_csv(store: Store, path, ticker: str) -> JobSummary:
     return _logged(store, "load-csv", ticker, work)
 
 
+YAHOO_SOURCE = "yfinance"
+CSV_SKIP_REASON = "loaded from CSV; re-upload the file to update"
+
+
+def _refresh_plan(last: pd.DataFrame) -> tuple[list[tuple[str, pd.Timestamp | None]], list[str]]:
+    """(ticker, last stored date) to refresh and "TICKER: why" skipped, from Store.last_bars().
+
+    Refreshed: tickers with bars from Yahoo, and tracked tickers without any bar yet. Skipped: tickers whose
+    bars all came from CSV files (Yahoo may not know them, or the user chose the file) or another source.
+    Simulated tickers are not real and are left out silently.
+    """
+    todo, skipped = [], []
+    for row in last[~last["simulated"]].itertuples(index=False):
+        sources = [x for x in row.sources.split(",") if x]
+        if not sources or YAHOO_SOURCE in sources:
+            todo.append((row.ticker, row.last_date if pd.notna(row.last_date) else None))
+        elif all(x.startswith("csv:") for x in sources):
+            skipped.append(f"{row.ticker}: {CSV_SKIP_REASON}")
+        else:
+            skipped.append(f"{row.ticker}: bars from {', '.join(sources)}, not Yahoo; reload them from their source")
+    return todo, skipped
+
+
 def refresh(store: Store, provider: Provider | None = None, progress: Progress | None = None,
-            today=None) -> JobSummary:
-    """Fetch what is missing for every tracked, non-simulated ticker (from its last bar minus the overlap)."""
+            today=None, tickers=None) -> JobSummary:
+    """Fetch what is missing (from the last bar minus the overlap) for every tracked ticker loaded from Yahoo.
+
+    `tickers` limits the job to those symbols. Tickers loaded only from CSV are listed in `skipped`.
+    """
     provider = provider or YFinanceProvider()
     today = pd.Timestamp(today or pd.Timestamp.today()).normalize()
     store.init()
-    cov = store.coverage()
-    tickers = cov[~cov["simulated"]]
-    total = JobSummary("refresh", f"{len(tickers)} tickers")
+    todo, skipped = _refresh_plan(store.last_bars(tickers))
+    total = JobSummary("refresh", f"{len(todo)} tickers", skipped=skipped)
     started = time.monotonic()
-    for i, row in enumerate(tickers.itertuples(index=False), 1):
-        start = (row.last_date - pd.Timedelta(days=REFRESH_OVERLAP_DAYS)) if pd.notna(row.last_date) else None
+    for i, (ticker, last_date) in enumerate(todo, 1):
+        start = (last_date - pd.Timedelta(days=REFRESH_OVERLAP_DAYS)) if last_date is not None else None
         if progress:
-            progress(f"[{i}/{len(tickers)}] {row.ticker} from {start.date() if start is not None else 'the start'}")
+            progress(f"[{i}/{len(todo)}] {ticker} from {start.date() if start is not None else 'the start'}")
 
-        def work(ticker=row.ticker, start=start):
+        def work(ticker=ticker, start=start):
             summary = JobSummary("refresh", ticker)
             try:
                 _store_bars_and_actions(store, provider, ticker, start, today, summary)
@@ -173,18 +200,18 @@ def refresh(store: Store, provider: Provider | None = None, progress: Progress |
                 pass  # nothing new since the last bar (weekend, holiday)
             return summary
         try:
-            one = _logged(store, "refresh", row.ticker, work)
+            one = _logged(store, "refresh", ticker, work)
             total.added += one.added
             total.updated += one.updated
             total.unchanged += one.unchanged
         except (ProviderError, BarValidationError, StoreError) as exc:
             total.rejected += 1
-            total.errors.append(f"{row.ticker}: {exc}")
+            total.errors.append(f"{ticker}: {exc}")
             if isinstance(exc, StoreBusyError):
                 break
     total.seconds = time.monotonic() - started
     if total.errors:
-        total.status = "partly failed" if len(total.errors) < len(tickers) else "failed"
+        total.status = "partly failed" if len(total.errors) < len(todo) else "failed"
         total.exit_code = EXIT_PARTIAL
     return total
 

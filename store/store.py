@@ -91,6 +91,7 @@ ACTIVITY_COLS = {"activity_id": "int", "client_id": "str", "date": "date", "end_
                  "updated_at": "ts"}
 LOG_COLS = {"run_id": "int", "job": "str", "ticker": "str", "status": "str", "started_at": "ts",
             "ended_at": "ts", "added": "int", "updated": "int", "rejected": "int", "error": "str"}
+LAST_BAR_COLS = {"ticker": "str", "simulated": "bool", "last_date": "date", "sources": "str"}
 COVERAGE_COLS = {"ticker": "str", "name": "str", "kind": "str", "simulated": "bool", "first_date": "date",
                  "last_date": "date", "bars": "int", "zero_volume_days": "int", "stale_close_days": "int",
                  "sources": "str", "last_ingested_at": "ts"}
@@ -313,6 +314,25 @@ class Store:
                    coalesce(b.stale_close_days, 0) AS stale_close_days, b.sources, b.last_ingested_at
             FROM securities s FULL OUTER JOIN b ON s.ticker = b.ticker ORDER BY 1"""
         return self._read(sql, (), COVERAGE_COLS)
+
+    def last_bars(self, tickers: Iterable[str] | None = None) -> pd.DataFrame:
+        """Per tracked ticker (or per one of `tickers`): simulated, last stored date, sources (comma-separated).
+
+        One cheap read for incremental jobs (coverage() counts every bar; this reads only the keys).
+        A security without bars has last_date NaT and sources "".
+        """
+        where, params = "", []
+        if tickers is not None:
+            where = "WHERE ticker IN (SELECT unnest(?::VARCHAR[]))"
+            params = [[t.upper() for t in tickers]]
+        sql = f"""
+            WITH s AS (SELECT ticker, simulated FROM securities {where}),
+                 b AS (SELECT ticker, max(date) AS last_date, string_agg(DISTINCT source, ',' ORDER BY source) AS sources
+                       FROM bars {where} GROUP BY ticker)
+            SELECT coalesce(s.ticker, b.ticker) AS ticker, coalesce(s.simulated, false) AS simulated,
+                   b.last_date, coalesce(b.sources, '') AS sources
+            FROM s FULL OUTER JOIN b ON s.ticker = b.ticker ORDER BY 1"""
+        return self._read(sql, params * 2, LAST_BAR_COLS)
 
     def _by(self, table: str, cols: dict, key: str | None, value, order: str) -> pd.DataFrame:
         if value is None:

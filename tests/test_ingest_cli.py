@@ -99,3 +99,14 @@ def test_busy_workspace_exits_7(tmp_path):
         holder.wait()
     assert out.returncode == jobs.EXIT_BUSY == 7
     assert f"process {holder.pid}" in out.stderr
+
+
+def test_refresh_lists_csv_only_tickers_as_skipped_and_exits_0(tmp_path):
+    csv = tmp_path / "oldco.csv"
+    csv.write_text(H + "1999-01-04,0.04,0.05,0.04,0.05,0.05,1200\n")
+    db = tmp_path / "ws.duckdb"
+    assert run("--db", db, "load-csv", csv, "--ticker", "OLDCO").returncode == 0
+    out = run("--db", db, "refresh")  # no network needed: nothing is fetched
+    assert out.returncode == jobs.EXIT_OK, out.stderr
+    assert out.stdout.strip().startswith("refresh 0 tickers: ok") and "1 skipped" in out.stdout
+    assert "skipped: OLDCO: loaded from CSV; re-upload the file to update" in out.stderr

@@ -216,3 +216,25 @@ def test_failed_shares_call_is_a_warning_and_the_bars_are_stored(empty_store, st
     assert len(empty_store.bars("AXGI")) == 4 and len(empty_store.shares_outstanding("AXGI")) == 0
     log = empty_store.ingest_log().iloc[0]
     assert log["status"] == "ok" and log["error"].startswith("shares outstanding not updated")
+
+
+def test_refresh_skips_tickers_loaded_only_from_csv(empty_store):
+    empty_store.upsert_bars(BARS.iloc[:2])                                   # from Yahoo
+    empty_store.upsert_bars(make_bars(ticker="OLDCO", source="csv:oldco.csv"))  # only from a CSV file
+    empty_store.upsert_bars(make_bars(ticker="^SIMIDX", source="demo-simulated"))
+    empty_store.upsert_security("^SIMIDX", simulated=True)
+    session = replay()
+    summary = jobs.refresh(empty_store, provider=YFinanceProvider(session=session, backoff=()), today="1999-01-08")
+    assert (summary.exit_code, summary.status, summary.errors) == (jobs.EXIT_OK, "ok", [])
+    assert summary.skipped == ["OLDCO: loaded from CSV; re-upload the file to update"]
+    assert summary.target == "1 tickers" and "1 skipped" in summary.line()
+    charts = {url.rsplit("/", 1)[-1] for _, url, _, _ in session.calls if "/v8/finance/chart/" in url}
+    assert charts == {"AXGI"}
+    assert empty_store.ingest_log()["ticker"].tolist() == ["AXGI"]
+
+
+def test_refresh_refreshes_a_ticker_with_csv_and_yahoo_bars(empty_store):
+    empty_store.upsert_bars(make_bars(start="1998-12-28", source="csv:axgi.csv"))
+    empty_store.upsert_bars(BARS.iloc[:2])
+    summary = jobs.refresh(empty_store, provider=YFinanceProvider(session=replay(), backoff=()), today="1999-01-08")
+    assert summary.skipped == [] and summary.added == 2 and summary.exit_code == jobs.EXIT_OK
