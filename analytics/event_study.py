@@ -71,7 +71,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from analytics.constants import (
     DEFAULT_ESTIMATION_WINDOW,
@@ -138,7 +138,8 @@ def _day_numbers(values) -> np.ndarray:
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if arr.dtype.kind != "M":
         arr = pd.to_datetime(pd.Series(arr)).to_numpy()
-    return arr.astype("datetime64[D]").astype(np.int64)
+    # one conversion (a view, not a second copy): NaT stays the smallest int64
+    return arr.astype("datetime64[D]").view(np.int64)
 
 
 def _first_col_on_or_after(panel: _Panel, r: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -208,9 +209,11 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         uniques = uniques[used]
     tickers = pd.Index(uniques)
 
-    # Grouped by ticker and ascending in date?  Checked in slices to keep temporaries small.
+    # Grouped by ticker and ascending in date?  Checked in slices to keep temporaries small;
+    # the codes keep their own (often int8/int16 categorical) width until a sort needs int64.
     ordered = True
     step = 1 << 22
+    change = []
     for a in range(0, max(len(codes) - 1, 0), step):
         cs = codes[a:a + step + 1]
         ds = days[a:a + step + 1]
@@ -218,12 +221,17 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         if not ((ds[1:] > ds[:-1]) | dc).all():
             ordered = False
             break
-    if ordered and len(codes) > 1:
-        # each ticker in one contiguous block: as many blocks as tickers
-        n_blocks = 1 + int(np.count_nonzero(codes[1:] != codes[:-1]))
-        ordered = n_blocks == len(tickers) and bool((np.diff(codes[np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]]) > 0).all())
-    codes = codes.astype(np.int64, copy=False)
+        change.append(np.flatnonzero(dc) + (a + 1))
+    n_rows = len(tickers)
+    if ordered and len(codes):
+        # each ticker in one contiguous block, blocks in code order: lengths from the blocks
+        block_start = np.concatenate([np.zeros(1, dtype=np.int64)] + change)
+        ordered = (len(block_start) == n_rows
+                   and bool((np.diff(codes[block_start].astype(np.int64)) > 0).all()))
+        if ordered:
+            lengths = np.diff(np.r_[block_start, len(codes)]).astype(np.int64)
     if not ordered:
+        codes = codes.astype(np.int64, copy=False)
         order = np.lexsort((days, codes))
         codes, days, close, volume = codes[order], days[order], close[order], volume[order]
         dup = (np.diff(codes) == 0) & (np.diff(days) == 0)
@@ -232,8 +240,9 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
             raise ValueError(f"duplicate (ticker, date) rows in prices, e.g. "
                              f"{tickers[codes[i]]} {np.datetime64(int(days[i]), 'D')}")
         # the codes of a sorted frame are ascending but not necessarily first-appearance
-    n_rows = len(tickers)
-    lengths = np.bincount(codes, minlength=n_rows).astype(np.int64)
+        lengths = np.bincount(codes, minlength=n_rows).astype(np.int64)
+    elif not len(codes):
+        lengths = np.zeros(n_rows, dtype=np.int64)
     width = int(lengths.max()) if n_rows else 0
     starts = np.zeros(n_rows, dtype=np.int64)
     if n_rows:
@@ -248,48 +257,57 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
     mdays, mclose = mdays[morder], mclose[morder]
     if len(mdays) > 1 and (np.diff(mdays) == 0).any():
         raise ValueError("duplicate dates in market")
+    uniform = n_rows > 0 and bool((lengths == width).all())
     if len(days):
         dmin, dmax = int(days.min()), int(days.max())
         table_idx = np.searchsorted(mdays, np.arange(dmin, dmax + 1), side="right") - 1
         mtable = np.where(table_idx >= 0, mclose[np.maximum(table_idx, 0)] if len(mclose) else np.nan,
                           np.nan)
-        mflat = np.empty(len(days))
-        for a in range(0, len(days), 1 << 22):
-            np.take(mtable, days[a:a + (1 << 22)] - dmin, out=mflat[a:a + (1 << 22)])
     else:
-        mflat = np.empty(0)
+        dmin, mtable = 0, np.full(1, np.nan)
 
-    uniform = n_rows > 0 and bool((lengths == width).all())
     if uniform:
         shape = (n_rows, width)
         days2 = days.reshape(shape)
         close2 = close.reshape(shape)
         vol2 = volume.reshape(shape)
-        mc2 = mflat.reshape(shape)
     else:
-        flat = codes * width + (np.arange(len(codes), dtype=np.int64) - starts[codes])
+        flat = codes.astype(np.int64) * width + (np.arange(len(codes), dtype=np.int64)
+                                                 - starts[codes])
         days2 = np.full(n_rows * width, _PAD_DAY, dtype=np.int64)
         days2[flat] = days
         close2 = np.full(n_rows * width, np.nan)
         close2[flat] = close
         vol2 = np.full(n_rows * width, np.nan)
         vol2[flat] = volume
-        mc2 = np.full(n_rows * width, np.nan)
-        mc2[flat] = mflat
-        days2, close2, vol2, mc2 = (a.reshape(n_rows, width) for a in (days2, close2, vol2, mc2))
+        del flat
+        days2, close2, vol2 = (a.reshape(n_rows, width) for a in (days2, close2, vol2))
+
+    def market_close(rows: slice) -> np.ndarray:
+        """Benchmark close on or before each day of a block of rows (NaN on padding)."""
+        d = days2[rows]
+        pad = d == _PAD_DAY
+        out = mtable[np.clip(d - dmin, 0, len(mtable) - 1)]
+        out[pad] = np.nan
+        return out
 
     if thin_trading == "trade_to_trade":
-        ret, mret, span = trade_to_trade_panel(close2, vol2, mc2)
+        ret, mret, span = trade_to_trade_panel(close2, vol2, market_close(slice(None)))
     else:
+        # returns in blocks of rows: no full-size temporaries (benchmark closes, quotients)
         ret = np.empty(close2.shape)
         mret = np.empty(close2.shape)
-        ret[:, 0] = np.nan
-        mret[:, 0] = np.nan
+        step = max(1, _BLOCK_CELLS // max(width, 1))
         with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(close2[:, 1:], close2[:, :-1], out=ret[:, 1:])
-            ret[:, 1:] -= 1.0
-            np.divide(mc2[:, 1:], mc2[:, :-1], out=mret[:, 1:])
-            mret[:, 1:] -= 1.0
+            for a in range(0, n_rows, step):
+                rows = slice(a, a + step)
+                ret[rows, 0] = np.nan
+                mret[rows, 0] = np.nan
+                np.divide(close2[rows, 1:], close2[rows, :-1], out=ret[rows, 1:])
+                ret[rows, 1:] -= 1.0
+                mc = market_close(rows)
+                np.divide(mc[:, 1:], mc[:, :-1], out=mret[rows, 1:])
+                mret[rows, 1:] -= 1.0
         span = None
     return _Panel(tickers=tickers, lengths=lengths, days=days2, volume=vol2, ret=ret,
                   market_ret=mret, span=span, calendar=mdays, n_dropped_rows=n_dropped)
@@ -481,61 +499,89 @@ class EventStudyResult:
     _state: dict[str, Any] = field(repr=False, default_factory=dict)
 
     # ---- abnormal returns by relative day --------------------------------------------
+    def _window(self) -> dict[str, Any]:
+        """The report range of every studied event, gathered again from the panel.
+
+        Not kept from :func:`event_study` (it is several arrays of events x days): only
+        ``abnormal``, ``caar_path`` and the placebo need it, and they gather it once.
+        """
+        s = self._state
+        if "window" not in s:
+            s["window"] = _window_arrays(s["panel"], s["design"], s["coef"], s["row"],
+                                         s["col0"], s["lens"], s["rel"], self.model)
+        return s["window"]
+
     @cached_property
     def abnormal(self) -> pd.DataFrame:
         s = self._state
         if not s or s["n"] == 0:
             return pd.DataFrame({c: pd.Series(dtype=float) for c in ABNORMAL_COLUMNS})
-        inrange = s["inrange"]
-        n, w = inrange.shape
-        ev_i, day_i = np.nonzero(inrange)
-        rel = s["rel"]
+        win = self._window()
+        inrange = win["inrange"]
         panel: _Panel = s["panel"]
-        cols = s["cols"]
+        rel = s["rel"]
         rows = s["row"]
-        flat = rows[ev_i] * panel.width + cols[ev_i, day_i]
-        days = panel.days.reshape(-1)[flat]
-        obs = s["obs"]
-        ar = np.where(obs, s["ar"], np.nan)
-        ret = np.where(obs, s["ret"], np.nan)
-        span = s["span_w"] if s["span_w"] is not None else np.ones_like(ar)
+        if inrange.all():
+            # every day of every event inside its history: flat views, no fancy-index copies
+            ev_i = np.repeat(np.arange(inrange.shape[0]), inrange.shape[1])
+            day_i = None
+
+            def pick(a):
+                return np.ascontiguousarray(a).reshape(-1)
+        else:
+            ev_i, day_i = np.nonzero(inrange)
+
+            def pick(a):
+                return a[ev_i, day_i]
+        flat = pick(win["flat"])
+        obs = win["obs"]
+        ar = np.where(obs, win["ar"], np.nan)
+        ret = np.where(obs, win["ret_w"], np.nan)
+        span = win["span_w"] if win["span_w"] is not None else 1.0
         frame = {
-            "event_id": self.events["event_id"].to_numpy()[s["event_index"]][ev_i],
-            "ticker": panel.tickers.to_numpy()[rows][ev_i],
-            "rel_day": rel[day_i],
-            "date": pd.to_datetime(days.astype("datetime64[D]")).as_unit("ns"),
-            "ret": ret[ev_i, day_i],
-            "market_ret": s["mret_w"][ev_i, day_i],
-            "expected": (ret - ar)[ev_i, day_i],
-            "ar": ar[ev_i, day_i],
-            "span": np.where(obs, span, np.nan)[ev_i, day_i],
+            "event_id": _take(self.events["event_id"], s["event_index"][ev_i]),
+            "ticker": panel.tickers.array.take(rows[ev_i]),
+            "rel_day": np.tile(rel, inrange.shape[0]) if day_i is None else rel[day_i],
+            "date": (panel.days.reshape(-1)[flat] * np.int64(86_400_000_000_000)).view("datetime64[ns]"),
+            "ret": pick(ret),
+            "market_ret": pick(win["mret_w"]),
+            "expected": pick(ret - ar),
+            "ar": pick(ar),
+            "span": pick(np.where(obs, span, np.nan)),
             "volume": panel.volume.reshape(-1)[flat],
         }
+        del ar, ret, flat
         ar_var, cum_ar, cum_var = self._path_moments()
-        frame["ar_var"] = ar_var[ev_i, day_i]
-        frame["cum_ar"] = cum_ar[ev_i, day_i]
-        frame["cum_ar_var"] = cum_var[ev_i, day_i]
-        return pd.DataFrame(frame)
+        frame["ar_var"] = pick(ar_var)
+        frame["cum_ar"] = pick(cum_ar)
+        frame["cum_ar_var"] = pick(cum_var)
+        # copy=False: the columns are fresh arrays; consolidating them would copy them all
+        return pd.DataFrame(frame, copy=False)
 
     def _path_moments(self):
         """Per event and relative day: AR variance, cumulative AR and its variance."""
         s = self._state
-        obs = s["obs"]
+        win = self._window()
+        obs = win["obs"]
         sigma2 = s["sigma2"][:, None]
         inv = s["inv"]
-        xw = s["xw"]  # list of (n, w) regressors (intercept resolved), masked by obs
-        nw = s["span_w"] if s["span_w"] is not None else np.ones(obs.shape)
-        nw = np.where(obs, nw, 0.0)
+        xw = win["xw_obs"]  # list of (n, w) regressors (intercept resolved), 0 where not obs
+        nw = win["nw_obs"] if win["nw_obs"] is not None else obs.astype(float)
         p = len(xw)
+        quad = np.zeros(obs.shape)
+        cquad = np.zeros(obs.shape)
         if p:
-            x = np.stack([np.where(obs, xi, 0.0) for xi in xw], axis=-1)  # (n, w, p)
-            quad = np.einsum("nwi,nij,nwj->nw", x, inv, x)
-            cx = np.cumsum(x, axis=1)
-            cquad = np.einsum("nwi,nij,nwj->nw", cx, inv, cx)
-        else:
-            quad = cquad = np.zeros(obs.shape)
+            # x' inv x per day and for the running sums, as sums over (i, j) of (n, w) arrays
+            cx = [np.cumsum(xi, axis=1) for xi in xw]
+            for i in range(p):
+                for j in range(p):
+                    c = inv[:, i, j][:, None]
+                    quad += c * xw[i] * xw[j]
+                    cquad += c * cx[i] * cx[j]
+            del cx
         ar_var = np.where(obs, sigma2 * (nw + quad), np.nan)
-        cum_ar = np.cumsum(np.where(obs, s["ar"], 0.0), axis=1)
+        del quad
+        cum_ar = np.cumsum(win["ar_obs"], axis=1)
         cum_var = sigma2 * (np.cumsum(nw, axis=1) + cquad)
         return ar_var, cum_ar, cum_var
 
@@ -833,8 +879,9 @@ class EventStudyResult:
 
     def _window_cars(self, idx: np.ndarray, window: tuple[int, int]) -> np.ndarray:
         s = self._state
-        m = (s["rel"] >= window[0]) & (s["rel"] <= window[1])
-        return np.where(s["obs"][idx] & m[None, :], s["ar"][idx], 0.0).sum(axis=1)
+        rel = s["rel"]
+        sl = slice(max(window[0] - rel[0], 0), max(min(window[1] - rel[0] + 1, len(rel)), 0))
+        return self._window()["ar_obs"][idx, sl].sum(axis=1)
 
     # ---- abnormal volume ---------------------------------------------------------------
     @cached_property
@@ -959,6 +1006,64 @@ class EventStudyResult:
         dates = np.where(ok, panel.days.reshape(-1)[flat], np.iinfo(np.int64).min)
         dates = dates.astype("datetime64[D]")
         return resid, dates
+
+
+# --------------------------------------------------------------------------------------
+# Event windows gathered from the panel
+# --------------------------------------------------------------------------------------
+def _take(values: pd.Series, positions: np.ndarray):
+    """``values`` at integer ``positions``, keeping the dtype (no object round trip)."""
+    arr = values.array
+    if isinstance(arr, pd.arrays.NumpyExtensionArray):
+        return arr.to_numpy()[positions]
+    return arr.take(positions)
+
+
+def _window_arrays(panel: _Panel, design, coef: np.ndarray, r: np.ndarray, c0: np.ndarray,
+                   lens: np.ndarray, rel: np.ndarray, model: str) -> dict[str, Any]:
+    """Each event's relative days ``rel``: returns, regressors and abnormal returns.
+
+    Arrays of shape (events, len(rel)): ``cols`` (panel column), ``inrange`` (inside the
+    stock's history), ``flat`` (index into the flattened panel), ``obs`` (a usable return),
+    ``yw`` (dependent variable), ``ret_w`` and ``mret_w`` (stock and benchmark return),
+    ``ar`` (abnormal return), ``ar_obs`` (``ar`` with 0 where not ``obs``), ``xw_obs`` (the
+    regressors with the intercept resolved to 1 or the span n, 0 where not ``obs``),
+    ``span_w`` and ``nw_obs`` (the trade-to-trade span, None for daily returns).
+    """
+    y, xs, valid = design
+    width = panel.width
+    cols = c0[:, None] + rel[None, :]
+    inrange = (cols >= 0) & (cols < lens[:, None])
+    flat = r[:, None] * width + np.clip(cols, 0, width - 1)
+    obs = inrange & valid.reshape(-1)[flat]
+    yw = y.reshape(-1)[flat]
+    span_w = panel.span.reshape(-1)[flat] if panel.span is not None else None
+    mret_w = panel.market_ret.reshape(-1)[flat]
+    not_obs = ~obs
+    xw_obs = []
+    fitted = None
+    for j, x in enumerate(xs):
+        c = coef[:, j][:, None]
+        if x is _INTERCEPT and span_w is None:
+            xv, xo, term = None, obs.astype(float), c  # the intercept is 1 on every day
+        else:
+            if x is _INTERCEPT:
+                xv = span_w
+            elif x is panel.market_ret:
+                xv = mret_w
+            else:
+                xv = x.reshape(-1)[flat]
+            xo, term = np.where(not_obs, 0.0, xv), c * xv
+        xw_obs.append(xo)
+        fitted = term if fitted is None else fitted + term
+    ar = yw - fitted if fitted is not None else yw.copy()
+    del fitted
+    ret_w = yw + mret_w if model == "market_adjusted" else yw
+    ar_obs = np.where(not_obs, 0.0, ar)
+    nw_obs = np.where(not_obs, 0.0, span_w) if span_w is not None else None
+    return {"cols": cols, "inrange": inrange, "flat": flat, "obs": obs, "yw": yw,
+            "ret_w": ret_w, "mret_w": mret_w, "ar": ar, "ar_obs": ar_obs,
+            "xw_obs": xw_obs, "span_w": span_w, "nw_obs": nw_obs}
 
 
 # --------------------------------------------------------------------------------------
@@ -1145,107 +1250,83 @@ def event_study(
 
     # ---- event windows: gather the report range ---------------------------------------
     rel = np.arange(r0, r1 + 1)
-    cols = c0[:, None] + rel[None, :]
-    inrange = (cols >= 0) & (cols < lens[:, None])
-    flat = r[:, None] * panel.width + np.clip(cols, 0, panel.width - 1)
-    obs = inrange & valid.reshape(-1)[flat]
-    yw = y.reshape(-1)[flat]
-    span_w = span.reshape(-1)[flat] if span is not None else None
-    xw = []
-    for x in xs:
-        if x is _INTERCEPT:
-            xw.append(span_w if span_w is not None else np.ones(flat.shape))
-        else:
-            xw.append(x.reshape(-1)[flat])
-    fitted = np.zeros(flat.shape)
-    for j, xv in enumerate(xw):
-        fitted += coef[:, j][:, None] * xv
-    if model == "market_adjusted":
-        mret_w = panel.market_ret.reshape(-1)[flat]
-        ret_w = yw + mret_w
-    else:
-        mret_w = panel.market_ret.reshape(-1)[flat]
-        ret_w = yw
-    ar = yw - fitted
-    ar_obs = np.where(obs, ar, 0.0)
-    n_w = np.where(obs, span_w if span_w is not None else 1.0, 0.0)
-    zero_w = inrange & zero.reshape(-1)[flat]
+    win = _window_arrays(panel, (y, xs, valid), coef, r, c0, lens, rel, model)
+    obs, ar_obs, xw_obs = win["obs"], win["ar_obs"], win["xw_obs"]
+    zero_w = win["inrange"] & zero.reshape(-1)[win["flat"]]
+    del zero
 
-    pieces = []
-    for (a, b) in wins:
-        m = (rel >= a) & (rel <= b)
+    # windows in (start, end) order, so the cars rows come out sorted without a sort
+    w_order = sorted(range(len(wins)), key=lambda i: wins[i])
+    wins_sorted = [wins[i] for i in w_order]
+    n_alive, n_win = len(idx), len(wins_sorted)
+    shape = (n_alive, n_win)
+    keep = np.zeros(shape, dtype=bool)
+    car, car_var, n_obs, zero_ev = (np.empty(shape) for _ in range(4))
+    for j, (a, b) in enumerate(wins_sorted):
+        sl = slice(a - r0, b - r0 + 1)
         complete = (c0 + a >= 1) & (c0 + b <= lens - 1)
-        mm = obs & m[None, :]
-        n_obs = mm.sum(axis=1)
-        no_obs = complete & (n_obs == 0)
+        n_obs_j = obs[:, sl].sum(axis=1)
+        no_obs = complete & (n_obs_j == 0)
         _skip(idx[~complete], "event window extends beyond the price history", (a, b))
         _skip(idx[no_obs], "no return observed in the event window", (a, b))
-        keep = complete & ~no_obs
-        car = np.where(mm, ar, 0.0).sum(axis=1)
-        s_vec = (np.stack([np.where(mm, xv, 0.0).sum(axis=1) for xv in xw], axis=1)
-                 if p else np.empty((len(idx), 0)))
-        quad = np.einsum("ni,nij,nj->n", s_vec, inv, s_vec) if p else 0.0
-        car_var = sigma2 * (np.where(mm, n_w, 0.0).sum(axis=1) + quad)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            car_t = car / np.sqrt(car_var)
-        p_value = 2.0 * stats.t.sf(np.abs(car_t), dof)
-        zero_ev = (zero_w & m[None, :]).sum(axis=1) / (b - a + 1)
-        piece = {
-            "_k": np.flatnonzero(keep),
-            "window_start": a, "window_end": b,
-            "car": car, "car_var": car_var, "car_t": car_t, "p_value": p_value,
-            "n_obs": n_obs, "zero_volume_share_event": zero_ev,
-        }
-        pieces.append(piece)
+        keep[:, j] = complete & ~no_obs
+        car[:, j] = ar_obs[:, sl].sum(axis=1)
+        n_obs[:, j] = n_obs_j
+        if p:
+            s_vec = np.stack([xv[:, sl].sum(axis=1) for xv in xw_obs], axis=1)
+            quad = np.einsum("ni,nij,nj->n", s_vec, inv, s_vec)
+        else:
+            quad = 0.0
+        n_w = win["nw_obs"][:, sl].sum(axis=1) if win["nw_obs"] is not None else n_obs_j
+        car_var[:, j] = sigma2 * (n_w + quad)
+        zero_ev[:, j] = zero_w[:, sl].sum(axis=1) / (b - a + 1)
+    del win, obs, ar_obs, xw_obs, zero_w
 
-    # ---- assemble cars ---------------------------------------------------------------
+    # ---- assemble cars: one row per (event, window) in event order, built once ----------
+    ev_k, win_k = np.nonzero(keep)            # row-major: event order, then window order
+    car, car_var, n_obs, zero_ev = (m[ev_k, win_k] for m in (car, car_var, n_obs, zero_ev))
     with np.errstate(invalid="ignore", divide="ignore"):
+        car_t = car / np.sqrt(car_var)
         zero_share_est = np.where(est_days > 0, zero_est / np.maximum(est_days, 1), np.nan)
-    parts = []
-    events_idx_all = idx
-    day0 = panel.days[r, c0].astype("datetime64[D]")
-    for piece in pieces:
-        k = piece["_k"]
-        e_idx = events_idx_all[k]
-        d = {
-            "event_id": ev["event_id"].to_numpy()[e_idx],
-            "ticker": panel.tickers.to_numpy()[r[k]],
-            "event_date": ev["date"].to_numpy()[e_idx],
-            "day0_date": day0[k],
-            "window_start": np.full(len(k), piece["window_start"], dtype=np.int64),
-            "window_end": np.full(len(k), piece["window_end"], dtype=np.int64),
-            "car": piece["car"][k], "car_var": piece["car_var"][k], "car_t": piece["car_t"][k],
-            "p_value": piece["p_value"][k], "n_est": n_est[k], "dof": dof[k],
-            "sigma": np.sqrt(sigma2[k]), "n_obs": piece["n_obs"][k].astype(np.int64),
-            "zero_volume_share_est": zero_share_est[k],
-            "zero_volume_share_event": piece["zero_volume_share_event"][k],
-        }
-        d["thin_warning"] = ((d["zero_volume_share_est"] > THIN_TRADING_WARN_SHARE)
-                             | (d["zero_volume_share_event"] > THIN_TRADING_WARN_SHARE))
-        if model == "market":
-            d["alpha"] = coef[k, 0]
-            d["beta"] = coef[k, 1:].sum(axis=1)
-        elif model == "constant_mean":
-            d["mu"] = coef[k, 0]
-        d["_order"] = e_idx
-        parts.append(pd.DataFrame(d))
-    cars = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CARS_BASE_COLUMNS)
-    if len(cars):
-        cars["day0_date"] = pd.to_datetime(cars["day0_date"]).astype("datetime64[ns]")
-        cars = cars.sort_values(["_order", "window_start", "window_end"], kind="stable")
-    extra = [c for c in ev.columns if c not in ("event_id", "ticker", "date")]
-    if extra and len(cars):
-        carried = ev[extra].iloc[cars["_order"].to_numpy()].reset_index(drop=True)
-        cars = pd.concat([cars.reset_index(drop=True), carried], axis=1)
-    cars = cars.drop(columns="_order", errors="ignore").reset_index(drop=True)
+    dof_k = dof[ev_k]
+    e_idx = idx[ev_k]
+    w_start = np.array([a for a, _ in wins_sorted], dtype=np.int64)
+    w_end = np.array([b for _, b in wins_sorted], dtype=np.int64)
+    day0 = panel.days[r[ev_k], c0[ev_k]] * np.int64(86_400_000_000_000)
+    d = {
+        "event_id": _take(ev["event_id"], e_idx),
+        "ticker": panel.tickers.array.take(r[ev_k]),
+        "event_date": _take(ev["date"], e_idx),
+        "day0_date": day0.view("datetime64[ns]"),
+        "window_start": w_start[win_k], "window_end": w_end[win_k],
+        "car": car, "car_var": car_var, "car_t": car_t,
+        # two-sided Student t: the same function scipy.stats.t.sf calls, without its overhead
+        "p_value": 2.0 * special.stdtr(dof_k, -np.abs(car_t)),
+        "n_est": n_est[ev_k], "dof": dof_k,
+        "sigma": np.sqrt(sigma2)[ev_k], "n_obs": n_obs.astype(np.int64),
+        "zero_volume_share_est": zero_share_est[ev_k],
+        "zero_volume_share_event": zero_ev,
+    }
+    d["thin_warning"] = ((d["zero_volume_share_est"] > THIN_TRADING_WARN_SHARE)
+                         | (d["zero_volume_share_event"] > THIN_TRADING_WARN_SHARE))
+    if model == "market":
+        d["alpha"] = coef[ev_k, 0]
+        d["beta"] = coef[ev_k, 1:].sum(axis=1)
+    elif model == "constant_mean":
+        d["mu"] = coef[ev_k, 0]
+    if len(ev_k):
+        for c in ev.columns:
+            if c not in ("event_id", "ticker", "date"):
+                d[c] = _take(ev[c], e_idx)
+    # copy=False: the arrays are ours, so no consolidation copy of every column
+    cars = pd.DataFrame(d, copy=False)
 
     skipped = _skipped_frame(ev, skip_idx, skip_reason, skip_window)
 
     state = {
         "n": len(idx), "panel": panel, "design": (y, xs, valid), "row": r, "col0": c0,
-        "event_index": idx, "coef": coef, "inv": inv, "sigma2": sigma2, "dof": dof,
-        "n_est": n_est, "rel": rel, "cols": cols, "inrange": inrange, "obs": obs,
-        "ar": ar, "ret": ret_w, "mret_w": mret_w, "span_w": span_w, "xw": xw,
+        "lens": lens, "event_index": idx, "coef": coef, "inv": inv, "sigma2": sigma2,
+        "dof": dof, "n_est": n_est, "rel": rel,
         "shares_outstanding": shares_outstanding, "min_obs": min_obs,
     }
     return EventStudyResult(
@@ -1258,23 +1339,24 @@ def event_study(
 def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:
     if not skip_idx:
         return pd.DataFrame({
-            "event_id": pd.Series(dtype=ev["event_id"].dtype),
-            "ticker": pd.Series(dtype=object), "event_date": pd.Series(dtype="datetime64[ns]"),
-            "window_start": pd.Series(dtype="Int64"), "window_end": pd.Series(dtype="Int64"),
-            "reason": pd.Series(dtype=object)})
+            "event_id": ev["event_id"].array[:0],
+            "ticker": np.empty(0, dtype=object), "event_date": np.empty(0, "datetime64[ns]"),
+            "window_start": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
+            "window_end": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
+            "reason": np.empty(0, dtype=object)}, copy=False)
     ii = np.concatenate(skip_idx)
     reasons = np.concatenate(skip_reason)
-    ws = np.concatenate([np.full(len(i), w[0] if w else -(2**62)) for i, w in zip(skip_idx, skip_window)])
-    we = np.concatenate([np.full(len(i), w[1] if w else -(2**62)) for i, w in zip(skip_idx, skip_window)])
-    out = pd.DataFrame({
-        "event_id": ev["event_id"].to_numpy()[ii],
+    no_win = -(2**62)  # sorts first, like the missing window of a whole-event skip
+    ws = np.concatenate([np.full(len(i), w[0] if w else no_win) for i, w in zip(skip_idx, skip_window)])
+    we = np.concatenate([np.full(len(i), w[1] if w else no_win) for i, w in zip(skip_idx, skip_window)])
+    order = np.lexsort((ws, ii))  # by event, then window start (stable)
+    ii, reasons, ws, we = ii[order], reasons[order], ws[order], we[order]
+    na = ws == no_win
+    return pd.DataFrame({
+        "event_id": _take(ev["event_id"], ii),
         "ticker": ev["ticker"].to_numpy()[ii],
-        "event_date": ev["date"].to_numpy()[ii],
-        "window_start": pd.array(np.where(ws == -(2**62), 0, ws), dtype="Int64"),
-        "window_end": pd.array(np.where(we == -(2**62), 0, we), dtype="Int64"),
+        "event_date": _take(ev["date"], ii),
+        "window_start": pd.arrays.IntegerArray(np.where(na, 0, ws), na),
+        "window_end": pd.arrays.IntegerArray(np.where(na, 0, we), na.copy()),
         "reason": reasons,
-        "_order": ii,
-    })
-    out.loc[ws == -(2**62), ["window_start", "window_end"]] = pd.NA
-    out = out.sort_values(["_order", "window_start"], kind="stable", na_position="first")
-    return out.drop(columns="_order").reset_index(drop=True)
+    }, copy=False)
