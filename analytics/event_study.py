@@ -758,7 +758,8 @@ class EventStudyResult:
 
     # ---- placebo ------------------------------------------------------------------------
     def placebo(self, by: str | None = None, window: tuple[int, int] | None = None, *,
-                draws: int = DEFAULT_PLACEBO_DRAWS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+                draws: int = DEFAULT_PLACEBO_DRAWS, seed: int = DEFAULT_SEED,
+                return_draws: bool = True) -> pd.DataFrame:
         """Placebo test: the group's CAAR against CAARs of random non-event days.
 
         For each draw, every event of the group is replaced by a day 0 drawn uniformly from
@@ -779,12 +780,16 @@ class EventStudyResult:
             Number of placebo samples.
         seed : int
             Seed of the draws.
+        return_draws : bool
+            Add the ``caar_draws`` column (for a histogram of the placebo distribution).
 
         Returns
         -------
         DataFrame
             ``[by,] window_start, window_end, n, caar, placebo_mean, placebo_sd,
-            percentile`` (share of placebo CAARs <= the CAAR), ``p_value, draws``.
+            percentile`` (share of placebo CAARs <= the CAAR), ``p_value, draws`` and, with
+            ``return_draws``, ``caar_draws``: per row a float ndarray of the ``draws``
+            placebo CAARs in draw order (empty when the placebo could not be drawn).
         """
         a, b = window if window is not None else self.event_windows[0]
         cars = self.cars[(self.cars["window_start"] == a) & (self.cars["window_end"] == b)]
@@ -800,12 +805,15 @@ class EventStudyResult:
             row = dict(zip(keys, key))
             row.update({"window_start": a, "window_end": b, "n": len(g),
                         "caar": float(g["car"].mean())})
+            caar_draws = out.pop("caar_draws")
             row.update(out)
+            if return_draws:
+                row["caar_draws"] = caar_draws
             rows.append(row)
         return pd.DataFrame(rows)
 
     def _placebo_group(self, idx: np.ndarray, window: tuple[int, int], draws: int,
-                       seed: int) -> dict[str, float]:
+                       seed: int) -> dict[str, Any]:
         s = self._state
         panel: _Panel = s["panel"]
         y, xs, valid = s["design"]
@@ -844,7 +852,7 @@ class EventStudyResult:
         counts = elig.sum(axis=1)
         if (counts[r_local] == 0).any() or len(idx) == 0:
             return {"placebo_mean": np.nan, "placebo_sd": np.nan, "percentile": np.nan,
-                    "p_value": np.nan, "draws": 0}
+                    "p_value": np.nan, "draws": 0, "caar_draws": np.empty(0)}
         elig_flat = np.flatnonzero(elig.reshape(-1))
         offsets = np.r_[0, np.cumsum(counts)[:-1]]
         rng = np.random.default_rng(seed)
@@ -875,7 +883,7 @@ class EventStudyResult:
         p = min(1.0, 2.0 * min(1 + le, 1 + ge) / (1 + draws))
         return {"placebo_mean": float(np.mean(caar_d)), "placebo_sd": float(np.std(caar_d, ddof=1)),
                 "percentile": le / draws,
-                "p_value": p, "draws": draws}
+                "p_value": p, "draws": draws, "caar_draws": caar_d}
 
     def _window_cars(self, idx: np.ndarray, window: tuple[int, int]) -> np.ndarray:
         s = self._state

@@ -410,6 +410,45 @@ def test_placebo_is_seeded_and_sane():
     assert big["p_value"].iloc[0] < 0.01
 
 
+
+def test_placebo_returns_its_draws_for_the_histogram():
+    # the dashboard's placebo_histogram reads a float array from the caar_draws column
+    prices, market = simulate(n_tickers=2, n_days=600)
+    events = some_events(prices, n=8).assign(type=["pr", "call"] * 4)
+    res = event_study(prices, events, market)
+    pl = res.placebo(by="type", draws=250, seed=5)
+    assert list(pl["type"]) == ["call", "pr"]
+    for _, row in pl.iterrows():
+        d = row["caar_draws"]
+        assert isinstance(d, np.ndarray) and d.dtype == float and d.shape == (250,)
+        assert np.isfinite(d).all()
+        assert row["placebo_mean"] == pytest.approx(d.mean(), rel=1e-12)
+        assert row["placebo_sd"] == pytest.approx(d.std(ddof=1), rel=1e-12)
+        assert row["percentile"] == pytest.approx((d <= row["caar"]).mean())
+    again = res.placebo(by="type", draws=250, seed=5)
+    for d1, d2 in zip(pl["caar_draws"], again["caar_draws"]):
+        np.testing.assert_array_equal(d1, d2)
+    other = res.placebo(by="type", draws=250, seed=6)
+    assert not np.array_equal(other["caar_draws"].iloc[0], pl["caar_draws"].iloc[0])
+    # opting out leaves the table as before; the numbers do not depend on the option
+    lean = res.placebo(by="type", draws=250, seed=5, return_draws=False)
+    assert "caar_draws" not in lean.columns
+    pd.testing.assert_frame_equal(lean, pl.drop(columns="caar_draws"))
+
+
+def test_placebo_without_eligible_days_has_empty_draws():
+    # studied events every 8 trading days (report range -1..5) block every day that has
+    # enough estimation data (day 41 on)
+    prices, market = simulate(n_tickers=1, n_days=200)
+    dates = prices["date"].to_numpy()
+    events = pd.DataFrame({"event_id": np.arange(len(range(44, 199, 8))), "ticker": "T0",
+                           "date": dates[44:199:8]})
+    res = event_study(prices, events, market)
+    assert not res.cars.empty
+    row = res.placebo(draws=50, seed=1).iloc[0]
+    assert row["draws"] == 0 and np.isnan(row["p_value"])
+    assert isinstance(row["caar_draws"], np.ndarray) and row["caar_draws"].shape == (0,)
+
 def test_caar_path_band():
     prices, market = simulate(n_tickers=2)
     events = some_events(prices, n=6)
