@@ -17,6 +17,7 @@ from ingest.providers import (
     ProviderTimeoutError, RateLimitedError, TickerNotFoundError, YFinanceProvider,
 )
 from store import Store, StoreBusyError, StoreError
+from store.schema import utc_now
 
 Progress = Callable[[str], None]
 
@@ -79,46 +80,63 @@ class JobSummary:
         return text
 
 
-def _logged(store: Store, job: str, ticker: str | None, work: Callable[[], JobSummary]) -> JobSummary:
-    """Run work() between log_start and log_end; a failure is logged with its message and re-raised."""
-    store.init()
-    run = store.log_start(job, ticker)
+def _logged(store: Store, job: str, ticker: str | None, work: Callable[..., JobSummary],
+            init: bool = True) -> JobSummary:
+    """Run work(finish) and record it in ingest_log; a failure is logged with its message and re-raised.
+
+    work may call finish(summary) inside its own write transaction so the log row commits with the data
+    (one file open); otherwise the row is written after it. A failed job's transaction rolled back, so
+    its log row is written on its own: the failure is logged and nothing else changed.
+    """
+    if init:
+        store.init()
+    started_at = utc_now()
     started = time.monotonic()
+    logged = []
+
+    def finish(summary: JobSummary) -> None:
+        summary.seconds = time.monotonic() - started
+        store.log_run(job, ticker, started_at, summary.status, added=summary.added, updated=summary.updated,
+                      rejected=summary.rejected, error="; ".join(summary.errors)[:2000] or None)
+        logged.append(True)
+
     try:
-        summary = work()
+        summary = work(finish)
     except BaseException as exc:
         rejected = len(getattr(exc, "problems", []) or [])
         try:
-            store.log_end(run, "failed", rejected=rejected, error=str(exc)[:2000])
+            store.log_run(job, ticker, started_at, "failed", rejected=rejected, error=str(exc)[:2000])
         except StoreError:
             pass  # the original error matters more than the log row
         raise
+    if not logged:
+        finish(summary)
     summary.seconds = time.monotonic() - started
-    store.log_end(run, summary.status, added=summary.added, updated=summary.updated, rejected=summary.rejected,
-                  error="; ".join(summary.errors)[:2000] or None)
     return summary
 
 
 def _store_bars_and_actions(store: Store, provider: Provider, ticker: str, start, end,
-                            summary: JobSummary, actions: bool = True) -> None:
+                            summary: JobSummary, actions: bool = True, finish=None) -> None:
+    """Fetch and validate (no file open), then write bars, actions and the log row in one transaction."""
     bars = validate_bars(provider.fetch_bars(ticker, start, end))
     if actions:
         splits, dividends = provider.fetch_actions(ticker, start, end)
-    written = store.upsert_bars(bars)
-    summary.added += written.added
-    summary.updated += written.updated
-    summary.unchanged += written.unchanged
-    if actions:
-        lo, hi = bars["date"].min(), bars["date"].max()
-        for new, read, replace in ((splits, store.splits, store.replace_splits),
-                                   (dividends, store.dividends, store.replace_dividends)):
-            if len(new) == 0:
-                continue  # nothing reported in the range: what is stored stays as it is
-            old = read(ticker)
-            keep = old[(old["date"] < lo) | (old["date"] > hi)]  # actions outside the fetched range stay
-            merged = pd.concat([keep, new], ignore_index=True) if len(new) else keep
-            if len(new) or len(keep) != len(old):
-                replace(ticker, merged)
+    with store.transaction():
+        written = store.upsert_bars(bars)
+        summary.added += written.added
+        summary.updated += written.updated
+        summary.unchanged += written.unchanged
+        if actions:
+            lo, hi = bars["date"].min(), bars["date"].max()
+            for new, read, replace in ((splits, store.splits, store.replace_splits),
+                                       (dividends, store.dividends, store.replace_dividends)):
+                if len(new) == 0:
+                    continue  # nothing reported in the range: what is stored stays as it is
+                old = read(ticker)
+                keep = old[(old["date"] < lo) | (old["date"] > hi)]  # actions outside the fetched range stay
+                replace(ticker, pd.concat([keep, new], ignore_index=True))
+        if finish is not None:
+            finish(summary)
 
 
 def load_yahoo(store: Store, ticker: str, start=None, end=None, provider: Provider | None = None,
@@ -127,7 +145,7 @@ def load_yahoo(store: Store, ticker: str, start=None, end=None, provider: Provid
     ticker = ticker.upper()
     provider = provider or YFinanceProvider()
 
-    def work():
+    def work(finish):
         summary = JobSummary("load-yahoo", ticker)
         _store_bars_and_actions(store, provider, ticker, start, end, summary)
         if shares:
@@ -143,11 +161,11 @@ def load_csv(store: Store, path, ticker: str) -> JobSummary:
     """Load a ticker's bars from a Yahoo-format CSV file (rejected whole on any problem)."""
     ticker = ticker.upper()
 
-    def work():
+    def work(finish):
         if not Path(path).is_file():
             raise CsvFormatError(str(path), [(0, "file not found: check the path")])
         summary = JobSummary("load-csv", ticker)
-        _store_bars_and_actions(store, CsvProvider(path), ticker, None, None, summary, actions=False)
+        _store_bars_and_actions(store, CsvProvider(path), ticker, None, None, summary, actions=False, finish=finish)
         return summary
     return _logged(store, "load-csv", ticker, work)
 
@@ -183,8 +201,9 @@ def refresh(store: Store, provider: Provider | None = None, progress: Progress |
     """
     provider = provider or YFinanceProvider()
     today = pd.Timestamp(today or pd.Timestamp.today()).normalize()
-    store.init()
-    todo, skipped = _refresh_plan(store.last_bars(tickers))
+    if not store.exists():
+        store.init()
+    todo, skipped = _refresh_plan(store.last_bars(tickers))  # one read; the first write migrates if needed
     total = JobSummary("refresh", f"{len(todo)} tickers", skipped=skipped)
     started = time.monotonic()
     for i, (ticker, last_date) in enumerate(todo, 1):
@@ -192,15 +211,15 @@ def refresh(store: Store, provider: Provider | None = None, progress: Progress |
         if progress:
             progress(f"[{i}/{len(todo)}] {ticker} from {start.date() if start is not None else 'the start'}")
 
-        def work(ticker=ticker, start=start):
+        def work(finish, ticker=ticker, start=start):
             summary = JobSummary("refresh", ticker)
             try:
-                _store_bars_and_actions(store, provider, ticker, start, today, summary)
+                _store_bars_and_actions(store, provider, ticker, start, today, summary, finish=finish)
             except EmptyDataError:
                 pass  # nothing new since the last bar (weekend, holiday)
             return summary
         try:
-            one = _logged(store, "refresh", ticker, work)
+            one = _logged(store, "refresh", ticker, work, init=False)
             total.added += one.added
             total.updated += one.updated
             total.unchanged += one.unchanged
@@ -219,7 +238,7 @@ def refresh(store: Store, provider: Provider | None = None, progress: Progress |
 def import_activities(store: Store, path, client_id: str) -> JobSummary:
     """Append the activities of a CSV log to a client (rejected whole on any problem)."""
 
-    def work():
+    def work(finish):
         if not Path(path).is_file():
             raise CsvFormatError(str(path), [(0, "file not found: check the path")], what="activity log")
         frame = parse_activities_csv(path, client_id=client_id)
@@ -249,7 +268,7 @@ def demo(store: Store, seed: int | None = None, if_missing: bool = False,
             "The demo generator (ingest/demo.py with write_demo_workspace) is not in this checkout yet: update "
             "the project (git pull) and retry; nothing was written.") from exc
 
-    def work():
+    def work(finish):
         kwargs = {"progress": progress}
         if seed is not None:
             kwargs["seed"] = seed

@@ -1,4 +1,5 @@
 """The only module that opens the DuckDB workspace file (see docs/architecture.md, "Store API")."""
+from store.bar_rules import BarValidationError
 from store.schema import CURRENT_VERSION
 from store.store import (
     Store,
@@ -10,5 +11,5 @@ from store.store import (
     lock_timeout,
 )
 
-__all__ = ["CURRENT_VERSION", "Store", "StoreBusyError", "StoreError", "WriteSummary", "bar_flags",
+__all__ = ["BarValidationError", "CURRENT_VERSION", "Store", "StoreBusyError", "StoreError", "WriteSummary", "bar_flags",
            "default_db_path", "lock_timeout"]

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.constants import ACTIVITY_TYPE_CODES
+from store.bar_rules import BarValidationError, any_problem_sql, find_problems, normalised_sql, scratch_connection
 from store.schema import CURRENT_VERSION, current_version, migrate, utc_now
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -223,14 +224,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Read-write connection in BEGIN..COMMIT; ROLLBACK and re-raise on any error."""
+        """Read-write connection in BEGIN..COMMIT; ROLLBACK and re-raise on any error.
+
+        Store writes called inside an open transaction (same thread) join it, so a job can write its bars,
+        actions and ingest-log row with one file open and one commit.
+        """
         key = os.path.realpath(self.path)
         active = getattr(_local, "active", None)
         if active is None:
             active = _local.active = {}
-        if key in active:
-            raise StoreError("A store transaction is already open in this thread: use its connection "
-                             "instead of opening a nested one.")
+        if key in active:  # a write inside this thread's open transaction joins it (one commit for all)
+            yield active[key]
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _lock_for(self.path):
             con = self._retry(lambda: duckdb.connect(str(self.path)), "writing")
@@ -439,6 +444,42 @@ class Store:
                 con.unregister("incoming_arrow")
         return summary
 
+    def load_bars(self, source, today=None, ingested_at=None) -> WriteSummary:
+        """Bulk-load canonical bars from a parquet file (path) or an Arrow table, validated in SQL.
+
+        The same rules and messages as ingest.bars.validate_bars (store.bar_rules), evaluated by DuckDB over
+        the rows as written, before COMMIT: all or nothing, BarValidationError listing the first problems.
+        Tickers without stored bars are inserted straight from the source with their flags; tickers that
+        already have bars go through the upsert merge (same data twice leaves the same rows).
+        """
+        today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+        now = utc_now() if ingested_at is None else pd.Timestamp(ingested_at).to_pydatetime()
+        scan = _scan_sql(source)
+        try:
+            with self.transaction() as con:
+                if isinstance(source, pa.Table):
+                    con.register("bulk_source", source)
+                cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+                missing = [c for c in _BAR_COLS if c not in cols and c != "adj_close"]
+                if missing:
+                    raise BarValidationError([("", "", f"missing columns {missing}")])
+                con.execute("CREATE OR REPLACE TEMP VIEW bulk_norm AS "
+                            + normalised_sql(scan, "adj_close" in cols, row="0"))
+                overlap = con.execute("""SELECT count(*) FROM bars WHERE ticker IN (
+                        SELECT ticker FROM securities WHERE ticker IN (SELECT DISTINCT ticker FROM bulk_norm))""").fetchall()[0][0]
+                if overlap:
+                    summary = _merge_from(con, "bulk_norm", now)
+                else:
+                    summary = _insert_new(con, "bulk_norm", now, today)
+        except (BarValidationError, duckdb.ConstraintException) as exc:
+            problems, total = _source_problems(source, today)
+            if problems:
+                raise BarValidationError(problems, total=total) from None
+            if isinstance(exc, BarValidationError):
+                raise
+            raise StoreError(f"Bar load rejected, nothing was written: {exc}") from exc
+        return summary
+
     def _replace_actions(self, table: str, ticker: str, frame: pd.DataFrame, cols: dict, value: str) -> int:
         df = canonical(frame.assign(ticker=ticker.upper()), cols)
         df = df.dropna(subset=["date", value]).drop_duplicates(["ticker", "date"], keep="last")
@@ -591,6 +632,16 @@ class Store:
                         [run, job, ticker, utc_now()])
         return int(run)
 
+    def log_run(self, job: str, ticker: str | None, started_at, status: str, added: int = 0, updated: int = 0,
+                rejected: int = 0, error: str | None = None) -> int:
+        """Record a finished job in one write (joins an open transaction); returns its run id."""
+        with self.transaction() as con:
+            run = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_log").fetchall()[0][0]
+            con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [run, job, ticker, status, started_at, utc_now(), int(added), int(updated), int(rejected),
+                         error])
+        return int(run)
+
     def log_end(self, run: int, status: str, added: int = 0, updated: int = 0, rejected: int = 0,
                 error: str | None = None) -> None:
         """Record how a job ended (status 'ok' or 'failed')."""
@@ -658,23 +709,79 @@ def _merge_bars(con: duckdb.DuckDBPyConnection, now) -> WriteSummary:
 
 
 def _check_bars(con: duckdb.DuckDBPyConnection) -> None:
-    """The end-of-load check on the rows of the touched ranges: keys unique, no nulls, OHLC sane."""
-    tol = 1 + OHLC_TOLERANCE
-    rows = con.execute(f"""
-        SELECT b.ticker, b.date,
-               CASE WHEN b.open IS NULL OR b.high IS NULL OR b.low IS NULL OR b.close IS NULL
-                         OR b.adj_close IS NULL OR b.volume IS NULL OR b.source IS NULL THEN 'null value'
-                    WHEN NOT (b.low > 0 AND b.open > 0 AND b.close > 0 AND b.adj_close > 0) THEN 'price not positive'
-                    WHEN b.volume < 0 THEN 'negative volume'
-                    WHEN b.high * {tol} < b.low THEN 'high below low'
-                    WHEN b.open > b.high * {tol} OR b.open * {tol} < b.low THEN 'open outside low..high'
-                    WHEN b.close > b.high * {tol} OR b.close * {tol} < b.low THEN 'close outside low..high'
-               END AS problem
-        FROM bars b JOIN ranges r ON b.ticker = r.ticker AND b.date BETWEEN r.lo AND r.hi
-        WHERE problem IS NOT NULL ORDER BY 1, 2 LIMIT 5""").fetchall()
+    """The end-of-load check on the rows of the touched ranges: the bar rules (store.bar_rules), unique keys."""
+    con.execute("""CREATE OR REPLACE TEMP VIEW touched AS
+                   SELECT b.*, 0 AS _row FROM bars b JOIN ranges r ON b.ticker = r.ticker AND b.date BETWEEN r.lo AND r.hi""")
+    rows, _ = find_problems(con, "touched", None, duplicates=False, limit=5)
     dups = con.execute("""SELECT count(*) - count(DISTINCT (ticker, date)) FROM incoming""").fetchall()[0][0]
     if rows or dups:
         listed = "; ".join(f"{t} {d}: {p}" for t, d, p in rows)
         raise StoreError(f"Bar load rejected, nothing was written: {listed or ''}"
                          f"{' duplicate keys in the batch' if dups else ''}. Validate the frame with "
                          "ingest.bars.validate_bars and fix or drop the listed bars.")
+
+
+def _scan_sql(source) -> str:
+    if isinstance(source, pa.Table):
+        return "bulk_source"
+    if isinstance(source, (str, os.PathLike)):
+        return f"read_parquet({_sql_str(os.fspath(source))})"
+    raise StoreError(f"load_bars takes a parquet path or an Arrow table, not {type(source).__name__}; "
+                     "use upsert_bars for a DataFrame.")
+
+
+def _source_problems(source, today) -> tuple[list, int]:
+    """Problems of a rejected bulk source, evaluated apart from the rolled-back transaction."""
+    con = scratch_connection()
+    if isinstance(source, pa.Table):
+        con.register("bulk_source", source)
+    try:
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_scan_sql(source)}").fetchall()]
+        con.execute("CREATE OR REPLACE TEMP VIEW bulk_check AS "
+                    + normalised_sql(_scan_sql(source), "adj_close" in cols))
+        return find_problems(con, "bulk_check", today)
+    finally:
+        con.execute("DROP VIEW IF EXISTS bulk_check")
+        if isinstance(source, pa.Table):
+            con.unregister("bulk_source")
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, relation: str, now, today) -> WriteSummary:
+    """Insert bars of tickers that have none stored yet; the rules run over the written rows before COMMIT."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE ranges AS SELECT ticker, min(date) AS lo, max(date) AS hi
+                    FROM {relation} GROUP BY ticker""")
+    n = con.execute(f"""INSERT INTO bars (ticker, date, open, high, low, close, adj_close, volume, source,
+                                          ingested_at, zero_volume, stale_close)
+        SELECT ticker, date, open, high, low, close, adj_close, volume, source, ?, volume = 0,
+               coalesce(volume = 0 AND close <> lag(close) OVER (PARTITION BY ticker ORDER BY date), false)
+        FROM {relation}""", [now]).fetchall()[0][0]
+    # End-of-load check over exactly the rows written (the tickers had no bars before): every rule.
+    # Keys are unique and non-null by the table's constraints (a violation aborts the insert).
+    bad = con.execute(f"""SELECT count(*) FROM bars WHERE ticker IN (SELECT ticker FROM ranges)
+                          AND ({any_problem_sql(future=True)})""", [pd.Timestamp(today).date()]).fetchall()[0][0]
+    if bad:
+        raise BarValidationError([("", "", "rejected by the end-of-load check")], total=int(bad))
+    _track_securities(con, "ranges", now)
+    return WriteSummary(int(n), 0, 0)
+
+
+def _merge_from(con: duckdb.DuckDBPyConnection, relation: str, now) -> WriteSummary:
+    """Upsert a normalised relation (validated by the rules first) through the merge path."""
+    problems, total = find_problems(con, relation, None, duplicates=True)
+    if problems:
+        raise BarValidationError(problems, total=total)
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_arrow AS
+        SELECT ticker, date, open, high, low, close, adj_close, volume, source, volume = 0 AS zero_volume,
+               coalesce(volume = 0 AND close <> lag(close) OVER (PARTITION BY ticker ORDER BY date), false)
+                   AS stale_close
+        FROM {relation}""")
+    return _merge_bars(con, now)
+
+
+def _track_securities(con: duckdb.DuckDBPyConnection, relation: str, now) -> None:
+    """Securities that appear for the first time are tracked from now on."""
+    con.execute(f"""INSERT INTO securities (ticker, kind, simulated, added_at)
+                   SELECT DISTINCT r.ticker, CASE WHEN r.ticker LIKE '^%' THEN 'index' ELSE 'equity' END,
+                          bool_or(b.source = 'demo-simulated') OVER (PARTITION BY r.ticker), ?
+                   FROM {relation} r JOIN bars b ON b.ticker = r.ticker AND b.date = r.lo
+                   ON CONFLICT (ticker) DO NOTHING""", [now])

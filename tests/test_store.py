@@ -90,7 +90,7 @@ def test_stale_close_is_computed_across_incremental_loads(empty_store):
     empty_store.upsert_bars(make_bars(closes=(0.05, 0.05)))
     nxt = make_bars(start="1999-01-06", closes=(0.06, 0.06), volumes=(0, 0))
     empty_store.upsert_bars(nxt)
-    assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, False, True, False]
+    assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, True, True, False]
     # A revision of the earlier day changes the flag of the stored day after it.
     empty_store.upsert_bars(make_bars(start="1999-01-05", closes=(0.06,)))
     assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, False, False, False]
@@ -111,10 +111,10 @@ def test_failure_injected_mid_load_leaves_store_unchanged(empty_store, monkeypat
 
 
 @pytest.mark.parametrize("change, problem", [
-    ({"high": 0.01}, "high below low"),
-    ({"open": 0.5}, "open outside low..high"),
-    ({"close": 0.0, "low": 0.0}, "price not positive"),
-    ({"volume": -5.0}, "negative volume"),
+    ({"high": 0.01}, "high is below low"),
+    ({"open": 0.5}, "open is outside low..high"),
+    ({"close": 0.0, "low": 0.0}, "price is not positive"),
+    ({"volume": -5.0}, "volume is negative"),
 ])
 def test_end_of_load_check_rejects_whole_batch(empty_store, change, problem):
     bars = make_bars(closes=(0.05, 0.04))
@@ -272,3 +272,59 @@ def test_newer_schema_is_refused(tmp_path):
         con.execute("INSERT INTO schema_version VALUES (999, now()::TIMESTAMP)")
     with pytest.raises(RuntimeError, match="newer than this code"):
         Store(st.path).init()
+
+
+# ---- bulk load (Store.load_bars): the bar rules in SQL over parquet/Arrow ----------------------------
+def _arrow(frame):
+    import pyarrow as pa
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def test_load_bars_from_parquet_matches_upsert_and_is_repeatable(empty_store, tmp_path):
+    import pyarrow.parquet as pq
+
+    bars = pd.concat([make_bars(closes=(0.05, 0.04, 0.05, 0.06), volumes=(100, 0, 0, 5)),
+                      make_bars(ticker="OTHR", closes=(1.0, 1.1))], ignore_index=True)
+    path = tmp_path / "bars.parquet"
+    pq.write_table(_arrow(bars), path)
+    assert empty_store.load_bars(path) == store_mod.WriteSummary(6, 0, 0)
+    twin = store_mod.Store(tmp_path / "twin.duckdb")
+    twin.upsert_bars(bars)
+    cols = [c for c in store_mod.STORED_BAR_COLS if c != "ingested_at"]
+    pd.testing.assert_frame_equal(empty_store.bars(["AXGI", "OTHR"])[cols], twin.bars(["AXGI", "OTHR"])[cols])
+    assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, True, True, False]
+    assert set(empty_store.securities()["ticker"]) == {"AXGI", "OTHR"}
+    assert empty_store.load_bars(path) == store_mod.WriteSummary(0, 0, 6)  # the merge path: same rows
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"high": 0.01}, "AXGI 1999-01-05: high is below low"),
+    ({"volume": -1.0}, "AXGI 1999-01-05: volume is negative"),
+    ({"close": float("nan")}, "AXGI 1999-01-05: price is missing"),
+    ({"date": pd.Timestamp("1999-01-04")}, "AXGI 1999-01-04: duplicate date"),
+])
+def test_load_bars_rejects_the_whole_batch_with_the_validate_bars_message(empty_store, change, message):
+    from ingest.bars import validate_bars
+
+    good = make_bars(ticker="GOOD")
+    bad = make_bars(closes=(0.05, 0.04, 0.04))
+    for col, value in change.items():
+        bad.loc[1, col] = value
+    batch = pd.concat([good, bad], ignore_index=True)
+    with pytest.raises(store_mod.BarValidationError, match=message) as info:
+        empty_store.load_bars(_arrow(batch))
+    with pytest.raises(store_mod.BarValidationError) as same:
+        validate_bars(batch)
+    assert info.value.problems == same.value.problems  # one set of rules, one wording
+    assert len(empty_store.bars(["GOOD", "AXGI"])) == 0 and len(empty_store.securities()) == 0
+
+
+def test_load_bars_rejects_future_dates_and_an_update_batch(empty_store):
+    empty_store.upsert_bars(make_bars())
+    with pytest.raises(store_mod.BarValidationError, match="date is in the future"):
+        empty_store.load_bars(_arrow(make_bars(ticker="NEW", start="2999-01-04")))
+    changed = make_bars(closes=(0.05, 0.04, 0.04, 0.07))
+    changed.loc[0, "high"] = 0.01
+    with pytest.raises(store_mod.BarValidationError, match="high is below low"):
+        empty_store.load_bars(_arrow(changed))
+    assert empty_store.bars("AXGI")["close"].tolist() == [0.05, 0.04, 0.04, 0.06]
