@@ -503,13 +503,18 @@ class EventStudyResult:
         """The report range of every studied event, gathered again from the panel.
 
         Not kept from :func:`event_study` (it is several arrays of events x days): only
-        ``abnormal``, ``caar_path`` and the placebo need it, and they gather it once.
+        ``abnormal`` (which builds its table and lets them go) and the placebo need it.
         """
         s = self._state
-        if "window" not in s:
-            s["window"] = _window_arrays(s["panel"], s["design"], s["coef"], s["row"],
-                                         s["col0"], s["lens"], s["rel"], self.model)
-        return s["window"]
+        return _window_arrays(s["panel"], s["design"], s["coef"], s["row"], s["col0"],
+                              s["lens"], s["rel"], self.model)
+
+    def _event_window_ar(self) -> np.ndarray:
+        """Abnormal returns of the report range, 0 where no return (kept for the placebo)."""
+        s = self._state
+        if "ar_obs" not in s:
+            s["ar_obs"] = self._window()["ar_obs"]
+        return s["ar_obs"]
 
     @cached_property
     def abnormal(self) -> pd.DataFrame:
@@ -533,10 +538,10 @@ class EventStudyResult:
 
             def pick(a):
                 return a[ev_i, day_i]
-        flat = pick(win["flat"])
+        flat = pick(win.pop("flat"))
         obs = win["obs"]
-        ar = np.where(obs, win["ar"], np.nan)
-        ret = np.where(obs, win["ret_w"], np.nan)
+        ar = np.where(obs, win.pop("ar"), np.nan)
+        ret = np.where(obs, win.pop("ret_w"), np.nan)
         span = win["span_w"] if win["span_w"] is not None else 1.0
         frame = {
             "event_id": _take(self.events["event_id"], s["event_index"][ev_i]),
@@ -544,24 +549,26 @@ class EventStudyResult:
             "rel_day": np.tile(rel, inrange.shape[0]) if day_i is None else rel[day_i],
             "date": (panel.days.reshape(-1)[flat] * np.int64(86_400_000_000_000)).view("datetime64[ns]"),
             "ret": pick(ret),
-            "market_ret": pick(win["mret_w"]),
+            "market_ret": pick(win.pop("mret_w")),
             "expected": pick(ret - ar),
             "ar": pick(ar),
             "span": pick(np.where(obs, span, np.nan)),
             "volume": panel.volume.reshape(-1)[flat],
         }
         del ar, ret, flat
-        ar_var, cum_ar, cum_var = self._path_moments()
+        for key in ("cols", "yw", "span_w"):
+            win.pop(key)
+        ar_var, cum_ar, cum_var = self._path_moments(win)
+        del win
         frame["ar_var"] = pick(ar_var)
         frame["cum_ar"] = pick(cum_ar)
         frame["cum_ar_var"] = pick(cum_var)
         # copy=False: the columns are fresh arrays; consolidating them would copy them all
         return pd.DataFrame(frame, copy=False)
 
-    def _path_moments(self):
+    def _path_moments(self, win: dict[str, Any]):
         """Per event and relative day: AR variance, cumulative AR and its variance."""
         s = self._state
-        win = self._window()
         obs = win["obs"]
         sigma2 = s["sigma2"][:, None]
         inv = s["inv"]
@@ -889,7 +896,7 @@ class EventStudyResult:
         s = self._state
         rel = s["rel"]
         sl = slice(max(window[0] - rel[0], 0), max(min(window[1] - rel[0] + 1, len(rel)), 0))
-        return self._window()["ar_obs"][idx, sl].sum(axis=1)
+        return self._event_window_ar()[idx, sl].sum(axis=1)
 
     # ---- abnormal volume ---------------------------------------------------------------
     @cached_property
@@ -1105,8 +1112,8 @@ def _normalize_events(events: pd.DataFrame) -> pd.DataFrame:
     for col in ("event_id", "ticker", "date"):
         if col not in events.columns:
             raise ValueError(f"events needs a {col!r} column (event_id, ticker, date)")
-    ev = events.reset_index(drop=True)
-    if ev["event_id"].duplicated().any():
+    ev = events.reset_index(drop=True)  # copy-on-write: no data copied
+    if not ev["event_id"].is_unique:
         dup = ev.loc[ev["event_id"].duplicated(), "event_id"].iloc[0]
         raise ValueError(f"duplicate event_id in events: {dup!r}")
     return ev
@@ -1346,12 +1353,17 @@ def event_study(
 
 def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:
     if not skip_idx:
-        return pd.DataFrame({
-            "event_id": ev["event_id"].array[:0],
-            "ticker": np.empty(0, dtype=object), "event_date": np.empty(0, "datetime64[ns]"),
-            "window_start": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
-            "window_end": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
-            "reason": np.empty(0, dtype=object)}, copy=False)
+        # the common case: a copy of one empty table per event_id dtype
+        key = str(ev["event_id"].dtype)
+        if key not in _EMPTY_SKIPPED:
+            _EMPTY_SKIPPED[key] = pd.DataFrame({
+                "event_id": ev["event_id"].array[:0],
+                "ticker": np.empty(0, dtype=object),
+                "event_date": np.empty(0, "datetime64[ns]"),
+                "window_start": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
+                "window_end": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
+                "reason": np.empty(0, dtype=object)}, copy=False)
+        return _EMPTY_SKIPPED[key].copy()
     ii = np.concatenate(skip_idx)
     reasons = np.concatenate(skip_reason)
     no_win = -(2**62)  # sorts first, like the missing window of a whole-event skip
@@ -1368,3 +1380,6 @@ def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:
         "window_end": pd.arrays.IntegerArray(np.where(na, 0, we), na.copy()),
         "reason": reasons,
     }, copy=False)
+
+
+_EMPTY_SKIPPED: dict[str, pd.DataFrame] = {}  # empty skipped tables by event_id dtype
