@@ -96,6 +96,13 @@ def activities_in(db: str, client_id: str | None, start=None, end=None) -> pd.Da
     return acts[keep].sort_values("date").reset_index(drop=True)
 
 
+def activity_markers(db: str, view) -> pd.DataFrame:
+    """``activity_id, date, type, title`` of the view's activities (chart markers, from the store alone)."""
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    cols = ["activity_id", "date", "type", "title"]
+    return acts[cols].copy() if not acts.empty else pd.DataFrame(columns=cols)
+
+
 def option_status(db: str, view, grants: pd.DataFrame):
     """Status of the first grant still relevant at the view's end (analytics.options), or None."""
     options = module("options")
@@ -164,9 +171,7 @@ def overview_snapshot(db: str, view) -> dict:
         if age > STALE_DATA_DAYS and not loaders.workspace_info(db).get("simulated"):
             alerts.append(("warning", f"Data is stale: the last bar is {age} days old. Refresh it on the **Data** page."))
 
-    acts = activities_in(db, view.client_id, view.start, view.end)
-    markers = acts[["activity_id", "date", "type", "title"]].copy() if not acts.empty else \
-        pd.DataFrame(columns=["activity_id", "date", "type", "title"])
+    markers = activity_markers(db, view)
     cars = event_cars(db, view)
     if cars is not None and not markers.empty and not cars.empty:
         first = cars.sort_values(["event_id", "window_start"]).drop_duplicates("event_id")

@@ -14,15 +14,16 @@ SIMULATED_BANNER = (
 )
 
 
-def page_header(title: str, caption: str | None = None) -> tuple[str, dict]:
-    """Title, the simulated-data banner where it applies; returns (db path, workspace info)."""
+def page_header(title: str | None, caption: str | None = None, *, container=st) -> tuple[str, dict]:
+    """Title (None: already drawn), the simulated-data banner where it applies; returns (db path, info)."""
     db = loaders.db_path()
     info = loaders.workspace_info(db)
-    st.title(title)
+    if title:
+        container.title(title)
     if caption:
-        st.caption(caption)
+        container.caption(caption)
     if info.get("simulated"):
-        st.warning(SIMULATED_BANNER, icon=":material/science:")
+        container.warning(SIMULATED_BANNER, icon=":material/science:")
     return db, info
 
 

@@ -1,46 +1,71 @@
 """Overview: the chosen ticker's price and volume with every activity, key figures and alerts."""
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from app import analysis, charts, ui
+# Speed of the first paint: the title and an empty chart frame go out before pandas, the store and
+# the analytics are imported, so the browser loads and compiles plotly.js (~1 s) while the server works.
+st.title("Overview")
+header = st.container()
+top = st.container()
+chart_slot = st.empty()
+if not st.session_state.get("overview_drawn"):
+    chart_slot.plotly_chart(go.Figure(layout={
+        "height": 520, "xaxis": {"visible": False}, "yaxis": {"visible": False},
+        "annotations": [{"text": "Loading prices...", "showarrow": False, "xref": "paper", "yref": "paper"}]}),
+        config={"displayModeBar": False})
 
-db, info = ui.page_header("Overview")
+from app import analysis, charts, ui  # noqa: E402 - after the first paint, see above
+
+db, info = ui.page_header(None, container=header)
 if ui.no_workspace(db, info):
+    chart_slot.empty()
     st.stop()
 view = ui.sidebar_view(db)
 simulated = bool(info.get("simulated"))
 if view.ticker is None:
+    chart_slot.empty()
     ui.empty_state("No ticker is loaded yet.", "Add one on the **Data** page (yfinance or a Yahoo CSV), "
                    "or build the demo workspace with `python -m ingest demo`.")
     st.stop()
 
 prices = analysis.prices(db, view.ticker, view.start, view.end)
 if prices.empty:
+    chart_slot.empty()
     ui.empty_state(f"No prices of {view.ticker} in this period.", "Choose another period in the sidebar, "
                    "or load the ticker's history on the **Data** page.")
     st.stop()
 
-snap = analysis.overview_snapshot(db, view)
-cols = st.columns(6)
-for col, (label, value, delta, help_text) in zip(cols, snap["metrics"]):
-    col.metric(label, value, delta, help=help_text, border=True)
-program = cols[len(snap["metrics"]):]  # filled after the chart, which is what users wait for
-
-for level, text in snap["alerts"]:
-    getattr(st, level)(text)
-
-show_bench = st.toggle("Benchmark rebased on the same axis", value=False, key="w_show_bench",
+metrics_row = top.container()  # filled once the chart is on screen: the chart is what users wait for
+alerts_box = top.container()
+show_bench = top.toggle("Benchmark rebased on the same axis", value=False, key="w_show_bench",
                        disabled=not view.benchmark)
 benchmark = analysis.prices(db, view.benchmark, view.start, view.end) if show_bench and view.benchmark else None
-fig = charts.price_volume_chart(
-    prices, snap["markers"], benchmark=None if benchmark is None else benchmark[["date", "close"]],
-    strike=snap["strike"], title=f"{view.ticker}: price, volume and IR activities", simulated=simulated,
-)
-ui.chart(fig, "price-volume", view, key="overview", simulated=simulated)
+benchmark = None if benchmark is None else benchmark[["date", "close"]]
+title = f"{view.ticker}: price, volume and IR activities"
+if not st.session_state.get("overview_drawn"):
+    # A session's first view: draw a draft from the store alone (prices and activity markers) so the
+    # browser loads plotly.js while the event study (hover CARs) and the option (strike) are computed.
+    chart_slot.plotly_chart(charts.price_volume_chart(prices, analysis.activity_markers(db, view),
+                                                      benchmark=benchmark, title=title, simulated=simulated),
+                            config={"displaylogo": False})
+
+snap = analysis.overview_snapshot(db, view)
+cols = metrics_row.columns(6)
+for col, (label, value, delta, help_text) in zip(cols, snap["metrics"]):
+    col.metric(label, value, delta, help=help_text, border=True)
+for level, text in snap["alerts"]:
+    getattr(alerts_box, level)(text)
+
+fig = charts.price_volume_chart(prices, snap["markers"], benchmark=benchmark, strike=snap["strike"], title=title,
+                                simulated=simulated)
+with chart_slot.container():
+    ui.chart(fig, "price-volume", view, key="overview", simulated=simulated)
+st.session_state["overview_drawn"] = True
 if snap["markers"].empty:
     ui.empty_state("No activities logged in this period yet.", "Log them on the **Activities** page.")
 st.caption(snap["note"])
 
-for col, (label, value, delta, help_text) in zip(program, analysis.program_metrics(db, view)):
+for col, (label, value, delta, help_text) in zip(cols[len(snap["metrics"]):], analysis.program_metrics(db, view)):
     col.metric(label, value, delta, help=help_text, border=True)
