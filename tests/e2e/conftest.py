@@ -1,7 +1,17 @@
-"""Browser-test harness: a real `streamlit run dashboard.py` on a demo workspace built in tmp, and Debian's chromium."""
+"""Browser-test harness: a real `streamlit run dashboard.py` on a demo workspace built in tmp, and Debian's chromium.
+
+Screenshots and downloads of each test land in its own folder, ``<E2E_OUTPUT>/<test id>/``, where
+``E2E_OUTPUT`` is ``$IRDASH_E2E_OUTPUT`` or ``tests/e2e/output`` (git-ignored by a ``.gitignore``
+written inside it). A test's folder is emptied when that test starts and left alone otherwise.
+pytest-playwright's own ``--output`` folder (``test-results/``) is not used for this: the plugin
+deletes it at the start of every pytest session that loads it, including runs of other tests. The
+plugin's traces, videos and failure screenshots (``--tracing``, ``--video``, ``--screenshot``) go
+to the same per-test folder, since they use the ``output_path`` fixture overridden here.
+"""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +25,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("IRDASH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
+E2E_OUTPUT = Path(os.environ.get("IRDASH_E2E_OUTPUT") or ROOT / "tests" / "e2e" / "output")
+
+
+@pytest.fixture
+def output_path(request) -> str:
+    """This test's artifact folder, ``E2E_OUTPUT/<test id>`` (see the module docstring); emptied, then created."""
+    E2E_OUTPUT.mkdir(parents=True, exist_ok=True)
+    ignore = E2E_OUTPUT / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# artifacts of the browser tests (tests/e2e/conftest.py)\n*\n")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid.split("::", 1)[-1]).strip("-")[:200]
+    folder = E2E_OUTPUT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return str(folder)
 
 
 @pytest.fixture(scope="session")
