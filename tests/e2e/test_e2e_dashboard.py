@@ -1,6 +1,11 @@
-"""End to end in a real browser: every page loads and draws, chart PNG and PDF report downloads work."""
+"""End to end in a real browser: every page loads and draws, chart PNG and PDF report downloads work.
+
+Screenshots and downloads are kept per test in ``tests/e2e/output/<test id>/`` (or under
+``$IRDASH_E2E_OUTPUT``); see ``tests/e2e/conftest.py``.
+"""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,7 +49,6 @@ def test_page_loads_draws_and_is_labelled_simulated(app, server, output_path, pa
         assert app.locator(".stPlotlyChart .main-svg .scatterlayer .trace, .stPlotlyChart .main-svg .barlayer .trace"
                            ).count() > 0
     assert not app.locator("[data-testid='stException']").count()
-    Path(output_path).mkdir(parents=True, exist_ok=True)
     app.screenshot(path=str(Path(output_path) / f"{path}.png"), full_page=True)
 
 
@@ -82,3 +86,26 @@ def test_download_pdf_report(app, server, output_path):
                    check=True, timeout=120)
     pages = sorted(Path(output_path).glob("report-page*.png"))
     assert len(pages) >= 2
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_in_light_and_dark_theme_at_laptop_size(browser, server, output_path, scheme):
+    """Screenshots of every page at 1366x768 in the theme the system asks for (to look at, see the README)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        for path, has_chart in PAGES.items():
+            page.goto(f"{server}/{'' if path == 'overview' else path}")
+            wait_until_idle(page)
+            if has_chart:
+                page.locator(".stPlotlyChart .main-svg .scatterlayer .trace, "
+                             ".stPlotlyChart .main-svg .barlayer .trace").first.wait_for(state="visible")
+            assert not page.locator("[data-testid='stException']").count()
+            background = page.evaluate(
+                "() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
+            channels = [float(c) for c in re.findall(r"[\d.]+", background)[:3]]
+            assert (sum(channels) / 3 < 128) == (scheme == "dark"), f"{path}: background {background} in {scheme}"
+            page.screenshot(path=str(Path(output_path) / f"{path}-{scheme}.png"))
+    finally:
+        context.close()
