@@ -90,7 +90,7 @@ def test_stale_close_is_computed_across_incremental_loads(empty_store):
     empty_store.upsert_bars(make_bars(closes=(0.05, 0.05)))
     nxt = make_bars(start="1999-01-06", closes=(0.06, 0.06), volumes=(0, 0))
     empty_store.upsert_bars(nxt)
-    assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, True, True, False]
+    assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, False, True, False]
     # A revision of the earlier day changes the flag of the stored day after it.
     empty_store.upsert_bars(make_bars(start="1999-01-05", closes=(0.06,)))
     assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, False, False, False]
