@@ -469,7 +469,9 @@ def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None)
     if row.empty or pd.isna(row["p_value"].iloc[0]):
         return None
     r = row.iloc[0]
-    draws = r.get("caar_draws") if "caar_draws" in row else None
+    draws = r["caar_draws"] if "caar_draws" in row else None  # engine versions before the draws: table only
+    if draws is not None and len(draws) == 0:
+        draws = None
     return {"table": row.drop(columns=[c for c in ("caar_draws",) if c in row]), "draws": draws,
             "actual": float(r["caar"]), "p_value": float(r["p_value"])}
 

@@ -169,6 +169,25 @@ def test_switching_activity_type_changes_the_caar_table(demo):
     assert chart_specs(at)[0] != caar
 
 
+def test_event_impact_draws_the_placebo_histogram_with_the_actual_caar_marked(demo):
+    import json
+
+    pytest.importorskip("analytics.event_study")
+    at = open_page("event_impact", {"period": "all"})
+    histograms = [json.loads(spec) for spec in chart_specs(at) if '"histogram"' in spec]
+    assert len(histograms) == 1, "no placebo histogram on the event impact page"
+    fig = histograms[0]
+    placebo = next(t.value for t in at.dataframe if "placebo_mean" in t.value)
+    assert "caar_draws" not in placebo
+    actual = float(placebo["caar"].iloc[0])
+    draws = fig["data"][0]["x"]
+    draws = draws if isinstance(draws, list) else None  # plotly may ship arrays base64-encoded
+    assert draws is None or len(draws) == int(placebo["draws"].iloc[0])
+    line = fig["layout"]["shapes"][0]
+    assert line["x0"] == pytest.approx(actual) and line["x1"] == pytest.approx(actual)
+    assert "actual" in fig["layout"]["annotations"][0]["text"]
+
+
 def test_csv_upload_goes_through_the_csv_provider_and_shows_on_the_data_page(empty_store):
     from app import actions
     from store import Store

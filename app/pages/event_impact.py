@@ -73,12 +73,12 @@ placebo = analysis.placebo_view(db, view, model=model, thin=thin, est=est, wins=
                                 group=None if chosen == "all" else chosen)
 if placebo is None:
     ui.empty_state("No placebo distribution for this selection (too few events or too little history).")
-elif placebo["draws"] is None:
-    st.caption("Where the actual CAAR falls among the CAARs of the same number of random non-event dates of "
-               "this stock (seeded).")
-    ui.table(placebo["table"], "placebo", view, key="placebo", simulated=simulated)
 else:
-    fig = charts.placebo_histogram(placebo["draws"], placebo["actual"], p_value=placebo["p_value"],
-                                   title=f"CAAR {state.format_window(wins[0])} against random non-event dates",
-                                   simulated=simulated)
-    ui.chart(fig, "placebo", view, key="placebo", simulated=simulated)
+    st.caption(f"Where the actual CAAR over days {state.format_window(wins[0])} falls among the CAARs of the "
+               "same number of random non-event dates of this stock (seeded); p is two-sided.")
+    if placebo["draws"] is not None:
+        fig = charts.placebo_histogram(placebo["draws"], placebo["actual"], p_value=placebo["p_value"],
+                                       title=f"CAAR {state.format_window(wins[0])} against random non-event dates",
+                                       simulated=simulated)
+        ui.chart(fig, "placebo", view, key="placebo", simulated=simulated)
+    ui.table(placebo["table"], "placebo", view, key="placebo", simulated=simulated)

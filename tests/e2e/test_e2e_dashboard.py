@@ -52,6 +52,16 @@ def test_page_loads_draws_and_is_labelled_simulated(app, server, output_path, pa
     app.screenshot(path=str(Path(output_path) / f"{path}.png"), full_page=True)
 
 
+def test_event_impact_shows_the_placebo_histogram_with_the_actual_caar(app, server, output_path):
+    app.goto(f"{server}/event-impact")
+    wait_until_idle(app)
+    chart = app.locator(".stPlotlyChart").filter(has_text="against random non-event dates")
+    chart.locator(".barlayer .trace").first.wait_for(state="visible")
+    assert chart.locator(".shapelayer path").count() >= 1  # the vertical line at the actual CAAR
+    assert chart.get_by_text("actual", exact=False).first.is_visible()
+    chart.screenshot(path=str(Path(output_path) / "placebo.png"))
+
+
 def test_download_chart_png(app, server, output_path):
     app.goto(server)
     wait_until_idle(app)
