@@ -377,6 +377,9 @@ def _product(a, b, span):
 
 #: Panel cells per block of rows in the prefix-sum pass (keeps temporaries ~8 MB each).
 _BLOCK_CELLS = 1 << 20
+#: Event x day cells per block of events in the event-window pass (temporaries ~2 MB each,
+#: below numpy's huge-page and glibc's mmap thresholds, so they are reused between blocks).
+_EVENT_BLOCK_CELLS = 1 << 18
 
 
 def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
@@ -1263,43 +1266,53 @@ def event_study(
     dof = n_est - p
     sigma2 = ssr / dof
 
-    # ---- event windows: gather the report range ---------------------------------------
+    # ---- event windows: gather the report range, in blocks of events -------------------
+    # Blocks keep every temporary small enough to be reused from the heap instead of being
+    # fresh (page-faulted) memory on every call; each event's numbers do not depend on them.
     rel = np.arange(r0, r1 + 1)
-    win = _window_arrays(panel, (y, xs, valid), coef, r, c0, lens, rel, model)
-    obs, ar_obs, xw_obs = win["obs"], win["ar_obs"], win["xw_obs"]
-    zero_w = win["inrange"] & zero.reshape(-1)[win["flat"]]
-    del zero
-
     # windows in (start, end) order, so the cars rows come out sorted without a sort
     w_order = sorted(range(len(wins)), key=lambda i: wins[i])
     wins_sorted = [wins[i] for i in w_order]
     n_alive, n_win = len(idx), len(wins_sorted)
     shape = (n_alive, n_win)
-    keep = np.zeros(shape, dtype=bool)
     car, car_var, n_obs, zero_ev = (np.empty(shape) for _ in range(4))
-    for j, (a, b) in enumerate(wins_sorted):
-        sl = slice(a - r0, b - r0 + 1)
+    step = max(1, _EVENT_BLOCK_CELLS // len(rel))
+    for e_a in range(0, n_alive, step):
+        blk = slice(e_a, e_a + step)
+        win = _window_arrays(panel, (y, xs, valid), coef[blk], r[blk], c0[blk], lens[blk],
+                             rel, model)
+        obs, ar_obs, xw_obs, nw_obs = win["obs"], win["ar_obs"], win["xw_obs"], win["nw_obs"]
+        zero_w = win["inrange"] & zero.reshape(-1)[win["flat"]]
+        del win
+        for j, (a, b) in enumerate(wins_sorted):
+            sl = slice(a - r0, b - r0 + 1)
+            n_obs_j = obs[:, sl].sum(axis=1)
+            car[blk, j] = ar_obs[:, sl].sum(axis=1)
+            n_obs[blk, j] = n_obs_j
+            if p:
+                s_vec = np.stack([xv[:, sl].sum(axis=1) for xv in xw_obs], axis=1)
+                quad = np.einsum("ni,nij,nj->n", s_vec, inv[blk], s_vec)
+            else:
+                quad = 0.0
+            n_w = nw_obs[:, sl].sum(axis=1) if nw_obs is not None else n_obs_j
+            car_var[blk, j] = sigma2[blk] * (n_w + quad)
+            zero_ev[blk, j] = zero_w[:, sl].sum(axis=1) / (b - a + 1)
+        del obs, ar_obs, xw_obs, nw_obs, zero_w
+    del zero
+    keep = np.zeros(shape, dtype=bool)
+    for i in range(n_win):  # skips in the caller's window order
+        j = w_order.index(i)
+        a, b = wins_sorted[j]
         complete = (c0 + a >= 1) & (c0 + b <= lens - 1)
-        n_obs_j = obs[:, sl].sum(axis=1)
-        no_obs = complete & (n_obs_j == 0)
+        no_obs = complete & (n_obs[:, j] == 0)
         _skip(idx[~complete], "event window extends beyond the price history", (a, b))
         _skip(idx[no_obs], "no return observed in the event window", (a, b))
         keep[:, j] = complete & ~no_obs
-        car[:, j] = ar_obs[:, sl].sum(axis=1)
-        n_obs[:, j] = n_obs_j
-        if p:
-            s_vec = np.stack([xv[:, sl].sum(axis=1) for xv in xw_obs], axis=1)
-            quad = np.einsum("ni,nij,nj->n", s_vec, inv, s_vec)
-        else:
-            quad = 0.0
-        n_w = win["nw_obs"][:, sl].sum(axis=1) if win["nw_obs"] is not None else n_obs_j
-        car_var[:, j] = sigma2 * (n_w + quad)
-        zero_ev[:, j] = zero_w[:, sl].sum(axis=1) / (b - a + 1)
-    del win, obs, ar_obs, xw_obs, zero_w
 
     # ---- assemble cars: one row per (event, window) in event order, built once ----------
-    ev_k, win_k = np.nonzero(keep)            # row-major: event order, then window order
-    car, car_var, n_obs, zero_ev = (m[ev_k, win_k] for m in (car, car_var, n_obs, zero_ev))
+    pos = np.flatnonzero(keep)                # row-major: event order, then window order
+    ev_k, win_k = np.divmod(pos, n_win) if n_win > 1 else (pos, np.zeros(len(pos), dtype=np.int64))
+    car, car_var, n_obs, zero_ev = (m.reshape(-1)[pos] for m in (car, car_var, n_obs, zero_ev))
     with np.errstate(invalid="ignore", divide="ignore"):
         car_t = car / np.sqrt(car_var)
         zero_share_est = np.where(est_days > 0, zero_est / np.maximum(est_days, 1), np.nan)
@@ -1374,7 +1387,7 @@ def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:
     na = ws == no_win
     return pd.DataFrame({
         "event_id": _take(ev["event_id"], ii),
-        "ticker": ev["ticker"].to_numpy()[ii],
+        "ticker": ev["ticker"].iloc[ii].to_numpy(),
         "event_date": _take(ev["date"], ii),
         "window_start": pd.arrays.IntegerArray(np.where(na, 0, ws), na),
         "window_end": pd.arrays.IntegerArray(np.where(na, 0, we), na.copy()),
