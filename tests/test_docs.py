@@ -31,7 +31,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 @pytest.mark.parametrize("name", sorted({m for p in _python_sources()
-                                         for m in re.findall(r"IRDASH_[A-Z_]+", p.read_text(encoding="utf-8"))}))
+                                         for m in re.findall(r"IRDASH_[A-Z0-9_]+", p.read_text(encoding="utf-8"))}))
 def test_every_environment_variable_is_documented(name):
     assert f"`{name}`" in README, f"{name} is read by the code but not documented in README.md"
 
