@@ -417,7 +417,11 @@ def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
         def wsum(values, mask=v):
             return _window_sum(_row_prefix(values, mask), rr, ll, hh, emp)
 
-        ne = wsum(np.ones(1)).round().astype(np.int64)
+        def count(mask):
+            # integer prefix of a mask: no float copy of the block (counts < 2**31)
+            return _window_sum(np.cumsum(mask, axis=1, dtype=np.int32), rr, ll, hh, emp)
+
+        ne = count(v).round().astype(np.int64)
         n_est[sel] = ne
         for j in range(p):
             for k in range(j, p):
@@ -430,7 +434,7 @@ def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
             sxy[sel, j] = wsum(_product(bx[j], by, sp))
         syy[sel] = wsum(by * by / sp if sp is not None else by * by)
         if zero is not None:
-            zeros[sel] = wsum(np.ones(1), zero[a:b])
+            zeros[sel] = count(zero[a:b])
     return n_est, sxx, sxy, syy, zeros
 
 
@@ -1338,10 +1342,10 @@ def event_study(
     d["thin_warning"] = ((d["zero_volume_share_est"] > THIN_TRADING_WARN_SHARE)
                          | (d["zero_volume_share_event"] > THIN_TRADING_WARN_SHARE))
     if model == "market":
-        d["alpha"] = coef[ev_k, 0]
-        d["beta"] = coef[ev_k, 1:].sum(axis=1)
+        d["alpha"] = coef[:, 0][ev_k]
+        d["beta"] = coef[:, 1:].sum(axis=1)[ev_k]
     elif model == "constant_mean":
-        d["mu"] = coef[ev_k, 0]
+        d["mu"] = coef[:, 0][ev_k]
     if len(ev_k):
         for c in ev.columns:
             if c not in ("event_id", "ticker", "date"):
