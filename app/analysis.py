@@ -60,6 +60,11 @@ def _money(v) -> str:
     return f"{sign}${a:,.0f}"
 
 
+def _count(v) -> str:
+    """Share counts short enough for a metric card: 5.0M, 350k."""
+    return f"{v / 1e6:,.1f}M" if abs(v) >= 1e6 else f"{v / 1e3:,.0f}k" if abs(v) >= 1e4 else f"{v:,.0f}"
+
+
 def price_text(v) -> str:
     """Penny-stock aware price: never rounded to cents."""
     if v is None or pd.isna(v):
@@ -482,7 +487,6 @@ def contract_terms(eng: dict) -> dict:
     """Headline terms of the client's (first) engagement as metric tuples."""
     e = eng["engagements"].sort_values("start_date").iloc[0]
     metrics = [
-        ("Consultant", str(e.get("consultant") or "n/a"), "Who runs the IR program"),
         ("Signed", f"{pd.Timestamp(e['signed_date']):%Y-%m-%d}" if pd.notna(e.get("signed_date")) else "n/a", None),
         ("Retainer", f"{_money(e.get('retainer_amount'))} / {e.get('retainer_frequency') or 'month'}",
          f"Paid in stock; price rule: {e.get('retainer_price_rule')}"),
@@ -491,13 +495,14 @@ def contract_terms(eng: dict) -> dict:
     g = eng["grants"]
     if not g.empty:
         first = g.sort_values("grant_date").iloc[0]
-        metrics.append(("Option", f"{first['shares']:,.0f} @ {price_text(first['strike'])}",
-                        f"Expires {pd.Timestamp(first['expiry_date']):%Y-%m-%d}"))
+        metrics.append(("Option", f"{_count(first['shares'])} @ {price_text(first['strike'])}",
+                        f"{first['shares']:,.0f} shares at a strike of {price_text(first['strike'])}, expiring "
+                        f"{pd.Timestamp(first['expiry_date']):%Y-%m-%d}"))
     f = eng["financings"]
     if not f.empty:
         fees = float((f["amount"] * f["fee_rate"]).sum())
         metrics.append(("Finder's fees", _money(fees), f"{len(f)} financing(s), amount x fee rate"))
-    return {"metrics": metrics, "notes": str(e.get("notes") or "")}
+    return {"metrics": metrics, "notes": str(e.get("notes") or ""), "consultant": str(e.get("consultant") or "n/a")}
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)

@@ -20,9 +20,9 @@ _PALETTE = (
 TYPE_COLOURS: dict[str, str] = {
     code: _PALETTE[i % len(_PALETTE)] for i, code in enumerate(ACTIVITY_TYPE_CODES)
 }
-PRICE_COLOUR = "#1f4e79"
+PRICE_COLOUR = "#2F7BC4"  # mid blue: readable on the light and the dark background
 BENCH_COLOUR = "#7f7f7f"
-VOLUME_COLOUR = "rgba(31, 78, 121, 0.35)"
+VOLUME_COLOUR = "rgba(47, 123, 196, 0.45)"
 STRIKE_COLOUR = "#C0392B"
 SIMULATED_MARK = "SIMULATED DATA"
 
@@ -38,8 +38,10 @@ def _finish(fig: go.Figure, title: str | None, simulated: bool, height: int = _H
     fig.update_layout(
         title=dict(text=title or "", x=0.01, xanchor="left"),
         height=height,
-        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        # below the plot (above it, a long legend ran into the title at laptop width), clear of an x-axis title
+        legend=dict(orientation="h", yanchor="top", y=-0.22 if fig.layout.xaxis.title.text else -0.12,
+                    xanchor="left", x=0.0),
         hovermode="closest",
     )
     if simulated:
@@ -125,8 +127,8 @@ def price_volume_chart(
                 hovertemplate=("%{x|%Y-%m-%d}<br>%{customdata[0]}<br>%{customdata[1]}"
                                "<br>CAR %{customdata[2]}<extra></extra>"),
             ), row=1, col=1)
-    fig.update_yaxes(title_text="Price", row=1, col=1)
-    fig.update_yaxes(title_text="Volume", row=2, col=1)
+    fig.update_yaxes(title_text="Price (USD)", row=1, col=1)
+    fig.update_yaxes(title_text="Volume (shares)", row=2, col=1)
     return _finish(fig, title, simulated, height=520)
 
 
@@ -140,10 +142,11 @@ def caar_chart(
     if curves.empty:
         return empty_figure("No events to average.", title)
     fig = go.Figure()
+    many = curves["group"].nunique() > 2  # a dozen overlapping bands hide every line: band the pooled one only
     for group, c in curves.sort_values("rel_day").groupby("group", sort=False):
         colour = type_colour(str(group)) if group in TYPE_COLOURS else PRICE_COLOUR
-        name = activity_label(str(group))
-        if {"lo", "hi"} <= set(c.columns) and c["lo"].notna().any():
+        name = "All types (pooled)" if group == "all" else activity_label(str(group))
+        if {"lo", "hi"} <= set(c.columns) and c["lo"].notna().any() and (not many or group == "all"):
             fig.add_trace(go.Scatter(
                 x=pd.concat([c["rel_day"], c["rel_day"][::-1]]),
                 y=pd.concat([c["hi"], c["lo"][::-1]]),
@@ -152,7 +155,7 @@ def caar_chart(
             ))
         fig.add_trace(go.Scatter(
             x=c["rel_day"], y=c["caar"], mode="lines+markers", name=name,
-            line=dict(color=colour, width=2), marker=dict(size=4),
+            line=dict(color=colour, width=3 if group == "all" else 1.5), marker=dict(size=4),
             hovertemplate="day %{x}<br>CAAR %{y:+.2%}<extra>" + name + "</extra>",
         ))
     fig.add_hline(y=0, line=dict(color="#888", width=1))
@@ -206,7 +209,7 @@ def option_value_chart(
         fig.add_hline(y=1.0, line=dict(color=STRIKE_COLOUR, width=1, dash="dash"), secondary_y=True,
                       annotation_text="at the money" if strike is None else f"strike {strike:g}")
     fig.update_yaxes(title_text="USD", tickprefix="$", secondary_y=False)
-    fig.update_yaxes(title_text="Moneyness", secondary_y=True)
+    fig.update_yaxes(title_text="Moneyness (price / strike)", tickformat=".2f", secondary_y=True)
     return _finish(fig, title, simulated)
 
 
@@ -231,7 +234,7 @@ def retainer_chart(
                                  hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2%}<extra>dilution</extra>"),
                       secondary_y=True)
     fig.update_yaxes(title_text="Shares", secondary_y=False)
-    fig.update_yaxes(title_text="Dilution", tickformat=".1%", secondary_y=True)
+    fig.update_yaxes(title_text="Cumulative dilution", tickformat=".2%", secondary_y=True)
     return _finish(fig, title, simulated, height=380)
 
 

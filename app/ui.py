@@ -9,8 +9,8 @@ import streamlit as st
 from app import exports, loaders, state
 
 SIMULATED_BANNER = (
-    "**Simulated data.** This is the demo workspace: the prices and volumes of this ticker are "
-    "generated (seeded, reproducible), not market history. The contract terms are real."
+    "**Simulated data.** Demo workspace: every price and volume shown is generated (seeded, "
+    "reproducible), not market history. The contract terms are those of the real engagement."
 )
 
 
@@ -25,6 +25,21 @@ def page_header(title: str | None, caption: str | None = None, *, container=st) 
     if info.get("simulated"):
         container.warning(SIMULATED_BANNER, icon=":material/science:")
     return db, info
+
+
+def metric_grid(container, n: int, per_row: int = 3) -> list:
+    """``n`` metric slots, ``per_row`` to a row (six in one row cut their values short at laptop width)."""
+    slots: list = []
+    for _ in range(0, n, per_row):
+        slots += container.columns(per_row)
+    return slots[:n]
+
+
+def metric(slot, label: str, value: str, delta: str | None = None, help_text: str | None = None) -> None:
+    """A bordered metric; a delta that is not a signed change ("12 days to expiry") gets no arrow or colour."""
+    change = isinstance(delta, str) and delta[:1] in "+-"
+    slot.metric(label, value, delta, help=help_text, border=True, delta_color="normal" if change else "off",
+                delta_arrow="auto" if change else "off")
 
 
 def no_workspace(db: str, info: dict) -> bool:
@@ -116,12 +131,18 @@ def table(frame: pd.DataFrame, name: str, view: state.View | None, *, key: str,
           simulated: bool = False, **kwargs) -> None:
     """Show a table with a CSV download (a ``simulated`` column is added to simulated exports)."""
     st.dataframe(frame, hide_index=True, key=f"table_{key}", **kwargs)
+    csv_download(frame, name, view, key=key, simulated=simulated)
+
+
+def csv_download(frame: pd.DataFrame, name: str, view: state.View | None, *, key: str,
+                 simulated: bool = False, label: str = "CSV") -> None:
+    """A CSV download of ``frame`` named after ticker, table and dates (built only when clicked)."""
     ticker = view.ticker if view else None
     start = view.start if view else None
     end = view.end if view else None
     out = frame.assign(data="simulated") if simulated else frame
     st.download_button(
-        "CSV", data=lambda: exports.table_csv(out),
+        label, data=lambda: exports.table_csv(out),
         file_name=exports.export_filename(ticker, name, start, end, "csv", simulated),
         mime="text/csv", key=f"dl_{key}_csv", on_click="ignore", icon=":material/download:",
     )

@@ -21,21 +21,25 @@ types = st.multiselect("Types", ACTIVITY_TYPE_CODES, default=[], format_func=act
 log = analysis.activity_table(db, view, tuple(types))
 first, last = analysis.price_span(db, view.ticker)
 
-column_config = {
+column_config = {  # the order of the columns in the grid: the reaction right after what the activity was
     "activity_id": st.column_config.NumberColumn("ID", disabled=True),
     "date": st.column_config.DateColumn("Date", required=True),
-    "end_date": st.column_config.DateColumn("End"),
-    "type": st.column_config.SelectboxColumn("Type", options=list(ACTIVITY_TYPE_CODES), required=True),
-    "title": st.column_config.TextColumn("Title", required=True),
+    "type": st.column_config.SelectboxColumn("Type", options=list(ACTIVITY_TYPE_CODES), required=True,
+                                             format_func=activity_label),
+    "title": st.column_config.TextColumn("Title", required=True, width="large"),
+    "car": st.column_config.NumberColumn("CAR", format="percent", disabled=True,
+                                         help="Cumulative abnormal return over the first event window"),
+    "p_value": st.column_config.NumberColumn("p", format="%.3f", disabled=True, help="Two-sided p-value of the CAR"),
+    "abnormal_volume": st.column_config.NumberColumn("Abn. volume", format="%.2f", disabled=True,
+                                                     help="Mean abnormal log turnover over the same window"),
+    "end_date": st.column_config.DateColumn("End", help="Last day of a multi-day activity"),
     "channel": st.column_config.TextColumn("Channel"),
-    "reach": st.column_config.NumberColumn("Reach", min_value=0, step=1),
-    "cost": st.column_config.NumberColumn("Cost", min_value=0, format="$%.0f"),
-    "after_close": st.column_config.CheckboxColumn("After close"),
+    "reach": st.column_config.NumberColumn("Reach", min_value=0, step=1, help="People reached (count)"),
+    "cost": st.column_config.NumberColumn("Cost (USD)", min_value=0, format="$%.0f"),
+    "after_close": st.column_config.CheckboxColumn("After close", help="Announced after the close: day 0 is "
+                                                   "the next trading day"),
     "notes": st.column_config.TextColumn("Notes"),
     "link": st.column_config.LinkColumn("Link"),
-    "car": st.column_config.NumberColumn("CAR", format="percent", disabled=True),
-    "p_value": st.column_config.NumberColumn("p", format="%.3f", disabled=True),
-    "abnormal_volume": st.column_config.NumberColumn("Abn. volume", format="%.2f", disabled=True),
 }
 shown = log[[c for c in column_config if c in log.columns]]
 if shown.empty:
@@ -57,7 +61,7 @@ if save:
     st.rerun()
 
 st.caption(analysis.reaction_note(db, view))
-ui.table(log, "activities", view, key="activities", simulated=simulated)
+ui.csv_download(log, "activities", view, key="activities", simulated=simulated, label="Export CSV")
 
 with st.expander("Import activities from CSV"):
     st.caption("Columns: date, type, title, and optionally end_date, channel, reach, cost, after_close, notes, link.")

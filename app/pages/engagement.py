@@ -19,9 +19,9 @@ if eng["engagements"].empty:
 
 st.subheader("Contract")
 terms = analysis.contract_terms(eng)
-cols = st.columns(len(terms["metrics"]))
-for col, (label, value, help_text) in zip(cols, terms["metrics"]):
-    col.metric(label, value, help=help_text, border=True)
+st.markdown(f"**Consultant:** {terms['consultant']}")
+for col, (label, value, help_text) in zip(ui.metric_grid(st, len(terms["metrics"])), terms["metrics"]):
+    ui.metric(col, label, value, None, help_text)
 if terms["notes"]:
     st.caption(terms["notes"])
 with st.expander("Terms as stored"):

@@ -16,6 +16,32 @@ if view.client_id is None or view.ticker is None:
     ui.empty_state("No client with a loaded ticker yet.", "Load a ticker and log activities first.")
     st.stop()
 
+TEST_COLUMNS = {
+    "group": st.column_config.TextColumn("Activity type", pinned=True),
+    "window_start": st.column_config.NumberColumn("From day"), "window_end": st.column_config.NumberColumn("To day"),
+    "n": st.column_config.NumberColumn("Events"), "caar": st.column_config.NumberColumn("CAAR", format="percent"),
+    "median_car": st.column_config.NumberColumn("Median CAR", format="percent"),
+    "share_positive": st.column_config.NumberColumn("Share positive", format="percent"),
+    "csect_t_p": st.column_config.NumberColumn("t-test p", format="%.3f", help="Cross-sectional t test"),
+    "patell_p": st.column_config.NumberColumn("Patell p", format="%.3f", help="Patell (1976)"),
+    "bmp_p": st.column_config.NumberColumn("BMP p", format="%.3f", help="Boehmer, Musumeci and Poulsen (1991)"),
+    "kolari_pynnonen_p": st.column_config.NumberColumn("Kolari-Pynnonen p", format="%.3f",
+                                                       help="BMP adjusted for cross-correlation (2010)"),
+    "corrado_rank_p": st.column_config.NumberColumn("Corrado rank p", format="%.3f", help="Corrado (1989)"),
+    "generalized_sign_p": st.column_config.NumberColumn("Gen. sign p", format="%.3f", help="Cowan (1992)"),
+    "wilcoxon_p": st.column_config.NumberColumn("Wilcoxon p", format="%.3f"),
+}
+EVENT_COLUMNS = {
+    "event_id": st.column_config.NumberColumn("Activity", pinned=True),
+    "event_date": st.column_config.DateColumn("Date"), "day0_date": st.column_config.DateColumn("Day 0"),
+    "window_start": st.column_config.NumberColumn("From day"), "window_end": st.column_config.NumberColumn("To day"),
+    "car": st.column_config.NumberColumn("CAR", format="percent"),
+    "car_t": st.column_config.NumberColumn("t", format="%.2f"),
+    "p_value": st.column_config.NumberColumn("p", format="%.3f"),
+    "n_est": st.column_config.NumberColumn("Estimation days"),
+    "thin_warning": st.column_config.CheckboxColumn("Thin trading", help="Mostly zero-volume days: unreliable"),
+}
+
 controls = st.container(border=True)
 c1, c2, c3, c4 = controls.columns(4)
 model = state.synced_selectbox("Model", list(analysis.MODELS), "model", default="market", container=c1,
@@ -59,11 +85,14 @@ tests = result["tests"] if chosen == "all" else result["tests"][result["tests"][
 if tests.empty:
     ui.empty_state("No events of this type could be studied.")
 else:
-    ui.table(tests, "caar-tests", view, key="caar_tests", simulated=simulated)
+    st.caption("One row per activity type and event window. CAAR: mean CAR; each test gives its statistic and "
+               "two-sided p-value (hover a column name for the reference).")
+    ui.table(tests[["group", *[c for c in tests.columns if c != "group"]]], "caar-tests", view, key="caar_tests",
+             simulated=simulated, column_config=TEST_COLUMNS)
 
 st.subheader("Each event")
 events = result["events"] if chosen == "all" else result["events"][result["events"]["type"] == chosen]
-ui.table(events, "event-cars", view, key="event_cars", simulated=simulated)
+ui.table(events, "event-cars", view, key="event_cars", simulated=simulated, column_config=EVENT_COLUMNS)
 if not result["skipped"].empty:
     with st.expander(f"{len(result['skipped'])} activities could not be studied"):
         st.dataframe(result["skipped"], hide_index=True)

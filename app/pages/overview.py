@@ -52,9 +52,9 @@ if not st.session_state.get("overview_drawn"):
                             config={"displaylogo": False})
 
 snap = analysis.overview_snapshot(db, view)
-cols = metrics_row.columns(6)
-for col, (label, value, delta, help_text) in zip(cols, snap["metrics"]):
-    col.metric(label, value, delta, help=help_text, border=True)
+cols = ui.metric_grid(metrics_row, len(snap["metrics"]) + 2)
+for col, item in zip(cols, snap["metrics"]):
+    ui.metric(col, *item)
 for level, text in snap["alerts"]:
     getattr(alerts_box, level)(text)
 
@@ -67,5 +67,5 @@ if snap["markers"].empty:
     ui.empty_state("No activities logged in this period yet.", "Log them on the **Activities** page.")
 st.caption(snap["note"])
 
-for col, (label, value, delta, help_text) in zip(cols[len(snap["metrics"]):], analysis.program_metrics(db, view)):
-    col.metric(label, value, delta, help=help_text, border=True)
+for col, item in zip(cols[len(snap["metrics"]):], analysis.program_metrics(db, view)):
+    ui.metric(col, *item)
