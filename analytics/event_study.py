@@ -1208,7 +1208,10 @@ def event_study(
             skip_window.append(window)
 
     # ---- map events to (row, day-0 column) ----------------------------------------------
-    row = panel.tickers.get_indexer(pd.Index(ev["ticker"]))
+    ev_codes, ev_tickers = pd.factorize(ev["ticker"])  # hash the distinct tickers only
+    row = np.full(n_ev, -1, dtype=np.int64)
+    has = ev_codes >= 0
+    row[has] = panel.tickers.get_indexer(pd.Index(ev_tickers))[ev_codes[has]]
     ev_days = _day_numbers(ev["date"])
     after = (ev["after_close"].fillna(False).astype(bool).to_numpy()
              if "after_close" in ev.columns else np.zeros(n_ev, dtype=bool))
@@ -1380,7 +1383,7 @@ def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:
                 "window_start": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
                 "window_end": pd.arrays.IntegerArray(np.empty(0, np.int64), np.empty(0, bool)),
                 "reason": np.empty(0, dtype=object)}, copy=False)
-        return _EMPTY_SKIPPED[key].copy()
+        return _EMPTY_SKIPPED[key].copy(deep=False)  # copy-on-write protects the template
     ii = np.concatenate(skip_idx)
     reasons = np.concatenate(skip_reason)
     no_win = -(2**62)  # sorts first, like the missing window of a whole-event skip
