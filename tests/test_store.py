@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -328,3 +329,46 @@ def test_load_bars_rejects_future_dates_and_an_update_batch(empty_store):
     with pytest.raises(store_mod.BarValidationError, match="high is below low"):
         empty_store.load_bars(_arrow(changed))
     assert empty_store.bars("AXGI")["close"].tolist() == [0.05, 0.04, 0.04, 0.06]
+
+
+def _rule_case(changes):
+    base = pd.DataFrame({"ticker": ["AAA", "AAA", "BBB"], "date": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-02"]),
+                         "open": [1.0, 1.1, 2.0], "high": [1.2, 1.2, 2.1], "low": [0.9, 1.0, 1.9],
+                         "close": [1.1, 1.15, 2.0], "adj_close": [1.1, 1.15, 2.0], "volume": [100.0, 0.0, 5.0],
+                         "source": "test"})
+    for (column, row), value in changes.items():
+        base[column] = base[column].astype(object) if value is None or isinstance(value, str) else base[column]
+        base.loc[row, column] = value
+    return base
+
+
+_RULE_CASES = [
+    {}, {("open", 0): np.nan}, {("adj_close", 1): np.nan}, {("volume", 2): np.nan}, {("high", 0): np.inf},
+    {("volume", 1): -np.inf}, {("low", 0): 0.0}, {("close", 2): -1.0}, {("volume", 0): -1.0},
+    {("high", 1): 0.5}, {("open", 0): 1.3}, {("close", 1): 0.95}, {("open", 2): 2.1 * (1 + 1e-7)},
+    {("date", 1): pd.Timestamp("2024-01-02")}, {("date", 0): pd.NaT}, {("date", 2): pd.Timestamp("2030-01-01")},
+    {("ticker", 0): None}, {("ticker", 1): ""}, {("ticker", 2): "nan"}, {("ticker", 2): " aaa "},
+    {("open", 0): np.nan, ("high", 0): 0.1, ("volume", 0): -5.0, ("date", 2): pd.Timestamp("2031-05-05")},
+]
+
+
+@pytest.mark.parametrize("case", range(len(_RULE_CASES)))
+def test_bar_rules_numpy_form_agrees_with_sql_form(case):
+    from store.bar_rules import frame_problems, frame_problems_sql
+    frame = _rule_case(_RULE_CASES[case])
+    for today in ("2025-01-01", None):
+        assert frame_problems(frame, today) == frame_problems_sql(frame, today)
+
+
+def test_bar_rules_forms_agree_on_many_random_broken_rows():
+    from store.bar_rules import frame_problems, frame_problems_sql
+    rng = np.random.default_rng(3)
+    n = 400
+    frame = pd.DataFrame({"ticker": rng.choice(["A", "B", "", None], n), "source": "test",
+                          "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 30, n), unit="D")})
+    for c in ("open", "high", "low", "close", "adj_close", "volume"):
+        frame[c] = rng.choice([1.0, 1.05, 0.95, 0.0, -1.0, np.nan, np.inf], n)
+    frame.loc[rng.random(n) < 0.05, "date"] = pd.NaT
+    assert frame_problems(frame, "2024-01-20") == frame_problems_sql(frame, "2024-01-20")
+    problems, total = frame_problems(frame, "2024-01-20")
+    assert total > 10 and len(problems) == 10
