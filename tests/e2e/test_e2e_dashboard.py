@@ -22,12 +22,9 @@ TIMEOUT_MS = 60_000
 
 
 def wait_until_idle(page) -> None:
-    """Streamlit shows a running indicator while the script runs; wait for the app to settle."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=TIMEOUT_MS)
+    """Wait until the script run is over (stApp's script state) and no element is still a loading skeleton."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT_MS)
     page.wait_for_selector("h1", timeout=TIMEOUT_MS)
 
 
