@@ -19,6 +19,18 @@ def apply_activity_changes(db: str, changes) -> str:
     return f"Saved: {len(added)} added, {len(changes.updated)} updated, {len(changes.deleted)} deleted."
 
 
+def save_client(db: str, client_id: str, name: str, ticker: str, benchmark: str | None) -> tuple[bool, str]:
+    """Add or update a client through the store; (ok, message in words)."""
+    from store import StoreError
+
+    try:
+        loaders.open_store(db).save_client(client_id.strip(), name.strip() or client_id.strip(),
+                                           ticker.strip() or None, (benchmark or "").strip() or None)
+    except StoreError as exc:
+        return False, str(exc)
+    return True, f"Saved client {client_id.strip()} ({ticker.strip().upper() or 'no ticker'})."
+
+
 def _ingest(name: str):
     try:
         return importlib.import_module(f"ingest.{name}")

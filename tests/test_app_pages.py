@@ -209,3 +209,24 @@ def test_bad_csv_is_rejected_with_the_reason(empty_store):
     ok, message = actions.run_ingest(str(empty_store), "csv", lambda _t: None, ticker="TEST", file_name="bad.csv",
                                      data=b"Date,Close\nnot-a-date,abc\n")
     assert not ok and message.startswith("Failed:")
+
+
+def test_a_client_added_on_the_data_page_appears_in_the_sidebar(empty_store):
+    at = open_page("data")
+    form = at.get("form")[0] if at.get("form") else None
+    assert form is not None, "no client form on the data page"
+    at.text_input[[t.label for t in at.text_input].index("Client id")].input("acme")
+    at.text_input[[t.label for t in at.text_input].index("Name")].input("Acme Mining")
+    at.text_input[[t.label for t in at.text_input].index("Ticker")].input("acme")
+    at.button[[b.label for b in at.button].index("Save client")].click().run()
+    assert not at.exception
+    assert any("Saved client acme" in s.value for s in at.success)
+    at.switch_page("app/pages/activities.py").run()
+    assert at.selectbox(key="w_client").value == "acme"
+
+
+def test_a_bad_client_id_is_refused_in_words(empty_store):
+    at = open_page("data")
+    at.text_input[[t.label for t in at.text_input].index("Client id")].input("Acme Corp")
+    at.button[[b.label for b in at.button].index("Save client")].click().run()
+    assert any("must be a slug" in e.value for e in at.error)

@@ -13,7 +13,8 @@ if ui.no_workspace(db, info):
 view = ui.sidebar_view(db)
 simulated = bool(info.get("simulated"))
 if view.client_id is None:
-    ui.empty_state("No client in this workspace yet.", "Add a client (and its ticker) before logging activities.")
+    ui.empty_state("No client in this workspace yet.", "Add one (with its ticker) under **Add or update a client** on "
+                   "the **Data** page, then log its activities here.")
     st.stop()
 
 types = st.multiselect("Types", ACTIVITY_TYPE_CODES, default=[], format_func=activity_label,

@@ -42,6 +42,21 @@ if st.button("Refresh every tracked ticker", key="refresh_all", disabled=cov is 
         box.update(label=message, state="complete" if ok else "error")
     loaders.clear()
 
+st.subheader("Add or update a client")
+with st.form("client_form", border=True):
+    f1, f2, f3, f4 = st.columns(4)
+    client_id = f1.text_input("Client id", placeholder="e.g. acme", help="Lower-case letters, digits, - or _")
+    client_name = f2.text_input("Name", placeholder="Acme Mining Corp.")
+    client_ticker = f3.text_input("Ticker", placeholder="e.g. ACME", help="Load its prices above")
+    client_bench = f4.text_input("Benchmark", placeholder="e.g. ^RUT", help="Index for the market model")
+    if st.form_submit_button("Save client"):
+        ok, message = actions.save_client(db, client_id, client_name, client_ticker, client_bench)
+        (st.success if ok else st.error)(message)
+        if ok:
+            loaders.clear()
+st.caption("Engagement terms (retainer, option grants, financings) are not editable here yet: they are written "
+           "through `store.Store.save_engagement` / `save_option_grant` / `save_financing`.")
+
 st.subheader("Upload a Yahoo-format CSV")
 up_ticker = st.text_input("Ticker of the file", key="w_csv_ticker")
 upload = st.file_uploader("Date,Open,High,Low,Close,Adj Close,Volume", type=["csv"], key="w_csv_file")

@@ -11,10 +11,16 @@ if ui.no_workspace(db, info):
     st.stop()
 view = ui.sidebar_view(db)
 simulated = bool(info.get("simulated"))
+if view.client_id is None:
+    ui.empty_state("No client in this workspace yet.", "Add one under **Add or update a client** on the **Data** "
+                   "page.")
+    st.stop()
 eng = analysis.client_engagement(db, view.client_id)
 if eng["engagements"].empty:
-    ui.empty_state("No engagement recorded for this client.", "Engagements are stored with the client's contract "
-                   "terms (retainer, minimum months, option grants, financings).")
+    ui.empty_state(f"No engagement recorded for {view.client_name or view.client_id}.",
+                   "The contract terms (retainer, minimum months, option grants, financings) have no form in the "
+                   "dashboard yet: write them with `store.Store.save_engagement`, `save_option_grant` and "
+                   "`save_financing`, or open the demo workspace to see this page filled in.")
     st.stop()
 
 st.subheader("Contract")

@@ -13,7 +13,8 @@ if ui.no_workspace(db, info):
 view = ui.sidebar_view(db)
 simulated = bool(info.get("simulated"))
 if view.client_id is None or view.ticker is None:
-    ui.empty_state("No client with a loaded ticker yet.", "Load a ticker and log activities first.")
+    ui.empty_state("No client with a loaded ticker yet.", "On the **Data** page load the ticker and its benchmark and "
+                   "add the client; then log activities on the **Activities** page.")
     st.stop()
 
 TEST_COLUMNS = {

@@ -11,8 +11,8 @@ if ui.no_workspace(db, info):
     st.stop()
 view = ui.sidebar_view(db)
 if view.client_id is None or view.ticker is None:
-    ui.empty_state("No client with a loaded ticker yet.", "The report needs a client, its ticker's prices and "
-                   "its engagement.")
+    ui.empty_state("No client with a loaded ticker yet.", "The report needs a client, its ticker's prices and its "
+                   "engagement: load the ticker and add the client on the **Data** page.")
     st.stop()
 
 content = analysis.report_content(db, view, simulated=bool(info.get("simulated")))
