@@ -479,8 +479,11 @@ class Store:
         df = df.drop(columns="_seq")
         df["zero_volume"] = zero
         df["stale_close"] = stale
-        table = pa.Table.from_pandas(df, preserve_index=False)
         now = utc_now() if ingested_at is None else pd.Timestamp(ingested_at).to_pydatetime()
+        if len(df) <= SMALL_BATCH and df["ticker"].iat[0] == df["ticker"].iat[-1]:  # sorted: one ticker
+            with self.transaction() as con:
+                return _merge_one_ticker(con, df.reset_index(drop=True), now)
+        table = pa.Table.from_pandas(df, preserve_index=False)
         with self.transaction() as con:
             con.register("incoming_arrow", table)
             try:
@@ -696,6 +699,82 @@ class Store:
                         [status, utc_now(), int(added), int(updated), int(rejected), error, int(run)])
 
 
+SMALL_BATCH = 20_000  # upsert_bars merges a one-ticker batch up to this size with _merge_one_ticker
+_VALUE_COLS = ["open", "high", "low", "close", "adj_close", "volume", "source"]
+_WRITE_COLS = ["ticker", "date", *_VALUE_COLS, "zero_volume", "stale_close"]
+
+
+def _merge_one_ticker(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, now) -> WriteSummary:
+    """_merge_bars for a small batch of one ticker (sorted by date, no duplicate dates), in a few statements.
+
+    Same result as _merge_bars: rows identical to the stored ones are left untouched, added/changed rows are
+    written with `now`, the flags of the touched range and of the next stored bar are recomputed across the
+    seam, the rules are checked over the rows as written, and a new ticker is tracked. The stored rows of the
+    range and the bars just before and after it are read in one query (the ticker and dates are constants, so
+    DuckDB skips the other row groups) and compared in pandas.
+    """
+    ticker = str(df["ticker"].iat[0])
+    lo, hi = df["date"].iat[0], df["date"].iat[-1]
+    cols = ", ".join([*_VALUE_COLS, "zero_volume", "stale_close"])
+    stored = con.execute(f"""
+        SELECT date, {cols}, 0 AS part FROM bars WHERE ticker = $t AND date BETWEEN $lo AND $hi
+        UNION ALL (SELECT date, {cols}, -1 FROM bars WHERE ticker = $t AND date < $lo ORDER BY date DESC LIMIT 1)
+        UNION ALL (SELECT date, {cols}, 1 FROM bars WHERE ticker = $t AND date > $hi ORDER BY date LIMIT 1)""",
+        {"t": ticker, "lo": lo.date(), "hi": hi.date()}).df()
+    stored["date"] = pd.to_datetime(stored["date"]).astype("datetime64[ns]")
+    part = stored["part"].to_numpy()
+    inside = stored[part == 0].set_index("date")
+    inc = df.set_index("date", drop=False)
+    known = inc.index.isin(inside.index)
+    old = inside.reindex(inc.index)
+    differs = np.zeros(len(inc), dtype=bool)
+    for c in _VALUE_COLS:
+        differs |= inc[c].to_numpy() != old[c].to_numpy()
+    changed = ~known | differs
+    # The ticker's bars from the one before the range to the one after it, as they will be after the write.
+    rest = inside[~inside.index.isin(inc.index)]
+    seq = pd.concat([stored[part == -1].set_index("date"), rest, inc.drop(columns=["date", "ticker"]),
+                     stored[part == 1].set_index("date")]).sort_index(kind="stable")
+    volume, close = seq["volume"].to_numpy(dtype="float64"), seq["close"].to_numpy(dtype="float64")
+    zero = volume == 0
+    stale = np.zeros(len(seq), dtype=bool)
+    stale[1:] = zero[1:] & (close[1:] != close[:-1])
+    final = pd.DataFrame({"zero_volume": zero, "stale_close": stale}, index=seq.index)
+    # Stored bars not rewritten (unchanged rows, the rest of the range, the next bar) whose flags change.
+    kept = pd.concat([old.loc[~changed, ["zero_volume", "stale_close"]],
+                      rest[["zero_volume", "stale_close"]], stored[part == 1].set_index("date")[["zero_volume", "stale_close"]]])
+    kept = kept[(kept["zero_volume"].to_numpy(dtype=bool) != final.loc[kept.index, "zero_volume"].to_numpy())
+                | (kept["stale_close"].to_numpy(dtype=bool) != final.loc[kept.index, "stale_close"].to_numpy())]
+    write = inc.loc[changed, ["ticker", "date", *_VALUE_COLS]].copy()
+    if len(write):
+        write["zero_volume"] = final.loc[write.index, "zero_volume"].to_numpy()
+        write["stale_close"] = final.loc[write.index, "stale_close"].to_numpy()
+        con.register("_one_in", pa.Table.from_pandas(write[_WRITE_COLS].reset_index(drop=True), preserve_index=False))
+        try:
+            con.execute(f"""INSERT OR REPLACE INTO bars (ticker, date, {cols}, ingested_at)
+                            SELECT ticker, date::DATE, {cols}, $now FROM _one_in""", {"now": now})
+        finally:
+            con.unregister("_one_in")
+    if len(kept):
+        fix = pd.DataFrame({"ticker": ticker, "date": kept.index.to_numpy(),
+                            "zero_volume": final.loc[kept.index, "zero_volume"].to_numpy(),
+                            "stale_close": final.loc[kept.index, "stale_close"].to_numpy()})
+        con.register("_one_fix", pa.Table.from_pandas(fix, preserve_index=False))
+        try:
+            con.execute("""UPDATE bars SET zero_volume = f.zero_volume, stale_close = f.stale_close FROM _one_fix f
+                           WHERE bars.ticker = $t AND bars.date = f.date::DATE""", {"t": ticker})
+        finally:
+            con.unregister("_one_fix")
+    _check_range(con, ticker, lo, hi)
+    con.execute("""INSERT INTO securities (ticker, kind, simulated, added_at) VALUES ($t, $kind, $sim, $now)
+                   ON CONFLICT (ticker) DO NOTHING""",
+                {"t": ticker, "kind": "index" if ticker.startswith("^") else "equity",
+                 "sim": bool((df["source"] == "demo-simulated").any()), "now": now})
+    n_changed = int(changed.sum())
+    n_added = int((~known).sum())
+    return WriteSummary(n_added, n_changed - n_added, len(df) - n_changed)
+
+
 def _merge_bars(con: duckdb.DuckDBPyConnection, now) -> WriteSummary:
     """Merge the registered `incoming_arrow` into bars; fix neighbours' flags; check the result."""
     con.execute("""CREATE OR REPLACE TEMP TABLE incoming AS
@@ -752,6 +831,17 @@ def _merge_bars(con: duckdb.DuckDBPyConnection, now) -> WriteSummary:
                    ON CONFLICT (ticker) DO NOTHING""", [now])
     return WriteSummary(int(counts.get("added", 0)), int(counts.get("updated", 0)), int(counts.get("unchanged", 0)))
 
+
+def _check_range(con: duckdb.DuckDBPyConnection, ticker: str, lo, hi) -> None:
+    """_check_bars for one ticker's range as written: one count with constants, the listing only when needed."""
+    bad = con.execute(f"SELECT count(*) FROM bars WHERE ticker = $t AND date BETWEEN $lo AND $hi "
+                      f"AND ({any_problem_sql(future=False)})", {"t": ticker, "lo": lo.date(), "hi": hi.date()}
+                      ).fetchall()[0][0]
+    if bad:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ranges AS SELECT {_sql_str(ticker)} AS ticker, "
+                    f"DATE '{lo.date()}' AS lo, DATE '{hi.date()}' AS hi")
+        con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT ticker, lo AS date FROM ranges WHERE false")
+        _check_bars(con)
 
 def _check_bars(con: duckdb.DuckDBPyConnection) -> None:
     """The end-of-load check on the rows of the touched ranges: the bar rules (store.bar_rules), unique keys."""

@@ -97,15 +97,18 @@ def test_stale_close_is_computed_across_incremental_loads(empty_store):
     assert empty_store.bars("AXGI")["stale_close"].tolist() == [False, False, False, False]
 
 
-def test_failure_injected_mid_load_leaves_store_unchanged(empty_store, monkeypatch):
+@pytest.mark.parametrize("small_batch", [store_mod.SMALL_BATCH, 0], ids=["one-ticker merge", "general merge"])
+def test_failure_injected_mid_load_leaves_store_unchanged(empty_store, monkeypatch, small_batch):
+    monkeypatch.setattr(store_mod, "SMALL_BATCH", small_batch)
     empty_store.upsert_bars(make_bars())
     before = empty_store.bars("AXGI")
 
-    def boom(con):
+    def boom(con, *args):
         assert con.execute("SELECT count(*) FROM bars").fetchall()[0][0] == 6  # rows are in, not committed
         raise RuntimeError("injected failure after the insert")
 
     monkeypatch.setattr(store_mod, "_check_bars", boom)
+    monkeypatch.setattr(store_mod, "_check_range", boom)
     with pytest.raises(RuntimeError, match="injected"):
         empty_store.upsert_bars(make_bars(closes=(0.01, 0.02, 0.03, 0.04, 0.05, 0.06)))
     pd.testing.assert_frame_equal(before, empty_store.bars("AXGI"))
@@ -372,3 +375,30 @@ def test_bar_rules_forms_agree_on_many_random_broken_rows():
     assert frame_problems(frame, "2024-01-20") == frame_problems_sql(frame, "2024-01-20")
     problems, total = frame_problems(frame, "2024-01-20")
     assert total > 10 and len(problems) == 10
+
+
+def test_one_ticker_merge_matches_the_general_merge(tmp_path, monkeypatch):
+    """upsert_bars' small one-ticker path leaves the same rows, flags and counts as the general SQL merge."""
+    rng = np.random.default_rng(11)
+    days = pd.bdate_range("2020-01-01", periods=60)
+
+    def batch(first, n, seed_close):
+        closes = np.round(seed_close + rng.choice([0.0, 0.01, -0.01], n), 2)
+        frame = make_bars("AXGI", start=days[first], closes=tuple(closes),
+                          volumes=tuple(rng.choice([0.0, 0.0, 500.0], n)), source="yfinance")
+        return frame
+
+    batches = [batch(10, 20, 1.0), batch(5, 10, 1.0), batch(25, 15, 1.0), batch(0, 60, 1.0), batch(12, 3, 1.0),
+               batch(40, 1, 2.0), batch(59, 1, 1.0), batch(30, 12, 1.0)]
+    results = {}
+    for small in (store_mod.SMALL_BATCH, 0):
+        monkeypatch.setattr(store_mod, "SMALL_BATCH", small)
+        store = Store(tmp_path / f"m{small}.duckdb")
+        store.init()
+        counts = [store.upsert_bars(b, ingested_at=f"2024-01-{i + 1:02d}") for i, b in enumerate(batches)]
+        results[small] = (counts, store.bars("AXGI"), store.securities()[["ticker", "kind", "simulated"]])
+    fast, general = results[store_mod.SMALL_BATCH], results[0]
+    assert fast[0] == general[0]
+    pd.testing.assert_frame_equal(fast[1], general[1])
+    pd.testing.assert_frame_equal(fast[2], general[2])
+    assert fast[1]["stale_close"].any() and fast[1]["zero_volume"].any()
