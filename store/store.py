@@ -470,6 +470,17 @@ class Store:
         if len(df) == 0:
             return WriteSummary()
         df["ticker"] = df["ticker"].str.upper()
+        now = utc_now() if ingested_at is None else pd.Timestamp(ingested_at).to_pydatetime()
+        tickers = df["ticker"].to_numpy(dtype=object)
+        if len(df) <= SMALL_BATCH and (tickers == tickers[0]).all():  # one ticker: the few-statement merge
+            dates = df["date"].to_numpy(dtype="datetime64[ns]")
+            if not (dates[1:] > dates[:-1]).all():  # sort by date; of duplicate dates the last row wins
+                order = np.argsort(dates, kind="stable")
+                keep = np.ones(len(order), dtype=bool)
+                keep[:-1] = dates[order][1:] != dates[order][:-1]
+                df = df.iloc[order[keep]].reset_index(drop=True)
+            with self.transaction() as con:
+                return _merge_one_ticker(con, df, now)
         df["_seq"] = np.arange(len(df), dtype="int64")
         df = df.sort_values(["ticker", "date", "_seq"], kind="stable")
         dup = df.duplicated(["ticker", "date"], keep="last").to_numpy()
@@ -479,10 +490,6 @@ class Store:
         df = df.drop(columns="_seq")
         df["zero_volume"] = zero
         df["stale_close"] = stale
-        now = utc_now() if ingested_at is None else pd.Timestamp(ingested_at).to_pydatetime()
-        if len(df) <= SMALL_BATCH and df["ticker"].iat[0] == df["ticker"].iat[-1]:  # sorted: one ticker
-            with self.transaction() as con:
-                return _merge_one_ticker(con, df.reset_index(drop=True), now)
         table = pa.Table.from_pandas(df, preserve_index=False)
         with self.transaction() as con:
             con.register("incoming_arrow", table)
@@ -710,69 +717,87 @@ def _merge_one_ticker(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, now) -> 
     Same result as _merge_bars: rows identical to the stored ones are left untouched, added/changed rows are
     written with `now`, the flags of the touched range and of the next stored bar are recomputed across the
     seam, the rules are checked over the rows as written, and a new ticker is tracked. The stored rows of the
-    range and the bars just before and after it are read in one query (the ticker and dates are constants, so
-    DuckDB skips the other row groups) and compared in pandas.
+    range, the bars just before and after it and whether the ticker is tracked are read in one query (the
+    ticker and dates are constants, so DuckDB skips the other row groups) and compared in numpy.
     """
     ticker = str(df["ticker"].iat[0])
-    lo, hi = df["date"].iat[0], df["date"].iat[-1]
+    inc_date = df["date"].to_numpy(dtype="datetime64[ns]")
+    lo, hi = pd.Timestamp(inc_date[0]).date(), pd.Timestamp(inc_date[-1]).date()
     cols = ", ".join([*_VALUE_COLS, "zero_volume", "stale_close"])
-    stored = con.execute(f"""
+    got = con.execute(f"""
         SELECT date, {cols}, 0 AS part FROM bars WHERE ticker = $t AND date BETWEEN $lo AND $hi
         UNION ALL (SELECT date, {cols}, -1 FROM bars WHERE ticker = $t AND date < $lo ORDER BY date DESC LIMIT 1)
-        UNION ALL (SELECT date, {cols}, 1 FROM bars WHERE ticker = $t AND date > $hi ORDER BY date LIMIT 1)""",
-        {"t": ticker, "lo": lo.date(), "hi": hi.date()}).df()
-    stored["date"] = pd.to_datetime(stored["date"]).astype("datetime64[ns]")
-    part = stored["part"].to_numpy()
-    inside = stored[part == 0].set_index("date")
-    inc = df.set_index("date", drop=False)
-    known = inc.index.isin(inside.index)
-    old = inside.reindex(inc.index)
-    differs = np.zeros(len(inc), dtype=bool)
+        UNION ALL (SELECT date, {cols}, 1 FROM bars WHERE ticker = $t AND date > $hi ORDER BY date LIMIT 1)
+        UNION ALL SELECT $lo::DATE, 1, 1, 1, 1, 1, 0, '', false, false, 2 FROM securities WHERE ticker = $t""",
+        {"t": ticker, "lo": lo, "hi": hi}).fetchnumpy()
+    part = np.asarray(got["part"])
+    s_date = np.asarray(got["date"]).astype("datetime64[ns]")
+    s_zero = np.asarray(got["zero_volume"], dtype=bool)
+    s_stale = np.asarray(got["stale_close"], dtype=bool)
+    inside = np.flatnonzero(part == 0)
+    inside = inside[np.argsort(s_date[inside], kind="stable")]
+    in_dates = s_date[inside]
+    n = len(inc_date)
+    if len(inside):
+        pos = np.minimum(np.searchsorted(in_dates, inc_date), len(inside) - 1)
+        known = in_dates[pos] == inc_date
+        old = inside[pos]  # the stored row of the same date where known
+    else:
+        known, old = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    changed = ~known
     for c in _VALUE_COLS:
-        differs |= inc[c].to_numpy() != old[c].to_numpy()
-    changed = ~known | differs
+        if known.any():
+            changed |= df[c].to_numpy() != np.asarray(got[c])[old]
     # The ticker's bars from the one before the range to the one after it, as they will be after the write.
-    rest = inside[~inside.index.isin(inc.index)]
-    seq = pd.concat([stored[part == -1].set_index("date"), rest, inc.drop(columns=["date", "ticker"]),
-                     stored[part == 1].set_index("date")]).sort_index(kind="stable")
-    volume, close = seq["volume"].to_numpy(dtype="float64"), seq["close"].to_numpy(dtype="float64")
-    zero = volume == 0
-    stale = np.zeros(len(seq), dtype=bool)
-    stale[1:] = zero[1:] & (close[1:] != close[:-1])
-    final = pd.DataFrame({"zero_volume": zero, "stale_close": stale}, index=seq.index)
-    # Stored bars not rewritten (unchanged rows, the rest of the range, the next bar) whose flags change.
-    kept = pd.concat([old.loc[~changed, ["zero_volume", "stale_close"]],
-                      rest[["zero_volume", "stale_close"]], stored[part == 1].set_index("date")[["zero_volume", "stale_close"]]])
-    kept = kept[(kept["zero_volume"].to_numpy(dtype=bool) != final.loc[kept.index, "zero_volume"].to_numpy())
-                | (kept["stale_close"].to_numpy(dtype=bool) != final.loc[kept.index, "stale_close"].to_numpy())]
-    write = inc.loc[changed, ["ticker", "date", *_VALUE_COLS]].copy()
-    if len(write):
-        write["zero_volume"] = final.loc[write.index, "zero_volume"].to_numpy()
-        write["stale_close"] = final.loc[write.index, "stale_close"].to_numpy()
-        con.register("_one_in", pa.Table.from_pandas(write[_WRITE_COLS].reset_index(drop=True), preserve_index=False))
+    rest = inside[~np.isin(in_dates, inc_date)]
+    prev, nxt = np.flatnonzero(part == -1), np.flatnonzero(part == 1)
+    seq_date = np.concatenate([s_date[prev], s_date[rest], inc_date, s_date[nxt]])
+    seq_vol = np.concatenate([np.asarray(got["volume"], dtype="float64")[prev], np.asarray(got["volume"], dtype="float64")[rest],
+                              df["volume"].to_numpy(dtype="float64"), np.asarray(got["volume"], dtype="float64")[nxt]])
+    seq_close = np.concatenate([np.asarray(got["close"], dtype="float64")[prev], np.asarray(got["close"], dtype="float64")[rest],
+                                df["close"].to_numpy(dtype="float64"), np.asarray(got["close"], dtype="float64")[nxt]])
+    order = np.argsort(seq_date, kind="stable")
+    zero_sorted = seq_vol[order] == 0
+    stale_sorted = np.zeros(len(order), dtype=bool)
+    stale_sorted[1:] = zero_sorted[1:] & (seq_close[order][1:] != seq_close[order][:-1])
+    zero, stale = np.empty_like(zero_sorted), np.empty_like(stale_sorted)
+    zero[order], stale[order] = zero_sorted, stale_sorted
+    k = len(prev) + len(rest)
+    inc_zero, inc_stale = zero[k:k + n], stale[k:k + n]
+    # Stored bars not rewritten (the rest of the range, unchanged rows, the next bar) whose flags change.
+    fix_rows = np.concatenate([rest, old[~changed], nxt])
+    fix_zero = np.concatenate([zero[len(prev):k], inc_zero[~changed], zero[k + n:]])
+    fix_stale = np.concatenate([stale[len(prev):k], inc_stale[~changed], stale[k + n:]])
+    differ = (s_zero[fix_rows] != fix_zero) | (s_stale[fix_rows] != fix_stale)
+    if changed.any():
+        write = pa.table({"ticker": pa.array([ticker] * int(changed.sum())),
+                          "date": pa.array(inc_date[changed]).cast(pa.date32()),
+                          **{c: df[c].to_numpy()[changed] for c in _VALUE_COLS},
+                          "zero_volume": inc_zero[changed], "stale_close": inc_stale[changed]})
+        con.register("_one_in", write)
         try:
             con.execute(f"""INSERT OR REPLACE INTO bars (ticker, date, {cols}, ingested_at)
-                            SELECT ticker, date::DATE, {cols}, $now FROM _one_in""", {"now": now})
+                            SELECT ticker, date, {cols}, $now FROM _one_in""", {"now": now})
         finally:
             con.unregister("_one_in")
-    if len(kept):
-        fix = pd.DataFrame({"ticker": ticker, "date": kept.index.to_numpy(),
-                            "zero_volume": final.loc[kept.index, "zero_volume"].to_numpy(),
-                            "stale_close": final.loc[kept.index, "stale_close"].to_numpy()})
-        con.register("_one_fix", pa.Table.from_pandas(fix, preserve_index=False))
+    if differ.any():
+        fix = pa.table({"date": pa.array(s_date[fix_rows][differ]).cast(pa.date32()),
+                        "zero_volume": fix_zero[differ], "stale_close": fix_stale[differ]})
+        con.register("_one_fix", fix)
         try:
             con.execute("""UPDATE bars SET zero_volume = f.zero_volume, stale_close = f.stale_close FROM _one_fix f
-                           WHERE bars.ticker = $t AND bars.date = f.date::DATE""", {"t": ticker})
+                           WHERE bars.ticker = $t AND bars.date = f.date""", {"t": ticker})
         finally:
             con.unregister("_one_fix")
-    _check_range(con, ticker, lo, hi)
-    con.execute("""INSERT INTO securities (ticker, kind, simulated, added_at) VALUES ($t, $kind, $sim, $now)
-                   ON CONFLICT (ticker) DO NOTHING""",
-                {"t": ticker, "kind": "index" if ticker.startswith("^") else "equity",
-                 "sim": bool((df["source"] == "demo-simulated").any()), "now": now})
+    _check_range(con, ticker, pd.Timestamp(lo), pd.Timestamp(hi))
+    if not (part == 2).any():  # a ticker seen for the first time is tracked from now on
+        con.execute("""INSERT INTO securities (ticker, kind, simulated, added_at) VALUES ($t, $kind, $sim, $now)
+                       ON CONFLICT (ticker) DO NOTHING""",
+                    {"t": ticker, "kind": "index" if ticker.startswith("^") else "equity",
+                     "sim": bool((df["source"] == "demo-simulated").any()), "now": now})
     n_changed = int(changed.sum())
     n_added = int((~known).sum())
-    return WriteSummary(n_added, n_changed - n_added, len(df) - n_changed)
+    return WriteSummary(n_added, n_changed - n_added, n - n_changed)
 
 
 def _merge_bars(con: duckdb.DuckDBPyConnection, now) -> WriteSummary:

@@ -390,6 +390,9 @@ def test_one_ticker_merge_matches_the_general_merge(tmp_path, monkeypatch):
 
     batches = [batch(10, 20, 1.0), batch(5, 10, 1.0), batch(25, 15, 1.0), batch(0, 60, 1.0), batch(12, 3, 1.0),
                batch(40, 1, 2.0), batch(59, 1, 1.0), batch(30, 12, 1.0)]
+    shuffled = batch(20, 8, 1.0)
+    twice = shuffled.iloc[[3]].assign(open=1.5, high=1.5, low=1.5, close=1.5, adj_close=1.5)
+    batches.append(pd.concat([shuffled, twice]).sample(frac=1, random_state=1))  # unsorted, a date twice: last wins
     results = {}
     for small in (store_mod.SMALL_BATCH, 0):
         monkeypatch.setattr(store_mod, "SMALL_BATCH", small)
