@@ -105,7 +105,11 @@ def canonical(df: pd.DataFrame, cols: dict[str, str]) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(df)))
     for name, kind in cols.items():
         s = df[name].reset_index(drop=True) if name in df.columns else pd.Series([None] * len(df), dtype=object)
-        if kind in ("date", "ts"):
+        if kind == "float" and s.dtype == "float64" or kind == "bool" and s.dtype == bool:
+            pass  # already canonical (the common case for frames from validate_bars and DuckDB)
+        elif kind == "date" and s.dtype == "datetime64[ns]":
+            s = pd.Series(s.to_numpy().astype("datetime64[D]").astype("datetime64[ns]"))  # normalize, NaT stays
+        elif kind in ("date", "ts"):
             s = pd.to_datetime(s)
             if getattr(s.dt, "tz", None) is not None:
                 s = s.dt.tz_convert("UTC").dt.tz_localize(None) if kind == "ts" else s.dt.tz_localize(None)
@@ -373,12 +377,16 @@ class Store:
         """
         where, params = "", []
         if tickers is not None:
-            where = "WHERE ticker IN (SELECT unnest(?::VARCHAR[]))"
-            params = [[t.upper() for t in tickers]]
+            params = [t.upper() for t in tickers]
+            if 0 < len(params) <= 1000:  # constants let DuckDB skip the row groups of other tickers
+                where = f"WHERE ticker IN ({', '.join('?' * len(params))})"
+            else:
+                where, params = "WHERE ticker IN (SELECT unnest(?::VARCHAR[]))", [params]
         sql = f"""
             WITH s AS (SELECT ticker, simulated FROM securities {where}),
-                 b AS (SELECT ticker, max(date) AS last_date, string_agg(DISTINCT source, ',' ORDER BY source) AS sources
-                       FROM bars {where} GROUP BY ticker)
+                 b AS (SELECT ticker, max(last_date) AS last_date, string_agg(source, ',' ORDER BY source) AS sources
+                       FROM (SELECT ticker, source, max(date) AS last_date FROM bars {where} GROUP BY ticker, source)
+                       GROUP BY ticker)
             SELECT coalesce(s.ticker, b.ticker) AS ticker, coalesce(s.simulated, false) AS simulated,
                    b.last_date, coalesce(b.sources, '') AS sources
             FROM s FULL OUTER JOIN b ON s.ticker = b.ticker ORDER BY 1"""
