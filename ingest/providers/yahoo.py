@@ -8,6 +8,7 @@ import time
 import warnings
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import yfinance as yf
 from curl_cffi import requests as curl_requests
@@ -102,18 +103,19 @@ def frame_from_yahoo(raw: pd.DataFrame, ticker: str, source: str = "yfinance") -
     index = pd.DatetimeIndex(df.index)
     if index.tz is not None:
         index = index.tz_localize(None)  # the exchange's calendar day, as Yahoo's tz-aware index means it
-    out = pd.DataFrame({"ticker": ticker.upper(), "date": index.normalize().astype("datetime64[ns]"),
-                        "open": col("open", "close"), "high": col("high", "close"), "low": col("low", "close"),
-                        "close": col("close"), "adj_close": col("adj_close", "close"),
-                        "volume": col("volume") if "volume" in names else 0.0, "source": source})
-    out = out[out["close"].notna()].copy()
-    out["adj_close"] = out["adj_close"].fillna(out["close"])
-    out["volume"] = out["volume"].fillna(0.0)
-    for c in ("open", "high", "low"):
-        out[c] = out[c].where(out[c] > 0, out["close"])  # Yahoo writes 0 open on no-trade days
-    out["high"] = out[["open", "high", "low", "close"]].max(axis=1)
-    out["low"] = out[["open", "high", "low", "close"]].min(axis=1)
-    return out.reset_index(drop=True)
+    close = col("close")
+    keep = ~np.isnan(close)  # action-only rows have no close
+    close = close[keep]
+    opened, high, low = (col(name, "close")[keep] for name in ("open", "high", "low"))
+    # Yahoo writes 0 (or nothing) for open/high/low on no-trade days: take the close there.
+    opened, high, low = (np.where(x > 0, x, close) for x in (opened, high, low))
+    adj = col("adj_close", "close")[keep]
+    volume = col("volume")[keep] if "volume" in names else np.zeros(len(close))
+    return pd.DataFrame({"ticker": ticker.upper(), "date": index.normalize().astype("datetime64[ns]")[keep],
+                         "open": opened, "high": np.maximum.reduce([opened, high, low, close]),
+                         "low": np.minimum.reduce([opened, high, low, close]), "close": close,
+                         "adj_close": np.where(np.isnan(adj), close, adj),
+                         "volume": np.where(np.isnan(volume), 0.0, volume), "source": source})
 
 
 def classify(exc: BaseException, ticker: str, timeout: float) -> ProviderError:
