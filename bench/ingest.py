@@ -156,6 +156,9 @@ def main(argv=None) -> int:
         work = Path(args.dir or tmp)
         work.mkdir(parents=True, exist_ok=True)
         parquet = work / "bars.parquet"
+        for old in ("bare_plain.duckdb", "bare_key.duckdb", "validated.duckdb"):  # a full run starts from scratch
+            for f in (work / old, work / (old + ".wal")):
+                f.unlink(missing_ok=True)
         t0 = time.perf_counter()
         n = generate(parquet, args.tickers, args.years)
         print(f"generated {n:,} bars ({args.tickers} tickers x {args.years} years) in "
