@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -171,6 +172,9 @@ def main(argv=None) -> int:
         assert rows == n, f"loaded {rows} of {n} rows"
         again, again_rows = reload_unchanged(parquet, store)
         refresh = refresh_one(store, "T00000", runs=args.runs)
+        # The nightly job is a process of its own: time it again in a fresh one, on the same store.
+        fresh = subprocess.run([sys.executable, "-m", "bench.ingest", "--dir", str(work), "--refresh-only",
+                                "--runs", str(args.runs)], cwd=ROOT, capture_output=True, text=True)
         if args.profile:
             profile_refresh(store, "T00000")
         keyed, plain, ours = n / bare_key, n / bare_plain, n / validated
@@ -184,13 +188,14 @@ def main(argv=None) -> int:
               f"{ours / keyed:.2f} x -> {'met' if ours / keyed >= 0.5 else 'NOT met'}")
         print(f"ratio against the unkeyed bare insert (for reference, no target): {ours / plain:.2f} x")
         print(f"reload of {again_rows:,} unchanged bars (merge path, {again_rows / again:,.0f} rows/s): {again:.1f} s")
-        _print_refresh(refresh, n)
+        _print_refresh(refresh, n, "in this process, after the loads above")
+        print(fresh.stdout.strip() or f"fresh-process refresh failed: {fresh.stderr.strip()[-500:]}")
     return 0
 
 
-def _print_refresh(refresh: list[float], n_bars: int) -> None:
+def _print_refresh(refresh: list[float], n_bars: int, where: str = "in a fresh process, as the nightly job runs") -> None:
     median = statistics.median(refresh) * 1000
-    print(f"incremental refresh job of one ticker on a store of {n_bars:,} bars (replayed Yahoo, {len(refresh)} "
+    print(f"incremental refresh job of one ticker, {where}, on a store of {n_bars:,} bars (replayed Yahoo, {len(refresh)} "
           f"runs): first {refresh[0] * 1000:.0f} ms, median {median:.1f} ms, min {min(refresh) * 1000:.0f} ms "
           f"(target: median < 50 ms -> {'met' if median < 50 else 'NOT met'})")
 

@@ -710,10 +710,10 @@ class Store:
                 rejected: int = 0, error: str | None = None) -> int:
         """Record a finished job in one write (joins an open transaction); returns its run id."""
         with self.transaction() as con:
-            run = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_log").fetchall()[0][0]
-            con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run, job, ticker, status, started_at, utc_now(), int(added), int(updated), int(rejected),
-                         error])
+            run = con.execute("INSERT INTO ingest_log SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+                              "FROM ingest_log RETURNING run_id",
+                              [job, ticker, status, started_at, utc_now(), int(added), int(updated), int(rejected),
+                               error]).fetchall()[0][0]
         return int(run)
 
     def log_end(self, run: int, status: str, added: int = 0, updated: int = 0, rejected: int = 0,
