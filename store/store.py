@@ -1,7 +1,8 @@
 """The Store: the only code that opens the DuckDB file.
 
-Nobody keeps a connection open. A read attaches the file READ_ONLY to an in-memory connection for
-one query; a write opens a read-write connection for one transaction. DuckDB locks the file per
+Nobody keeps the file open. Each process has one in-memory DuckDB instance; a read attaches the file
+READ_ONLY to a cursor of it for one query, a write attaches it read-write for one transaction, and
+both detach afterwards (which checkpoints and releases the file lock). DuckDB locks the file per
 process, so both retry on the lock with jittered back-off until IRDASH_LOCK_TIMEOUT (default 15 s)
 and then raise StoreBusyError. Inside one process DuckDB refuses to open the same file twice at
 once ("Unique file handle conflict"), so every access to a path is also serialised by a
