@@ -11,6 +11,7 @@ from pathlib import Path
 
 from analytics.constants import DEFAULT_ESTIMATION_WINDOW, DEFAULT_EVENT_WINDOWS, MIN_ESTIMATION_OBS
 from analytics.event_study import MODELS, event_study
+from analytics.overlap import campaign_event_windows, campaigns_for_study, overlap_chains
 
 
 def _window(text: str) -> tuple[int, int]:
@@ -24,8 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     es = sub.add_parser("event-study", help="abnormal returns of IR activities -> cars.csv, summary.csv",
                         description="Event study of a client's activities (or of a ticker's, with "
-                                    "--ticker) against a benchmark; writes cars.csv, summary.csv "
-                                    "and skipped.csv to --out.")
+                                    "--ticker) against a benchmark; writes cars.csv, summary.csv, "
+                                    "skipped.csv and overlaps.csv to --out.  overlaps.csv lists, for "
+                                    "every event window, the chains of activities whose windows share "
+                                    "trading days (those days are counted in several CARs; the "
+                                    "Kolari-Pynnonen statistic in summary.csv accounts for it).")
     es.add_argument("--db", help="DuckDB file (default: IRDASH_DB or data/irdash.duckdb)")
     who = es.add_mutually_exclusive_group(required=True)
     who.add_argument("--client", help="client_id: its ticker, benchmark and activity log")
@@ -39,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"event window, repeatable (default {list(DEFAULT_EVENT_WINDOWS)})")
     es.add_argument("--min-estimation-obs", type=int, default=MIN_ESTIMATION_OBS)
     es.add_argument("--by", default="type", help="events column to group the summary by ('' = none)")
+    es.add_argument("--merge-campaigns", action="store_true",
+                    help="study each chain of activities overlapping in the first --window as one campaign "
+                         "(day 0: its first activity); every window is stretched at its end by the longest "
+                         "campaign's span in trading days so it covers every campaign, and cars.csv has one "
+                         "row per campaign and window (activity_ids, n_activities, span_days)")
     es.add_argument("--out", required=True, help="output directory")
     return ap
 
@@ -82,11 +91,22 @@ def event_study_command(args) -> int:
     from store import Store
 
     st = Store(args.db)
+    import pandas as pd
+
     prices, market, events, shares = _load(st, args)
+    windows = tuple(args.window) if args.window else DEFAULT_EVENT_WINDOWS
+    overlaps = pd.concat([overlap_chains(events, prices, w) for w in windows], ignore_index=True)
+    left_out = events.iloc[:0]
+    if args.merge_campaigns:
+        events, left_out = campaigns_for_study(events, prices, windows[0])
+        stretched = campaign_event_windows(events, windows)
+        print(f"{len(events)} campaigns from the activities overlapping in window {windows[0][0]},{windows[0][1]}; "
+              f"windows {list(windows)} stretched to {list(stretched)} to cover the longest campaign")
+        windows = stretched
     res = event_study(
         prices, events, market, model=args.model,
         estimation_window=args.estimation_window,
-        event_windows=tuple(args.window) if args.window else DEFAULT_EVENT_WINDOWS,
+        event_windows=windows,
         thin_trading=None if args.thin_trading == "none" else args.thin_trading,
         min_estimation_obs=args.min_estimation_obs,
         shares_outstanding=shares if len(shares) else None,
@@ -98,9 +118,18 @@ def event_study_command(args) -> int:
         by = None
     res.cars.to_csv(out / "cars.csv", index=False)
     res.summary(by=by).to_csv(out / "summary.csv", index=False)
-    res.skipped.to_csv(out / "skipped.csv", index=False)
-    print(f"{res.cars['event_id'].nunique()} events studied, {res.skipped['event_id'].nunique()} "
-          f"skipped; wrote {out / 'cars.csv'}, {out / 'summary.csv'}, {out / 'skipped.csv'}")
+    skipped = res.skipped
+    if len(left_out):  # no trading day on or after them: in no campaign, listed rather than dropped
+        skipped = pd.concat([skipped.astype({"event_id": object}), pd.DataFrame({
+            "event_id": left_out["event_id"].astype(object), "ticker": left_out["ticker"],
+            "event_date": pd.to_datetime(left_out["date"]),
+            "reason": "no trading day on or after the activity date: in no campaign"})], ignore_index=True)
+    skipped.to_csv(out / "skipped.csv", index=False)
+    overlaps.assign(activity_ids=overlaps["activity_ids"].map(lambda ids: ", ".join(map(str, ids)))).to_csv(
+        out / "overlaps.csv", index=False)
+    print(f"{res.cars['event_id'].nunique()} events studied, {skipped['event_id'].nunique()} "
+          f"skipped, {len(overlaps)} overlap chains; wrote {out / 'cars.csv'}, {out / 'summary.csv'}, "
+          f"{out / 'skipped.csv'}, {out / 'overlaps.csv'}")
     return 0
 
 

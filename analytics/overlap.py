@@ -15,7 +15,10 @@ import pandas as pd
 
 from analytics.constants import DEFAULT_EVENT_WINDOWS
 
-__all__ = ["day0_positions", "find_overlaps", "overlap_groups", "merge_campaigns"]
+__all__ = ["day0_positions", "find_overlaps", "overlap_groups", "merge_campaigns", "overlap_chains",
+           "campaign_event_windows", "campaigns_for_study", "MIXED_TYPES"]
+
+MIXED_TYPES = "mixed"  # the ``type`` of a campaign whose activities are of several types
 
 
 def day0_positions(events: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
@@ -146,3 +149,66 @@ def merge_campaigns(events: pd.DataFrame, prices: pd.DataFrame,
     if "type" in g.columns:
         out["types"] = agg["type"].agg(lambda s: ",".join(dict.fromkeys(map(str, s))))
     return out.reset_index(drop=True)
+
+
+def overlap_chains(events: pd.DataFrame, prices: pd.DataFrame,
+                   window: tuple[int, int] = DEFAULT_EVENT_WINDOWS[-1]) -> pd.DataFrame:
+    """Chains of two or more activities whose event windows overlap, one row per chain.
+
+    A chain of ``k`` activities with day 0s ``p_1 <= ... <= p_k`` and consecutive gaps
+    ``<= w1 - w0`` covers the contiguous trading days ``[p_1 + w0, p_k + w1]``, that is
+    ``union_days = p_k - p_1 + L`` with ``L = w1 - w0 + 1``.  Its ``k`` CARs sum
+    ``k * L`` daily abnormal returns, so ``repeated_days = k * L - union_days`` day-counts
+    are shared days counted again in another CAR of the chain.
+
+    Returns
+    -------
+    DataFrame
+        ``chain`` (``"campaign-<first event_id>"``, as :func:`merge_campaigns` names it),
+        ``ticker, first_day0, last_day0, span_days, n_activities, activity_ids`` (list),
+        ``types`` (when ``events`` has ``type``), ``window_start, window_end, union_days,
+        repeated_days``; empty (same columns) when no windows overlap.
+    """
+    w0, w1 = window
+    camp = merge_campaigns(events, prices, window)
+    chains = camp[camp["n_activities"] >= 2].rename(
+        columns={"event_id": "chain", "date": "first_day0", "end_date": "last_day0"}).reset_index(drop=True)
+    length = w1 - w0 + 1
+    chains["window_start"] = w0
+    chains["window_end"] = w1
+    chains["union_days"] = chains["span_days"] + length
+    chains["repeated_days"] = chains["n_activities"] * length - chains["union_days"]
+    return chains
+
+
+def campaign_event_windows(campaigns: pd.DataFrame,
+                           windows=DEFAULT_EVENT_WINDOWS) -> tuple[tuple[int, int], ...]:
+    """Event windows that cover every campaign: ``(w0, w1 + S)``, ``S`` the longest ``span_days``.
+
+    The event study takes one set of windows for all events, while campaigns last from
+    0 (one activity) to ``S`` trading days between first and last day 0.  Relative to the
+    campaign's day 0 (its first activity), ``w1 + S`` reaches ``w1`` days past the last
+    activity of the longest campaign; shorter campaigns get the extra days after theirs.
+    """
+    span = int(campaigns["span_days"].max()) if len(campaigns) else 0
+    return tuple((int(w0), int(w1) + span) for w0, w1 in windows)
+
+
+def campaigns_for_study(events: pd.DataFrame, prices: pd.DataFrame,
+                        window: tuple[int, int] = DEFAULT_EVENT_WINDOWS[-1]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Campaigns as :func:`analytics.event_study.event_study` events, and the activities left out.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The :func:`merge_campaigns` rows with ``activity_ids`` as text (``"3, 4, 7"``) and a
+        ``type`` column (the activities' type when they share one, else ``MIXED_TYPES``);
+        and the ``events`` rows with no day 0 (after the last trading day or no prices),
+        which belong in no campaign and should be reported as skipped.
+    """
+    camp = merge_campaigns(events, prices, window)
+    camp["activity_ids"] = camp["activity_ids"].map(lambda ids: ", ".join(map(str, ids)))
+    if "types" in camp.columns:
+        camp["type"] = camp["types"].where(~camp["types"].str.contains(",", regex=False), MIXED_TYPES)
+    pos = day0_positions(events, prices)
+    return camp, events[(pos["day0_pos"] < 0).to_numpy()]

@@ -70,3 +70,41 @@ def test_help_runs_as_a_module():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert "--client" in proc.stdout and "--benchmark" in proc.stdout and "--out" in proc.stdout
+
+
+def test_overlaps_csv_and_merge_campaigns(workspace, tmp_path):
+    from store import Store
+
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    Store(workspace).add_activities(pd.DataFrame({
+        "client_id": "axgi", "date": [dates[152], dates[154]], "type": ["fax_mail_blast", "press_release"],
+        "title": ["d", "e"], "after_close": [False, False]}))
+    ids = Store(workspace).activities("axgi").sort_values("date")["activity_id"].tolist()  # c, a, d, e, b
+    out = tmp_path / "plain"
+    assert main(["event-study", "--db", str(workspace), "--client", "axgi", "--out", str(out)]) == 0
+    overlaps = pd.read_csv(out / "overlaps.csv")
+    # day 0s 150, 152, 154: a chain in -1..1 (gaps 2 <= 2) and in 0..5; the others stand alone
+    assert list(zip(overlaps["window_start"], overlaps["window_end"])) == [(-1, 1), (0, 5)]
+    assert set(overlaps["activity_ids"]) == {", ".join(map(str, ids[1:4]))}
+    assert list(overlaps["n_activities"]) == [3, 3] and list(overlaps["span_days"]) == [4, 4]
+    assert list(overlaps["repeated_days"]) == [3 * 3 - 7, 3 * 6 - 10]
+    assert len(pd.read_csv(out / "cars.csv")) == 4 * 2  # 4 studied activities (c skipped), 2 windows
+
+    merged = tmp_path / "merged"
+    assert main(["event-study", "--db", str(workspace), "--client", "axgi", "--merge-campaigns",
+                 "--out", str(merged)]) == 0
+    cars = pd.read_csv(merged / "cars.csv")
+    assert set(zip(cars["window_start"], cars["window_end"])) == {(-1, 5), (0, 9)}  # stretched by the span 4
+    campaign = cars[cars["n_activities"] == 3]
+    assert set(campaign["event_id"]) == {f"campaign-{ids[1]}"}
+    assert campaign["activity_ids"].iloc[0] == ", ".join(map(str, ids[1:4]))
+    assert campaign["type"].iloc[0] == "mixed"
+    assert cars["event_id"].nunique() == 2  # the chain and b; c has too little history
+    assert pd.read_csv(merged / "overlaps.csv").equals(overlaps)
+
+
+def test_help_documents_overlaps_and_merging(capsys):
+    with pytest.raises(SystemExit):
+        main(["event-study", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "overlaps.csv" in text and "--merge-campaigns" in text and "stretched" in text

@@ -49,3 +49,37 @@ def test_groups_and_campaigns():
     assert first["span_days"] == 7
     assert first["types"] == "press_release,fax_mail_blast,conference"
     assert first["event_id"] == "campaign-1"
+
+
+def test_overlap_chains_count_the_repeated_days_by_hand():
+    from analytics.overlap import overlap_chains
+
+    chains = overlap_chains(EVENTS, BOTH, window=(0, 5))
+    assert len(chains) == 1  # the lone activities (4 on AAA, 5 on BBB) are no chain
+    row = chains.iloc[0]
+    assert row["chain"] == "campaign-1" and row["activity_ids"] == [1, 2, 3]
+    # windows [5, 10], [8, 13], [12, 17]: union 5..17 = 13 days; 3 x 6 = 18 day-counts, 5 repeated
+    assert row["union_days"] == 13 and row["repeated_days"] == 5
+    assert (row["window_start"], row["window_end"]) == (0, 5)
+    # the repeated day-counts are the shared days of the pairs here (no day in three windows)
+    assert row["repeated_days"] == find_overlaps(EVENTS, BOTH, window=(0, 5))["shared_days"].sum()
+    assert overlap_chains(EVENTS, BOTH, window=(-1, 1)).empty
+
+
+def test_campaign_windows_cover_the_longest_campaign():
+    from analytics.overlap import campaign_event_windows
+
+    camp = merge_campaigns(EVENTS, BOTH, window=(0, 5))
+    assert campaign_event_windows(camp, ((-1, 1), (0, 5))) == ((-1, 8), (0, 12))  # longest span 7
+    assert campaign_event_windows(camp.iloc[:0], ((-1, 1),)) == ((-1, 1),)
+
+
+def test_campaigns_for_study_types_and_left_out_activities():
+    from analytics.overlap import MIXED_TYPES, campaigns_for_study
+
+    late = pd.DataFrame({"event_id": [9], "ticker": ["AAA"], "date": [DATES[39] + pd.Timedelta(days=3)],
+                         "type": ["conference"]})
+    camp, left_out = campaigns_for_study(pd.concat([EVENTS, late], ignore_index=True), BOTH, window=(0, 5))
+    assert list(camp["type"]) == [MIXED_TYPES, "press_release", "press_release"]
+    assert camp["activity_ids"].iloc[0] == "1, 2, 3"
+    assert list(left_out["event_id"]) == [9]
