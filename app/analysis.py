@@ -383,21 +383,87 @@ def activity_types_present(db: str, view) -> set[str]:
     return set() if acts.empty else set(acts["type"])
 
 
-def event_study_view(db: str, view, *, model: str, thin: str, est, wins, with_tests: bool = False):
-    """Curves, per-event table, skipped events (+ tests and placebo) for the view, or None."""
+def group_options(present: set[str]) -> list[str]:
+    """``all``, then the activity types in their usual order, then mixed campaigns."""
+    from analytics.constants import ACTIVITY_TYPE_CODES
+
+    mixed = [] if module("overlap") is None else [module("overlap").MIXED_TYPES]
+    return ["all"] + [t for t in [*ACTIVITY_TYPE_CODES, *mixed] if t in present]
+
+
+def group_label(group: str) -> str:
+    """Label of a summary group: a type, all types pooled, or campaigns of several types."""
+    from analytics.constants import activity_label
+
+    if group == "all":
+        return "All types (pooled)"
+    ov = module("overlap")
+    if ov is not None and group == ov.MIXED_TYPES:
+        return "Campaigns of several types"
+    return activity_label(group)
+
+
+def event_study_view(db: str, view, *, model: str, thin: str, est, wins, with_tests: bool = False,
+                     merge: bool = False):
+    """Curves, per-event table, skipped events (+ tests and placebo) for the view, or None.
+
+    ``merge`` studies campaigns (chains of activities overlapping in the first window) instead.
+    """
     if module("event_study") is None or not view.client_id or not view.ticker:
         return None
+    if merge and module("overlap") is None:
+        return None
     return _event_study(db, view.client_id, view.ticker, view.benchmark, _ts(view.start), _ts(view.end),
-                        model, thin, tuple(est), tuple(tuple(w) for w in wins), with_tests)
+                        model, thin, tuple(est), tuple(tuple(w) for w in wins), with_tests, merge)
+
+
+OVERLAP_NOTE = ("Overlapping windows share trading days: each shared day's abnormal return is counted in the CAR of "
+                "every activity whose window contains it, so these CARs are not independent and the pooled CAAR "
+                "weighs those days more than once. The Kolari-Pynnonen test accounts for the cross-correlation "
+                "this creates; merging a chain into one campaign window counts each day once.")
+
+
+def overlap_view(db: str, view, window) -> pd.DataFrame | None:
+    """Chains of the view's activities whose ``window`` overlaps (analytics.overlap), for display; None without it."""
+    ov = module("overlap")
+    if ov is None or not view.ticker:
+        return None
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    px = prices(db, view.ticker)
+    if acts.empty or px.empty:
+        return pd.DataFrame()
+    events = acts.rename(columns={"activity_id": "event_id"}).assign(ticker=view.ticker)
+    events = events[[c for c in ("event_id", "ticker", "date", "after_close", "type") if c in events]]
+    chains = ov.overlap_chains(events, study_prices(px), tuple(window))
+    chains["activity_ids"] = chains["activity_ids"].map(lambda ids: ", ".join(map(str, ids)))
+    keep = ["chain", "first_day0", "last_day0", "span_days", "n_activities", "activity_ids", "types",
+            "union_days", "repeated_days"]
+    return chains[[c for c in keep if c in chains]]
+
+
+def campaign_note(result: dict, wins) -> str:
+    """How the campaign windows were set, in words (empty when the study did not merge)."""
+    used = result.get("windows")
+    if not result.get("merged") or used is None or "max_span" not in result:
+        return ""
+    span = result.get("max_span", 0)
+    from app.state import format_window, format_windows
+
+    return (f"Activities whose {format_window(wins[0])} windows overlap were merged into campaigns (day 0: the "
+            f"first activity's day 0). Campaigns last up to {span} trading days from first to last activity, so "
+            f"each event window was stretched by {span} days at its end: {format_windows(wins)} became "
+            f"{format_windows(used)}. Every campaign's window covers all of its activities; shorter campaigns "
+            "also include the days after their last activity.")
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner="Running the event study...")
 def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins,
-                 with_tests: bool = False) -> dict:
+                 with_tests: bool = False, merge: bool = False) -> dict:
     """The study for the view; ``with_tests`` adds the cross-event tests and the placebo (slower)."""
     es = module("event_study")
     out = {"error": None, "warnings": [], "cars": pd.DataFrame(), "curves": pd.DataFrame(),
-           "tests": pd.DataFrame(), "events": pd.DataFrame(), "skipped": pd.DataFrame(), "placebo": None}
+           "tests": pd.DataFrame(), "events": pd.DataFrame(), "skipped": pd.DataFrame(), "placebo": None,
+           "merged": merge, "windows": wins}
     acts = activities_in(db, client_id, start, end)
     if acts.empty:
         out["error"] = "No activities logged in this period yet: log them on the Activities page."
@@ -415,6 +481,13 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
             return out
     events = acts.rename(columns={"activity_id": "event_id"}).assign(ticker=ticker)
     events = events[[c for c in ("event_id", "ticker", "date", "after_close", "type", "title") if c in events]]
+    left_out = events.iloc[:0]
+    if merge:
+        ov = module("overlap")
+        events, left_out = ov.campaigns_for_study(events, study_prices(px), wins[0])
+        out["max_span"] = int(events["span_days"].max()) if len(events) else 0
+        wins = ov.campaign_event_windows(events, wins)
+        out["windows"] = wins
     shares = loaders.shares_outstanding(db, ticker)
     try:
         res = es.event_study(study_prices(px), events, market, model=model,
@@ -428,6 +501,11 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     out["abnormal"] = res.abnormal
     out["study_events"] = events
     out["skipped"] = res.skipped
+    if not left_out.empty:  # no trading day on or after them: in no campaign, but never dropped silently
+        out["skipped"] = pd.concat([res.skipped.astype({"event_id": object}), pd.DataFrame({
+            "event_id": left_out["event_id"].astype(object), "ticker": ticker,
+            "event_date": pd.to_datetime(left_out["date"]),
+            "reason": "no trading day on or after the activity date: in no campaign"})], ignore_index=True)
     if res.cars.empty:
         out["error"] = ("No activity could be studied: not enough history before them for the estimation window "
                         f"{est[0]}..{est[1]}.")
@@ -435,15 +513,17 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     pooled = res.caar_path().assign(type="all")
     curves = pd.concat([pooled, res.caar_path(by="type")], ignore_index=True)
     out["curves"] = curves.rename(columns={"type": "group", "lower": "lo", "upper": "hi"})
-    keep = ["event_id", "type", "title", "event_date", "day0_date", "window_start", "window_end", "car", "car_t",
-            "p_value", "n_est", "thin_warning"]
+    keep = ["event_id", "type", "title", "n_activities", "activity_ids", "event_date", "day0_date", "end_date",
+            "span_days", "window_start", "window_end", "car", "car_t", "p_value", "n_est", "thin_warning"]
     out["events"] = res.cars[[c for c in keep if c in res.cars]]
     if "thin_warning" in res.cars and res.cars["thin_warning"].any():
         n = int(res.cars.loc[res.cars["thin_warning"], "event_id"].nunique())
-        out["warnings"].append(f"{n} activities have mostly zero-volume days in their windows: their CARs are not "
+        out["warnings"].append(f"{n} {'campaigns' if merge else 'activities'} have mostly zero-volume days in their "
+                               "windows: their CARs are not "
                                "reliable. Try the trade-to-trade thin-trading method.")
-    if not res.skipped.empty:
-        out["warnings"].append(f"{res.skipped['event_id'].nunique()} activities could not be studied (see the list "
+    if not out["skipped"].empty:
+        what = "campaigns or activities" if merge else "activities"
+        out["warnings"].append(f"{out['skipped']['event_id'].nunique()} {what} could not be studied (see the list "
                                "below the event table).")
     if with_tests and hasattr(res, "summary"):
         tests = pd.concat([res.summary().assign(type="all"), res.summary(by="type")], ignore_index=True)
@@ -464,9 +544,9 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     return out
 
 
-def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None):
+def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None, merge: bool = False):
     """``{"table", "draws" (None unless the engine returns them), "actual", "p_value"}``, or None."""
-    res = event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True)
+    res = event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True, merge=merge)
     if res is None or res["error"] or res["placebo"] is None or res["placebo"].empty:
         return None
     table = res["placebo"]

@@ -65,6 +65,16 @@ def synced_selectbox(label: str, options: list, name: str, default=None, contain
     return value
 
 
+def synced_checkbox(label: str, name: str, default: bool = False, container=st, **kwargs) -> bool:
+    """A checkbox whose value is kept in the URL under ``name`` (``1`` / ``0``; absent = default)."""
+    key = f"w_{name}"
+    if key not in st.session_state:
+        st.session_state[key] = url_value(name, "1" if default else "0") == "1"
+    value = bool(container.checkbox(label, key=key, **kwargs))
+    remember(name, None if value == default else ("1" if value else "0"))
+    return value
+
+
 # --- windows -------------------------------------------------------------------------------------
 
 def parse_window(text: str | None, default: tuple[int, int]) -> tuple[int, int]:

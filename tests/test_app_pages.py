@@ -157,13 +157,14 @@ def test_switching_activity_type_changes_the_caar_table(demo):
     at = open_page("event_impact", {"period": "all"})
     tables = at.dataframe
     assert tables, "no tables on the event impact page"
-    pooled = [t.value for t in tables]
+    # the overlapping-activities table (all types) comes first: compare the per-type tables
+    pooled = [t.value for t in tables if "repeated_days" not in t.value]
     caar = chart_specs(at)[0]
     box = at.selectbox(key="w_type")
     assert box.value == "all"
     box.select("press_release").run()
     assert not at.exception
-    after = [t.value for t in at.dataframe]
+    after = [t.value for t in at.dataframe if "repeated_days" not in t.value]
     assert len(after[0]) < len(pooled[0]) or not after[0].equals(pooled[0])
     assert set(after[-1]["type"]) <= {"press_release"} if "type" in after[-1] else True
     assert chart_specs(at)[0] != caar
@@ -187,6 +188,41 @@ def test_event_impact_draws_the_placebo_histogram_with_the_actual_caar_marked(de
     assert line["x0"] == pytest.approx(actual) and line["x1"] == pytest.approx(actual)
     assert "actual" in fig["layout"]["annotations"][0]["text"]
 
+
+def _event_table(at: AppTest) -> pd.DataFrame:
+    return next(t.value for t in at.dataframe if {"event_id", "car", "p_value"} <= set(t.value.columns))
+
+
+def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaigns(demo):
+    pytest.importorskip("analytics.event_study")
+    at = open_page("event_impact", {"period": "all"})
+    chains = next(t.value for t in at.dataframe if "repeated_days" in t.value)
+    assert len(chains) > 0 and (chains["n_activities"] >= 2).all()
+    assert "counted in the CAR of every activity" in texts(at) and "Kolari-Pynnonen" in texts(at)
+    assert any(b.proto.id.endswith("dl_overlaps_csv") for b in at.get("download_button")), "no CSV download"
+    per_event = _event_table(at)
+    assert not per_event["event_id"].astype(str).str.startswith("campaign-").any()
+
+    box = at.checkbox(key="w_merge")
+    assert box.value is False
+    box.check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    campaigns = _event_table(at)
+    assert campaigns["event_id"].astype(str).str.startswith("campaign-").all()
+    assert campaigns["event_id"].nunique() < per_event["event_id"].nunique()
+    assert set(campaigns.loc[campaigns["n_activities"] >= 2, "event_id"]) == set(chains["chain"])
+    assert "stretched" in texts(at)
+    assert at.query_params["merge"] in ("1", ["1"])
+    # the stretched windows cover the longest chain
+    longest = int(chains["span_days"].max())
+    assert campaigns["window_end"].max() == 5 + longest
+
+
+def test_event_impact_shows_an_empty_state_without_overlaps(demo):
+    pytest.importorskip("analytics.event_study")
+    at = open_page("event_impact", {"period": "all", "win": "0..0"})
+    assert "No overlapping activities" in texts(at)
+    assert not any("repeated_days" in t.value for t in at.dataframe)
 
 def test_csv_upload_goes_through_the_csv_provider_and_shows_on_the_data_page(empty_store):
     from app import actions

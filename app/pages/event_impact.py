@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
 from app import analysis, charts, state, ui
 
 db, info = ui.page_header("Event impact", "Did the activities move the price beyond what the market explains? "
@@ -42,6 +41,25 @@ EVENT_COLUMNS = {
     "n_est": st.column_config.NumberColumn("Estimation days"),
     "thin_warning": st.column_config.CheckboxColumn("Thin trading", help="Mostly zero-volume days: unreliable"),
 }
+CAMPAIGN_COLUMNS = EVENT_COLUMNS | {
+    "event_id": st.column_config.TextColumn("Campaign", pinned=True),
+    "n_activities": st.column_config.NumberColumn("Activities"),
+    "activity_ids": st.column_config.TextColumn("Activity ids"),
+    "event_date": st.column_config.DateColumn("First activity"),
+    "end_date": st.column_config.DateColumn("Last day 0"),
+    "span_days": st.column_config.NumberColumn("Span", help="Trading days from the first to the last day 0"),
+}
+OVERLAP_COLUMNS = {
+    "chain": st.column_config.TextColumn("Chain", pinned=True),
+    "first_day0": st.column_config.DateColumn("First day 0"), "last_day0": st.column_config.DateColumn("Last day 0"),
+    "span_days": st.column_config.NumberColumn("Span", help="Trading days from the first to the last day 0"),
+    "n_activities": st.column_config.NumberColumn("Activities"),
+    "activity_ids": st.column_config.TextColumn("Activity ids"),
+    "types": st.column_config.TextColumn("Types"),
+    "union_days": st.column_config.NumberColumn("Days covered", help="Trading days in the union of the windows"),
+    "repeated_days": st.column_config.NumberColumn("Days counted again",
+                                                   help="Day-counts beyond the first: shared days summed in several CARs"),
+}
 
 controls = st.container(border=True)
 c1, c2, c3, c4 = controls.columns(4)
@@ -60,18 +78,36 @@ state.remember("win", state.format_windows(wins))
 if est[1] >= wins[0][0]:
     st.warning("The estimation window should end before the event window starts.")
 
-present = analysis.activity_types_present(db, view)
-type_options = ["all"] + [t for t in ACTIVITY_TYPE_CODES if t in present]
-chosen = state.synced_selectbox("Activity type", type_options, "type", default="all",
-                                format_func=lambda t: "All types (pooled)" if t == "all" else activity_label(t))
+st.subheader("Overlapping activities")
+chains = analysis.overlap_view(db, view, wins[0])
+if chains is None:
+    ui.empty_state("Overlap detection (analytics.overlap) is not installed yet.")
+elif chains.empty:
+    ui.empty_state(f"No overlapping activities: no two activities' {state.format_window(wins[0])} event windows "
+                   "share a trading day, so no day is counted in more than one CAR.")
+else:
+    st.caption(f"{len(chains)} chains of activities whose {state.format_window(wins[0])} event windows overlap "
+               "(the first event window). " + analysis.OVERLAP_NOTE)
+    ui.table(chains, "overlapping-activities", view, key="overlaps", simulated=simulated,
+             column_config=OVERLAP_COLUMNS)
+merge = state.synced_checkbox("Merge overlapping activities into campaign windows", "merge",
+                              help="Study each chain of overlapping activities as one campaign event")
 
-result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True)
+result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True,
+                                   merge=merge)
 if result is None:
     ui.empty_state("The event-study engine (analytics.event_study) is not installed yet.")
     st.stop()
+if analysis.campaign_note(result, wins):
+    st.caption(analysis.campaign_note(result, wins))
 if result["error"]:
     ui.empty_state(result["error"], "Choose a longer period or a shorter estimation window.")
     st.stop()
+used = result["windows"]
+
+present = set(result["events"]["type"]) if merge else analysis.activity_types_present(db, view)
+chosen = state.synced_selectbox("Activity type", analysis.group_options(present), "type", default="all",
+                                format_func=analysis.group_label)
 
 for text in result["warnings"]:
     st.warning(text)
@@ -93,22 +129,24 @@ else:
 
 st.subheader("Each event")
 events = result["events"] if chosen == "all" else result["events"][result["events"]["type"] == chosen]
-ui.table(events, "event-cars", view, key="event_cars", simulated=simulated, column_config=EVENT_COLUMNS)
+ui.table(events, "campaign-cars" if merge else "event-cars", view, key="event_cars", simulated=simulated,
+         column_config=CAMPAIGN_COLUMNS if merge else EVENT_COLUMNS)
 if not result["skipped"].empty:
-    with st.expander(f"{len(result['skipped'])} activities could not be studied"):
+    with st.expander(f"{len(result['skipped'])} {'campaigns or activities' if merge else 'activities'} "
+                     "could not be studied"):
         st.dataframe(result["skipped"], hide_index=True)
 
 st.subheader("Placebo")
 placebo = analysis.placebo_view(db, view, model=model, thin=thin, est=est, wins=wins,
-                                group=None if chosen == "all" else chosen)
+                                group=None if chosen == "all" else chosen, merge=merge)
 if placebo is None:
     ui.empty_state("No placebo distribution for this selection (too few events or too little history).")
 else:
-    st.caption(f"Where the actual CAAR over days {state.format_window(wins[0])} falls among the CAARs of the "
+    st.caption(f"Where the actual CAAR over days {state.format_window(used[0])} falls among the CAARs of the "
                "same number of random non-event dates of this stock (seeded); p is two-sided.")
     if placebo["draws"] is not None:
         fig = charts.placebo_histogram(placebo["draws"], placebo["actual"], p_value=placebo["p_value"],
-                                       title=f"CAAR {state.format_window(wins[0])} against random non-event dates",
+                                       title=f"CAAR {state.format_window(used[0])} against random non-event dates",
                                        simulated=simulated)
         ui.chart(fig, "placebo", view, key="placebo", simulated=simulated)
     ui.table(placebo["table"], "placebo", view, key="placebo", simulated=simulated)
