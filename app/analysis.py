@@ -47,17 +47,10 @@ def study_prices(frame: pd.DataFrame) -> pd.DataFrame:
 # --- overview ------------------------------------------------------------------------------------
 
 def _money(v) -> str:
-    if v is None or pd.isna(v):
-        return "n/a"
-    a = abs(v)
-    sign = "-" if v < 0 else ""
-    if a >= 1e9:
-        return f"{sign}${a / 1e9:,.2f}B"
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:,.2f}M"
-    if a >= 1e4:
-        return f"{sign}${a / 1e3:,.0f}k"
-    return f"{sign}${a:,.0f}"
+    """Dollars as the whole app and the report write them (:func:`app.report.money`): $23k, $6.3M, -$6.2M."""
+    from app.report import money
+
+    return money(v)
 
 
 def _count(v) -> str:
@@ -274,33 +267,49 @@ def stake_frame(acc) -> pd.DataFrame:
     return daily[["date", *[c for c in STAKE_COLUMNS if c in daily]]]
 
 
-def account_sentences(acc, window) -> dict[str, list[str]]:
-    """Outtakes, outcomes and impact of the account as plain sentences with their uncertainty."""
-    from analytics.roi import value_verdict
+def account_sentences(acc, window, abnormal_volume: pd.DataFrame | None = None) -> dict[str, list[str]]:
+    """Outtakes, outcomes and impact of the account as plain sentences with their uncertainty.
+
+    Outcomes are the liquidity outcomes (before vs during the engagement, each with its test) and the
+    activities' abnormal volume; impact is the abnormal value, the ROI and the persistence of the reactions.
+    """
+    from app import report as rp
 
     out = {"Outtakes": [], "Outcomes": [], "Impact": []}
     takes = acc.outtakes
+    n_acts = int(acc.activities["n"].sum()) if "n" in acc.activities else 0
+    inquiries = int(takes["inquiries"].sum())
     if takes["n_with_reach"].sum():
-        out["Outtakes"].append(f"Recorded reach: {takes['reach'].sum():,.0f}; shareholder inquiries logged: "
-                               f"{int(takes['inquiries'].sum())}.")
+        out["Outtakes"].append(
+            f"The activities reached {takes['reach'].sum():,.0f} recipients by their logged reach "
+            f"({int(takes['n_with_reach'].sum())} of the {rp.count(n_acts, 'activity')} have a reach logged); "
+            f"{rp.count(inquiries, 'shareholder inquiry', 'shareholder inquiries')} logged.")
+    elif inquiries:
+        out["Outtakes"].append(f"{rp.count(inquiries, 'shareholder inquiry', 'shareholder inquiries')} logged; "
+                               "no reach recorded for the activities.")
+    out["Outcomes"] += rp.liquidity_sentences(acc.outcomes)
+    volume = rp.abnormal_volume_sentence(abnormal_volume, window)
+    if volume:
+        out["Outcomes"].append(volume)
     imp = acc.impact
     result = imp.get("roi_activities")
     if result is not None:
-        out["Impact"].append(value_verdict(result.abnormal_value, result.value_low, result.value_high) +
-                             f" Summed over the activities' event windows {window[0]}..{window[1]}, each day "
-                             "counted once.")
-        out["Impact"].append(f"Program cost {_money(acc.inputs['total_cost'])}. " + result.verdict)
-    pers = imp.get("persistence")
-    if pers is not None and "status_60" in pers:
-        counts = pers["status_60"].value_counts()
-        out["Outcomes"].append("Sixty trading days later: " + ", ".join(
-            f"{n} activities {k}" for k, n in counts.items()) + ".")
+        out["Impact"].append("Abnormal value of the activities: " + rp.value_sentence(
+            result.abnormal_value, result.value_low, result.value_high, result.level) +
+            f" Summed over their event windows ({rp.window_text(window)}), each trading day counted once.")
+        out["Impact"].append(f"Against the program cost of {_money(acc.inputs['total_cost'])}: "
+                             + rp.roi_sentence(result))
     period = imp.get("period")
     if period is not None:
-        out["Impact"].append(
-            f"Over the whole engagement ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) against the "
-            "pre-engagement market model: " + value_verdict(period.abnormal_value, period.interval_low,
-                                                           period.interval_high))
+        text = (f"Over the whole engagement ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}), against the "
+                "pre-engagement market model: abnormal value " + rp.value_sentence(
+                    period.abnormal_value, period.interval_low, period.interval_high))
+        if imp.get("roi_period") is not None:
+            text += " " + rp.roi_sentence(imp["roi_period"])
+        out["Impact"].append(text)
+    persisted = rp.persistence_sentence(imp.get("persistence"))
+    if persisted:
+        out["Impact"].append(persisted)
     return out
 
 
@@ -605,8 +614,11 @@ def option_view(db: str, view, grants: pd.DataFrame):
         return None
     chart = series.rename(columns={"intrinsic_value": "intrinsic_total", "fair_value": "fair_value_total"})
     fv = status.grant_date_fair_value
-    summary = (f"{status.status.capitalize()}. Grant-date fair value {_money(fv)} "
-               f"(Black-Scholes, trailing volatility, risk-free rate from analytics.constants). "
+    from analytics.constants import DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW
+
+    summary = (f"{status.status.capitalize()}. Grant-date fair value {_money(fv)} (Black-Scholes with the "
+               f"volatility of the previous {DEFAULT_VOL_WINDOW} trading days and a risk-free rate of "
+               f"{DEFAULT_RISK_FREE_RATE:.0%} a year). "
                f"Break-even price {price_text(status.break_even)}.")
     if pd.notna(status.value_at_expiry):
         summary += f" Value at expiry {_money(status.value_at_expiry)}."
@@ -644,6 +656,7 @@ def retainer_view(db: str, view, engagements: pd.DataFrame):
 def report_content(db: str, view, *, simulated: bool):
     """The ROI report's sentences, charts and tables for the view (uses what analytics provide)."""
     from app import charts
+    from app import report as rp
     from app.report import ReportContent
 
     eng = client_engagement(db, view.client_id)
@@ -655,40 +668,59 @@ def report_content(db: str, view, *, simulated: bool):
     )
     s = content.sections
     acts = activities_in(db, view.client_id, view.start, view.end)
+    acc = engagement_account(db, view)
     inputs = []
     if not eng["engagements"].empty:
         e = eng["engagements"].sort_values("start_date").iloc[0]
+        months = int(e["minimum_months"]) if pd.notna(e.get("minimum_months")) else 0
         inputs.append(f"{e.get('consultant')} was retained from {pd.Timestamp(e['start_date']):%Y-%m-%d} for "
-                      f"{_money(e.get('retainer_amount'))} a month paid in stock "
-                      f"(minimum {int(e['minimum_months']) if pd.notna(e.get('minimum_months')) else 0} months).")
+                      f"{_money(e.get('retainer_amount'))} a month paid in stock (minimum "
+                      f"{rp.count(months, 'month')}).")
+    if acc is not None:
+        cost = rp.cost_sentence(acc.inputs["costs_by_kind"], len(acts))
+        if cost:
+            inputs.append(cost)
+    elif not acts.empty and "cost" in acts:
+        inputs.append(f"Direct activity costs: {_money(acts['cost'].fillna(0).sum())}.")
     ret = retainer_view(db, view, eng["engagements"])
     if ret is not None:
         t = ret["table"]
-        inputs.append(f"{len(t)} retainer payments issued {t['shares_issued'].sum():,.0f} shares worth "
-                      f"{_money(t['value_at_issue'].sum())} when issued "
-                      f"(cumulative dilution {t['cumulative_dilution'].iloc[-1]:.2%}).")
+        issued = t[t["status"] == "issued"] if "status" in t else t
+        if len(issued):
+            text = (f"{rp.count(len(issued), 'retainer payment')} issued {issued['shares_issued'].sum():,.0f} "
+                    f"shares worth {_money(issued['value_at_issue'].sum())} when issued (cumulative dilution "
+                    f"{rp.percent(issued['cumulative_dilution'].iloc[-1], 2)} of the shares outstanding).")
+            first, last = issued.iloc[0], issued.iloc[-1]
+            if len(issued) > 1 and first["price"] != last["price"]:
+                cheap, dear = (first, last) if first["price"] < last["price"] else (last, first)
+                text += (f" The same retainer bought {cheap['shares_issued']:,.0f} shares at "
+                         f"{rp.price(cheap['price'])} but {dear['shares_issued']:,.0f} at {rp.price(dear['price'])}: "
+                         "a low price costs more dilution.")
+            inputs.append(text)
     opt = option_view(db, view, eng["grants"])
     if opt is not None:
-        inputs.append("Option: " + opt["summary"])
-    if not acts.empty and "cost" in acts:
-        inputs.append(f"Direct activity costs: {_money(acts['cost'].fillna(0).sum())}.")
+        g = eng["grants"].sort_values("grant_date").iloc[0]
+        inputs.append(f"Option on {g['shares']:,.0f} shares at a strike of {rp.price(g['strike'])}: "
+                      + opt["summary"][0].lower() + opt["summary"][1:])
     s["Inputs"] = inputs
     if not acts.empty:
         counts = acts["type"].value_counts()
         from analytics.constants import activity_label
 
-        listing = ", ".join(f"{n} {activity_label(t)}" for t, n in counts.items())
-        s["Activities"] = [f"{len(acts)} activities were logged in the period: {listing}."]
-        if "reach" in acts and acts["reach"].notna().any():
-            s["Outtakes"] = [f"Their recorded reach totals {acts['reach'].fillna(0).sum():,.0f} recipients."]
-    acc = engagement_account(db, view)
+        listing = ", ".join(f"{activity_label(t)} ({n})" for t, n in counts.items())
+        s["Activities"] = [f"{rp.count(len(acts), 'activity')} {'was' if len(acts) == 1 else 'were'} logged in "
+                           f"the period, by type: {listing}."]
     if acc is not None:
         from app import state
 
-        for name, sentences in account_sentences(acc, state.event_windows()[0]).items():
+        window = state.event_windows()[0]
+        for name, sentences in account_sentences(acc, window, abnormal_volume(db, view)).items():
             s[name] = s.get(name, []) + sentences
-        content.notes.extend(acc.notes)
+        content.notes.extend(rp.plain_note(n) for n in acc.notes)
     else:
+        if not acts.empty and "reach" in acts and acts["reach"].notna().any():
+            s["Outtakes"] = [f"The activities reached {acts['reach'].fillna(0).sum():,.0f} recipients by their "
+                             "logged reach."]
         s.setdefault("Impact", ["No engagement account: the client needs an engagement and its ticker's prices."])
     px = prices(db, view.ticker, view.start, view.end)
     if not px.empty:
@@ -700,8 +732,13 @@ def report_content(db: str, view, *, simulated: bool):
     if opt is not None:
         content.figures.append(("The consultant's option: moneyness, intrinsic and fair value.",
                                 charts.option_value_chart(opt["series"], strike=opt["strike"], simulated=simulated)))
+    if acc is not None:
+        content.tables.append(("Program cost by kind", rp.cost_items_table(acc.inputs["costs_by_kind"])))
+        liq = rp.liquidity_table(acc.outcomes)
+        if liq is not None:
+            content.tables.append(("Liquidity before and during the engagement", liq))
     if ret is not None:
-        content.tables.append(("Retainer payments", ret["table"]))
+        content.tables.append(("Retainer payments", rp.retainer_table(ret["table"])))
     return content
 
 

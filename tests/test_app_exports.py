@@ -101,3 +101,147 @@ def pdf_pages(path) -> int:
     out.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(out / "p")], check=True, timeout=60)
     return len(list(out.glob("p*.png")))
+
+
+# --- the report's words and tables ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    (-6_219_652, "\u2212$6.2M"), (6_857_651, "$6.9M"), (319_000, "$319k"), (3_500, "$3,500"), (2.4e9, "$2.4B"),
+    (-0.2, "$0"), (float("nan"), "n/a"), (None, "n/a"),
+])
+def test_money_is_one_readable_format(value, expected):
+    assert report.money(value) == expected
+
+
+def test_percent_count_and_price_words():
+    assert report.percent(-70.57, signed=True) == "\u22127,057%" and report.percent(2.57, signed=True) == "+257%"
+    assert report.percent(0.0059, 2) == "0.59%"
+    assert report.count(11, "cost item") == "11 cost items" and report.count(1, "activity") == "1 activity"
+    assert report.count(35, "activity") == "35 activities"
+    assert report.price(0.025) == "$0.0250" and report.price(12.345) == "$12.35"
+    assert report.plain_note("11 cost item(s) have no known cost.") == "11 cost items have no known cost."
+    assert report.plain_note("1 cost item(s) have no known cost.") == "1 cost item has no known cost."
+
+
+def test_retainer_table_has_human_headers_and_units():
+    schedule = pd.DataFrame({"payment_no": [1, 2], "payment_date": pd.to_datetime(["1999-01-04", "1999-02-04"]),
+                             "status": ["issued", "issued"], "amount": [3500.0, 3500.0], "price": [0.025, 0.059375],
+                             "shares_issued": [140000.0, 58947.37], "cumulative_shares": [140000.0, 198947.37],
+                             "dilution": [0.0023, 0.001], "cumulative_dilution": [0.0023, 0.0033],
+                             "value_at_issue": [4921.9, 3453.9], "value_marked": [22422.0, 9441.0],
+                             "gain_since_issue": [17500.1, 5987.1]})
+    table = report.retainer_table(schedule)
+    assert list(table.columns) == ["No.", "Paid on", "Retainer (USD)", "Price per share", "Shares issued",
+                                   "Cumulative shares", "Cumulative dilution", "Value when issued",
+                                   "Value at last close"]  # all issued: no status column
+    assert table.loc[0, "Price per share"] == "$0.0250" and table.loc[1, "Price per share"] == "$0.0594"
+    assert table.loc[1, "Shares issued"] == "58,947" and table.loc[1, "Cumulative dilution"] == "0.33%"
+    assert table.loc[0, "Paid on"] == "1999-01-04" and table.loc[0, "Retainer (USD)"] == "$3,500"
+
+
+def test_generic_report_tables_never_print_snake_case_headers():
+    content = report.ReportContent(title="t", subtitle="s", tables=[("T", pd.DataFrame({"shares_issued": [1.0]}))])
+    html = report.report_html(content)
+    assert "<th>Shares issued</th>" in html and "shares_issued" not in html
+
+
+def test_liquidity_sentences_say_each_change_with_its_test():
+    liq = pd.DataFrame({"start": pd.to_datetime(["1998-07-14", "1999-01-04"]),
+                        "end": pd.to_datetime(["1998-12-31", "1999-07-02"]), "n_days": [120, 126]},
+                       index=pd.Index(["before", "during"], name="period"))
+    test = pd.DataFrame({"measure": ["dollar_volume", "turnover", "amihud", "cs_spread", "zero_volume_share"],
+                         "value_a": [769.0, 0.0005, 62.9, 0.072, 0.567],
+                         "value_b": [13410.0, 0.002, 15.6, 0.018, 0.254],
+                         "test": ["mannwhitney"] * 4 + ["fisher_exact"],
+                         "p_value": [1e-14, 1e-8, 0.034, 0.0037, 0.4]})
+    words = report.liquidity_sentences({"liquidity": liq, "liquidity_test": test})
+    text = " ".join(words)
+    assert words[0].startswith("Trading before the engagement (1998-07-14 to 1998-12-31, 120 trading days)")
+    assert "improved significantly on 4 of the 5 measures" in words[0]
+    assert "Daily turnover" in text and "rose from 0.050% to 0.200%" in text
+    assert "days without a single trade fell from 57% to 25%: not distinguishable from no change" in text
+    assert "6.3% to 1.6% per $1,000 traded" in text and "Corwin-Schultz" in text and "$769 to $13k" in text
+    assert "p < 0.001" in text and "Fisher's exact test, p = 0.40" in text
+    table = report.liquidity_table({"liquidity_test": test})
+    assert list(table["Significant (10%)"]) == ["yes", "no", "yes", "yes", "yes"]
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    """The ROI report of the demo workspace's client over the engagement period (as the page builds it)."""
+    pytest.importorskip("analytics.roi")
+    from app import analysis, loaders
+    from app.ui import _span
+    from store import Store
+
+    write = pytest.importorskip("ingest.demo").write_demo_workspace
+    path = tmp_path_factory.mktemp("demo_report") / "demo.duckdb"
+    store = Store(path)
+    store.init()
+    write(store, 19990104)
+    db = str(path)
+    client = loaders.clients(db).iloc[0]
+    eng = loaders.engagements(db, client["client_id"])
+    first, last = _span(loaders.coverage(db), client["ticker"])
+    start, end = state.resolve_period("engagement", data_start=first, data_end=last,
+                                      engagement_start=eng["start_date"].min(), engagement_end=eng["end_date"].max())
+    view = state.View(client["client_id"], client["name"], client["ticker"], client["benchmark"], start, end,
+                      "engagement")
+    return analysis.report_content(db, view, simulated=True)
+
+
+def test_demo_report_outcomes_are_liquidity_and_volume(demo_report):
+    outcomes = " ".join(demo_report.sections["Outcomes"])
+    for words in ("turnover", "days without a single trade", "dollar volume", "Amihud", "Corwin-Schultz",
+                  "Mann-Whitney", "Fisher's exact test", "normal daily volume"):
+        assert words in outcomes, words
+    assert "trading days later" not in outcomes and "reversed" not in outcomes  # persistence is impact
+    impact = " ".join(demo_report.sections["Impact"])
+    assert re.search(r"Of the 35 activities studied, \d+ kept at least half of their event-window abnormal return "
+                     r"60 trading days later; \d+ reversed", impact)
+    assert "promotion, not value" in impact and "not distinguishable from zero" in impact
+
+
+def test_demo_report_has_no_developer_words(demo_report):
+    html = report.report_html(demo_report, embed_charts=False)
+    for raw in ("analytics.constants", "item(s)", "$-", "_money", "None"):
+        assert raw not in html, raw
+    assert "risk-free rate of 5% a year" in html
+    assert len(demo_report.sections["Outtakes"]) == 1 and html.count("recipients") == 1
+    assert not re.search(r"\$\d{1,3}(,\d{3}){2,}", " ".join(sum(demo_report.sections.values(), []))), \
+        "unrounded millions in the sentences"
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", html)
+    assert headers and not [h for h in headers if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)], headers
+    assert {"Price per share", "Shares issued", "Cumulative dilution"} <= set(headers)
+
+
+def test_demo_report_pdf_fits_the_page_and_is_labelled(demo_report, tmp_path):
+    import shutil
+    import subprocess
+
+    html = report.report_html(demo_report)
+    assert "<svg" in html and "Methodology" in html
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report.report_pdf(html))
+    n = pdf_pages(path)
+    assert n >= 2
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    for page in range(1, n + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(path), "-"],
+                              check=True, capture_output=True, text=True, timeout=60).stdout
+        assert "SIMULATED DATA" in text, f"page {page} has no simulated-data label"
+        if "Retainer payments" in text:  # the whole table is on the page: its last column is not cut off
+            assert "Value at last close" in " ".join(text.split()) or "last close" in text
+    # WeasyPrint lays out what overflows the page box beyond it: every table must fit the A4 content width
+    from weasyprint import HTML
+
+    doc = HTML(string=html, base_url=".").render()
+    width = doc.pages[0].width
+    for page in doc.pages:
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if type(box).__name__ == "TableBox":
+                assert box.position_x + box.margin_width() <= width - 15 * 96 / 25.4 + 1, "a table overflows"
+            stack.extend(getattr(box, "children", []))

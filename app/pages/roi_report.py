@@ -32,7 +32,7 @@ st.caption(content.subtitle)
 for name in report.AMEC_SECTIONS:
     st.subheader(name)
     for sentence in content.sections.get(name) or ["Nothing to report for this part yet."]:
-        st.markdown(sentence)
+        st.markdown(sentence.replace("$", r"\$"))  # two dollar amounts in a sentence are not LaTeX
 for i, (caption, fig) in enumerate(content.figures):
     st.plotly_chart(fig, key=f"report_fig_{i}")
     st.caption(caption)
@@ -41,4 +41,4 @@ for i, (caption, frame) in enumerate(content.tables):
     st.dataframe(frame, hide_index=True, key=f"report_table_{i}")
 with st.expander("Methodology"):
     for line in report.METHODOLOGY + content.notes:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {line}".replace("$", r"\$"))
