@@ -98,8 +98,16 @@ def demo_workspace(path: Path) -> bool:
 
 def page_times(db: Path, runs: int) -> dict[str, tuple[float, float]]:
     """Per page: (cold ms, warm median ms) of the page script run by AppTest on ``db``."""
+    import logging
+
     from streamlit.testing.v1 import AppTest
 
+    # AppTest's runs touch st.cache_* from the bench's own thread, and Streamlit logs "missing
+    # ScriptRunContext" for each, which buries the figures. A filter, because Streamlit resets its
+    # loggers' levels when it loads its config.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
     os.environ["IRDASH_DB"] = str(db)
     out = {}
     for page in PAGES:
