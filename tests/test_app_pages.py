@@ -13,20 +13,14 @@ PAGES = ("overview", "activities", "event_impact", "engagement", "roi_report", "
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
-    """The demo workspace built from code (ingest.demo); a generated simulated one until it lands."""
+    """The demo workspace built from code (ingest.demo)."""
+    from ingest.demo import write_demo_workspace
     from store import Store
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     store = Store(path)
     store.init()
-    try:
-        from ingest.demo import write_demo_workspace
-    except ImportError:
-        from bench.dashboard import build_workspace
-
-        build_workspace(store, years=2, n_activities=40)
-    else:
-        write_demo_workspace(store, 19990104)
+    write_demo_workspace(store, 19990104)
     return path
 
 
@@ -266,3 +260,20 @@ def test_a_bad_client_id_is_refused_in_words(empty_store):
     at.text_input[[t.label for t in at.text_input].index("Client id")].input("Acme Corp")
     at.button[[b.label for b in at.button].index("Save client")].click().run()
     assert any("must be a slug" in e.value for e in at.error)
+
+
+def test_engagement_tables_show_labels_not_column_names(demo):
+    """Every column of the contract and retainer tables is hidden or shown under a human label."""
+    import json
+
+    at = open_page("engagement")
+    shown = {}
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        for col in frame.value.columns:
+            entry = config.get(col, {})
+            if not entry.get("hidden"):
+                shown[col] = entry.get("label")
+    assert {"payment_date", "price", "shares_issued", "cumulative_dilution", "strike"} <= set(shown)
+    unlabelled = [c for c, label in shown.items() if not label or "_" in label]
+    assert not unlabelled, unlabelled

@@ -5,6 +5,32 @@ import streamlit as st
 
 from app import analysis, charts, ui
 
+_num, _text, _date = st.column_config.NumberColumn, st.column_config.TextColumn, st.column_config.DateColumn
+# Labels and units on screen; the CSV downloads keep the column names and full precision.
+RETAINER_COLUMNS = {
+    "payment_no": _num("No.", format="%d"), "payment_date": _date("Paid on"), "status": _text("Status"),
+    "amount": _num("Retainer", format="dollar"),
+    "price": _num("Price per share", format="$%.4f", help="Not rounded in the maths; shown to 4 decimals"),
+    "shares_issued": _num("Shares issued", format="localized"),
+    "cumulative_shares": _num("Cumulative shares", format="localized"),
+    "dilution": _num("Dilution", format="percent", help="Shares issued / shares outstanding"),
+    "cumulative_dilution": _num("Cumulative dilution", format="percent"),
+    "value_at_issue": _num("Value when issued", format="dollar"),
+    "value_marked": _num("Value at last close", format="dollar"),
+    "gain_since_issue": _num("Gain since issue", format="dollar"),
+}
+TERMS_COLUMNS = {
+    "engagement_id": None, "grant_id": None, "financing_id": None, "client_id": None,
+    "consultant": _text("Consultant"), "signed_date": _date("Signed"), "start_date": _date("Start"),
+    "end_date": _date("End"), "retainer_amount": _num("Retainer", format="dollar"),
+    "retainer_frequency": _text("Paid"), "minimum_months": _num("Minimum months", format="%d"),
+    "retainer_price_rule": _text("Price rule"), "retainer_price_days": _num("Averaging days", format="%d"),
+    "notes": _text("Notes"), "holder": _text("Holder"), "shares": _num("Shares", format="localized"),
+    "strike": _num("Strike", format="$%.4f"), "grant_date": _date("Granted"), "expiry_date": _date("Expires"),
+    "date": _date("Date"), "amount": _num("Amount", format="dollar"),
+    "fee_rate": _num("Finder's fee", format="percent"), "description": _text("Description"),
+}
+
 db, info = ui.page_header("Engagement", "What the program costs the company (dollars and dilution) and what "
                           "the consultant's stake did meanwhile.")
 if ui.no_workspace(db, info):
@@ -31,11 +57,9 @@ for col, (label, value, help_text) in zip(ui.metric_grid(st, len(terms["metrics"
 if terms["notes"]:
     st.caption(terms["notes"])
 with st.expander("Terms as stored"):
-    st.dataframe(eng["engagements"], hide_index=True)
-    if not eng["grants"].empty:
-        st.dataframe(eng["grants"], hide_index=True)
-    if not eng["financings"].empty:
-        st.dataframe(eng["financings"], hide_index=True)
+    for frame in (eng["engagements"], eng["grants"], eng["financings"]):
+        if not frame.empty:
+            st.dataframe(frame, hide_index=True, column_config=TERMS_COLUMNS)
 
 st.subheader("Option")
 option = analysis.option_view(db, view, eng["grants"])
@@ -56,7 +80,8 @@ else:
     fig = charts.retainer_chart(retainer["chart"], title=f"{view.ticker}: retainer shares issued and dilution",
                                 simulated=simulated)
     ui.chart(fig, "retainer", view, key="retainer", simulated=simulated)
-    ui.table(retainer["table"], "retainer-schedule", view, key="retainer", simulated=simulated)
+    ui.table(retainer["table"], "retainer-schedule", view, key="retainer", simulated=simulated,
+             column_config=RETAINER_COLUMNS)
 
 st.subheader("Costs and who gained")
 acc = analysis.engagement_account(db, view)
