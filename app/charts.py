@@ -253,17 +253,35 @@ def bar_chart(
     return _finish(fig, title, simulated, height=360)
 
 
-def lines_chart(
-    frame: pd.DataFrame, columns: dict[str, str], *, title: str | None = None,
-    simulated: bool = False, yprefix: str = "$",
+def stake_chart(
+    frame: pd.DataFrame, columns: dict[str, str], *, company: str, title: str | None = None,
+    simulated: bool = False,
 ) -> go.Figure:
-    """Several series over ``date`` on one axis; columns maps column -> legend name."""
+    """The company's series (top panel) over the consultant's (bottom panel), each on its own scale.
+
+    ``columns`` maps column -> legend name; ``company`` names the company's column. Two panels on one
+    date axis instead of one shared dollar axis: the company's abnormal value runs to millions where the
+    consultant's stake is in thousands, and on one axis the stake drew as a flat line at zero.
+    """
     present = {c: n for c, n in columns.items() if c in frame}
     if frame.empty or not present:
         return empty_figure("Nothing to show.", title)
-    fig = go.Figure()
-    for i, (col, name) in enumerate(present.items()):
-        fig.add_trace(go.Scatter(x=frame["date"], y=frame[col], name=name, mode="lines",
-                                 line=dict(color=_PALETTE[i % len(_PALETTE)], width=1.8)))
-    fig.update_yaxes(tickprefix=yprefix)
-    return _finish(fig, title, simulated, height=380)
+    consultant = [c for c in present if c != company]
+    rows = (company in present) + bool(consultant)
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    row = 1
+    if company in present:
+        fig.add_trace(go.Scatter(x=frame["date"], y=frame[company], name=present[company], mode="lines",
+                                 line=dict(color=_PALETTE[2], width=1.8),
+                                 hovertemplate="%{x|%Y-%m-%d}<br>$%{y:,.0f}<extra></extra>"), row=1, col=1)
+        fig.update_yaxes(title_text="Company", row=1, col=1)
+        row = 2
+    for i, col in enumerate(consultant):
+        fig.add_trace(go.Scatter(x=frame["date"], y=frame[col], name=present[col], mode="lines",
+                                 line=dict(color=_PALETTE[i % len(_PALETTE)], width=1.8),
+                                 hovertemplate="%{x|%Y-%m-%d}<br>$%{y:,.0f}<extra></extra>"), row=row, col=1)
+    if consultant:
+        fig.update_yaxes(title_text="Consultant", row=row, col=1)
+    fig.update_yaxes(tickprefix="$")
+    return _finish(fig, title, simulated, height=420)
+

@@ -95,7 +95,8 @@ else:
         ui.chart(charts.bar_chart(analysis.cost_table(acc), "kind", "amount", title="Program cost by kind",
                                   simulated=simulated), "costs", view, key="costs", simulated=simulated)
     with c2:
-        ui.chart(charts.lines_chart(analysis.stake_frame(acc), analysis.STAKE_COLUMNS,
+        ui.chart(charts.stake_chart(analysis.stake_frame(acc), analysis.STAKE_COLUMNS,
+                                    company="company_cum_abnormal_value",
                                     title="Consultant's stake vs company's abnormal value", simulated=simulated),
                  "stake", view, key="stake", simulated=simulated)
     for note in acc.notes:
