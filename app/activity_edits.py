@@ -30,7 +30,7 @@ class Changes:
 
 
 def _clean(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value == "":
         return None
     return value
 

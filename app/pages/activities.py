@@ -43,6 +43,10 @@ column_config = {  # the order of the columns in the grid: the reaction right af
     "link": st.column_config.LinkColumn("Link"),
 }
 shown = log[[c for c in column_config if c in log.columns]]
+# Nullable/object columns: a row added in the grid arrives with empty cells, which a plain bool or
+# str column cannot hold (pandas warns it will refuse, inside st.data_editor).
+shown = shown.astype({c: ("boolean" if c == "after_close" else object) for c in shown.columns
+                      if c == "after_close" or str(shown[c].dtype) == "str"})
 if shown.empty:
     ui.empty_state("No activities yet for this filter.", "Add the first one in the table below, or import a CSV.")
 st.data_editor(shown, key="activity_editor", num_rows="dynamic", hide_index=True,
