@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="CSV with date,type[,end_date,title,channel,reach,cost,after_close,notes,link]")
     p.add_argument("--client", required=True, help="client_id the activities belong to")
 
+    p = sub.add_parser("import-terms", help="store a client's engagement terms (contract, option grants, "
+                       "financings, shares outstanding) from a TOML file")
+    p.add_argument("file", help="TOML file; see data/examples/engagement-terms.toml")
+
     p = sub.add_parser("demo", help="(re)build the simulated demo workspace (offline)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the demo workspace exists")
     p.add_argument("--seed", type=int, help="random seed (default: the generator's)")
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             summary = jobs.refresh(store, progress=progress)
         elif args.job == "import-activities":
             summary = jobs.import_activities(store, args.file, args.client)
+        elif args.job == "import-terms":
+            summary = jobs.import_terms(store, args.file)
         elif args.job == "demo":
             summary = jobs.demo(store, seed=args.seed, if_missing=args.if_missing, progress=progress)
         else:  # migrate

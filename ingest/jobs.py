@@ -12,6 +12,7 @@ import pandas as pd
 from analytics.constants import REFRESH_OVERLAP_DAYS
 from ingest.activities import parse_activities_csv
 from ingest.bars import BarValidationError, validate_bars
+from ingest.terms import TermsError, load_terms, write_terms
 from ingest.providers import (
     CsvFormatError, CsvProvider, EmptyDataError, NetworkUnavailableError, Provider, ProviderError,
     ProviderTimeoutError, RateLimitedError, TickerNotFoundError, YFinanceProvider,
@@ -42,7 +43,7 @@ EXIT_CODES = {EXIT_OK: "success", EXIT_ERROR: "unexpected error", EXIT_USAGE: "w
 
 def exit_code_for(exc: BaseException) -> int:
     """The CLI exit code for an error raised by a job."""
-    for kinds, code in (((CsvFormatError, BarValidationError), EXIT_BAD_INPUT),
+    for kinds, code in (((CsvFormatError, BarValidationError, TermsError), EXIT_BAD_INPUT),
                         ((TickerNotFoundError, EmptyDataError), EXIT_NOT_FOUND),
                         ((NetworkUnavailableError, ProviderTimeoutError), EXIT_NETWORK),
                         ((RateLimitedError,), EXIT_RATE_LIMITED), ((StoreBusyError,), EXIT_BUSY),
@@ -249,6 +250,23 @@ def import_activities(store: Store, path, client_id: str) -> JobSummary:
         ids = store.add_activities(frame)
         return JobSummary("import-activities", client_id, added=len(ids))
     return _logged(store, "import-activities", None, work)
+
+
+def import_terms(store: Store, path) -> JobSummary:
+    """Store an engagement's terms from a TOML file (ingest.terms): all of it, or nothing."""
+    def work(finish):
+        if not Path(path).is_file():
+            raise TermsError(str(path), ["file not found: check the path"])
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise TermsError(str(path), [f"not a UTF-8 text file ({exc.reason})"]) from exc
+        terms = load_terms(text, Path(path).name, store.clients() if store.exists() else None)
+        written = write_terms(store, terms)
+        rows = written["option_grants"] + written["financings"] + written["shares_outstanding"]
+        return JobSummary("import-terms", f"{terms.client_id} engagement {written['engagement_id']}",
+                          added=rows + int(written["created"]), updated=int(not written["created"]))
+    return _logged(store, "import-terms", None, work)
 
 
 def demo(store: Store, seed: int | None = None, if_missing: bool = False,

@@ -637,6 +637,48 @@ class Store:
         """Add or replace a financing; returns financing_id."""
         return self._save_row("financings", "financing_id", FINANCING_COLS, fields)
 
+    def save_terms(self, engagement: dict, *, client: dict | None = None, grants: list[dict] = (),
+                   financings: list[dict] = (), shares: pd.DataFrame | None = None) -> dict:
+        """Store one engagement's whole terms in one transaction; returns what was written.
+
+        ``client`` (client_id, name, ticker, benchmark) is added or updated first. The engagement with the
+        given ``engagement_id``, else the client's engagement with the same ``start_date``, is replaced
+        (a new one otherwise); its option grants and financings are replaced by ``grants`` and
+        ``financings``; ``shares`` (ticker, date, shares, source) are upserted. Writing the same terms
+        twice leaves the same rows; a failure leaves the store as it was.
+        """
+        engagement = dict(engagement)
+        with self.transaction() as con:
+            if client is not None:
+                self.save_client(client["client_id"], client.get("name"), client.get("ticker"),
+                                 client.get("benchmark"))
+                engagement["client_id"] = client["client_id"]
+            eng_id = engagement.get("engagement_id")
+            if eng_id is not None:
+                owner = con.execute("SELECT client_id FROM engagements WHERE engagement_id = ?",
+                                    [int(eng_id)]).fetchall()
+                if owner and owner[0][0] != engagement.get("client_id"):
+                    raise StoreError(f"engagement {eng_id} belongs to client {owner[0][0]!r}, not "
+                                     f"{engagement.get('client_id')!r}; leave engagement_id out to add a new one.")
+            else:
+                found = con.execute("SELECT min(engagement_id) FROM engagements WHERE client_id = ? "
+                                    "AND start_date = ?", [engagement.get("client_id"),
+                                                           pd.Timestamp(engagement["start_date"]).date()]
+                                    ).fetchall()[0][0]
+                if found is not None:
+                    engagement["engagement_id"] = int(found)
+            created = eng_id is None and engagement.get("engagement_id") is None
+            eng_id = self.save_engagement(**engagement)
+            con.execute("DELETE FROM option_grants WHERE engagement_id = ?", [eng_id])
+            con.execute("DELETE FROM financings WHERE engagement_id = ?", [eng_id])
+            for grant in grants:
+                self.save_option_grant(**{**grant, "engagement_id": eng_id})
+            for fin in financings:
+                self.save_financing(**{**fin, "engagement_id": eng_id})
+            n_shares = self.upsert_shares_outstanding(shares) if shares is not None and len(shares) else 0
+        return {"engagement_id": eng_id, "created": created, "option_grants": len(grants),
+                "financings": len(financings), "shares_outstanding": n_shares}
+
     def add_activities(self, frame: pd.DataFrame) -> list[int]:
         """Append activities (without activity_id); returns their new ids in frame order.
 

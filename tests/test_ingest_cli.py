@@ -23,7 +23,7 @@ def run(*args, env=None, timeout=60):
 def test_help_lists_jobs_and_exit_codes():
     out = run("--help")
     assert out.returncode == 0
-    for job in ("load-yahoo", "load-csv", "refresh", "import-activities", "demo"):
+    for job in ("load-yahoo", "load-csv", "refresh", "import-activities", "import-terms", "demo"):
         assert job in out.stdout
     for code, text in jobs.EXIT_CODES.items():
         assert f"  {code}  {text}" in out.stdout
