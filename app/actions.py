@@ -78,3 +78,30 @@ def import_activity_csv(db: str, client_id: str, file_name: str, data: bytes) ->
         path = Path(tmp) / Path(file_name).name
         path.write_bytes(data)
         return _job(db, lambda _text: None, lambda jobs, store: jobs.import_activities(store, path, client_id))
+
+
+def import_terms_file(db: str, file_name: str, data: bytes) -> tuple[bool, str]:
+    """Store engagement terms from an uploaded TOML with ingest.jobs.import_terms (all or nothing, logged)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file_name).name
+        path.write_bytes(data)
+        return _job(db, lambda _text: None, lambda jobs, store: (store.init(), jobs.import_terms(store, path))[1])
+
+
+def save_terms(db: str, terms) -> tuple[bool, str]:
+    """Validate and store ``ingest.terms.Terms`` from the Engagement page's form; (ok, message in words)."""
+    from ingest.terms import TermsError, normalise_terms, validate_terms, write_terms
+    from store import StoreError
+
+    store = loaders.open_store(db)
+    terms, problems = normalise_terms(terms)
+    problems += validate_terms(terms, store.clients())
+    if problems:
+        return False, str(TermsError("The terms", problems))
+    try:
+        written = write_terms(store, terms)
+    except StoreError as exc:
+        return False, str(exc)
+    verb = "Recorded" if written["created"] else "Updated"
+    return True, (f"{verb} engagement {written['engagement_id']} of {terms.client_id}: "
+                  f"{written['option_grants']} option grant(s), {written['financings']} financing(s).")

@@ -277,3 +277,69 @@ def test_engagement_tables_show_labels_not_column_names(demo):
     assert {"payment_date", "price", "shares_issued", "cumulative_dilution", "strike"} <= set(shown)
     unlabelled = [c for c, label in shown.items() if not label or "_" in label]
     assert not unlabelled, unlabelled
+
+
+def _by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_terms_recorded_in_the_form_fill_the_engagement_page(empty_store):
+    import datetime as dt
+
+    from store import Store
+
+    Store(empty_store).save_client("acme", "Acme Mining", "ACMX")
+    at = open_page("engagement")
+    assert any("No engagement recorded" in i.value for i in at.info)
+    _by_label(at.text_input, "Consultant").input("PMR and Associates")
+    _by_label(at.date_input, "Start").set_value(dt.date(1999, 1, 4))
+    _by_label(at.number_input, "Retainer per month (USD, paid in stock)").set_value(3500.0)
+    _by_label(at.number_input, "Minimum months").set_value(3)
+    _by_label(at.number_input, "Shares under option").set_value(5_000_000.0)
+    _by_label(at.number_input, "Strike (USD per share)").set_value(0.04)
+    _by_label(at.date_input, "Granted").set_value(dt.date(1999, 1, 4))
+    _by_label(at.date_input, "Expires").set_value(dt.date(1999, 2, 15))
+    _by_label(at.button, "Save the terms").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    store = Store(empty_store)
+    eng = store.engagements("acme")
+    assert eng[["consultant", "retainer_amount", "minimum_months"]].values.tolist() == [["PMR and Associates", 3500.0, 3]]
+    assert store.option_grants()[["shares", "strike"]].values.tolist() == [[5e6, 0.04]]
+    assert "Contract" in [h.value for h in at.subheader]
+
+
+def test_editing_the_retainer_in_the_form_keeps_grants_and_financings(demo):
+    from store import Store
+
+    before = Store(demo)
+    grants, fins = before.option_grants(), before.financings()
+    at = open_page("engagement")
+    _by_label(at.number_input, "Retainer per month (USD, paid in stock)").set_value(5000.0)
+    _by_label(at.button, "Save the terms").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    after = Store(demo)
+    assert after.engagements()["retainer_amount"].tolist() == [5000.0]
+    pd.testing.assert_frame_equal(after.option_grants().drop(columns="grant_id"), grants.drop(columns="grant_id"))
+    pd.testing.assert_frame_equal(after.financings().drop(columns="financing_id"), fins.drop(columns="financing_id"))
+
+
+def test_terms_without_a_start_date_are_refused_in_words(empty_store):
+    from store import Store
+
+    Store(empty_store).save_client("acme", "Acme Mining", "ACMX")
+    at = open_page("engagement")
+    _by_label(at.button, "Save the terms").click().run()
+    assert any("start_date is required" in e.value for e in at.error)
+    assert Store(empty_store).engagements().empty
+
+
+def test_an_uploaded_terms_file_goes_through_the_import_job(empty_store):
+    from app import actions
+    from store import Store
+
+    example = (ROOT / "data" / "examples" / "engagement-terms.toml").read_bytes()
+    ok, message = actions.import_terms_file(str(empty_store), "terms.toml", example)
+    assert ok and message.startswith("import-terms auxer engagement 1: ok"), message
+    ok, message = actions.import_terms_file(str(empty_store), "bad.toml", b"[engagement]\nstart_date = 1\n")
+    assert not ok and "start_date = 1 is not a date" in message
+    assert len(Store(empty_store).engagements()) == 1

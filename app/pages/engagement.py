@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import analysis, charts, ui
+from app import analysis, charts, terms_form, ui
 
 _num, _text, _date = st.column_config.NumberColumn, st.column_config.TextColumn, st.column_config.DateColumn
 # Labels and units on screen; the CSV downloads keep the column names and full precision.
@@ -45,9 +45,10 @@ if view.client_id is None:
 eng = analysis.client_engagement(db, view.client_id)
 if eng["engagements"].empty:
     ui.empty_state(f"No engagement recorded for {view.client_name or view.client_id}.",
-                   "The contract terms (retainer, minimum months, option grants, financings) have no form in the "
-                   "dashboard yet: write them with `store.Store.save_engagement`, `save_option_grant` and "
-                   "`save_financing`, or open the demo workspace to see this page filled in.")
+                   "Record its terms below: the form takes the contract and the consultant's option; a terms "
+                   "file (TOML, like `data/examples/engagement-terms.toml`, or `python -m ingest import-terms`) "
+                   "also carries financings and shares outstanding.")
+    terms_form.render(db, view.client_id, eng, view)
     st.stop()
 
 st.subheader("Contract")
@@ -61,6 +62,8 @@ with st.expander("Terms as stored"):
     for frame in (eng["engagements"], eng["grants"], eng["financings"]):
         if not frame.empty:
             st.dataframe(frame, hide_index=True, column_config=TERMS_COLUMNS)
+with st.expander("Edit the terms"):
+    terms_form.render(db, view.client_id, eng, view)
 
 st.subheader("Option")
 option = analysis.option_view(db, view, eng["grants"])
