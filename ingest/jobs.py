@@ -246,7 +246,8 @@ def import_activities(store: Store, path, client_id: str) -> JobSummary:
         known = store.clients()["client_id"].tolist()
         if client_id not in known:
             raise StoreError(f"Unknown client '{client_id}' (known: {', '.join(known) or 'none'}): add the client "
-                             "in the dashboard first, or check the --client spelling.")
+                             "first (the dashboard's Data page, or the import-terms job), or check the --client "
+                             "spelling.")
         ids = store.add_activities(frame)
         return JobSummary("import-activities", client_id, added=len(ids))
     return _logged(store, "import-activities", None, work)
