@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts the script's folder first;
 
 PAGES = ROOT / "app" / "pages"
 
-st.set_page_config(page_title="IR awareness analytics", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="IR awareness analytics", page_icon=str(ROOT / "app" / "static" / "favicon.png"), layout="wide")
 
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),

@@ -37,6 +37,8 @@ def app(page, server):
 
 @pytest.mark.parametrize("path, has_chart", PAGES.items())
 def test_page_loads_draws_and_is_labelled_simulated(app, server, output_path, path, has_chart):
+    outside = []  # the dashboard works offline: nothing is fetched from anywhere but its own server
+    app.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
     app.goto(f"{server}/{'' if path == 'overview' else path}")
     wait_until_idle(app)
     assert app.get_by_text("Simulated data.", exact=False).first.is_visible()
@@ -46,6 +48,7 @@ def test_page_loads_draws_and_is_labelled_simulated(app, server, output_path, pa
         assert app.locator(".stPlotlyChart .main-svg .scatterlayer .trace, .stPlotlyChart .main-svg .barlayer .trace"
                            ).count() > 0
     assert not app.locator("[data-testid='stException']").count()
+    assert outside == [], f"requests leaving the machine: {outside}"
     app.screenshot(path=str(Path(output_path) / f"{path}.png"), full_page=True)
 
 
