@@ -989,7 +989,6 @@ class EventStudyResult:
             ``L`` = length of the estimation window; NaN (resp. NaT) where a day has no
             usable return or falls before the history.  Rows follow ``event_ids``.
         """
-        s = self._state
         idx = self._state_index(event_ids)
         e0, e1 = self.estimation_window
         rel = np.arange(e0, e1 + 1)
@@ -1227,7 +1226,6 @@ def event_study(
     col0 = np.full(n_ev, -1, dtype=np.int64)
     idx = np.flatnonzero(alive)
     if len(idx):
-        width = panel.width
         r = row[idx].astype(np.int64)
         target = ev_days[idx] + after[idx]
         first = panel.days[r, 0]

@@ -429,7 +429,7 @@ def engagement_period_abnormal_value(prices: pd.DataFrame | pd.Series,
     start = pd.Timestamp(start_date).normalize()
     end = df.index.max() if end_date is None or pd.isna(end_date) else pd.Timestamp(end_date).normalize()
     fit = _pre_period_fit(df, start, estimation_window, min_obs)
-    est, X, theta, xtx_inv, resid = fit.est, fit.X, fit.theta, fit.xtx_inv, fit.resid
+    est, theta, xtx_inv = fit.est, fit.theta, fit.xtx_inv
     l1, sigma2 = len(est), fit.sigma2
     ev = df[(df.index >= start) & (df.index <= end)].copy()
     ev["expected"] = theta[0] + theta[1] * ev["market_ret"]

@@ -347,7 +347,7 @@ def liquidity_sentences(outcomes: dict, level: float = SIGNIFICANCE) -> list[str
             and np.isfinite(rows.loc[m, "value_b"]))
     head = (f"Trading before the engagement ({span(before)}) against trading during it ({span(during)}): ")
     if better or worse:
-        head += (f"liquidity improved significantly on " + (f"all {n} measures" if better == n else
+        head += ("liquidity improved significantly on " + (f"all {n} measures" if better == n else
                                                             f"{better} of the {n} measures")
                  + (f" and worsened significantly on {worse}" if worse else "") + ".")
     else:

@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT / "tests"))  # the replay session used by the provid
 
 from ingest import jobs  # noqa: E402
 from store import Store  # noqa: E402
-from store.schema import MIGRATIONS  # noqa: E402
 
 
 def generate(path: Path, n_tickers: int, years: int, seed: int = 7) -> int:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from store import bar_flags
-from store.bar_rules import MAX_LISTED_PROBLEMS, OHLC_TOLERANCE, BarValidationError, frame_problems  # noqa: F401
+from store.bar_rules import OHLC_TOLERANCE, BarValidationError, frame_problems  # noqa: F401
 
 BAR_COLUMNS: list[str] = ["ticker", "date", "open", "high", "low", "close", "adj_close", "volume", "source"]
 FLAG_COLUMNS: list[str] = ["zero_volume", "stale_close"]

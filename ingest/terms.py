@@ -265,9 +265,7 @@ def validate_terms(terms: Terms, known_clients: pd.DataFrame | None = None) -> l
         if f.get("fee_rate") is not None and not 0 <= f["fee_rate"] <= 1:
             problems.append(f"{where}: fee_rate {f['fee_rate']:g} must be a fraction between 0 and 1 "
                             "(5% is 0.05).")
-    ticker = (terms.client or {}).get("ticker")
-    if ticker is None and known_clients is not None and client_id in set(known_clients["client_id"]):
-        ticker = known_clients.set_index("client_id").loc[client_id, "ticker"]
+    ticker = terms_ticker(terms, known_clients)
     seen = set()
     for i, s in enumerate(terms.shares_outstanding, start=1):
         where = f"[[shares_outstanding]] #{i}"
@@ -280,7 +278,7 @@ def validate_terms(terms: Terms, known_clients: pd.DataFrame | None = None) -> l
             problems.append(f"{where}: shares is required.")
         elif s["shares"] <= 0:
             problems.append(f"{where}: shares must be positive.")
-    if terms.shares_outstanding and not (isinstance(ticker, str) and ticker):
+    if terms.shares_outstanding and not ticker:
         problems.append("[[shares_outstanding]] needs the client's ticker: give ticker in [client].")
     return problems
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from analytics.constants import ACTIVITY_TYPE_CODES
 from store.bar_rules import BarValidationError, any_problem_sql, find_problems, normalised_sql, scratch_connection
-from store.schema import CURRENT_VERSION, current_version, migrate, utc_now
+from store.schema import current_version, migrate, utc_now
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LOCK_TIMEOUT = 15.0

@@ -5,8 +5,6 @@ import os
 
 import pytest
 
-from factories import make_bars  # noqa: F401  (re-exported for older imports)
-
 
 @pytest.fixture(autouse=True)
 def _isolated_workspace(tmp_path, monkeypatch):

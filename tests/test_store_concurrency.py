@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from factories import make_bars
-from store import Store, StoreBusyError
+from store import StoreBusyError
 
 ROOT = Path(__file__).resolve().parents[1]
 
