@@ -287,6 +287,10 @@ def account_sentences(acc, window, abnormal_volume: pd.DataFrame | None = None) 
     elif inquiries:
         out["Outtakes"].append(f"{rp.count(inquiries, 'shareholder inquiry', 'shareholder inquiries')} logged; "
                                "no reach recorded for the activities.")
+    elif n_acts:
+        out["Outtakes"].append("No reach and no shareholder inquiries are logged, so outtakes cannot be reported: "
+                               "give each activity its reach (recipients of a mailing, attendees of a "
+                               "conference) and log shareholder inquiries on the Activities page.")
     out["Outcomes"] += rp.liquidity_sentences(acc.outcomes)
     volume = rp.abnormal_volume_sentence(abnormal_volume, window)
     if volume:

@@ -287,7 +287,12 @@ def _amihud_unit(a: float, b: float, scale: float):
     """
     per_dollar = max(abs(a) if np.isfinite(a) else 0, abs(b) if np.isfinite(b) else 0) / scale
     unit, mult = ("$1 million", 1e6) if per_dollar * 1e6 < 1 else ("$1,000", 1e3)
-    return unit, lambda v: percent(v / scale * mult, 1 if abs(v / scale * mult) >= 0.01 else 3)
+    base = 1 if per_dollar * mult >= 0.01 else 3
+    # as many decimals (up to 3 more) as it takes for two different levels not to print the same
+    decimals = next((d for d in range(base, base + 4)
+                     if not (np.isfinite(a) and np.isfinite(b) and a != b)
+                     or percent(a / scale * mult, d) != percent(b / scale * mult, d)), base + 3)
+    return unit, lambda v: percent(v / scale * mult, decimals)
 
 
 def liquidity_sentences(outcomes: dict, level: float = SIGNIFICANCE) -> list[str]:

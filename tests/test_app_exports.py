@@ -145,6 +145,17 @@ def test_generic_report_tables_never_print_snake_case_headers():
     assert "<th>Shares issued</th>" in html and "shares_issued" not in html
 
 
+@pytest.mark.parametrize("a, b, unit, shown", [
+    (70.0, 90.0, "$1,000", ("7.0%", "9.0%")),      # a move of 70 (7,000%) per $1 million is 7.0% per $1,000
+    (70.0, 70.3, "$1,000", ("7.00%", "7.03%")),    # close levels get the decimals that tell them apart
+    (70.0, 70.0, "$1,000", ("7.0%", "7.0%")),
+    (0.5, 0.4, "$1 million", ("50.0%", "40.0%")),  # under 1% per $1M: quoted per $1 million
+], ids=["apart", "close", "equal", "per-million"])
+def test_amihud_is_quoted_per_a_readable_amount(a, b, unit, shown):
+    per, fmt = report._amihud_unit(a, b, 1e6)
+    assert per == unit and (fmt(a), fmt(b)) == shown
+
+
 def test_liquidity_sentences_say_each_change_with_its_test():
     liq = pd.DataFrame({"start": pd.to_datetime(["1998-07-14", "1999-01-04"]),
                         "end": pd.to_datetime(["1998-12-31", "1999-07-02"]), "n_days": [120, 126]},
