@@ -33,7 +33,7 @@ def stored_terms(db: str, client_id: str, eng: dict):
     grants = eng["grants"][eng["grants"]["engagement_id"] == engagement_id] if not eng["grants"].empty else None
     fins = eng["financings"][eng["financings"]["engagement_id"] == engagement_id] \
         if not eng["financings"].empty else None
-    shares = loaders.open_store(db).shares_outstanding(client["ticker"]) if client.get("ticker") else None
+    shares = loaders.shares_outstanding(db, client["ticker"]) if client.get("ticker") else None
     return terms_from_store(client, engagement, grants, fins, shares)
 
 

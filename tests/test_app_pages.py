@@ -314,6 +314,8 @@ def test_editing_the_retainer_in_the_form_keeps_grants_and_financings(demo):
     before = Store(demo)
     grants, fins = before.option_grants(), before.financings()
     at = open_page("engagement")
+    assert not [w for w in at.number_input if w.label.startswith("Retainer")]  # the form waits for the toggle
+    at.toggle(key="edit_terms").set_value(True).run()
     _by_label(at.number_input, "Retainer per month (USD, paid in stock)").set_value(5000.0)
     _by_label(at.button, "Save the terms").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -62,7 +62,8 @@ with st.expander("Terms as stored"):
     for frame in (eng["engagements"], eng["grants"], eng["financings"]):
         if not frame.empty:
             st.dataframe(frame, hide_index=True, column_config=TERMS_COLUMNS)
-with st.expander("Edit the terms"):
+if st.toggle("Edit the terms", key="edit_terms", help="A form for the contract and the option; upload or download "
+             "the terms as a TOML file"):  # a toggle, not an expander: the form's widgets cost ~35 ms a run
     terms_form.render(db, view.client_id, eng, view)
 
 st.subheader("Option")
