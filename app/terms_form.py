@@ -12,6 +12,8 @@ import streamlit as st
 from app import actions, exports, loaders
 
 EARLIEST = dt.date(1970, 1, 1)  # date_input's default lower bound is ten years ago; engagements can be older
+SIMULATED_NOTE = ("SIMULATED demo workspace: the contract terms are the real engagement's; the financing and the "
+                  "shares outstanding are simulated.")
 PRICE_RULES = {"close_on_payment": "Close on the payment date",
                "avg_close_prior_n": "Average close of the N trading days before"}
 
@@ -37,7 +39,7 @@ def stored_terms(db: str, client_id: str, eng: dict):
     return terms_from_store(client, engagement, grants, fins, shares)
 
 
-def render(db: str, client_id: str, eng: dict, view) -> None:
+def render(db: str, client_id: str, eng: dict, view, *, simulated: bool = False) -> None:
     """The form (contract and first option grant), then the TOML upload and the download of the stored terms."""
     from ingest.terms import terms_to_toml
 
@@ -78,7 +80,6 @@ def render(db: str, client_id: str, eng: dict, view) -> None:
                 consultant=consultant, signed_date=signed, start_date=start, end_date=end,
                 retainer_amount=retainer, minimum_months=int(months), retainer_price_rule=rule,
                 retainer_price_days=int(days) if rule == "avg_close_prior_n" else None)
-            terms.engagement.pop("client_id", None)
             others = terms.option_grants[1:]
             terms.option_grants = ([{"holder": holder, "shares": shares, "strike": strike, "grant_date": granted,
                                      "expiry_date": expires}] if shares > 0 else []) + others
@@ -104,6 +105,7 @@ def render(db: str, client_id: str, eng: dict, view) -> None:
     with c2:
         if terms.engagement:
             st.download_button(
-                "Download the stored terms (TOML)", data=terms_to_toml(terms),
-                file_name=exports.export_filename(view.ticker, "engagement-terms", None, None, "toml", False),
+                "Download the stored terms (TOML)",
+                data=terms_to_toml(terms, note=SIMULATED_NOTE if simulated else None),
+                file_name=exports.export_filename(view.ticker, "engagement-terms", None, None, "toml", simulated),
                 mime="application/toml", key="terms_download", icon=":material/download:")

@@ -314,9 +314,11 @@ def _present(value) -> bool:
         return True
 
 
-def terms_to_toml(terms: Terms) -> str:
-    """The terms as a TOML file :func:`parse_terms` reads back (empty values left out)."""
+def terms_to_toml(terms: Terms, note: str | None = None) -> str:
+    """The terms as a TOML file :func:`parse_terms` reads back (empty values left out; ``note`` as a comment)."""
     lines = ["# Engagement terms: python -m ingest import-terms FILE, or upload on the Engagement page."]
+    if note:
+        lines.append(f"# {note}")
 
     def table(header: str, row: dict, keys) -> None:
         lines.extend(["", header])

@@ -231,3 +231,10 @@ def test_cli_imports_the_example_then_refuses_a_bad_file(tmp_path):
     assert log["job"].tolist().count("import-terms") == 3 and "failed" in set(log["status"])
     missing = run("--db", db, "import-terms", tmp_path / "nope.toml")
     assert missing.returncode == jobs.EXIT_BAD_INPUT and "file not found" in missing.stderr
+
+
+def test_a_note_goes_out_as_a_comment_and_reads_back(store):
+    terms = load_terms(FULL)
+    text = terms_to_toml(terms, note="SIMULATED demo workspace")
+    assert "\n# SIMULATED demo workspace\n" in text
+    assert load_terms(text) == terms

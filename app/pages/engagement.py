@@ -48,7 +48,7 @@ if eng["engagements"].empty:
                    "Record its terms below: the form takes the contract and the consultant's option; a terms "
                    "file (TOML, like `data/examples/engagement-terms.toml`, or `python -m ingest import-terms`) "
                    "also carries financings and shares outstanding.")
-    terms_form.render(db, view.client_id, eng, view)
+    terms_form.render(db, view.client_id, eng, view, simulated=simulated)
     st.stop()
 
 st.subheader("Contract")
@@ -64,7 +64,7 @@ with st.expander("Terms as stored"):
             st.dataframe(frame, hide_index=True, column_config=TERMS_COLUMNS)
 if st.toggle("Edit the terms", key="edit_terms", help="A form for the contract and the option; upload or download "
              "the terms as a TOML file"):  # a toggle, not an expander: the form's widgets cost ~35 ms a run
-    terms_form.render(db, view.client_id, eng, view)
+    terms_form.render(db, view.client_id, eng, view, simulated=simulated)
 
 st.subheader("Option")
 option = analysis.option_view(db, view, eng["grants"])
