@@ -565,14 +565,19 @@ def roi(abnormal_value: float, cost: float, abnormal_value_se: float | None = No
                      verdict, dist)
 
 
+def value_interval_phrase(low: float, high: float) -> str:
+    """What an abnormal value's interval says: "not distinguishable from zero" when it covers 0."""
+    if low <= 0 <= high:
+        return "not distinguishable from zero"
+    return f"{'positive' if low > 0 else 'negative'} beyond what the market explains"
+
+
 def value_verdict(value: float, low: float, high: float, level: float = ROI_INTERVAL_LEVEL) -> str:
     """Abnormal value in words (dollars), "not distinguishable from zero" when the interval covers 0."""
     if not all(np.isfinite([value, low, high])):
         return "Abnormal value not available."
-    head = f"Abnormal value ${value:,.0f} ({level:.0%} interval ${low:,.0f} to ${high:,.0f})"
-    if low <= 0 <= high:
-        return f"{head}: not distinguishable from zero."
-    return f"{head}: {'positive' if low > 0 else 'negative'} beyond what the market explains."
+    return (f"Abnormal value ${value:,.0f} ({level:.0%} interval ${low:,.0f} to ${high:,.0f}): "
+            f"{value_interval_phrase(low, high)}.")
 
 
 # --------------------------------------------------------------------------------------

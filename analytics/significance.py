@@ -127,6 +127,20 @@ def _two_sided_t(t: float, df: float) -> float:
     return float(2.0 * stats.t.sf(abs(t), df))
 
 
+def _mean_t_test(values, what: str, name: str, reference: str) -> TestResult:
+    """One-sample t of the mean of ``values`` against 0 (sample sd, ddof 1), Student t with n - 1 df."""
+    x, dropped = _clean(values, what)
+    n = x.size
+    if n < 2:
+        return _nan_result(name, n, reference, "fewer than 2 events" + _dropped_note(dropped))
+    s = x.std(ddof=1)
+    if s == 0:
+        return _nan_result(name, n, reference, "zero cross-sectional dispersion")
+    t = x.mean() / (s / math.sqrt(n))
+    return TestResult(name, float(t), _two_sided_t(t, n - 1), n, reference,
+                      f"Student t, {n - 1} df" + _dropped_note(dropped))
+
+
 def cross_sectional_t_test(car) -> TestResult:
     """Cross-sectional t-test of the mean CAR (no standardization).
 
@@ -146,16 +160,7 @@ def cross_sectional_t_test(car) -> TestResult:
     Robust to event-induced variance but not to cross-correlation; Brown and Warner (1985).
     Equal to ``scipy.stats.ttest_1samp(car, 0)``.
     """
-    x, dropped = _clean(car, "car")
-    n = x.size
-    if n < 2:
-        return _nan_result("t", n, REF_TTEST, "fewer than 2 events" + _dropped_note(dropped))
-    s = x.std(ddof=1)
-    if s == 0:
-        return _nan_result("t", n, REF_TTEST, "zero cross-sectional dispersion")
-    t = x.mean() / (s / math.sqrt(n))
-    return TestResult("t", float(t), _two_sided_t(t, n - 1), n, REF_TTEST,
-                      f"Student t, {n - 1} df" + _dropped_note(dropped))
+    return _mean_t_test(car, "car", "t", REF_TTEST)
 
 
 def patell_test(scar, dof) -> TestResult:
@@ -216,16 +221,7 @@ def bmp_test(scar) -> TestResult:
     Robust to event-induced variance, not to cross-correlation of abnormal returns
     (events clustered in calendar time); for that see :func:`kolari_pynnonen_test`.
     """
-    x, dropped = _clean(scar, "scar")
-    n = x.size
-    if n < 2:
-        return _nan_result("bmp", n, REF_BMP, "fewer than 2 events" + _dropped_note(dropped))
-    s = x.std(ddof=1)
-    if s == 0:
-        return _nan_result("bmp", n, REF_BMP, "zero cross-sectional dispersion")
-    t = x.mean() / (s / math.sqrt(n))
-    return TestResult("bmp", float(t), _two_sided_t(t, n - 1), n, REF_BMP,
-                      f"Student t, {n - 1} df" + _dropped_note(dropped))
+    return _mean_t_test(scar, "scar", "bmp", REF_BMP)
 
 
 def kolari_pynnonen_test(scar, rbar: float) -> TestResult:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.roi import value_interval_phrase
 from app import exports
 
 AMEC_SECTIONS = ("Inputs", "Activities", "Outtakes", "Outcomes", "Impact")
@@ -421,10 +422,7 @@ def value_sentence(value: float, low: float, high: float, level: float = 0.90) -
     """An abnormal value with its interval; "not distinguishable from zero" when the interval covers 0."""
     if not all(np.isfinite([value, low, high])):
         return "abnormal value not available."
-    head = f"{money(value)} ({level:.0%} interval {money(low)} to {money(high)})"
-    if low <= 0 <= high:
-        return f"{head}: not distinguishable from zero."
-    return f"{head}: {'positive' if low > 0 else 'negative'} beyond what the market explains."
+    return f"{money(value)} ({level:.0%} interval {money(low)} to {money(high)}): {value_interval_phrase(low, high)}."
 
 
 def roi_sentence(result) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +23,28 @@ def empty_store(tmp_path):
     st = Store(tmp_path / "ws.duckdb")
     st.init()
     return st
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo workspace built from code (ingest.demo), once per session: copy it before writing to it."""
+    from ingest.demo import write_demo_workspace
+    from store import Store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    store = Store(path)
+    store.init()
+    write_demo_workspace(store, 19990104)
+    return path
+
+
+@pytest.fixture
+def fresh_yfinance(tmp_path):
+    """yfinance without its process-wide cookie/crumb session and timezone cache from an earlier test."""
+    import yfinance as yf
+    from yfinance import data as yf_data
+
+    yf.set_tz_cache_location(str(tmp_path / "yf-tz"))
+    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
+    yield
+    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)

@@ -5,23 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pages import PAGES, ROOT, open_page, page_text
 from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "activities", "event_impact", "engagement", "roi_report", "data")
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """The demo workspace built from code (ingest.demo)."""
-    from ingest.demo import write_demo_workspace
-    from store import Store
-
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    store = Store(path)
-    store.init()
-    write_demo_workspace(store, 19990104)
-    return path
 
 
 @pytest.fixture
@@ -43,24 +28,6 @@ def empty_store(tmp_path, monkeypatch) -> Path:
     return path
 
 
-def open_page(page: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    if page != "overview":
-        at.switch_page(f"app/pages/{page}.py")
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "warning", "error", "success", "caption", "title")
-             for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
-
-
 def chart_specs(at: AppTest) -> list[str]:
     return [c.proto.spec for c in at.get("plotly_chart")]
 
@@ -68,20 +35,20 @@ def chart_specs(at: AppTest) -> list[str]:
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_demo(demo, page):
     at = open_page(page)
-    assert "Simulated data" in texts(at)
+    assert "Simulated data" in page_text(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_empty_store(empty_store, page):
     at = open_page(page)
-    assert at.get("info") or at.get("plotly_chart") is not None
+    assert at.info, f"{page}: no empty state on an empty store"
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_without_workspace_file(tmp_path, monkeypatch, page):
     monkeypatch.setenv("IRDASH_DB", str(tmp_path / "missing.duckdb"))
     at = open_page(page)
-    assert "python -m ingest demo" in texts(at) or "No ticker" in texts(at)
+    assert "python -m ingest demo" in page_text(at) or "No ticker" in page_text(at)
 
 
 def test_overview_draws_price_chart_with_activity_markers(demo):
@@ -192,7 +159,7 @@ def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaign
     at = open_page("event_impact", {"period": "all"})
     chains = next(t.value for t in at.dataframe if "repeated_days" in t.value)
     assert len(chains) > 0 and (chains["n_activities"] >= 2).all()
-    assert "counted in the CAR of every activity" in texts(at) and "Kolari-Pynnonen" in texts(at)
+    assert "counted in the CAR of every activity" in page_text(at) and "Kolari-Pynnonen" in page_text(at)
     assert any(b.proto.id.endswith("dl_overlaps_csv") for b in at.get("download_button")), "no CSV download"
     per_event = _event_table(at)
     assert not per_event["event_id"].astype(str).str.startswith("campaign-").any()
@@ -205,7 +172,7 @@ def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaign
     assert campaigns["event_id"].astype(str).str.startswith("campaign-").all()
     assert campaigns["event_id"].nunique() < per_event["event_id"].nunique()
     assert set(campaigns.loc[campaigns["n_activities"] >= 2, "event_id"]) == set(chains["chain"])
-    assert "stretched" in texts(at)
+    assert "stretched" in page_text(at)
     assert at.query_params["merge"] in ("1", ["1"])
     # the stretched windows cover the longest chain
     longest = int(chains["span_days"].max())
@@ -215,7 +182,7 @@ def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaign
 def test_event_impact_shows_an_empty_state_without_overlaps(demo):
     pytest.importorskip("analytics.event_study")
     at = open_page("event_impact", {"period": "all", "win": "0..0"})
-    assert "No overlapping activities" in texts(at)
+    assert "No overlapping activities" in page_text(at)
     assert not any("repeated_days" in t.value for t in at.dataframe)
 
 def test_csv_upload_goes_through_the_csv_provider_and_shows_on_the_data_page(empty_store):

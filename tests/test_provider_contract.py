@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yfinance as yf
-from yfinance import data as yf_data
 
 from factories import make_bars
 from ingest.bars import BAR_COLUMNS, validate_bars
@@ -21,12 +19,7 @@ EXPECTED_DTYPES = {"ticker": "str", "date": "datetime64[ns]", "open": "float64",
                    "source": "str"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_yfinance(tmp_path):
-    yf.set_tz_cache_location(str(tmp_path / "yf-tz"))
-    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
-    yield
-    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
+pytestmark = pytest.mark.usefixtures("fresh_yfinance")
 
 
 def _yfinance(tmp_path):

@@ -14,10 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "activities", "event_impact", "engagement", "roi_report", "data")
+from pages import PAGES, ROOT, open_page, page_text
 
 TERMS = """
 [client]
@@ -92,29 +89,11 @@ def workspace(tmp_path_factory) -> Path:
     return db
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.run()
-    if page != "overview":
-        at.switch_page(f"app/pages/{page}.py")
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def shown_text(at: AppTest) -> str:
-    parts = []
-    for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader", "metric"):
-        parts += [getattr(e, "value", "") for e in at.get(kind)]
-        parts += [getattr(e, "label", "") for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_a_workspace_built_with_the_cli(workspace, monkeypatch, page):
     monkeypatch.setenv("IRDASH_DB", str(workspace))
     at = open_page(page)
-    text = shown_text(at)
+    text = page_text(at)
     assert "Simulated data" not in text
     assert "No engagement recorded" not in text and "No client in this workspace" not in text
 
@@ -123,7 +102,7 @@ def test_the_engagement_page_shows_the_imported_terms(workspace, monkeypatch):
     monkeypatch.setenv("IRDASH_DB", str(workspace))
     at = open_page("engagement")
     assert {"Contract", "Option", "Retainer paid in stock", "Costs and who gained"} <= {h.value for h in at.subheader}
-    assert "Example IR" in shown_text(at)
+    assert "Example IR" in page_text(at)
     retainer = next(f.value for f in at.dataframe if "payment_no" in f.value.columns)
     assert retainer["payment_no"].tolist() == [1, 2, 3, 4, 5, 6]  # January to June 2024
     assert (retainer["amount"] == 3500).all() and (retainer["shares_issued"] > 0).all()
@@ -139,7 +118,7 @@ def test_the_event_study_runs_on_the_imported_activities(workspace, monkeypatch)
 
 def test_the_roi_report_says_what_it_found_and_what_is_missing(workspace, monkeypatch):
     monkeypatch.setenv("IRDASH_DB", str(workspace))
-    text = shown_text(open_page("roi_report"))
+    text = page_text(open_page("roi_report"))
     assert "Example IR was retained from 2024-01-02" in text
     assert "12 activities were logged" in text
     assert "No reach and no shareholder inquiries are logged" in text  # outtakes: what to do, not a blank

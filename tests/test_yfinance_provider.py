@@ -6,7 +6,6 @@ import time
 import pandas as pd
 import pytest
 import yfinance as yf
-from yfinance import data as yf_data
 
 from factories import make_bars
 from ingest import jobs
@@ -19,13 +18,7 @@ from yahoo_replay import ReplaySession, chart_json
 BARS = make_bars(closes=(0.05, 0.04, 0.04, 0.06), volumes=(1200, 0, 0, 5000), source="yfinance")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_yfinance(tmp_path):
-    """Each test starts without yfinance's cached cookie/crumb/timezones."""
-    yf.set_tz_cache_location(str(tmp_path / "yf-tz"))
-    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
-    yield
-    yf_data.SingletonMeta._instances.pop(yf_data.YfData, None)
+pytestmark = pytest.mark.usefixtures("fresh_yfinance")
 
 
 SHARES = {"1998-12-31": 58_400_000, "1999-01-15": 59_900_000, "1999-01-15 ": 60_000_000}  # a duplicate date

@@ -57,14 +57,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory) -> Path:
-    from ingest.demo import write_demo_workspace
-    from store import Store
-
+def demo_workspace(demo_db, tmp_path_factory) -> Path:
+    """The server's own copy of the session's demo workspace."""
     path = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
-    store = Store(path)
-    store.init()
-    write_demo_workspace(store, 19990104)
+    path.write_bytes(demo_db.read_bytes())
     return path
 
 
