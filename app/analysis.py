@@ -576,13 +576,20 @@ def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None,
 
 # --- engagement ----------------------------------------------------------------------------------
 
+def _price_rule_words(e) -> str:
+    """How each retainer payment's price is chosen, in words."""
+    if e.get("retainer_price_rule") == "avg_close_prior_n" and pd.notna(e.get("retainer_price_days")):
+        return f"the average close of the {int(e['retainer_price_days'])} trading days before it"
+    return "the close on the payment date"
+
+
 def contract_terms(eng: dict) -> dict:
     """Headline terms of the client's (first) engagement as metric tuples."""
     e = eng["engagements"].sort_values("start_date").iloc[0]
     metrics = [
         ("Signed", f"{pd.Timestamp(e['signed_date']):%Y-%m-%d}" if pd.notna(e.get("signed_date")) else "n/a", None),
-        ("Retainer", f"{_money(e.get('retainer_amount'))} / {e.get('retainer_frequency') or 'month'}",
-         f"Paid in stock; price rule: {e.get('retainer_price_rule')}"),
+        ("Retainer", f"{_money(e.get('retainer_amount'))} a month",
+         f"Paid in stock, each payment priced at {_price_rule_words(e)}"),
         ("Minimum", f"{int(e['minimum_months'])} months" if pd.notna(e.get("minimum_months")) else "n/a", None),
     ]
     g = eng["grants"]
