@@ -449,6 +449,10 @@ def overlap_view(db: str, view, window) -> pd.DataFrame | None:
     events = events[[c for c in ("event_id", "ticker", "date", "after_close", "type") if c in events]]
     chains = ov.overlap_chains(events, study_prices(px), tuple(window))
     chains["activity_ids"] = chains["activity_ids"].map(lambda ids: ", ".join(map(str, ids)))
+    if "types" in chains:
+        from analytics.constants import activity_label
+
+        chains["types"] = chains["types"].map(lambda codes: ", ".join(map(activity_label, codes.split(","))))
     keep = ["chain", "first_day0", "last_day0", "span_days", "n_activities", "activity_ids", "types",
             "union_days", "repeated_days"]
     return chains[[c for c in keep if c in chains]]

@@ -180,12 +180,11 @@ def test_liquidity_sentences_say_each_change_with_its_test():
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory):
     """The ROI report of the demo workspace's client over the engagement period (as the page builds it)."""
-    pytest.importorskip("analytics.roi")
     from app import analysis, loaders
     from app.ui import _span
+    from ingest.demo import write_demo_workspace as write
     from store import Store
 
-    write = pytest.importorskip("ingest.demo").write_demo_workspace
     path = tmp_path_factory.mktemp("demo_report") / "demo.duckdb"
     store = Store(path)
     store.init()

@@ -114,7 +114,6 @@ def test_editor_rejects_negative_cost_and_unknown_dates(demo):
 
 
 def test_switching_activity_type_changes_the_caar_table(demo):
-    pytest.importorskip("analytics.event_study")
     at = open_page("event_impact", {"period": "all"})
     tables = at.dataframe
     assert tables, "no tables on the event impact page"
@@ -134,7 +133,6 @@ def test_switching_activity_type_changes_the_caar_table(demo):
 def test_event_impact_draws_the_placebo_histogram_with_the_actual_caar_marked(demo):
     import json
 
-    pytest.importorskip("analytics.event_study")
     at = open_page("event_impact", {"period": "all"})
     histograms = [json.loads(spec) for spec in chart_specs(at) if '"histogram"' in spec]
     assert len(histograms) == 1, "no placebo histogram on the event impact page"
@@ -155,10 +153,10 @@ def _event_table(at: AppTest) -> pd.DataFrame:
 
 
 def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaigns(demo):
-    pytest.importorskip("analytics.event_study")
     at = open_page("event_impact", {"period": "all"})
     chains = next(t.value for t in at.dataframe if "repeated_days" in t.value)
     assert len(chains) > 0 and (chains["n_activities"] >= 2).all()
+    assert not chains["types"].str.contains("_").any() and chains["types"].str.contains("Press release").any()
     assert "counted in the CAR of every activity" in page_text(at) and "Kolari-Pynnonen" in page_text(at)
     assert any(b.proto.id.endswith("dl_overlaps_csv") for b in at.get("download_button")), "no CSV download"
     per_event = _event_table(at)
@@ -180,7 +178,6 @@ def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaign
 
 
 def test_event_impact_shows_an_empty_state_without_overlaps(demo):
-    pytest.importorskip("analytics.event_study")
     at = open_page("event_impact", {"period": "all", "win": "0..0"})
     assert "No overlapping activities" in page_text(at)
     assert not any("repeated_days" in t.value for t in at.dataframe)

@@ -22,12 +22,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
-demo = pytest.importorskip("ingest.demo")
-sm = pytest.importorskip("statsmodels.api")
-
-from analytics.event_study import event_study  # noqa: E402
-from analytics.roi import engagement_account  # noqa: E402
+import ingest.demo as demo
+from analytics.event_study import event_study
+from analytics.roi import engagement_account
 
 TICK = 1.0 / 256.0
 Z90 = 1.6448536269514722  # standard normal 95% quantile, for a two-sided 90% interval

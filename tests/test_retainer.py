@@ -226,7 +226,7 @@ def test_modified_following_stays_in_the_month():
 
 
 def test_demo_payment_dates_follow_the_demo_convention():
-    demo = pytest.importorskip("ingest.demo")
+    import ingest.demo as demo
     ws = demo.build_demo_frames()
     bars = ws.bars[ws.bars["ticker"] == demo.TICKER]
     s = retainer_schedule(ws.engagements.iloc[0], bars[["date", "close"]])

@@ -128,7 +128,7 @@ SIM_CAP = pd.Series(np.linspace(1e6, 3e6, 200), index=pd.bdate_range("1998-01-01
 
 
 def test_engagement_period_market_model_matches_statsmodels():
-    sm = pytest.importorskip("statsmodels.api")
+    import statsmodels.api as sm
     prices, market, start, end = _simulate(np.random.default_rng(1), effect=0.004)
     res = engagement_period_abnormal_value(prices, market, start, end, SIM_CAP)
     assert res.n_est == 110  # relative days -120..-11
@@ -251,7 +251,7 @@ def test_program_costs_by_kind():
 
 # --- integration: the event-study engine and the demo workspace ----------------------------
 def test_engagement_account_on_the_demo_workspace_with_the_engine():
-    demo = pytest.importorskip("ingest.demo")
+    import ingest.demo as demo
     from analytics.event_study import event_study
     from analytics.roi import engagement_account
 
@@ -320,7 +320,7 @@ def test_activity_total_bootstrap_matches_the_normal_interval_on_gaussian_residu
 
 
 def test_engagement_account_names_the_activity_interval_method_and_its_independence():
-    demo = pytest.importorskip("ingest.demo")
+    import ingest.demo as demo
     from analytics.event_study import event_study
     from analytics.roi import engagement_account
 
