@@ -31,18 +31,9 @@ def save_client(db: str, client_id: str, name: str, ticker: str, benchmark: str 
     return True, f"Saved client {client_id.strip()} ({ticker.strip().upper() or 'no ticker'})."
 
 
-def _ingest(name: str):
-    try:
-        return importlib.import_module(f"ingest.{name}")
-    except ImportError:
-        return None
-
-
 def _job(db: str, progress, run) -> tuple[bool, str]:
-    """Run ``run(store)`` -> JobSummary; (ok, one-line summary or the job's error in words)."""
-    jobs = _ingest("jobs")
-    if jobs is None:
-        return False, "The ingest jobs (ingest.jobs) are not installed yet."
+    """Run ``run(jobs, store)`` -> JobSummary; (ok, one-line summary or the job's error in words)."""
+    jobs = importlib.import_module("ingest.jobs")  # on first use: pages that never ingest do not import it
     store = loaders.open_store(db)
     try:
         summary = run(jobs, store)

@@ -1,8 +1,9 @@
 """Cached analytics for the pages: read through ``app.loaders``, call ``analytics``, return frames.
 
 Only glue: choosing columns, calling the library, packing results into picklable dicts of
-DataFrames so ``st.cache_data`` can keep them. Any maths lives in ``analytics/``. A module that
-is not installed yet gives ``None`` so the page shows an empty state instead of failing.
+DataFrames so ``st.cache_data`` can keep them. Any maths lives in ``analytics/``. Functions
+return ``None`` when the view lacks what they need (no client, ticker, grant or prices), and the
+pages show an empty state for it.
 """
 from __future__ import annotations
 
@@ -17,11 +18,8 @@ TTL_SECONDS = loaders.TTL_SECONDS
 
 
 def module(name: str):
-    """``analytics.<name>`` or None when it is not there yet."""
-    try:
-        return importlib.import_module(f"analytics.{name}")
-    except ImportError:
-        return None
+    """``analytics.<name>``, imported on first use (pages that never need it do not pay its import)."""
+    return importlib.import_module(f"analytics.{name}")
 
 
 def _ts(v):
@@ -104,7 +102,7 @@ def activity_markers(db: str, view) -> pd.DataFrame:
 def option_status(db: str, view, grants: pd.DataFrame):
     """Status of the first grant still relevant at the view's end (analytics.options), or None."""
     options = module("options")
-    if options is None or grants.empty or not view.ticker:
+    if grants.empty or not view.ticker:
         return None
     full = prices(db, view.ticker, None, view.end)
     if full.empty:
@@ -204,7 +202,7 @@ def event_cars(db: str, view):
 
 def engagement_account(db: str, view):
     """The engagement's account in AMEC order (:func:`analytics.roi.engagement_account`), or None."""
-    if module("roi") is None or not view.client_id or not view.ticker:
+    if not view.client_id or not view.ticker:
         return None
     from app import state
 
@@ -400,8 +398,7 @@ def group_options(present: set[str]) -> list[str]:
     """``all``, then the activity types in their usual order, then mixed campaigns."""
     from analytics.constants import ACTIVITY_TYPE_CODES
 
-    mixed = [] if module("overlap") is None else [module("overlap").MIXED_TYPES]
-    return ["all"] + [t for t in [*ACTIVITY_TYPE_CODES, *mixed] if t in present]
+    return ["all"] + [t for t in [*ACTIVITY_TYPE_CODES, module("overlap").MIXED_TYPES] if t in present]
 
 
 def group_label(group: str) -> str:
@@ -410,8 +407,7 @@ def group_label(group: str) -> str:
 
     if group == "all":
         return "All types (pooled)"
-    ov = module("overlap")
-    if ov is not None and group == ov.MIXED_TYPES:
+    if group == module("overlap").MIXED_TYPES:
         return "Campaigns of several types"
     return activity_label(group)
 
@@ -422,9 +418,7 @@ def event_study_view(db: str, view, *, model: str, thin: str, est, wins, with_te
 
     ``merge`` studies campaigns (chains of activities overlapping in the first window) instead.
     """
-    if module("event_study") is None or not view.client_id or not view.ticker:
-        return None
-    if merge and module("overlap") is None:
+    if not view.client_id or not view.ticker:
         return None
     return _event_study(db, view.client_id, view.ticker, view.benchmark, _ts(view.start), _ts(view.end),
                         model, thin, tuple(est), tuple(tuple(w) for w in wins), with_tests, merge)
@@ -437,10 +431,10 @@ OVERLAP_NOTE = ("Overlapping windows share trading days: each shared day's abnor
 
 
 def overlap_view(db: str, view, window) -> pd.DataFrame | None:
-    """Chains of the view's activities whose ``window`` overlaps (analytics.overlap), for display; None without it."""
-    ov = module("overlap")
-    if ov is None or not view.ticker:
+    """Chains of the view's activities whose ``window`` overlaps (analytics.overlap), for display; None without a ticker."""
+    if not view.ticker:
         return None
+    ov = module("overlap")
     acts = activities_in(db, view.client_id, view.start, view.end)
     px = prices(db, view.ticker)
     if acts.empty or px.empty:
@@ -621,7 +615,7 @@ def _option_series(db: str, ticker: str, grant: dict):
 
 def option_view(db: str, view, grants: pd.DataFrame):
     """Daily option series of the first grant (renamed for the chart) and a one-line summary, or None."""
-    if module("options") is None or grants.empty or not view.ticker or prices(db, view.ticker).empty:
+    if grants.empty or not view.ticker or prices(db, view.ticker).empty:
         return None
     grant = grants.sort_values("grant_date").iloc[0].to_dict()
     series, status = _option_series(db, view.ticker, grant)
@@ -653,7 +647,7 @@ def _retainer(db: str, ticker: str, engagement: dict) -> pd.DataFrame:
 
 def retainer_view(db: str, view, engagements: pd.DataFrame):
     """Retainer schedule table and chart frame (analytics.retainer), or None."""
-    if module("retainer") is None or engagements.empty or not view.ticker or prices(db, view.ticker).empty:
+    if engagements.empty or not view.ticker or prices(db, view.ticker).empty:
         return None
     engagement = engagements.sort_values("start_date").iloc[0].to_dict()
     schedule = _retainer(db, view.ticker, engagement)

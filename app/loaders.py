@@ -8,7 +8,6 @@ copy before mutating.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -20,20 +19,9 @@ MAX_ENTRIES = 64
 
 def db_path() -> str:
     """The workspace the dashboard reads: ``IRDASH_DB`` or the store's default."""
-    try:
-        from store import default_db_path
+    from store import default_db_path
 
-        return str(default_db_path())
-    except ImportError:  # the store is not there yet: keep the documented default
-        return os.environ.get("IRDASH_DB") or str(Path("data") / "irdash.duckdb")
-
-
-def store_available() -> bool:
-    try:
-        import store  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return str(default_db_path())
 
 
 def open_store(db: str):
@@ -55,7 +43,7 @@ def _exists(db: str) -> bool:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def read(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
     """``Store(db).<method>(*args, **kwargs)`` cached; an empty frame when the workspace is missing."""
-    if not store_available() or not _exists(db):
+    if not _exists(db):
         return pd.DataFrame()
     return getattr(open_store(db), method)(*args, **kwargs)
 
@@ -63,7 +51,7 @@ def read(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def workspace_info(db: str) -> dict:
     """``{"schema_version", "simulated", "name"}``; ``simulated`` False when there is no workspace."""
-    if not store_available() or not _exists(db):
+    if not _exists(db):
         return {"schema_version": None, "simulated": False, "name": None, "missing": True}
     info = dict(open_store(db).workspace_info())
     info.setdefault("simulated", False)

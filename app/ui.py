@@ -44,9 +44,6 @@ def metric(slot, label: str, value: str, delta: str | None = None, help_text: st
 
 def no_workspace(db: str, info: dict) -> bool:
     """Say what to do when there is no workspace or store yet; True when the page should stop."""
-    if not loaders.store_available():
-        st.info("The data store is not installed yet (module `store`): nothing to show.")
-        return True
     if info.get("missing"):
         st.info(
             f"No workspace at `{db}` yet. Build the simulated demo with `python -m ingest demo`, "

@@ -1,7 +1,6 @@
 """The ingest jobs. Each logs to ingest_log (failures too), writes only through the store, and returns a summary."""
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +31,11 @@ EXIT_NETWORK = 5        # no network, or the network hangs (timeout)
 EXIT_RATE_LIMITED = 6   # Yahoo rate-limits this machine (HTTP 429)
 EXIT_BUSY = 7           # the workspace file is locked by another process
 EXIT_PARTIAL = 8        # refresh: some tickers failed, the others were stored
-EXIT_UNAVAILABLE = 9    # a required part is missing (e.g. the demo generator)
 
 EXIT_CODES = {EXIT_OK: "success", EXIT_ERROR: "unexpected error", EXIT_USAGE: "wrong command line",
-              EXIT_BAD_INPUT: "input rejected (CSV/bar validation)", EXIT_NOT_FOUND: "ticker not found or no data",
+              EXIT_BAD_INPUT: "input rejected (CSV, bar or terms validation)", EXIT_NOT_FOUND: "ticker not found or no data",
               EXIT_NETWORK: "no network or network timeout", EXIT_RATE_LIMITED: "rate limited by Yahoo",
-              EXIT_BUSY: "workspace locked by another process", EXIT_PARTIAL: "refresh partly failed",
-              EXIT_UNAVAILABLE: "a required component is missing"}
+              EXIT_BUSY: "workspace locked by another process", EXIT_PARTIAL: "refresh partly failed"}
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -47,14 +44,10 @@ def exit_code_for(exc: BaseException) -> int:
                         ((TickerNotFoundError, EmptyDataError), EXIT_NOT_FOUND),
                         ((NetworkUnavailableError, ProviderTimeoutError), EXIT_NETWORK),
                         ((RateLimitedError,), EXIT_RATE_LIMITED), ((StoreBusyError,), EXIT_BUSY),
-                        ((DemoUnavailableError,), EXIT_UNAVAILABLE), ((ProviderError, StoreError), EXIT_ERROR)):
+                        ((ProviderError, StoreError), EXIT_ERROR)):
         if isinstance(exc, kinds):
             return code
     return EXIT_ERROR
-
-
-class DemoUnavailableError(ProviderError):
-    """ingest/demo.py (the demo generator) is not available."""
 
 
 @dataclass
@@ -279,13 +272,7 @@ def demo(store: Store, seed: int | None = None, if_missing: bool = False,
                 return JobSummary("demo", str(store.path), status="already there")
         except StoreError:
             pass
-    try:
-        module = importlib.import_module("ingest.demo")
-        write = module.write_demo_workspace
-    except (ImportError, AttributeError) as exc:
-        raise DemoUnavailableError(
-            "The demo generator (ingest/demo.py with write_demo_workspace) is not in this checkout yet: update "
-            "the project (git pull) and retry; nothing was written.") from exc
+    from ingest.demo import write_demo_workspace as write  # the generator is only needed by this job
 
     def work(finish):
         kwargs = {"progress": progress}

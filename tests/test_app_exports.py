@@ -96,7 +96,7 @@ def pdf_pages(path) -> int:
     import subprocess
 
     if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        pytest.fail("pdftoppm is missing: `make test` installs poppler-utils (or apt-get install poppler-utils)")
     out = path.parent / "pages"
     out.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(out / "p")], check=True, timeout=60)
@@ -236,7 +236,7 @@ def test_demo_report_pdf_fits_the_page_and_is_labelled(demo_report, tmp_path):
     n = pdf_pages(path)
     assert n >= 2
     if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        pytest.fail("pdftotext is missing: `make test` installs poppler-utils (or apt-get install poppler-utils)")
     for page in range(1, n + 1):
         text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(path), "-"],
                               check=True, capture_output=True, text=True, timeout=60).stdout

@@ -9,9 +9,6 @@ from app import actions, analysis, loaders, ui
 
 db, info = ui.page_header("Data", "Tracked tickers and benchmarks, coverage and quality. Loading runs the "
                           "ingest job here; pages never call Yahoo while they render.")
-if not loaders.store_available():
-    ui.empty_state("The data store is not installed yet (module `store`).")
-    st.stop()
 
 cov = loaders.coverage(db) if not info.get("missing") else None
 if cov is None or cov.empty:

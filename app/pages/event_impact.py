@@ -80,9 +80,7 @@ if est[1] >= wins[0][0]:
 
 st.subheader("Overlapping activities")
 chains = analysis.overlap_view(db, view, wins[0])
-if chains is None:
-    ui.empty_state("Overlap detection (analytics.overlap) is not installed yet.")
-elif chains.empty:
+if chains.empty:
     ui.empty_state(f"No overlapping activities: no two activities' {state.format_window(wins[0])} event windows "
                    "share a trading day, so no day is counted in more than one CAR.")
 else:
@@ -95,9 +93,6 @@ merge = state.synced_checkbox("Merge overlapping activities into campaign window
 
 result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wins=wins, with_tests=True,
                                    merge=merge)
-if result is None:
-    ui.empty_state("The event-study engine (analytics.event_study) is not installed yet.")
-    st.stop()
 if analysis.campaign_note(result, wins):
     st.caption(analysis.campaign_note(result, wins))
 if result["error"]:

@@ -46,7 +46,8 @@ def output_path(request) -> str:
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches the system chromium (no `playwright install`)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (or apt-get install chromium; "
+                    "IRDASH_CHROMIUM points to another build)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 

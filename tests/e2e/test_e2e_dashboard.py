@@ -91,7 +91,7 @@ def test_download_pdf_report(app, server, output_path):
     download.save_as(target)
     assert target.read_bytes()[:5] == b"%PDF-"
     if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        pytest.fail("pdftoppm is missing: `make test` installs poppler-utils (or apt-get install poppler-utils)")
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(target), str(Path(output_path) / "report-page")],
                    check=True, timeout=120)
     pages = sorted(Path(output_path).glob("report-page*.png"))
