@@ -51,8 +51,8 @@ with st.form("client_form", border=True):
         (st.success if ok else st.error)(message)
         if ok:
             loaders.clear()
-st.caption("Engagement terms (retainer, option grants, financings) are not editable here yet: they are written "
-           "through `store.Store.save_engagement` / `save_option_grant` / `save_financing`.")
+st.caption("The engagement's terms (retainer, option grants, financings, shares outstanding) are recorded on the "
+           "**Engagement** page under *Edit the terms*, or from a TOML file with `python -m ingest import-terms`.")
 
 st.subheader("Upload a Yahoo-format CSV")
 up_ticker = st.text_input("Ticker of the file", key="w_csv_ticker")
