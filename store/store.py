@@ -654,20 +654,19 @@ class Store:
                                  client.get("benchmark"))
                 engagement["client_id"] = client["client_id"]
             eng_id = engagement.get("engagement_id")
+            if eng_id is None:
+                eng_id = con.execute("SELECT min(engagement_id) FROM engagements WHERE client_id = ? "
+                                     "AND start_date = ?", [engagement.get("client_id"),
+                                                            pd.Timestamp(engagement["start_date"]).date()]
+                                     ).fetchall()[0][0]
+            owner = [] if eng_id is None else con.execute(
+                "SELECT client_id FROM engagements WHERE engagement_id = ?", [int(eng_id)]).fetchall()
+            if owner and owner[0][0] != engagement.get("client_id"):
+                raise StoreError(f"engagement {eng_id} belongs to client {owner[0][0]!r}, not "
+                                 f"{engagement.get('client_id')!r}; leave engagement_id out to add a new one.")
+            created = not owner
             if eng_id is not None:
-                owner = con.execute("SELECT client_id FROM engagements WHERE engagement_id = ?",
-                                    [int(eng_id)]).fetchall()
-                if owner and owner[0][0] != engagement.get("client_id"):
-                    raise StoreError(f"engagement {eng_id} belongs to client {owner[0][0]!r}, not "
-                                     f"{engagement.get('client_id')!r}; leave engagement_id out to add a new one.")
-            else:
-                found = con.execute("SELECT min(engagement_id) FROM engagements WHERE client_id = ? "
-                                    "AND start_date = ?", [engagement.get("client_id"),
-                                                           pd.Timestamp(engagement["start_date"]).date()]
-                                    ).fetchall()[0][0]
-                if found is not None:
-                    engagement["engagement_id"] = int(found)
-            created = eng_id is None and engagement.get("engagement_id") is None
+                engagement["engagement_id"] = int(eng_id)
             eng_id = self.save_engagement(**engagement)
             con.execute("DELETE FROM option_grants WHERE engagement_id = ?", [eng_id])
             con.execute("DELETE FROM financings WHERE engagement_id = ?", [eng_id])

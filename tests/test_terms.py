@@ -12,7 +12,7 @@ import pytest
 
 from ingest import jobs
 from ingest.terms import TermsError, load_terms, terms_from_store, terms_to_toml, write_terms
-from store import Store
+from store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "data" / "examples" / "engagement-terms.toml"
@@ -238,3 +238,14 @@ def test_a_note_goes_out_as_a_comment_and_reads_back(store):
     text = terms_to_toml(terms, note="SIMULATED demo workspace")
     assert "\n# SIMULATED demo workspace\n" in text
     assert load_terms(text) == terms
+
+
+def test_an_engagement_id_new_to_the_workspace_is_created_and_another_clients_is_refused(store):
+    written = write_terms(store, load_terms(FULL.replace('consultant = "PMR"', 'consultant = "PMR"\nengagement_id = 7'),
+                                            known_clients=store.clients()))
+    assert written["engagement_id"] == 7 and written["created"]
+    store.save_client("other", "Other Corp", "OTH")
+    other = "[engagement]\nclient_id = 'other'\nengagement_id = 7\nstart_date = 2024-01-02\nretainer_amount = 1\n"
+    with pytest.raises(StoreError, match="engagement 7 belongs to client 'acme'"):
+        write_terms(store, load_terms(other, known_clients=store.clients()))
+    assert store.engagements()["client_id"].tolist() == ["acme"]
