@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import importlib
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app import loaders
@@ -31,6 +33,15 @@ def save_client(db: str, client_id: str, name: str, ticker: str, benchmark: str 
     return True, f"Saved client {client_id.strip()} ({ticker.strip().upper() or 'no ticker'})."
 
 
+@contextmanager
+def _uploaded(file_name: str, data: bytes) -> Iterator[Path]:
+    """An uploaded file's bytes as a file of the same name in a temporary folder (removed afterwards)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file_name).name
+        path.write_bytes(data)
+        yield path
+
+
 def _job(db: str, progress, run) -> tuple[bool, str]:
     """Run ``run(jobs, store)`` -> JobSummary; (ok, one-line summary or the job's error in words)."""
     jobs = importlib.import_module("ingest.jobs")  # on first use: pages that never ingest do not import it
@@ -55,9 +66,7 @@ def run_ingest(db: str, job: str, progress, **kw) -> tuple[bool, str]:
     if job == "refresh":
         return _job(db, progress, lambda jobs, store: jobs.refresh(store, progress=progress))
     if job == "csv":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(kw["file_name"]).name
-            path.write_bytes(kw["data"])
+        with _uploaded(kw["file_name"], kw["data"]) as path:
             progress(f"Validating and loading {path.name} as {kw['ticker']}...")
             return _job(db, progress, lambda jobs, store: (store.init(), jobs.load_csv(store, path, kw["ticker"]))[1])
     raise ValueError(f"unknown job {job!r}")
@@ -65,33 +74,26 @@ def run_ingest(db: str, job: str, progress, **kw) -> tuple[bool, str]:
 
 def import_activity_csv(db: str, client_id: str, file_name: str, data: bytes) -> tuple[bool, str]:
     """Import an activity CSV with ingest.jobs.import_activities (rejected whole on any problem)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
+    with _uploaded(file_name, data) as path:
         return _job(db, lambda _text: None, lambda jobs, store: jobs.import_activities(store, path, client_id))
 
 
 def import_terms_file(db: str, file_name: str, data: bytes) -> tuple[bool, str]:
     """Store engagement terms from an uploaded TOML with ingest.jobs.import_terms (all or nothing, logged)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
+    with _uploaded(file_name, data) as path:
         return _job(db, lambda _text: None, lambda jobs, store: (store.init(), jobs.import_terms(store, path))[1])
 
 
 def save_terms(db: str, terms) -> tuple[bool, str]:
     """Validate and store ``ingest.terms.Terms`` from the Engagement page's form; (ok, message in words)."""
-    from ingest.terms import TermsError, normalise_terms, validate_terms, write_terms
+    from ingest.terms import TermsError, checked_terms, write_terms
     from store import StoreError
 
     store = loaders.open_store(db)
-    terms, problems = normalise_terms(terms)
-    problems += validate_terms(terms, store.clients())
-    if problems:
-        return False, str(TermsError("The terms", problems))
     try:
+        terms = checked_terms(terms, "The terms", store.clients())
         written = write_terms(store, terms)
-    except StoreError as exc:
+    except (TermsError, StoreError) as exc:
         return False, str(exc)
     verb = "Recorded" if written["created"] else "Updated"
     return True, (f"{verb} engagement {written['engagement_id']} of {terms.client_id}: "

@@ -225,7 +225,7 @@ def _engagement_account(db, client_id, ticker, benchmark, start, end, model, thi
     market = prices(db, benchmark) if benchmark else pd.DataFrame()
     study = _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins)
     studied = not study["error"] and "abnormal" in study
-    acc = account(eng["engagements"].sort_values("start_date").iloc[0],
+    acc = account(first_engagement(eng["engagements"]),
                   activities_in(db, client_id, start, end), px,
                   None if market.empty else market[["date", "adj_close"]].rename(columns={"adj_close": "close"}),
                   abnormal=study["abnormal"] if studied else None, cars=study["cars"] if studied else None,
@@ -574,6 +574,11 @@ def placebo_view(db: str, view, *, model: str, thin: str, est, wins, group=None,
 
 # --- engagement ----------------------------------------------------------------------------------
 
+def first_engagement(engagements: pd.DataFrame) -> pd.Series:
+    """The engagement the pages show: the client's earliest by start date."""
+    return engagements.sort_values("start_date").iloc[0]
+
+
 def _price_rule_words(e) -> str:
     """How each retainer payment's price is chosen, in words."""
     if e.get("retainer_price_rule") == "avg_close_prior_n" and pd.notna(e.get("retainer_price_days")):
@@ -583,7 +588,7 @@ def _price_rule_words(e) -> str:
 
 def contract_terms(eng: dict) -> dict:
     """Headline terms of the client's (first) engagement as metric tuples."""
-    e = eng["engagements"].sort_values("start_date").iloc[0]
+    e = first_engagement(eng["engagements"])
     metrics = [
         ("Signed", f"{pd.Timestamp(e['signed_date']):%Y-%m-%d}" if pd.notna(e.get("signed_date")) else "n/a", None),
         ("Retainer", f"{_money(e.get('retainer_amount'))} a month",
@@ -649,7 +654,7 @@ def retainer_view(db: str, view, engagements: pd.DataFrame):
     """Retainer schedule table and chart frame (analytics.retainer), or None."""
     if engagements.empty or not view.ticker or prices(db, view.ticker).empty:
         return None
-    engagement = engagements.sort_values("start_date").iloc[0].to_dict()
+    engagement = first_engagement(engagements).to_dict()
     schedule = _retainer(db, view.ticker, engagement)
     if schedule.empty:
         return None
@@ -680,7 +685,7 @@ def report_content(db: str, view, *, simulated: bool):
     acc = engagement_account(db, view)
     inputs = []
     if not eng["engagements"].empty:
-        e = eng["engagements"].sort_values("start_date").iloc[0]
+        e = first_engagement(eng["engagements"])
         months = int(e["minimum_months"]) if pd.notna(e.get("minimum_months")) else 0
         inputs.append(f"{e.get('consultant')} was retained from {pd.Timestamp(e['start_date']):%Y-%m-%d} for "
                       f"{_money(e.get('retainer_amount'))} a month paid in stock (minimum "

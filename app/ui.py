@@ -43,7 +43,7 @@ def metric(slot, label: str, value: str, delta: str | None = None, help_text: st
 
 
 def no_workspace(db: str, info: dict) -> bool:
-    """Say what to do when there is no workspace or store yet; True when the page should stop."""
+    """Say what to do when there is no workspace file yet; True when the page should stop."""
     if info.get("missing"):
         st.info(
             f"No workspace at `{db}` yet. Build the simulated demo with `python -m ingest demo`, "

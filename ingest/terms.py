@@ -295,7 +295,7 @@ def terms_ticker(terms: Terms, known_clients: pd.DataFrame | None = None) -> str
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int,)) or (isinstance(value, float) and value == int(value) and abs(value) < 1e15):
+    if isinstance(value, int) or (isinstance(value, float) and value == int(value) and abs(value) < 1e15):
         return f"{int(value):_}" if abs(value) >= 10_000 else str(int(value))
     if isinstance(value, float):
         return repr(value)
@@ -349,13 +349,18 @@ def terms_from_store(client: dict, engagement: dict, grants: pd.DataFrame, finan
                  shares_outstanding=rows(shares, SHARES_KEYS))
 
 
-def load_terms(text: str, name: str = "terms", known_clients: pd.DataFrame | None = None) -> Terms:
-    """Parsed, normalised and validated terms; raises :class:`TermsError` listing every problem."""
-    terms, problems = normalise_terms(parse_terms(text, name))
+def checked_terms(terms: Terms, name: str = "terms", known_clients: pd.DataFrame | None = None) -> Terms:
+    """``terms`` normalised and validated; raises :class:`TermsError` listing every problem."""
+    terms, problems = normalise_terms(terms)
     problems += validate_terms(terms, known_clients)
     if problems:
         raise TermsError(name, problems)
     return terms
+
+
+def load_terms(text: str, name: str = "terms", known_clients: pd.DataFrame | None = None) -> Terms:
+    """Parsed, normalised and validated terms from TOML text; raises :class:`TermsError` listing every problem."""
+    return checked_terms(parse_terms(text, name), name, known_clients)
 
 
 def write_terms(store, terms: Terms) -> dict:
