@@ -89,6 +89,28 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE activities ADD COLUMN updated_at TIMESTAMP",
         "CREATE TABLE workspace (key VARCHAR PRIMARY KEY, value VARCHAR)",
     ],
+    # v3: who may see what (users, their roles and clients, the audit log), the consultant's firm
+    # on each client, and non-IR corporate events (earnings, news) that confound an activity.
+    3: [
+        "ALTER TABLE clients ADD COLUMN firm VARCHAR",
+        """CREATE TABLE users (
+            email VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            role VARCHAR NOT NULL,
+            firm VARCHAR,
+            disabled BOOLEAN NOT NULL DEFAULT false,
+            created_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE user_clients (
+            email VARCHAR NOT NULL, client_id VARCHAR NOT NULL,
+            PRIMARY KEY (email, client_id))""",
+        """CREATE TABLE audit_log (
+            logged_at TIMESTAMP NOT NULL, email VARCHAR, action VARCHAR NOT NULL,
+            client_id VARCHAR, detail VARCHAR)""",
+        """CREATE TABLE corporate_events (
+            ticker VARCHAR NOT NULL, date DATE NOT NULL, kind VARCHAR NOT NULL,
+            title VARCHAR, source VARCHAR NOT NULL, ingested_at TIMESTAMP,
+            PRIMARY KEY (ticker, date, kind))""",
+    ],
 }
 CURRENT_VERSION = max(MIGRATIONS)
 

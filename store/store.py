@@ -597,7 +597,7 @@ class Store:
             raise StoreError(f"client_id {client_id!r} must be a slug (lower-case letters, digits, - or _), "
                              "e.g. 'auxer'.")
         with self.transaction() as con:
-            con.execute("INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?)",
+            con.execute("INSERT OR REPLACE INTO clients (client_id, name, ticker, benchmark) VALUES (?, ?, ?, ?)",
                         [client_id, name, ticker and ticker.upper(), benchmark and benchmark.upper()])
         return client_id
 

@@ -230,14 +230,14 @@ def test_workspace_info_round_trip(empty_store):
 def test_transaction_rolls_back_and_reraises(empty_store):
     with pytest.raises(duckdb.Error):
         with empty_store.transaction() as con:
-            con.execute("INSERT INTO clients VALUES ('a', 'A', NULL, NULL)")
-            con.execute("INSERT INTO clients VALUES ('a', 'A again', NULL, NULL)")  # PK violation
+            con.execute("INSERT INTO clients (client_id, name, ticker, benchmark) VALUES ('a', 'A', NULL, NULL)")
+            con.execute("INSERT INTO clients (client_id, name, ticker, benchmark) VALUES ('a', 'A again', NULL, NULL)")  # PK violation
     assert len(empty_store.clients()) == 0
 
 
 def test_query_inside_transaction_sees_its_own_writes(empty_store):
     with empty_store.transaction() as con:
-        con.execute("INSERT INTO clients VALUES ('a', 'A', NULL, NULL)")
+        con.execute("INSERT INTO clients (client_id, name, ticker, benchmark) VALUES ('a', 'A', NULL, NULL)")
         assert len(empty_store.query("SELECT * FROM clients")) == 1
 
 
