@@ -55,7 +55,7 @@ from scipy.stats import norm
 
 from analytics.constants import (
     ACTIVITY_TYPE_CODES, DEFAULT_BOOTSTRAP_DRAWS, DEFAULT_ESTIMATION_WINDOW,
-    DEFAULT_EVENT_WINDOWS, DEFAULT_SEED, MIN_ESTIMATION_OBS, PERSISTED_SHARE,
+    DEFAULT_EVENT_WINDOWS, DEFAULT_SEED, MIN_ESTIMATION_OBS,
     PERSISTENCE_HORIZONS, ROI_INTERVAL_LEVEL, activity_label,
 )
 from analytics.options import close_series, split_factor_after
@@ -583,75 +583,316 @@ def value_verdict(value: float, low: float, high: float, level: float = ROI_INTE
 # --------------------------------------------------------------------------------------
 # Persistence
 # --------------------------------------------------------------------------------------
-def persistence_status(share_retained: float) -> str:
-    """``persisted`` (>= PERSISTED_SHARE kept), ``partly reversed`` (0..PERSISTED_SHARE),
-    ``reversed`` (the cumulative move turned around: share <= 0), ``n/a`` when unknown."""
-    if share_retained is None or not np.isfinite(share_retained):
+#: Status words of :func:`persistence` (the page and the report show them as they are).
+PERSISTENCE_STATUSES: tuple[str, ...] = ("reversed", "no significant reversal", "cannot tell", "n/a")
+#: How the drift's variance was obtained, per event (``drift_variance_method``).
+DRIFT_VARIANCE_METHODS: dict[str, str] = {
+    "mackinlay": "MacKinlay variance with the estimation error of the event's model",
+    "no_estimation_error": ("sigma^2 x days only: the model's regressors could not be recovered "
+                            "from the abnormal-return frame (e.g. Dimson lags), so the "
+                            "estimation error is left out and the test is slightly liberal"),
+}
+
+
+def persistence_status(drift_p: float, car_h_p: float, alpha: float = 1 - ROI_INTERVAL_LEVEL) -> str:
+    """The word for one event at one horizon, from the two one-sided p-values.
+
+    Parameters
+    ----------
+    drift_p : float
+        One-sided p-value of the post-window drift against the direction of the event-window
+        CAR (small = the move was given back): ``H0: drift >= 0`` for a run-up.
+    car_h_p : float
+        One-sided p-value of ``CAR(a, h)`` in the direction of the event-window CAR (small =
+        the move is still there at ``h``).
+    alpha : float
+        One-sided level (default ``1 - ROI_INTERVAL_LEVEL`` = 10%, the report's level).
+
+    Returns
+    -------
+    str
+        ``"reversed"`` when ``drift_p < alpha`` (significantly given back);
+        ``"no significant reversal"`` when not, and ``CAR(a, h)`` is still significantly
+        in the direction of the reaction (``car_h_p < alpha``); ``"cannot tell"`` when
+        neither test rejects (the data cannot say whether it lasted); ``"n/a"`` when a
+        p-value is unknown (data stop before ``h``, no variance). Never "persisted": not
+        rejecting a reversal does not show the move lasted.
+    """
+    if drift_p is None or not np.isfinite(drift_p):
         return "n/a"
-    if share_retained <= 0:
+    if drift_p < alpha:
         return "reversed"
-    if share_retained < PERSISTED_SHARE:
-        return "partly reversed"
-    return "persisted"
+    if car_h_p is not None and np.isfinite(car_h_p) and car_h_p < alpha:
+        return "no significant reversal"
+    return "cannot tell"
+
+
+def _regressor_rows(frame: pd.DataFrame, kind: str) -> np.ndarray | None:
+    """Regressor rows ``x_t`` of the engine's model per abnormal row (intercept = span n)."""
+    n = frame["span"].to_numpy(float) if "span" in frame.columns else np.ones(len(frame))
+    n = np.where(np.isfinite(n), n, 1.0)
+    if kind == "market":
+        if "market_ret" not in frame.columns:
+            return None
+        return np.column_stack([n, frame["market_ret"].to_numpy(float)])
+    if kind == "constant_mean":
+        return n[:, None]
+    return np.zeros((len(frame), 0))
+
+
+def _model_kind(cars: pd.DataFrame) -> str:
+    if {"alpha", "beta"} <= set(cars.columns):
+        return "market"
+    if "mu" in cars.columns:
+        return "constant_mean"
+    return "market_adjusted"
+
+
+def _recover_xtx_inverse(ab: pd.DataFrame, sigma2: float, kind: str) -> np.ndarray | None:
+    """``(X'X)^-1`` of the event's estimation window, read back from the engine's variances.
+
+    The engine reports ``ar_var_t = sigma^2 (n_t + x_t' A x_t)`` and ``cum_ar_var_k =
+    sigma^2 (N_k + S_k' A S_k)`` (``S_k`` the running sum of ``x_t``, ``A = (X'X)^-1``,
+    MacKinlay 1997 eq. 4.14 with the trade-to-trade span ``n``). Both are linear in the
+    entries of the symmetric ``A``, so least squares over the report range recovers ``A``
+    exactly when the regressors are the model's (market model, constant mean). Returns None
+    when the fit is not exact (another design, e.g. Dimson lags) or there are too few rows.
+    """
+    if not {"ar_var", "cum_ar_var", "ar"}.issubset(ab.columns) or not np.isfinite(sigma2) \
+            or sigma2 <= 0:
+        return None
+    x = _regressor_rows(ab, kind)
+    if x is None:
+        return None
+    p = x.shape[1]
+    if p == 0:
+        return np.zeros((0, 0))
+    obs = ab["ar"].notna().to_numpy() & np.isfinite(x).all(axis=1)
+    xo = np.where(obs[:, None], np.nan_to_num(x), 0.0)
+    n = np.where(obs, ab["span"].to_numpy(float) if "span" in ab.columns else 1.0, 0.0)
+    n = np.nan_to_num(n)
+    s = np.cumsum(xo, axis=0)
+    big_n = np.cumsum(n)
+    pairs = [(i, j) for i in range(p) for j in range(i, p)]
+
+    def design(rows):
+        return np.column_stack([rows[:, i] * rows[:, j] * (1.0 if i == j else 2.0) for i, j in pairs])
+
+    arv = ab["ar_var"].to_numpy(float)
+    cav = ab["cum_ar_var"].to_numpy(float)
+    m1 = obs & np.isfinite(arv)
+    m2 = np.isfinite(cav)
+    lhs = np.r_[design(xo[m1]), design(s[m2])]
+    rhs = np.r_[arv[m1] / sigma2 - n[m1], cav[m2] / sigma2 - big_n[m2]]
+    if len(rhs) < len(pairs) + 1:
+        return None
+    coef, *_ = np.linalg.lstsq(lhs, rhs, rcond=None)
+    if np.linalg.matrix_rank(lhs) < len(pairs):
+        return None
+    resid = rhs - lhs @ coef
+    if np.max(np.abs(resid)) > 1e-8 * max(1.0, np.max(np.abs(rhs))):
+        return None
+    a = np.zeros((p, p))
+    for (i, j), c in zip(pairs, coef):
+        a[i, j] = a[j, i] = c
+    return a
+
+
+def _t_sf(t: float, dof: float) -> float:
+    """Upper tail ``P(T > t)``, Student t with ``dof`` (normal when dof is unknown)."""
+    from scipy.stats import t as student_t
+
+    if not np.isfinite(t):
+        return float("nan")
+    return float(student_t.sf(t, dof)) if dof is not None and np.isfinite(dof) and dof > 0 \
+        else float(norm.sf(t))
 
 
 def persistence(abnormal: pd.DataFrame, cars: pd.DataFrame,
                 prices: pd.DataFrame | pd.Series | None = None,
                 market: pd.DataFrame | pd.Series | None = None,
                 horizons: Iterable[int] = PERSISTENCE_HORIZONS,
-                window: tuple[int, int] | None = None) -> pd.DataFrame:
-    """How much of each activity's event-window CAR is still there ``h`` trading days later.
+                window: tuple[int, int] | None = None,
+                level: float = ROI_INTERVAL_LEVEL) -> pd.DataFrame:
+    """Was each activity's event-window reaction given back ``h`` trading days later? A test.
 
-    ``CAR(a, h) = sum_{t=a..h} AR_t`` from the start of the event window to day ``h``
-    (stock trading days). Where ``abnormal`` does not reach day ``h``, the ARs are
-    extended with the event's own market model (``alpha, beta`` from ``cars``) on
-    ``prices`` and ``market``. ``share_retained_h = CAR(a, h) / CAR(a, b)``: a run-up that
-    the market gives back shows a share near or below zero ("reversed"), which separates
-    promotion from value.
+    For event window ``[a, b]`` and horizon ``h > b`` the post-window drift is
+    ``D_h = CAR(b+1, h) = sum_{t=b+1..h} AR_t``. Under the event's model (MacKinlay 1997,
+    eq. 4.14, with the trade-to-trade span ``n_t`` when the engine used it) the abnormal
+    returns have covariance ``V = sigma^2 (diag(n) + X* A X*')``, ``A = (X'X)^-1`` of the
+    estimation window. With ``C_k = CAR(a, k)`` and ``S_k = sum_{t=a..k} x_t``::
+
+        Var(C_k)        = sigma^2 (N_k + S_k' A S_k)                      (engine's cum_ar_var)
+        Cov(C_h, C_b)   = sigma^2 (N_b + S_h' A S_b)
+        Var(D_h)        = Var(C_h) + Var(C_b) - 2 Cov(C_h, C_b)
+                        = Var(C_h) - Var(C_b) - 2 sigma^2 S_b' A (S_h - S_b)
+                        = sigma^2 (N_h - N_b + S_D' A S_D),    S_D = S_h - S_b
+
+    i.e. the difference of the cumulative variances plus the covariance term (the shared
+    estimation error of the window and the drift, which the plain difference leaves out).
+    ``A`` is read back from the engine's ``ar_var`` / ``cum_ar_var`` (exact for the market
+    and constant-mean models; see ``drift_variance_method``), and days past the engine's
+    report range are extended with the event's own market model on ``prices``/``market``
+    (``x_t = (1, Rm_t)``). ``t_D = D_h / sqrt(Var(D_h))``, Student t with the event's
+    ``dof`` (normal without it).
+
+    The test is **one-sided at ``1 - level``** (10% with the report's 90%): "reversed" only
+    when the drift is significantly *against* the direction of the event-window CAR
+    (``H0: D_h >= 0`` for a run-up, ``D_h <= 0`` for a drop), so a reaction that stayed is
+    called "reversed" 10% of the time, whatever its size. Not rejecting is not evidence that
+    the move lasted: the status is "no significant reversal" when ``CAR(a, h)`` is still
+    significantly in the reaction's direction (same one-sided level, variance
+    ``Var(C_h)``), "cannot tell" otherwise (see :func:`persistence_status`).
+
+    Parameters
+    ----------
+    abnormal, cars : pandas.DataFrame
+        The engine's frames (``ar``, ``span``, ``market_ret``, ``ar_var``, ``cum_ar_var`` in
+        ``abnormal``; ``sigma``, ``dof``, ``alpha, beta`` in ``cars``).
+    prices, market : optional
+        ``date, close`` of the stock (adjusted) and benchmark, to extend past the report range.
+    horizons : iterable of int
+        Trading days after day 0 (``PERSISTENCE_HORIZONS``); each must exceed ``b``.
+    window : (int, int), optional
+        The event window (default as :func:`abnormal_value_daily`).
+    level : float
+        The report's level (``ROI_INTERVAL_LEVEL``); one-sided tests at ``1 - level``.
 
     Returns
     -------
     pandas.DataFrame
-        Per event: ``event_id, ticker, window_start, window_end, car, car_t`` and for each
-        horizon ``h``: ``car_h``, ``share_retained_h``, ``status_h``
-        (:func:`persistence_status`; ``n/a`` when the data stop before day ``h``).
+        Per event: ``event_id, ticker, window_start, window_end, car, car_t``,
+        ``drift_variance_method`` (a key of ``DRIFT_VARIANCE_METHODS``), ``test`` (in words),
+        and for each horizon ``h``: ``car_h`` (= CAR(a, h)), ``share_retained_h`` (``car_h /
+        car``, descriptive only), ``drift_h``, ``drift_se_h``, ``drift_t_h``, ``drift_p_h``
+        (one-sided, against the reaction), ``car_h_p`` (one-sided, with it) and
+        ``status_h`` (``PERSISTENCE_STATUSES``; ``n/a`` when the data stop before ``h``).
     """
     a, b = _pick_window(cars, window)
     c = cars[(cars["window_start"] == a) & (cars["window_end"] == b)].reset_index(drop=True)
     horizons = [int(h) for h in horizons]
+    if any(h <= b for h in horizons):
+        raise ValueError(f"persistence horizons {horizons} must be after the event window's end "
+                         f"(day {b}); pass horizons later than {b}")
+    alpha_level = 1.0 - float(level)
+    kind = _model_kind(c)
     rets = _stock_and_market_returns(prices, market) if prices is not None and market is not None \
         else None
     out = c[[k for k in ("event_id", "ticker", "window_start", "window_end", "car", "car_t")
              if k in c.columns]].copy()
-    for h in horizons:
-        out[f"car_{h}"] = np.nan
+    out["drift_variance_method"] = None
+    out["test"] = (f"one-sided t test of the drift CAR({b + 1}, h) against the reaction's "
+                   f"direction at {alpha_level:.0%}")
+    cols = {f"{k}_{h}": np.full(len(c), np.nan) for h in horizons
+            for k in ("car", "drift", "drift_se", "drift_t", "drift_p", "car_h_p")}
+    need = max(horizons) if horizons else b
+    by_event = {k: g for k, g in abnormal.groupby("event_id", sort=False)}
+    empty = abnormal.iloc[0:0]
     for i, ev in c.iterrows():
-        ab = abnormal[abnormal["event_id"] == ev["event_id"]].set_index("rel_day")["ar"]
-        ar = ab.copy()
-        need = max(horizons) if horizons else b
-        if (ar.index.max() if len(ar) else -10**9) < need and rets is not None \
-                and "alpha" in c.columns and "beta" in c.columns:
-            r = rets
-            day0 = abnormal.loc[(abnormal["event_id"] == ev["event_id"]) & (abnormal["rel_day"] == 0), "date"]
+        ab = by_event.get(ev["event_id"], empty).sort_values("rel_day")
+        sigma = float(ev["sigma"]) if "sigma" in c.columns and pd.notna(ev["sigma"]) else np.nan
+        sigma2 = sigma * sigma
+        # the engine cumulates its variances from the first day of its report range
+        inv = _recover_xtx_inverse(ab, sigma2, kind)
+        ab = ab[ab["rel_day"] >= a]
+        out.loc[i, "drift_variance_method"] = "mackinlay" if inv is not None else "no_estimation_error"
+        x = _regressor_rows(ab, kind)
+        day = pd.DataFrame({"ar": ab["ar"].to_numpy(float),
+                            "n": (ab["span"].to_numpy(float) if "span" in ab.columns
+                                  else np.ones(len(ab)))}, index=ab["rel_day"].to_numpy())
+        xs = (pd.DataFrame(x, index=day.index) if x is not None
+              else pd.DataFrame(index=day.index))
+        last = int(day.index.max()) if len(day) else a - 1
+        if last < need and rets is not None and kind == "market":
+            day0 = ab.loc[ab["rel_day"] == 0, "date"]
             d0 = (pd.Timestamp(day0.iloc[0]) if len(day0) else
                   pd.Timestamp(ev["day0_date"]) if "day0_date" in c.columns else
                   pd.Timestamp(ev["event_date"]))
-            p0 = int(np.searchsorted(r.index.to_numpy(), d0.to_datetime64(), side="left"))
-            rel = np.arange(len(r)) - p0
-            ext = pd.Series((r["ret"] - ev["alpha"] - ev["beta"] * r["market_ret"]).to_numpy(),
-                            index=rel)
-            ext = ext[(ext.index >= a) & (ext.index <= need)]
-            ar = ar.combine_first(ext)
+            p0 = int(np.searchsorted(rets.index.to_numpy(), d0.to_datetime64(), side="left"))
+            rel = np.arange(len(rets)) - p0
+            keep = (rel > last) & (rel <= need)
+            r = rets[keep]
+            ext = pd.DataFrame({"ar": (r["ret"] - ev["alpha"] - ev["beta"] * r["market_ret"]).to_numpy(),
+                                "n": 1.0}, index=rel[keep])
+            day = pd.concat([day, ext])
+            xs = pd.concat([xs, pd.DataFrame(np.column_stack([np.ones(keep.sum()),
+                                                              r["market_ret"].to_numpy()]),
+                                             index=rel[keep])])
+        obs = day["ar"].notna().to_numpy()
+        # a day without a return (no trade) carries no AR and no variance of its own
+        ar = np.where(obs, day["ar"].to_numpy(), 0.0)
+        n = np.where(obs, np.nan_to_num(day["n"].to_numpy(float), nan=1.0), 0.0)
+        xo = np.where(obs[:, None], np.nan_to_num(xs.to_numpy(float)), 0.0) if xs.shape[1] else None
+        rel_days = day.index.to_numpy()
+        direction = np.sign(ev["car"]) if pd.notna(ev["car"]) else np.nan
+        dof = float(ev["dof"]) if "dof" in c.columns and pd.notna(ev["dof"]) else np.nan
+
+        def var_of(mask):
+            q = 0.0
+            if inv is not None and xo is not None and inv.size:
+                s = xo[mask].sum(axis=0)
+                q = float(s @ inv @ s)
+            return sigma2 * (float(n[mask].sum()) + q)
+
         for h in horizons:
-            span = ar[(ar.index >= a) & (ar.index <= h)]
-            # every relative day must exist; a NaN AR (no trade that day) counts as zero
-            if len(span) == h - a + 1:
-                out.loc[i, f"car_{h}"] = float(span.fillna(0.0).sum())
+            span = (rel_days >= a) & (rel_days <= h)
+            if span.sum() != h - a + 1 or np.unique(rel_days[span]).size != h - a + 1:
+                continue  # the data stop before h: said (n/a), never guessed
+            drift_days = span & (rel_days > b)
+            cols[f"car_{h}"][i] = float(ar[span].sum())
+            drift = float(ar[drift_days].sum())
+            cols[f"drift_{h}"][i] = drift
+            v_d, v_h = var_of(drift_days), var_of(span)
+            if not (np.isfinite(v_d) and v_d > 0 and np.isfinite(direction) and direction != 0):
+                continue
+            t_d = drift / np.sqrt(v_d)
+            cols[f"drift_se_{h}"][i] = np.sqrt(v_d)
+            cols[f"drift_t_{h}"][i] = t_d
+            cols[f"drift_p_{h}"][i] = _t_sf(-direction * t_d, dof)   # small when given back
+            cols[f"car_h_p_{h}"][i] = _t_sf(direction * cols[f"car_{h}"][i] / np.sqrt(v_h), dof)
     for h in horizons:
+        out[f"car_{h}"] = cols[f"car_{h}"]
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"share_retained_{h}"] = out[f"car_{h}"] / out["car"]
-        out[f"status_{h}"] = out[f"share_retained_{h}"].map(persistence_status)
+        for k in ("drift", "drift_se", "drift_t", "drift_p", "car_h_p"):
+            out[f"{k}_{h}"] = cols[f"{k}_{h}"]
+        out[f"status_{h}"] = [persistence_status(p, q, alpha_level)
+                              for p, q in zip(out[f"drift_p_{h}"], out[f"car_h_p_{h}"])]
     return out
+
+
+def persistence_sentence(pers: pd.DataFrame | None, horizon: int = PERSISTENCE_HORIZONS[-1],
+                         level: float = ROI_INTERVAL_LEVEL) -> str | None:
+    """:func:`persistence` at one horizon in words, for the pages and the report.
+
+    Counts the statuses and names the test. Says that a significant give-back of a run-up
+    looks like promotion rather than value only when at least one run-up *significantly*
+    reversed; otherwise it says what cannot be told.
+    """
+    col = f"status_{horizon}"
+    if pers is None or len(pers) == 0 or col not in pers:
+        return None
+    status = pers[col].fillna("n/a")
+    n = len(status)
+    rev, kept, unsure, na = (int((status == k).sum()) for k in PERSISTENCE_STATUSES)
+    car = pd.to_numeric(pers["car"], errors="coerce") if "car" in pers else pd.Series(np.nan, index=pers.index)
+    runups_rev = int(((status == "reversed") & (car > 0)).sum())
+    alpha = 1 - level
+    acts = "activity" if n == 1 else "activities"
+    parts = [f"{horizon} trading days later, of the {n} {acts} studied: {rev} significantly "
+             f"reversed (the drift after the event window is significantly against the reaction, "
+             f"one-sided test at {alpha:.0%})",
+             f"{kept} showed no significant reversal and were still significantly away from zero",
+             f"for {unsure} the data cannot tell whether the reaction lasted or was given back"]
+    if na:
+        parts.append(f"{na} could not be followed that long (the data stop)")
+    text = "; ".join(parts) + "."
+    if runups_rev:
+        text += (f" {runups_rev} run-up(s) were significantly given back: a run-up that reverses "
+                 "looks like promotion rather than lasting value.")
+    text += (f" With a one-sided test at {alpha:.0%}, about {alpha:.0%} of reactions that did last "
+             "are still labelled reversed by chance.")
+    return text
 
 
 # --------------------------------------------------------------------------------------

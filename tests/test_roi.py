@@ -11,7 +11,7 @@ from analytics.costs import costs_by_kind, finders_fees, program_costs
 from analytics.retainer import retainer_schedule
 from analytics.roi import (
     abnormal_value_by_event, abnormal_value_daily, abnormal_value_totals,
-    engagement_period_abnormal_value, market_cap_series, persistence, persistence_status, roi,
+    engagement_period_abnormal_value, market_cap_series, persistence, persistence_sentence, persistence_status, roi,
     roi_verdict, value_verdict,
 )
 
@@ -169,26 +169,44 @@ def test_interval_coverage_with_a_known_effect(method, n_sims, tol):
 
 
 # --- persistence --------------------------------------------------------------------------
-def _persistence_frames():
+def _persistence_frames(sigma=0.002):
     rel = np.arange(-1, 61)
     ar = np.zeros(len(rel))
     ar[rel <= 1] = 0.02                      # window CAR(-1, 1) = 0.06
-    ar[(rel >= 2) & (rel <= 20)] = -0.024 / 19  # CAR(-1, 20) = 0.036: 60% retained
-    ar[rel >= 21] = -0.056 / 40               # CAR(-1, 60) = -0.02: reversed
+    ar[(rel >= 2) & (rel <= 20)] = -0.024 / 19  # CAR(-1, 20) = 0.036: drift(2, 20) = -0.024
+    ar[rel >= 21] = -0.056 / 40               # CAR(-1, 60) = -0.02: drift(2, 60) = -0.08
     dates = pd.bdate_range("2021-01-04", periods=len(rel))
     ab = pd.DataFrame({"event_id": 7, "ticker": "AXGI", "rel_day": rel, "date": dates, "ar": ar})
     cars = pd.DataFrame({"event_id": [7], "ticker": ["AXGI"], "event_date": [dates[1]],
                          "window_start": [-1], "window_end": [1], "car": [0.06], "car_var": [1e-4],
-                         "car_t": [6.0], "alpha": [0.0], "beta": [1.0]})
+                         "car_t": [6.0], "alpha": [0.0], "beta": [1.0], "sigma": [sigma]})
     return ab, cars
 
 
-def test_persistence_from_a_long_abnormal_frame():
-    ab, cars = _persistence_frames()
+# Without the engine's ar_var/cum_ar_var the variance is sigma^2 x days (no estimation error,
+# named), no dof -> normal tails. Hand arithmetic, horizon 20 (drift days 2..20: 19 of them):
+#  sigma 0.002: se = 0.002 sqrt(19) = 0.0087178, t = -0.024 / 0.0087178 = -2.7530,
+#               p = norm.sf(2.7530) = 0.00295 < 10% -> reversed
+#  sigma 0.01:  se = 0.043589, t = -0.55060, p = 0.29096 -> not reversed; CAR(-1, 20) = 0.036,
+#               se = 0.01 sqrt(22) = 0.046904, t = 0.76753, p = 0.22138 -> cannot tell
+#  sigma 0.001: drift t = -5.506 -> reversed (a significant give-back, whatever is left)
+PERSISTENCE_HAND = [
+    ("small sigma: significant give-back", 0.002, 0.0087178, 0.00295, "reversed"),
+    ("large sigma: cannot tell", 0.01, 0.043589, 0.29096, "cannot tell"),
+]
+
+
+@pytest.mark.parametrize("name,sigma,se,p,status", PERSISTENCE_HAND, ids=[c[0] for c in PERSISTENCE_HAND])
+def test_persistence_drift_test_hand_values(name, sigma, se, p, status):
+    ab, cars = _persistence_frames(sigma)
     out = persistence(ab, cars).iloc[0]
     assert out["car_20"] == pytest.approx(0.036) and out["share_retained_20"] == pytest.approx(0.6)
-    assert out["status_20"] == "persisted"
-    assert out["car_60"] == pytest.approx(-0.02) and out["status_60"] == "reversed"
+    assert out["drift_20"] == pytest.approx(-0.024)
+    assert out["drift_se_20"] == pytest.approx(se, rel=1e-4)
+    assert out["drift_p_20"] == pytest.approx(p, rel=1e-3)
+    assert out["status_20"] == status
+    assert out["drift_variance_method"] == "no_estimation_error"
+    assert out["car_60"] == pytest.approx(-0.02) and out["drift_60"] == pytest.approx(-0.08)
 
 
 def test_persistence_extends_with_the_market_model_on_prices():
@@ -203,17 +221,99 @@ def test_persistence_extends_with_the_market_model_on_prices():
     out = persistence(short, cars, prices, market).iloc[0]
     assert out["car_20"] == pytest.approx(0.036, abs=1e-12)
     assert out["car_60"] == pytest.approx(-0.02, abs=1e-12)
+    assert out["drift_60"] == pytest.approx(-0.08, abs=1e-12)
     # without prices the horizon is not reachable: said, not guessed
     assert persistence(short, cars).iloc[0]["status_60"] == "n/a"
 
 
-@pytest.mark.parametrize("share,status", [(1.2, "persisted"), (0.5, "persisted"), (0.2, "partly reversed"),
-                                          (0.0, "reversed"), (-0.4, "reversed"), (float("nan"), "n/a")])
-def test_persistence_status(share, status):
-    assert persistence_status(share) == status
+def _one_stock(rng, n_days=260, sigma=0.03, jump=0.0, day=200):
+    dates = pd.bdate_range("2020-01-01", periods=n_days)
+    m = rng.normal(0.0003, 0.01, n_days)
+    r = 0.0005 + 1.2 * m + rng.normal(0, sigma, n_days)
+    r[day] += jump
+    prices = pd.DataFrame({"ticker": "SIM", "date": dates, "close": 2.0 * np.cumprod(1 + r),
+                           "volume": 1000.0})
+    market = pd.DataFrame({"date": dates, "close": 100 * np.cumprod(1 + m)})
+    return prices, market, dates
 
 
-# --- market cap and costs -----------------------------------------------------------------
+def test_drift_variance_matches_the_explicit_mackinlay_matrix():
+    from analytics.event_study import event_study
+
+    prices, market, dates = _one_stock(np.random.default_rng(5))
+    events = pd.DataFrame({"event_id": [1], "ticker": ["SIM"], "date": [dates[200]]})
+    res = event_study(prices, events, market, event_windows=[(-1, 1)], report_window=(-1, 30))
+    out = persistence(res.abnormal, res.cars, horizons=(20,)).iloc[0]
+    assert out["drift_variance_method"] == "mackinlay"
+    # reference: V = sigma^2 (I + X* (X'X)^-1 X*') over the drift days 2..20 (MacKinlay eq. 4.14),
+    # X the estimation window's rows (1, Rm) on days -120..-11, gamma the drift days' indicator
+    ret = prices["close"].pct_change().to_numpy()
+    rm = market["close"].pct_change().to_numpy()
+    est = np.arange(200 - 120, 200 - 11 + 1)
+    X = np.column_stack([np.ones(est.size), rm[est]])
+    beta_hat, *_ = np.linalg.lstsq(X, ret[est], rcond=None)
+    resid = ret[est] - X @ beta_hat
+    s2 = resid @ resid / (est.size - 2)
+    drift_days = np.arange(202, 221)
+    Xs = np.column_stack([np.ones(drift_days.size), rm[drift_days]])
+    V = s2 * (np.eye(drift_days.size) + Xs @ np.linalg.inv(X.T @ X) @ Xs.T)
+    assert out["drift_se_20"] == pytest.approx(math.sqrt(V.sum()), rel=1e-9)
+    ar = ret[drift_days] - Xs @ beta_hat
+    assert out["drift_20"] == pytest.approx(ar.sum(), rel=1e-9)
+    from scipy import stats
+    t = ar.sum() / math.sqrt(V.sum())
+    # one-sided against a run-up (the window CAR's sign), Student t with L1 - 2 dof
+    direction = np.sign(res.cars["car"].iloc[0])
+    assert out["drift_p_20"] == pytest.approx(stats.t.sf(-direction * t, est.size - 2), rel=1e-9)
+
+
+def test_a_permanent_reaction_is_called_reversed_at_the_tests_level_not_40_percent():
+    """Issue 9 point 6: 300 simulated stocks, each with a permanent +5% jump on day 0."""
+    from scipy import stats
+
+    from analytics.event_study import event_study
+
+    rng = np.random.default_rng(20261201)
+    n = 300
+    frames, events = [], []
+    for k in range(n):
+        p, market, dates = _one_stock(rng, jump=0.05)
+        frames.append(p.assign(ticker=f"S{k}"))
+        events.append((k, f"S{k}", dates[200]))
+    res = event_study(pd.concat(frames), pd.DataFrame(events, columns=["event_id", "ticker", "date"]),
+                      market, event_windows=[(-1, 1)], report_window=(-1, 55))
+    out = persistence(res.abnormal, res.cars, horizons=(55,))
+    assert (out["drift_variance_method"] == "mackinlay").all()
+    reversed_n = int((out["status_55"] == "reversed").sum())
+    lo, hi = stats.binom.ppf([0.0005, 0.9995], n, 0.10)  # one-sided test at 10%: 99.9% band
+    assert lo <= reversed_n <= hi, reversed_n
+    # the old rule (share retained <= 0) would have said "reversed" far more often
+    assert (out["share_retained_55"] <= 0).mean() > 0.25
+
+
+@pytest.mark.parametrize("drift_p,car_h_p,status", [
+    (0.03, 0.5, "reversed"), (0.09, 0.01, "reversed"), (0.5, 0.04, "no significant reversal"),
+    (0.5, 0.5, "cannot tell"), (0.10, 0.2, "cannot tell"), (float("nan"), 0.01, "n/a")])
+def test_persistence_status(drift_p, car_h_p, status):
+    assert persistence_status(drift_p, car_h_p, alpha=0.10) == status
+
+
+def test_persistence_sentence_says_promotion_only_after_a_significant_reversal():
+    base = pd.DataFrame({"car": [0.05, 0.04, -0.03],
+                         "status_60": ["cannot tell", "no significant reversal", "cannot tell"]})
+    text = persistence_sentence(base, 60)
+    assert "promotion" not in text and "cannot tell" in text and "one-sided test at 10%" in text
+    rev = base.assign(status_60=["reversed", "cannot tell", "cannot tell"])
+    assert "promotion" in persistence_sentence(rev, 60)
+    assert persistence_sentence(base, 20) is None
+
+
+def test_persistence_horizon_inside_the_window_is_refused():
+    ab, cars = _persistence_frames()
+    with pytest.raises(ValueError, match="after the event window"):
+        persistence(ab, cars, horizons=(1,))
+
+
 def test_market_cap_restates_the_close_to_the_reported_share_basis():
     prices = pd.DataFrame({"date": D[:4], "close": [0.5, 0.6, 0.5, 0.4]})  # latest basis
     split = pd.DataFrame({"date": [D[2]], "ratio": [0.1]})  # 1-for-10 reverse on D2
