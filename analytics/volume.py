@@ -23,6 +23,17 @@ the second term of the variance being the estimation error of the mean (MacKinla
 1997, constant-mean model). ``t`` is the standardized CAV that the tests across events
 in :mod:`analytics.significance` take as ``scar`` (``dof = L1 - 1``).
 
+How much more it traded, in plain numbers
+-----------------------------------------
+The mean of ``log(v + 1)`` measures *whether* a thin stock traded more than *how much*: on a
+stock that trades half its days, trading every day at the same size doubles mean volume but
+raises the mean log volume by ``0.5 log(V)``, so ``exp(CAV / L2)`` reads ~100x for V = 10,000
+shares. The sentence shown to people therefore uses (:func:`volume_change`,
+:func:`volume_change_sentence`) the **ratio of mean volume** (of mean turnover when shares
+outstanding are known), ``mean_event(n_t) / mean_est(n_t)``, and the **change in the share of
+days traded**, ``share_event(n_t > 0) - share_est(n_t > 0)``; the log measure stays the test
+statistic, and its name is given beside them.
+
 References
 ----------
 Campbell, C. J., Wasley, C. E. (1996). Measuring abnormal daily trading volume for
@@ -49,10 +60,21 @@ __all__ = [
     "log_volume_measure",
     "abnormal_log_volume",
     "abnormal_volume",
+    "VolumeChange",
+    "volume_change",
+    "volume_change_summary",
+    "volume_change_sentence",
+    "MEASURE_NAMES",
 ]
 
 MEASURE_LOG_TURNOVER = "log_turnover"
 MEASURE_LOG_VOLUME = "log_volume"
+#: The measures in words (pages and sentences).
+MEASURE_NAMES: dict[str, str] = {
+    MEASURE_LOG_TURNOVER: "log turnover",
+    MEASURE_LOG_VOLUME: "log volume (shares outstanding unknown)",
+    "mixed": "log turnover for some activities, log volume for others",
+}
 #: Turnover is put in percent before the constant is added (Campbell and Wasley 1996).
 DEFAULT_TURNOVER_SCALE = 100.0
 
@@ -110,7 +132,12 @@ class AbnormalVolume:
         where the event has too few estimation days.
     table : pandas.DataFrame
         One row per event, in panel order, columns: ``measure, n_est, mean_est, sigma,
-        n_event, cav, cav_var, cav_t, dof, p_value, note``. ``note`` is empty when the event
+        n_event, cav, cav_var, cav_t, dof, p_value, note`` and the plain-number change:
+        ``ratio_measure`` (``"turnover"`` or ``"volume"``), ``mean_level_est``,
+        ``mean_level_event`` (mean daily turnover or shares traded over the observed days),
+        ``mean_ratio`` (event / estimation; NaN when nothing traded in the estimation
+        window), ``traded_share_est``, ``traded_share_event`` and ``traded_share_change``
+        (event minus estimation, share of observed days with volume > 0). ``note`` is empty when the event
         was measured, otherwise it says why the statistics are NaN.
     """
 
@@ -210,6 +237,22 @@ def abnormal_log_volume(volume_panel, estimation_cols, event_cols, shares_panel=
         note[short] = [f"only {k} estimation days with volume (< {max(int(min_estimation_obs), 2)})"
                        for k in n_est[short]]
 
+    # the plain-number change: ratio of mean level (turnover or volume), share of days traded
+    if shares_panel is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = np.where(use_turnover[:, None], vol / np.where(good, sh, np.nan), vol)
+    else:
+        level = vol
+    level = np.where(obs, level, np.nan)
+    le, lv = level[:, est], level[:, evc]
+    ne_obs, nv_obs = np.isfinite(le).sum(axis=1), np.isfinite(lv).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_level_est = np.where(ne_obs > 0, np.nansum(le, axis=1) / ne_obs, np.nan)
+        mean_level_event = np.where(nv_obs > 0, np.nansum(lv, axis=1) / nv_obs, np.nan)
+        mean_ratio = np.where(mean_level_est > 0, mean_level_event / mean_level_est, np.nan)
+        traded_est = np.where(ne_obs > 0, (le > 0).sum(axis=1) / ne_obs, np.nan)
+        traded_event = np.where(nv_obs > 0, (lv > 0).sum(axis=1) / nv_obs, np.nan)
+
     measures = np.where(use_turnover, MEASURE_LOG_TURNOVER, MEASURE_LOG_VOLUME)
     table = pd.DataFrame({
         "measure": measures,
@@ -223,6 +266,13 @@ def abnormal_log_volume(volume_panel, estimation_cols, event_cols, shares_panel=
         "dof": dof,
         "p_value": p_value,
         "note": note,
+        "ratio_measure": np.where(use_turnover, "turnover", "volume"),
+        "mean_level_est": mean_level_est,
+        "mean_level_event": mean_level_event,
+        "mean_ratio": mean_ratio,
+        "traded_share_est": traded_est,
+        "traded_share_event": traded_event,
+        "traded_share_change": traded_event - traded_est,
     })
     if use_turnover.all() and n_ev:
         overall = MEASURE_LOG_TURNOVER
@@ -292,3 +342,159 @@ def abnormal_volume(volume: pd.Series, estimation, event, shares_outstanding=Non
     out["t"] = out["abnormal"] / row["sigma"] if row["sigma"] > 0 else np.nan
     out.attrs.update({k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in res.table.columns})
     return out
+
+
+@dataclass(frozen=True)
+class VolumeChange:
+    """How much more (or less) one stock traded in a window than in its estimation window.
+
+    Attributes
+    ----------
+    measure : str
+        The log measure of the test: ``"log_turnover"`` or ``"log_volume"``.
+    measure_name : str
+        The same in words (``MEASURE_NAMES``), for the page.
+    ratio_measure : str
+        ``"turnover"`` or ``"volume"``: what ``mean_ratio`` divides.
+    mean_est, mean_event : float
+        Mean daily turnover (fraction) or shares traded over the observed days.
+    mean_ratio : float
+        ``mean_event / mean_est`` (NaN when nothing traded in the estimation window).
+    traded_share_est, traded_share_event, traded_share_change : float
+        Share of observed days with volume > 0, and its change (event minus estimation).
+    n_est, n_event : int
+        Observed days.
+    cav, cav_t, p_value : float
+        Campbell-Wasley abnormal log measure over the window, its t and two-sided p.
+    note : str
+        Why something is NaN (empty when measured).
+    """
+
+    measure: str
+    measure_name: str
+    ratio_measure: str
+    mean_est: float
+    mean_event: float
+    mean_ratio: float
+    traded_share_est: float
+    traded_share_event: float
+    traded_share_change: float
+    n_est: int
+    n_event: int
+    cav: float
+    cav_t: float
+    p_value: float
+    note: str
+
+
+def volume_change(volume: pd.Series, estimation, event, shares_outstanding=None, *,
+                  min_estimation_obs: int = MIN_ESTIMATION_OBS) -> VolumeChange:
+    """Ratio of mean volume and change in the share of days traded, event vs estimation window.
+
+    Parameters
+    ----------
+    volume : pandas.Series
+        Shares traded by trading date (0 = no trade, NaN = missing day).
+    estimation, event : tuple of (start, end)
+        Inclusive date bounds (``None`` = open).
+    shares_outstanding : pandas.Series, float or None
+        As in :func:`abnormal_volume`; with it the ratio is of mean turnover
+        (``volume / shares`` each day, so a change in the share count is not read as trading).
+    min_estimation_obs : int
+        For the Campbell-Wasley statistics (the ratio needs only one traded estimation day).
+
+    Returns
+    -------
+    VolumeChange
+        ``mean_ratio = mean_event(x_t) / mean_est(x_t)`` with ``x_t`` the day's turnover or
+        volume, ``traded_share_change = share_event(x_t > 0) - share_est(x_t > 0)``, and the
+        CAV test of :func:`abnormal_log_volume` with its measure named.
+
+    Examples
+    --------
+    Half the estimation days at 10,000 shares, every event day at 10,000: mean ratio 2.0,
+    share of days traded +50 points (the geometric mean of ``1 + v`` would say ~100 times).
+    """
+    if not isinstance(volume, pd.Series):
+        raise TypeError("volume must be a pandas Series of shares traded indexed by date")
+    out = abnormal_volume(volume, estimation, event, shares_outstanding,
+                          min_estimation_obs=min_estimation_obs)
+    a = out.attrs
+    return VolumeChange(
+        measure=a["measure"], measure_name=MEASURE_NAMES[a["measure"]],
+        ratio_measure=a["ratio_measure"], mean_est=float(a["mean_level_est"]),
+        mean_event=float(a["mean_level_event"]), mean_ratio=float(a["mean_ratio"]),
+        traded_share_est=float(a["traded_share_est"]),
+        traded_share_event=float(a["traded_share_event"]),
+        traded_share_change=float(a["traded_share_change"]), n_est=int(a["n_est"]),
+        n_event=int(a["n_event"]), cav=float(a["cav"]), cav_t=float(a["cav_t"]),
+        p_value=float(a["p_value"]), note=str(a["note"] or
+                                              ("" if np.isfinite(a["mean_ratio"]) else
+                                               "no trade in the estimation window: no ratio")))
+
+
+def volume_change_summary(table: pd.DataFrame) -> dict:
+    """Median change across activities, from :func:`abnormal_log_volume`'s table (or the
+    engine's ``abnormal_volume`` for one window).
+
+    Returns
+    -------
+    dict
+        ``n`` (events with a ratio), ``mean_ratio`` (median over events of the ratio of mean
+        volume or turnover), ``traded_share_est``, ``traded_share_event`` (medians),
+        ``measure`` (``log_turnover``, ``log_volume`` or ``mixed``), ``ratio_measure``
+        (``turnover``, ``volume`` or ``turnover or volume``).
+    """
+    t = table[np.isfinite(pd.to_numeric(table["mean_ratio"], errors="coerce"))]
+    ms = set(table["measure"]) if len(table) else {MEASURE_LOG_VOLUME}
+    rs = set(table["ratio_measure"]) if len(table) else {"volume"}
+    return {
+        "n": int(len(t)),
+        "mean_ratio": float(t["mean_ratio"].median()) if len(t) else float("nan"),
+        "traded_share_est": float(t["traded_share_est"].median()) if len(t) else float("nan"),
+        "traded_share_event": float(t["traded_share_event"].median()) if len(t) else float("nan"),
+        "measure": ms.pop() if len(ms) == 1 else "mixed",
+        "ratio_measure": rs.pop() if len(rs) == 1 else "turnover or volume",
+    }
+
+
+def volume_change_sentence(mean_ratio: float, traded_share_est: float, traded_share_event: float,
+                           measure: str, *, ratio_measure: str = "volume",
+                           window: str | None = None, n_events: int | None = None) -> str:
+    """The change of trading in words: the ratio of means, the days traded, the measure named.
+
+    Parameters
+    ----------
+    mean_ratio : float
+        Ratio of mean daily volume (or turnover) in the window to the estimation window.
+    traded_share_est, traded_share_event : float
+        Share of days with a trade in each.
+    measure : str
+        The test's log measure (``log_turnover``, ``log_volume`` or ``mixed``).
+    ratio_measure : str
+        ``"volume"`` or ``"turnover"``.
+    window : str, optional
+        How to name the window (e.g. ``"days -1 to +1"``).
+    n_events : int, optional
+        When the figures are medians over several activities.
+
+    Returns
+    -------
+    str
+        e.g. "Over days -1 to +1, mean daily volume was 2.0 times its normal level; the stock
+        traded on 100% of days against 50% normally (+50 points). Measure of the test: log
+        volume (shares outstanding unknown)."
+    """
+    where = f"Over {window}, " if window else ""
+    who = f"for the median of {n_events} activities, " if n_events and n_events > 1 else ""
+    what = "mean daily turnover" if ratio_measure == "turnover" else "mean daily volume"
+    if np.isfinite(mean_ratio):
+        head = f"{where}{who}{what} was {mean_ratio:,.1f} times its normal level"
+    else:
+        head = f"{where}{who}{what} cannot be compared: the stock did not trade in the normal period"
+    if np.isfinite(traded_share_est) and np.isfinite(traded_share_event):
+        pts = 100 * (traded_share_event - traded_share_est)
+        head += (f"; the stock traded on {traded_share_event:.0%} of days against "
+                 f"{traded_share_est:.0%} normally ({pts:+.0f} points)")
+    name = MEASURE_NAMES.get(measure, measure)
+    return head[0].upper() + head[1:] + f". Measure of the significance test: {name}."

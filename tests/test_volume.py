@@ -166,3 +166,70 @@ def test_detects_a_volume_spike():
     res = abnormal_log_volume(panel, np.arange(100), np.arange(100, 103))
     assert (res.table["p_value"] < 0.05).mean() > 0.65
     assert res.table["cav"].mean() == pytest.approx(3 * math.log(5), rel=0.1)
+
+
+# --- the plain-number change (issue 9 point 7) --------------------------------------------
+from analytics.volume import volume_change, volume_change_sentence, volume_change_summary  # noqa: E402
+
+
+def test_ratio_of_means_and_days_traded_hand_case():
+    # estimation [0, 10, 0, 30] -> mean 10, traded 2/4; event [20, 40] -> mean 30, traded 2/2
+    days = pd.bdate_range("2021-01-04", periods=6)
+    vol = pd.Series([0.0, 10, 0, 30, 20, 40], index=days)
+    ch = volume_change(vol, (days[0], days[3]), (days[4], days[5]), min_estimation_obs=2)
+    assert ch.mean_est == 10.0 and ch.mean_event == 30.0 and ch.mean_ratio == 3.0
+    assert ch.traded_share_est == 0.5 and ch.traded_share_event == 1.0
+    assert ch.traded_share_change == 0.5
+    assert ch.measure == MEASURE_LOG_VOLUME and ch.ratio_measure == "volume"
+    # with shares outstanding the ratio is of mean turnover: shares 100 then 200 on the event
+    # days -> turnover est mean 0.1, event [0.1, 0.2] mean 0.15, ratio 1.5
+    so = pd.Series([100.0, 200.0], index=[days[0], days[4]])
+    ch2 = volume_change(vol, (days[0], days[3]), (days[4], days[5]), so, min_estimation_obs=2)
+    assert ch2.measure == MEASURE_LOG_TURNOVER and ch2.ratio_measure == "turnover"
+    assert ch2.mean_ratio == pytest.approx(1.5, rel=1e-12)
+
+
+def test_a_doubling_of_mean_volume_on_a_half_traded_stock_reads_2_times_not_100():
+    """Issue 9: half the estimation days untraded, every event day traded at the same size."""
+    rng = np.random.default_rng(DEFAULT_SEED)
+    n_est, n_ev = 400, 200
+    size = 10_000 * rng.lognormal(0.0, 0.1, n_est + n_ev)
+    traded = np.r_[rng.random(n_est) < 0.5, np.ones(n_ev, dtype=bool)]
+    days = pd.bdate_range("2015-01-01", periods=n_est + n_ev)
+    vol = pd.Series(np.where(traded, size, 0.0), index=days)
+    ch = volume_change(vol, (days[0], days[n_est - 1]), (days[n_est], days[-1]))
+    true_ratio = 1.0 / traded[:n_est].mean()   # same size, every day instead of about half of them
+    assert ch.mean_ratio == pytest.approx(true_ratio, rel=0.05)
+    assert 1.8 < ch.mean_ratio < 2.2
+    assert ch.traded_share_change == pytest.approx(1.0 - traded[:n_est].mean(), abs=1e-12)
+    # the old reading, exp(mean abnormal log(1 + v)), says roughly sqrt(10,000) = 100 times
+    old = math.exp(ch.cav / ch.n_event)
+    assert old > 50
+    text = volume_change_sentence(ch.mean_ratio, ch.traded_share_est, ch.traded_share_event,
+                                  ch.measure, window="the event window")
+    assert f"{ch.mean_ratio:,.1f} times" in text and "100% of days" in text
+    assert "log volume (shares outstanding unknown)" in text and "log turnover" not in text
+
+
+@pytest.mark.parametrize("measure,ratio_measure,expect", [
+    (MEASURE_LOG_TURNOVER, "turnover", "mean daily turnover was 2.0 times"),
+    (MEASURE_LOG_VOLUME, "volume", "mean daily volume was 2.0 times"),
+])
+def test_volume_change_sentence_names_the_measure(measure, ratio_measure, expect):
+    text = volume_change_sentence(2.0, 0.5, 0.75, measure, ratio_measure=ratio_measure)
+    assert expect in text.lower() and "+25 points" in text
+    assert ("log turnover" in text) == (measure == MEASURE_LOG_TURNOVER)
+
+
+def test_no_trade_in_the_estimation_window_says_so():
+    text = volume_change_sentence(float("nan"), 0.0, 0.5, MEASURE_LOG_VOLUME)
+    assert "cannot be compared" in text
+
+
+def test_summary_over_events_from_the_panel():
+    # two events: event 0 ratio 3 (as above), event 1 ratio 1 (same volume throughout)
+    vol = np.array([[0.0, 10, 0, 30, 20, 40], [5.0, 5, 5, 5, 5, 5]])
+    res = abnormal_log_volume(vol, [0, 1, 2, 3], [4, 5], min_estimation_obs=2)
+    assert list(res.table["mean_ratio"]) == [3.0, 1.0]
+    s = volume_change_summary(res.table)
+    assert s["n"] == 2 and s["mean_ratio"] == 2.0 and s["measure"] == MEASURE_LOG_VOLUME
