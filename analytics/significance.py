@@ -43,6 +43,11 @@ __all__ = [
     "corrado_rank_test",
     "generalized_sign_test",
     "wilcoxon_signed_rank_test",
+    "grank_test",
+    "overlap_correlation",
+    "patell_overlap_test",
+    "bmp_overlap_test",
+    "wilcoxon_min_attainable_p",
 ]
 
 REF_PATELL = ("Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price "
@@ -62,6 +67,12 @@ REF_GSIGN = ("Cowan, A. R. (1992). Nonparametric event study tests. Review of Qu
              "Finance and Accounting 2(4), 343-358.")
 REF_WILCOXON = ("Wilcoxon, F. (1945). Individual comparisons by ranking methods. Biometrics "
                 "Bulletin 1(6), 80-83.")
+REF_GRANK = ("Kolari, J. W., Pynnonen, S. (2011). Nonparametric rank tests for event studies. "
+             "Journal of Empirical Finance 18(5), 953-971 (GRANK-T).")
+REF_OVERLAP = ("Boehmer, Musumeci and Poulsen (1991) and Patell (1976) with the covariance of "
+               "overlapping windows of one firm, R_ij = |W_i & W_j| / sqrt(L_i L_j) (the CARs of "
+               "one stock share the days of their overlap; Kolari and Pynnonen 2010 for the "
+               "dispersion correction 1 - rbar).")
 REF_TTEST = ("Brown, S. J., Warner, J. B. (1985). Using daily stock returns: the case of event "
              "studies. Journal of Financial Economics 14(1), 3-31 (cross-sectional t).")
 
@@ -246,6 +257,16 @@ def kolari_pynnonen_test(scar, rbar: float) -> TestResult:
     ``rbar`` is used as given, negative values included. If ``1 + (N - 1) rbar <= 0`` (not a
     valid average correlation of N series) the result is NaN with the reason in ``note``.
     A non-finite ``rbar`` is also reported as NaN rather than silently replaced.
+
+    **Different stocks on common dates only.**  ``rbar`` is the correlation of *different
+    stocks'* abnormal returns on the same calendar dates.  It must not be estimated from one
+    stock's estimation residuals against themselves: several activities of one stock have
+    nearly the same estimation window, so "their" residuals are the same series and rbar is
+    about 0.999, which makes the factor ``sqrt((1 - rbar) / (1 + (N - 1) rbar))`` nearly 0 and
+    the test unable to ever reject (measured: 0.0% rejections under the null and under an
+    effect).  For activities of one stock whose windows overlap use :func:`bmp_overlap_test`
+    (the dependence comes from the shared event days, not from a common factor);
+    :func:`mean_residual_correlation` takes ``groups`` to leave same-stock pairs out.
     """
     base = bmp_test(scar)
     n = base.n
@@ -264,7 +285,7 @@ def kolari_pynnonen_test(scar, rbar: float) -> TestResult:
 
 
 def mean_residual_correlation(est_residuals: pd.DataFrame, *,
-                              min_overlap: int = DEFAULT_MIN_OVERLAP) -> float:
+                              min_overlap: int = DEFAULT_MIN_OVERLAP, groups=None) -> float:
     """Average pairwise correlation of estimation-window abnormal returns.
 
     Parameters
@@ -275,6 +296,11 @@ def mean_residual_correlation(est_residuals: pd.DataFrame, *,
     min_overlap : int, default 30
         A pair of events enters the average only if both have residuals on at least this
         many common dates.
+    groups : array_like, shape (N,), optional
+        A label per column (the event's stock).  Pairs with the same label are left out:
+        two activities of one stock have (nearly) the same estimation residuals, and their
+        "correlation" of ~1 is not the cross-stock correlation the Kolari-Pynnonen test needs.
+        With no pair of different labels left, the result is NaN.
 
     Returns
     -------
@@ -316,6 +342,12 @@ def mean_residual_correlation(est_residuals: pd.DataFrame, *,
     iu = np.triu_indices(x.shape[1], k=1)
     tol = 1e-12 * np.maximum(1.0, np.abs(n * sxx).max())
     ok = (n[iu] >= max(int(min_overlap), 2)) & (var_i[iu] > tol) & (var_j[iu] > tol)
+    if groups is not None:
+        g = pd.factorize(pd.Index(np.asarray(groups)))[0]
+        cross = g[iu[0]] != g[iu[1]]
+        if not cross.any():
+            return float("nan")
+        ok &= cross
     vals = np.clip(r[iu][ok], -1.0, 1.0)
     return float(vals.mean()) if vals.size else 0.0
 
@@ -354,7 +386,7 @@ def corrado_rank_test(ar_panel, event_cols) -> TestResult:
     ``S_K`` is taken over the whole (estimation + event) period as in Corrado (1989).
     The multi-day form assumes the daily mean ranks are serially uncorrelated; under an
     event-induced variance increase the test can over-reject for long windows (Kolari and
-    Pynnonen 2011 propose a generalized rank test for that case; not implemented here).
+    Pynnonen 2011 propose a generalized rank test for that case: :func:`grank_test`).
     """
     a = np.asarray(ar_panel, dtype=float)
     if a.ndim != 2:
@@ -457,13 +489,29 @@ def _wilcoxon_exact_counts(n: int) -> np.ndarray:
     return counts
 
 
-def wilcoxon_signed_rank_test(car) -> TestResult:
+def wilcoxon_min_attainable_p(n: int) -> float:
+    """Smallest two-sided p-value the exact signed-rank test can give with ``n`` non-zero values.
+
+    All ``n`` signs equal is the most extreme of the ``2^n`` equally likely sign patterns
+    under the null, and there are two of them (all positive, all negative):
+    ``p_min = 2 / 2^n = 2^(1 - n)``; e.g. 0.0625 for ``n = 5``, 0.03125 for ``n = 6``.
+    """
+    return float(2.0 ** (1 - int(n))) if n >= 1 else 1.0
+
+
+def wilcoxon_signed_rank_test(car, *, level: float | None = 0.05) -> TestResult:
     """Wilcoxon (1945) signed-rank test that the CARs are centred on zero.
 
     Parameters
     ----------
     car : array_like, shape (N,)
         CAR of each event.
+    level : float or None, default 0.05
+        Level at which the result will be read.  When the smallest p-value this ``N`` can
+        attain (:func:`wilcoxon_min_attainable_p`, ``2^(1-n)``: 0.0625 for ``n = 5``) exceeds
+        it, the test cannot reject whatever the data, so the p-value is NaN and ``note``
+        says "cannot reject at 5% with N=...": shown as a p-value it would read as evidence
+        of no effect beside tests that can reject.  ``None`` always gives the p-value.
 
     Returns
     -------
@@ -521,5 +569,223 @@ def wilcoxon_signed_rank_test(car) -> TestResult:
         p = _two_sided_normal(z)
         method = "normal approximation" + (" with tie correction" if has_ties else "")
     zero_note = f"; {n_zero} zero CAR(s) dropped" if n_zero else ""
-    return TestResult("wilcoxon", float(z), float(p), n_all, REF_WILCOXON,
-                      f"{method}; W+={w_plus:g}, W-={w_minus:g}" + zero_note + _dropped_note(dropped))
+    note = f"{method}; W+={w_plus:g}, W-={w_minus:g}" + zero_note + _dropped_note(dropped)
+    p_min = wilcoxon_min_attainable_p(n)
+    if level is not None and p_min > level:
+        return TestResult("wilcoxon", float(z), float("nan"), n_all, REF_WILCOXON,
+                          f"cannot reject at {level:.0%} with N={n} (the smallest attainable "
+                          f"p-value is {p_min:.4g}); " + note)
+    return TestResult("wilcoxon", float(z), float(p), n_all, REF_WILCOXON, note)
+
+
+# --------------------------------------------------------------------------------------
+# Generalized rank test (Kolari and Pynnonen 2011)
+# --------------------------------------------------------------------------------------
+def grank_test(sar_est, scar) -> TestResult:
+    """Generalized rank test GRANK-T of Kolari and Pynnonen (2011) for a CAR window.
+
+    Parameters
+    ----------
+    sar_est : ndarray, shape (N, L1)
+        Standardized abnormal returns of each event over its estimation window,
+        ``SAR_it = AR_it / S_i`` (``S_i`` the residual standard deviation, times
+        ``sqrt(span)`` for trade-to-trade returns), NaN where a day has no return.
+    scar : array_like, shape (N,)
+        Standardized CAR of each event over the event window, ``CAR_i / sqrt(Var(CAR_i))``.
+
+    Returns
+    -------
+    TestResult
+        Kolari and Pynnonen (2011, section 2.2), with the CAR window collapsed into one
+        observation ("day 0"):
+
+        1. re-standardize the SCARs for event-induced volatility,
+           ``SCAR*_i = SCAR_i / S_SCAR`` with ``S_SCAR`` the cross-sectional standard
+           deviation of the SCARs (ddof 1);
+        2. generalized standardized ARs ``GSAR_it = SAR_it`` on the estimation days and
+           ``GSAR_i0 = SCAR*_i``;
+        3. demeaned standardized ranks ``U_it = rank_i(GSAR_it) / (T_i + 1) - 1/2`` over the
+           ``T_i`` non-missing GSARs of event i (average ranks for ties);
+        4. ``Ubar_t = mean_i U_it`` over the ``N_t`` events observed at t,
+           ``S_Ubar^2 = (1/T) sum_t (N_t / N) Ubar_t^2`` over the ``T`` time points
+           (estimation days + day 0) with ``N_t > 0``;
+        5. ``Z = Ubar_0 / S_Ubar`` and ``t_grank = Z sqrt((T - 2) / (T - 1 - Z^2))``,
+           Student t with ``T - 2`` degrees of freedom.
+
+    Notes
+    -----
+    Robust to event-induced volatility (step 1), to serial correlation of the ARs inside the
+    window (the window is one observation) and to non-normal returns (ranks).  Needs at least
+    two events (``S_SCAR``) with a finite SCAR.  Events are assumed independent: for one
+    stock's overlapping windows use :func:`bmp_overlap_test`.
+
+    Measured here (1,500 null samples of N = 40, L1 = 100): 4.9% to 5.7% rejections at 5%
+    with normal returns for 1- to 6-day windows; with fat-tailed t(4) returns 5.0% to 7.5%
+    (by seed) for 3 days and about 8% for 6 days, because the window's standardized CAR is
+    closer to normal than the daily SARs it is ranked among.
+    """
+    e = np.asarray(sar_est, dtype=float)
+    c = np.asarray(scar, dtype=float).ravel()
+    if e.ndim == 1:
+        e = e[None, :] if c.size == 1 else e[:, None]
+    if e.shape[0] != c.size:
+        raise ValueError("sar_est must have one row per SCAR")
+    e = np.where(np.isfinite(e), e, np.nan)
+    keep = np.isfinite(c)
+    dropped = int((~keep).sum())
+    e, c = e[keep], c[keep]
+    n = c.size
+    note_drop = f"; {dropped} event(s) with a non-finite SCAR dropped" if dropped else ""
+    if n < 2:
+        return _nan_result("grank", n, REF_GRANK, "fewer than 2 events" + note_drop)
+    s_scar = float(c.std(ddof=1))
+    if s_scar == 0:
+        return _nan_result("grank", n, REF_GRANK, "zero cross-sectional dispersion of SCAR")
+    gsar = np.column_stack([e, c / s_scar])          # day 0 is the last column
+    observed = np.isfinite(gsar)
+    t_i = observed.sum(axis=1)
+    u = stats.rankdata(gsar, axis=1, nan_policy="omit") / (t_i[:, None] + 1.0) - 0.5
+    n_t = observed.sum(axis=0)
+    days = n_t > 0
+    ubar = np.nansum(np.where(observed, u, 0.0), axis=0)[days] / n_t[days]
+    big_t = int(days.sum())
+    if big_t < 3:
+        return _nan_result("grank", n, REF_GRANK, "fewer than 3 time points")
+    s_u = math.sqrt(float(np.sum(n_t[days] / n * ubar ** 2)) / big_t)
+    if s_u == 0:
+        return _nan_result("grank", n, REF_GRANK, "zero rank dispersion")
+    z = float(ubar[-1] / s_u)
+    t = z * math.sqrt((big_t - 2) / max(big_t - 1 - z * z, 1e-300))
+    return TestResult("grank", float(t), _two_sided_t(t, big_t - 2), n, REF_GRANK,
+                      f"Student t, {big_t - 2} df; GRANK-T, CAR window as one observation, "
+                      f"Z={z:.4g}" + note_drop)
+
+
+# --------------------------------------------------------------------------------------
+# Overlapping windows of one firm
+# --------------------------------------------------------------------------------------
+def overlap_correlation(starts, ends, groups=None) -> np.ndarray:
+    """Correlation of the CARs of windows that share days.
+
+    Parameters
+    ----------
+    starts, ends : array_like of int, shape (N,)
+        First and last day of each event window, inclusive, as positions in the stock's own
+        trading days (so a weekend or a day the stock did not exist is not a day).
+    groups : array_like, shape (N,), optional
+        The stock of each window; windows of different stocks share no day (their
+        cross-correlation is the Kolari-Pynnonen case, not this one).
+
+    Returns
+    -------
+    ndarray, shape (N, N)
+        ``R_ij = |W_i & W_j| / sqrt(L_i L_j)`` with ``L_i = end_i - start_i + 1``.  If a
+        stock's abnormal returns are uncorrelated over time with one variance, the CARs of
+        two windows have covariance ``|W_i & W_j| sigma^2`` and variances ``L sigma^2``, so
+        this is their correlation, and the standardized CARs ``SCAR_i`` (unit variance) have
+        ``Var(sum_i SCAR_i) = sum_ij R_ij``.
+    """
+    a = np.asarray(starts, dtype=np.int64).ravel()
+    b = np.asarray(ends, dtype=np.int64).ravel()
+    if a.shape != b.shape:
+        raise ValueError("starts and ends must have the same length")
+    if (b < a).any():
+        raise ValueError("every window needs start <= end")
+    inter = np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]) + 1
+    inter = np.maximum(inter, 0).astype(float)
+    if groups is not None:
+        g = pd.factorize(pd.Index(np.asarray(groups)))[0]
+        inter = np.where(g[:, None] == g[None, :], inter, 0.0)
+    length = (b - a + 1).astype(float)
+    return inter / np.sqrt(length[:, None] * length[None, :])
+
+
+def _overlap_inputs(scar, corr, dof=None):
+    s = np.asarray(scar, dtype=float).ravel()
+    r = np.asarray(corr, dtype=float)
+    if r.shape != (s.size, s.size):
+        raise ValueError(f"corr must be ({s.size}, {s.size}) for {s.size} SCARs, not {r.shape}")
+    keep = np.isfinite(s)
+    d = None
+    if dof is not None:
+        d = np.broadcast_to(np.asarray(dof, dtype=float), s.shape).astype(float)
+        keep &= np.isfinite(d) & (d > 2)
+    dropped = int((~keep).sum())
+    s, r = s[keep], r[np.ix_(keep, keep)]
+    return s, r, (d[keep] if d is not None else None), dropped
+
+
+def patell_overlap_test(scar, dof, corr) -> TestResult:
+    """Patell (1976) test with the covariance of one firm's overlapping windows.
+
+    Parameters
+    ----------
+    scar : array_like, shape (N,)
+        Standardized CARs (see :func:`patell_test`).
+    dof : array_like, shape (N,) or scalar
+        Estimation degrees of freedom of each event (``Var(SCAR_i) = dof_i / (dof_i - 2)``).
+    corr : ndarray, shape (N, N)
+        :func:`overlap_correlation` of the events' windows.
+
+    Returns
+    -------
+    TestResult
+        ``z = sum_i SCAR_i / sqrt(sum_ij R_ij sqrt(v_i v_j))`` with ``v_i = dof_i/(dof_i-2)``,
+        standard normal; with ``R = I`` it is :func:`patell_test`.
+    """
+    s, r, d, dropped = _overlap_inputs(scar, corr, dof)
+    n = s.size
+    note_drop = f"; {dropped} event(s) dropped (non-finite or dof <= 2)" if dropped else ""
+    if n < 1:
+        return _nan_result("patell_overlap", n, REF_OVERLAP, "no usable event" + note_drop)
+    sv = np.sqrt(d / (d - 2.0))
+    var = float(sv @ r @ sv)
+    z = s.sum() / math.sqrt(var)
+    return TestResult("patell_overlap", float(z), _two_sided_normal(z), n, REF_OVERLAP,
+                      f"standard normal; sum of R_ij = {float(r.sum()):.4g} for {n} events"
+                      + note_drop)
+
+
+def bmp_overlap_test(scar, corr) -> TestResult:
+    """BMP test of one firm's events whose windows overlap (covariance of shared days).
+
+    Parameters
+    ----------
+    scar : array_like, shape (N,)
+        Standardized CARs.
+    corr : ndarray, shape (N, N)
+        :func:`overlap_correlation` of the events' windows (``R_ij``, 1 on the diagonal).
+
+    Returns
+    -------
+    TestResult
+        With ``rbar = (sum_ij R_ij - N) / (N (N - 1))`` the mean off-diagonal correlation and
+        ``s`` the cross-sectional standard deviation of the SCARs (ddof 1):
+
+        ``t = sum_i SCAR_i / ( s / sqrt(1 - rbar) * sqrt(sum_ij R_ij) )``,
+
+        Student t with ``N - 1`` degrees of freedom.  ``Var(sum SCAR) = sigma^2 sum_ij R_ij``
+        replaces BMP's ``N sigma^2``, and ``s^2 / (1 - rbar)`` estimates ``sigma^2`` without
+        bias (for any correlation matrix, ``E s^2 = sigma^2 (1 - rbar)``; the dispersion of
+        positively correlated SCARs understates their variance).  This is the Kolari and
+        Pynnonen (2010) form ``t_BMP sqrt((1 - rbar) / (1 + (N - 1) rbar))`` with rbar known
+        from the windows instead of estimated from residuals; ``R = I`` gives
+        :func:`bmp_test`.
+    """
+    s, r, _, dropped = _overlap_inputs(scar, corr)
+    n = s.size
+    note_drop = _dropped_note(dropped)
+    if n < 2:
+        return _nan_result("bmp_overlap", n, REF_OVERLAP, "fewer than 2 events" + note_drop)
+    sd = float(s.std(ddof=1))
+    if sd == 0:
+        return _nan_result("bmp_overlap", n, REF_OVERLAP, "zero cross-sectional dispersion")
+    total = float(r.sum())
+    rbar = (total - n) / (n * (n - 1))
+    if rbar >= 1:
+        return _nan_result("bmp_overlap", n, REF_OVERLAP,
+                           "every window is the same window: the events are one observation")
+    t = s.sum() / (sd / math.sqrt(1.0 - rbar) * math.sqrt(total))
+    return TestResult("bmp_overlap", float(t), _two_sided_t(t, n - 1), n, REF_OVERLAP,
+                      f"Student t, {n - 1} df; overlap rbar={rbar:.4g}, sum of R_ij={total:.4g}"
+                      + note_drop)
