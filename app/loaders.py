@@ -5,6 +5,12 @@ No connection is held: every loader takes the DuckDB path (a plain, hashable str
 (so an ingest job run elsewhere shows up) and ``max_entries``; writes from the dashboard call
 :func:`clear` so the next render sees them at once. Returned frames are cached objects: callers
 copy before mutating.
+
+Access is enforced here, below the pages: the cache holds the workspace's rows, and every read
+leaves through :func:`read`, which keeps only the rows of the signed-in user's clients, tickers and
+engagements (``app.auth.current_scope``, ``store.access.scope_frame``). :func:`open_store`, which
+the writers in ``app.actions`` use, hands out a ``ScopedStore`` whose writes check the user's role
+and clients. In the local demo the scope is everything and nothing is filtered.
 """
 from __future__ import annotations
 
@@ -25,10 +31,33 @@ def db_path() -> str:
 
 
 def open_store(db: str):
-    """A ``Store`` on ``db`` (no I/O until used; nothing is kept open)."""
+    """A ``Store`` on ``db`` as the signed-in user sees it (no I/O until used; nothing is kept open)."""
+    from app import auth
+
+    scope = _scope_or_deny(db)
+    raw = _raw_store(db)
+    return raw if scope.everything else auth.ScopedStore(raw, scope, db)
+
+
+def _raw_store(db: str):
     from store import Store
 
     return Store(path=db)
+
+
+def _scope_or_deny(db: str):
+    """The session's scope; AccessDenied when nobody is signed in (the sign-in page should have stopped)."""
+    from app import auth
+
+    scope = auth.current_scope(db)
+    if scope is None:
+        raise auth.AccessDenied("Sign in to see this workspace.")
+    return scope
+
+
+def scope(db: str):
+    """The signed-in user's ``store.access.Scope`` (everything in the local demo)."""
+    return _scope_or_deny(db)
 
 
 def clear() -> None:
@@ -41,11 +70,19 @@ def _exists(db: str) -> bool:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
-def read(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
-    """``Store(db).<method>(*args, **kwargs)`` cached; an empty frame when the workspace is missing."""
+def _read_all(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
+    """``Store(db).<method>(*args, **kwargs)`` cached, unscoped; an empty frame when the workspace is missing."""
     if not _exists(db):
         return pd.DataFrame()
-    return getattr(open_store(db), method)(*args, **kwargs)
+    return getattr(_raw_store(db), method)(*args, **kwargs)
+
+
+def read(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
+    """``Store(db).<method>(*args, **kwargs)``, cached, and only the rows the signed-in user may see."""
+    from store.access import scope_frame
+
+    who = _scope_or_deny(db)
+    return scope_frame(_read_all(db, method, *args, **kwargs), who)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -100,7 +137,29 @@ def shares_outstanding(db: str, ticker: str | None = None) -> pd.DataFrame:
 
 
 def ingest_log(db: str, limit: int = 50) -> pd.DataFrame:
-    return read(db, "ingest_log", limit)
+    """The newest jobs on the user's tickers (consultants also see jobs without one, e.g. refresh)."""
+    log = read(db, "ingest_log", limit)
+    if not log.empty and "ticker" in log and not _scope_or_deny(db).user.can_edit:
+        log = log[log["ticker"].notna()].reset_index(drop=True)
+    return log
+
+
+def users(db: str) -> pd.DataFrame:
+    """The users the signed-in consultant manages (everyone in the local demo)."""
+    from store import access
+
+    if not _exists(db):
+        return pd.DataFrame()
+    return access.visible_users(_raw_store(db), _scope_or_deny(db))
+
+
+def audit_log(db: str, limit: int = 200) -> pd.DataFrame:
+    """The newest audit rows about the user's clients or by users they manage (not cached: it is the record)."""
+    from store import access
+
+    if not _exists(db):
+        return pd.DataFrame()
+    return access.audit_log(_raw_store(db), _scope_or_deny(db), limit)
 
 
 def bars(db: str, tickers: tuple[str, ...], start=None, end=None) -> pd.DataFrame:

@@ -15,6 +15,18 @@ def _isolated_workspace(tmp_path, monkeypatch):
     os.makedirs(tmp_path / "yf-cache", exist_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _development_error_details(monkeypatch):
+    """AppTest runs show a page's exception (development), not the friendly message of a served dashboard."""
+    import streamlit as st
+
+    monkeypatch.delenv("IRDASH_MODE", raising=False)  # the local demo mode unless a test sets deploy
+    before = st.get_option("client.showErrorDetails")
+    st.config.set_option("client.showErrorDetails", "full")
+    yield
+    st.config.set_option("client.showErrorDetails", before)
+
+
 @pytest.fixture
 def empty_store(tmp_path):
     """An initialised, empty Store in tmp_path."""
