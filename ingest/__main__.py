@@ -5,7 +5,7 @@ import argparse
 import sys
 import traceback
 
-from ingest import jobs
+from ingest import jobs, users
 from store import Store, default_db_path
 
 
@@ -48,12 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (default: the generator's)")
 
     sub.add_parser("migrate", help="create or upgrade the workspace schema")
+    users.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     store = Store(args.db)
+    if args.job == "users":  # ingest/users.py: who may sign in; its own messages and exit codes
+        return users.run(store, args)
 
     def progress(message: str) -> None:
         if not args.quiet:

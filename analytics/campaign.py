@@ -1,0 +1,910 @@
+"""One stock, one campaign: a joint dummy-variable event study and a campaign placebo.
+
+An IR campaign is 5-30 activities on **one** (often thinly traded) stock, days apart.  Studied
+one by one (:func:`analytics.event_study.event_study`), each activity's estimation window holds
+the reactions to the activities before it, and the tests across events treat CARs that share
+days as independent; on such a campaign they reject far more often than their level.  This
+module studies the activities of one stock jointly instead.
+
+The model (Binder 1985; Thompson 1985; Karafiath 1988)
+------------------------------------------------------
+One regression per stock over the *campaign span*: from the first activity's estimation start
+(day 0 of the first activity plus ``estimation_window[0]``, clipped at the start of the
+history) to the last activity's last report day (its day 0 plus the last event-window end)::
+
+    y_t = x_t' theta + sum_{d in U} g_d 1[t = d] + e_t,     Var(e_t) = n_t sigma^2,
+
+where ``U`` is the union of every activity's report range (all its event windows), each day of
+``U`` with a return gets its own dummy, and the normal-return model ``x_t' theta`` is
+
+* ``"market"``: ``alpha n_t + beta Rm_t`` (market model);
+* ``"constant_mean"``: ``mu n_t``;
+* ``"market_adjusted"``: ``y = R - Rm`` with nothing estimated (``sigma^2 = sum e^2/n / L``).
+
+``n_t`` is the trade-to-trade span (Maynes and Rumsey 1993: only days with volume carry a
+return, the market is compounded over the same span, the intercept and the variance scale
+with ``n``, and the fit is weighted least squares with weights ``1 / n``); ``n_t = 1`` for
+daily returns.  The dummies absorb the union days exactly, so ``theta`` is fitted on the
+``L`` *estimation days*: the span's days with a return that lie in **no** activity's report
+range.  Overlapping days enter once, and no activity's reaction sits in another activity's
+estimation data.  Equivalently (partitioned regression):
+
+* the abnormal return of a union day is its dummy coefficient ``AR_d = y_d - x_d' theta_hat``;
+* ``Cov(AR) = sigma^2 (D + X* (X'WX)^-1 X*')`` with ``D = diag(n_d)``, ``X*`` the union days'
+  regressors, ``X'WX`` over the estimation days, ``sigma^2 = SSR_w / (L - p)``
+  (``p`` = 2, 1, 0 parameters; ``L - p`` is the regression's residual degrees of freedom);
+* an activity's CAR over a window is ``G AR`` with ``G`` the indicator matrix (activities x
+  union days) of the days of each activity's window, and ``Cov(CAR) = G Cov(AR) G'``.
+
+Conventions (the same as :mod:`analytics.event_study`): simple returns of the adjusted close;
+the benchmark close is the last one on or before each of the stock's days; relative days are
+the stock's own trading days; day 0 is the first trading day on or after the date (the next
+one when ``after_close``); windows are inclusive; an activity's window is studied only when it
+lies wholly inside the history (day ``w0 >= `` the second row, ``w1 <=`` the last).  With
+trade-to-trade returns an observation belongs to a window when the day it is *measured on*
+(the traded day that ends its span) is in the window, exactly as the single-event engine
+assigns it; a day without a trade has no return, no dummy and adds nothing to a CAR.  An
+activity is studied only when the regression has at least ``min_estimation_obs`` estimation
+days (days with a return outside every report range) from the span's start to the end of the
+activity's own estimation window (day ``estimation_window[1]``): the data *before* it, as the
+single-event engine asks of its estimation window (for the first activity it is that window;
+a later one also counts the days before the earlier activities, which its own window may no
+longer hold when the campaign is dense).  Every activity that cannot be studied is listed in
+``skipped`` with its reason, and its report range still gets dummies (its reaction stays out
+of the estimation data).
+
+Pooled statistics (``campaign_t``)
+----------------------------------
+For a group of ``N`` activities (one type, say) and one window, with ``h = G_g' 1`` (how many
+of the group's windows contain each union day): mean CAR ``= h' AR / N``, its variance
+``h' Cov(AR) h / N^2 = 1' Sigma_g 1 / N^2``, ``t = mean / sqrt(var)`` and a two-sided p-value
+from Student's t with the regression's ``L - p`` degrees of freedom.  With standardized CARs
+of one firm and no estimation error this is the overlap formula of issue 9
+(``Var(sum) = sum_{i,j} |W_i cap W_j| / L2``).
+
+Campaign placebo
+----------------
+The whole campaign (every activity with a day 0, spacing kept in the stock's trading days) is
+moved to a start position whose shifted report ranges share no day with the real campaign's
+and whose whole span (estimation start to last report day) fits in the history; the model is
+refitted for that placement (the real campaign's report days are left out of its estimation
+days too) and the same pooled statistic is computed.  Every possible placement is evaluated
+at once from prefix sums over the history (no loop over placements or draws); the draws pick
+placements uniformly with replacement (seeded) and the two-sided p-value is
+``min(1, 2 min(1 + #{d <= actual}, 1 + #{d >= actual}) / (1 + draws))``.  A short history
+allows few distinct placements: the result says how many, with a note below
+``FEW_PLACEMENTS``.
+
+References
+----------
+Binder, J. J. (1985). "On the use of the multivariate regression model in event studies".
+    Journal of Accounting Research 23(1), 370-383.
+Thompson, R. (1985). "Conditional risk and event studies". Journal of Finance 40, 1011-1031.
+Karafiath, I. (1988). "Using dummy variables in the event methodology". Financial Review
+    23(3), 351-357.
+Maynes, E. and Rumsey, J. (1993). Journal of Banking and Finance 17(1), 145-157.
+MacKinlay, A. C. (1997). Journal of Economic Literature 35(1), 13-39.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from analytics.constants import (
+    DEFAULT_ESTIMATION_WINDOW,
+    DEFAULT_EVENT_WINDOWS,
+    DEFAULT_SEED,
+    MIN_ESTIMATION_OBS,
+)
+from analytics.thin_trading import trade_to_trade_panel
+
+__all__ = ["campaign_study", "CampaignResult", "CAMPAIGN_MODELS", "CAMPAIGN_THIN_TRADING",
+           "CAMPAIGN_PLACEBO_DRAWS", "FEW_PLACEMENTS"]
+
+CAMPAIGN_MODELS: tuple[str, ...] = ("market", "constant_mean", "market_adjusted")
+CAMPAIGN_THIN_TRADING: tuple[str | None, ...] = (None, "trade_to_trade")
+#: Draws of the campaign placebo (999: the p-value's grid is then multiples of 1/1000).
+CAMPAIGN_PLACEBO_DRAWS = 999
+#: Below this many distinct placements the placebo's p-value is coarse: said in its note.
+FEW_PLACEMENTS = 100
+#: Hadamard ratio det(X'WX) / prod(diag) below which the design is singular (as event_study).
+_SINGULAR_RATIO = 1e-10
+
+CARS_COLUMNS: tuple[str, ...] = (
+    "event_id", "event_date", "day0_date", "window_start", "window_end", "car", "car_var",
+    "car_t", "p_value", "n_obs", "n_est", "dof",
+)
+SKIPPED_COLUMNS: tuple[str, ...] = ("event_id", "event_date", "window_start", "window_end", "reason")
+
+
+# --------------------------------------------------------------------------------------
+# Inputs: one stock's returns and the design
+# --------------------------------------------------------------------------------------
+def _one_stock(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None):
+    for col in ("ticker", "date", "close", "volume"):
+        if col not in prices.columns:
+            raise ValueError(f"prices needs a {col!r} column (ticker, date, close, volume)")
+    for col in ("date", "close"):
+        if col not in market.columns:
+            raise ValueError(f"market needs a {col!r} column (date, close)")
+    tickers = pd.unique(prices["ticker"].dropna())
+    if len(tickers) != 1:
+        raise ValueError(f"campaign_study studies ONE stock; prices hold {len(tickers)} tickers "
+                         f"({', '.join(map(str, tickers[:5]))}): call it once per ticker")
+    days = pd.to_datetime(prices["date"]).to_numpy().astype("datetime64[D]")
+    close = prices["close"].to_numpy(dtype=float, na_value=np.nan)
+    volume = prices["volume"].to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnat(days) & np.isfinite(close) & (close > 0)
+    days, close, volume = days[keep], close[keep], volume[keep]
+    order = np.argsort(days, kind="stable")
+    days, close, volume = days[order], close[order], volume[order]
+    if len(days) > 1 and (np.diff(days.view(np.int64)) == 0).any():
+        i = int(np.flatnonzero(np.diff(days.view(np.int64)) == 0)[0])
+        raise ValueError(f"duplicate dates in prices, e.g. {days[i]}: one row per trading day")
+    mdays = pd.to_datetime(market["date"]).to_numpy().astype("datetime64[D]")
+    mclose = market["close"].to_numpy(dtype=float, na_value=np.nan)
+    mkeep = ~np.isnat(mdays) & np.isfinite(mclose) & (mclose > 0)
+    mdays, mclose = mdays[mkeep], mclose[mkeep]
+    morder = np.argsort(mdays, kind="stable")
+    mdays, mclose = mdays[morder], mclose[morder]
+    if len(mdays) > 1 and (np.diff(mdays.view(np.int64)) == 0).any():
+        raise ValueError("duplicate dates in market: one close per date")
+    pos = np.searchsorted(mdays, days, side="right") - 1
+    mc = np.where(pos >= 0, mclose[np.maximum(pos, 0)] if len(mclose) else np.nan, np.nan)
+    if thin_trading == "trade_to_trade":
+        ret, mret, span = (a[0] for a in trade_to_trade_panel(close[None], volume[None], mc[None]))
+    else:
+        ret = np.full(len(days), np.nan)
+        mret = np.full(len(days), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ret[1:] = close[1:] / close[:-1] - 1.0
+            mret[1:] = mc[1:] / mc[:-1] - 1.0
+        span = np.ones(len(days))
+    return str(tickers[0]), days, ret, mret, span, volume
+
+
+def _design(model: str, ret, mret, span):
+    """``y``, regressors ``X`` (T, p), span ``n`` and the mask of usable returns.
+
+    Unusable entries are set to 0 (``n`` to 1) so sums and prefix sums can run unmasked.
+    """
+    if model == "market":
+        y, x = ret, np.column_stack([span, mret])
+    elif model == "constant_mean":
+        y, x = ret, span[:, None]
+    else:
+        y, x = ret - mret, np.empty((len(ret), 0))
+    valid = np.isfinite(y) & np.isfinite(span) & np.isfinite(x).all(axis=1)
+    y = np.where(valid, y, 0.0)
+    x = np.where(valid[:, None], x, 0.0)
+    n = np.where(valid, span, 1.0)
+    return y, x, n, valid
+
+
+def _validate_windows(estimation_window, event_windows, report_window):
+    e0, e1 = (int(v) for v in estimation_window)
+    if e0 > e1:
+        raise ValueError(f"estimation_window {estimation_window} must be (start, end), start <= end")
+    wins = tuple((int(a), int(b)) for a, b in event_windows)
+    if not wins:
+        raise ValueError("event_windows is empty: give at least one (start, end) window")
+    for a, b in wins:
+        if a > b:
+            raise ValueError(f"event window {(a, b)} must be (start, end), start <= end")
+    r0 = min(a for a, _ in wins)
+    r1 = max(b for _, b in wins)
+    if report_window is not None:
+        r0, r1 = min(r0, int(report_window[0])), max(r1, int(report_window[1]))
+    if e1 >= r0:
+        raise ValueError(f"estimation_window {estimation_window} must end before the report range "
+                         f"starts (day {r0})")
+    return (e0, e1), wins, (r0, r1)
+
+
+def _inverse(sxx: np.ndarray):
+    """Inverse of each (p, p) matrix of a stack, and a flag for the singular ones."""
+    s, p, _ = sxx.shape
+    inv = np.full_like(sxx, np.nan)
+    if p == 0:
+        return inv, np.zeros(s, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if p == 1:
+            det = sxx[:, 0, 0]
+        else:
+            det = sxx[:, 0, 0] * sxx[:, 1, 1] - sxx[:, 0, 1] * sxx[:, 1, 0]
+        ratio = det / np.prod(np.einsum("sii->si", sxx), axis=1)
+    ok = np.isfinite(ratio) & (ratio > _SINGULAR_RATIO)
+    if p == 1:
+        inv[ok, 0, 0] = 1.0 / sxx[ok, 0, 0]
+    else:
+        d = det[ok]
+        inv[ok, 0, 0] = sxx[ok, 1, 1] / d
+        inv[ok, 1, 1] = sxx[ok, 0, 0] / d
+        inv[ok, 0, 1] = -sxx[ok, 0, 1] / d
+        inv[ok, 1, 0] = -sxx[ok, 1, 0] / d
+    return inv, ~ok
+
+
+def _sorted_labels(labels: np.ndarray) -> list:
+    """Distinct group labels (missing ones left out), sorted as pandas sorts a groupby."""
+    return list(pd.Series(labels, dtype=object).dropna().drop_duplicates().sort_values(
+        key=lambda v: v.astype(str)))
+
+
+def _two_sided_p(t, dof):
+    return 2.0 * special.stdtr(dof, -np.abs(t))
+
+
+# --------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CampaignResult:
+    """Output of :func:`campaign_study` (one stock, its activities studied jointly).
+
+    Attributes
+    ----------
+    cars : DataFrame
+        One row per studied activity and event window: ``event_id, event_date, day0_date,
+        window_start, window_end, car, car_var`` (``(G Cov(AR) G')_ii``), ``car_t``,
+        ``p_value`` (two-sided Student t, ``dof``), ``n_obs`` (returns in the window),
+        ``n_est`` (estimation days from the span's start to the end of the activity's
+        estimation window: the data before it), ``dof`` (the
+        joint regression's residual degrees of freedom), then every extra column of
+        ``events`` (``type``, ``title`` ...).
+    day_ar : DataFrame
+        One row per union day with a return: ``date, ar, ar_var, span, ret, market_ret,
+        expected``.
+    skipped : DataFrame
+        ``event_id, event_date, window_start, window_end, reason`` (window empty when the
+        whole activity could not be studied).
+    coef : dict
+        The normal model's parameters (``alpha, beta`` or ``mu``; empty for market-adjusted).
+    sigma2, dof, n_estimation : float, int, int
+        Residual variance per trading day, residual degrees of freedom and estimation days.
+    """
+
+    ticker: str
+    model: str
+    thin_trading: str | None
+    estimation_window: tuple[int, int]
+    event_windows: tuple[tuple[int, int], ...]
+    report_window: tuple[int, int]
+    events: pd.DataFrame
+    cars: pd.DataFrame
+    day_ar: pd.DataFrame
+    skipped: pd.DataFrame
+    coef: dict
+    sigma2: float
+    dof: int
+    n_estimation: int
+    _state: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    # ---- covariances -------------------------------------------------------------------
+    def day_ar_cov(self) -> pd.DataFrame:
+        """``Cov(AR) = sigma^2 (D + X* (X'WX)^-1 X*')`` over the union days (indexed by date)."""
+        idx = pd.DatetimeIndex(self.day_ar["date"])
+        return pd.DataFrame(self._state["cov"], index=idx, columns=idx)
+
+    def _window(self, window) -> tuple[int, int]:
+        w = tuple(int(v) for v in (window if window is not None else self.event_windows[0]))
+        if w not in self.event_windows:
+            raise ValueError(f"window {w} is not one of the study's event_windows "
+                             f"{list(self.event_windows)}")
+        return w
+
+    def _g(self, window) -> tuple[np.ndarray, pd.DataFrame]:
+        """Indicator matrix G (studied activities of the window x union days) and their rows."""
+        w = self._window(window)
+        rows = self.cars[(self.cars["window_start"] == w[0]) & (self.cars["window_end"] == w[1])]
+        return self._state["g"][w], rows
+
+    def car_cov(self, window=None) -> pd.DataFrame:
+        """``Cov(CAR) = G Cov(AR) G'`` of the activities studied in ``window`` (by event_id).
+
+        Parameters
+        ----------
+        window : (int, int), optional
+            One of ``event_windows`` (default: the first).
+        """
+        g, rows = self._g(window)
+        cov = g @ self._state["cov"] @ g.T
+        ids = pd.Index(rows["event_id"].to_numpy(), name="event_id")
+        return pd.DataFrame(cov, index=ids, columns=ids)
+
+    # ---- pooled statistics ----------------------------------------------------------------
+    def _group_labels(self, groups, rows: pd.DataFrame) -> tuple[str, np.ndarray]:
+        if groups is None:
+            return "group", np.full(len(rows), "all", dtype=object)
+        if isinstance(groups, str):
+            if groups not in rows.columns:
+                raise ValueError(f"groups={groups!r} is not a column of events "
+                                 f"(have: {', '.join(map(str, self.events.columns))})")
+            return groups, rows[groups].to_numpy(dtype=object)
+        mapping = pd.Series(groups) if isinstance(groups, Mapping) else groups
+        if not isinstance(mapping, pd.Series):
+            raise ValueError("groups must be None, a column name of events, or a mapping "
+                             "event_id -> group label")
+        labels = rows["event_id"].map(mapping).to_numpy(dtype=object)
+        return mapping.name if mapping.name is not None else "group", labels
+
+    def _group_weights(self, groups, window):
+        """Per group: label, rows of cars, and ``h = G_g' 1`` over the union days."""
+        g, rows = self._g(window)
+        name, labels = self._group_labels(groups, rows)
+        out = []
+        for lab in _sorted_labels(labels):
+            sel = np.flatnonzero(pd.Series(labels, dtype=object).eq(lab).to_numpy())
+            out.append((lab, sel, g[sel].sum(axis=0)))
+        return name, rows, out
+
+    def pooled(self, groups=None, window=None) -> pd.DataFrame:
+        """Mean CAR of each group of activities with the covariance their shared days create.
+
+        ``mean_car = h' AR / N``, ``mean_car_var = h' Cov(AR) h / N^2`` (``= 1' Sigma_g 1 /
+        N^2``, ``Sigma_g`` the group's block of ``car_cov``), ``campaign_t = mean_car /
+        sqrt(mean_car_var)`` and a two-sided p-value from Student's t with the regression's
+        ``dof`` (Binder 1985; Karafiath 1988).  ``naive_var`` is what the variance would be
+        if the CARs were independent (``sum car_var / N^2``), shown to tell how much the
+        overlap matters.
+
+        Parameters
+        ----------
+        groups : None, str or mapping
+            ``None``: all studied activities; a column of ``events`` (``"type"``); or a
+            mapping ``event_id -> label``.
+        window : (int, int), optional
+            One of ``event_windows`` (default: the first).
+
+        Returns
+        -------
+        DataFrame
+            ``<group>, window_start, window_end, n, union_days, mean_car, mean_car_var,
+            naive_var, sum_car, campaign_t_stat, campaign_t_p, dof, test``.
+        """
+        w = self._window(window)
+        name, rows, parts = self._group_weights(groups, w)
+        ar = self._state["ar"]
+        cov = self._state["cov"]
+        out = []
+        for lab, sel, h in parts:
+            n = len(sel)
+            mean = float(h @ ar) / n
+            var = float(h @ cov @ h) / n**2
+            t = mean / np.sqrt(var) if var > 0 else np.nan
+            out.append({name: lab, "window_start": w[0], "window_end": w[1], "n": n,
+                        "union_days": int((h > 0).sum()), "mean_car": mean, "mean_car_var": var,
+                        "naive_var": float(rows["car_var"].to_numpy()[sel].sum()) / n**2,
+                        "sum_car": mean * n, "campaign_t_stat": t,
+                        "campaign_t_p": float(_two_sided_p(t, self.dof)), "dof": self.dof,
+                        "test": "campaign_t"})
+        cols = [name, "window_start", "window_end", "n", "union_days", "mean_car", "mean_car_var",
+                "naive_var", "sum_car", "campaign_t_stat", "campaign_t_p", "dof", "test"]
+        return pd.DataFrame(out, columns=cols)
+
+    # ---- weighted sums of day ARs (abnormal dollar value) ---------------------------------
+    def window_days(self, window=None, event_ids=None) -> pd.DatetimeIndex:
+        """Union days (with a return) inside ``window`` of the given activities (default all).
+
+        Each day appears once however many of the activities' windows contain it: the days
+        over which an abnormal dollar value sums without double counting.
+        """
+        g, rows = self._g(window)
+        if event_ids is not None:
+            keep = rows["event_id"].isin(list(event_ids)).to_numpy()
+            g = g[keep]
+        return pd.DatetimeIndex(self.day_ar["date"].to_numpy()[g.sum(axis=0) > 0])
+
+    def weighted_ar(self, weights) -> dict[str, float]:
+        """``value = c' AR`` and ``var = c' Cov(AR) c`` for weights ``c`` on the union days.
+
+        For the abnormal dollar value, ``c_d`` = the market capitalisation of the previous
+        trading day on the unique days to count (:meth:`window_days`), 0 elsewhere.
+
+        Parameters
+        ----------
+        weights : Series indexed by date, or array of ``len(day_ar)``
+            A Series is aligned on ``day_ar["date"]``; union days it does not name weigh 0.
+            Dates that are not union days with a return have no AR and are ignored (counted
+            in ``n_ignored``: a day without a trade adds nothing, its reaction is measured on
+            the next traded day).
+
+        Returns
+        -------
+        dict
+            ``value, var, se, n_days`` (days with a non-zero weight), ``n_ignored``.
+        """
+        dates = pd.DatetimeIndex(self.day_ar["date"])
+        if isinstance(weights, pd.Series):
+            w_index = pd.DatetimeIndex(pd.to_datetime(weights.index)).normalize()
+            if w_index.has_duplicates:
+                raise ValueError("weights has duplicate dates: give one weight per day")
+            s = pd.Series(weights.to_numpy(dtype=float), index=w_index)
+            c = s.reindex(dates).fillna(0.0).to_numpy()
+            n_ignored = int((~w_index.isin(dates)).sum())
+        else:
+            c = np.asarray(weights, dtype=float)
+            if c.shape != (len(dates),):
+                raise ValueError(f"weights has shape {c.shape}; give one weight per row of "
+                                 f"day_ar ({len(dates)}) or a Series indexed by date")
+            n_ignored = 0
+        if not np.isfinite(c).all():
+            raise ValueError("weights must be finite (a missing market cap? fill or drop that day)")
+        value = float(c @ self._state["ar"])
+        var = float(c @ self._state["cov"] @ c)
+        return {"value": value, "var": var, "se": float(np.sqrt(max(var, 0.0))),
+                "n_days": int((c != 0).sum()), "n_ignored": n_ignored}
+
+    # ---- campaign placebo ---------------------------------------------------------------
+    @cached_property
+    def _placements(self) -> dict[str, Any]:
+        return _placement_fits(self._state)
+
+    def placebo(self, groups=None, window=None, *, draws: int = CAMPAIGN_PLACEBO_DRAWS,
+                seed: int = DEFAULT_SEED, return_draws: bool = False) -> pd.DataFrame:
+        """Campaign placebo: the pooled statistic of each group against the whole campaign
+        moved to random placements in the stock's own history (see the module docstring).
+
+        Parameters
+        ----------
+        groups : None, str or mapping
+            As in :meth:`pooled`.
+        window : (int, int), optional
+            One of ``event_windows`` (default: the first).
+        draws : int
+            Placebo draws (placements drawn uniformly, with replacement, among the possible).
+        seed : int
+            Seed of the draws (the same placements serve every group).
+        return_draws : bool
+            Add ``mean_car_draws`` (the ``draws`` placebo mean CARs, draw order).
+
+        Returns
+        -------
+        DataFrame
+            ``<group>, window_start, window_end, n, mean_car, campaign_t_stat,
+            placebo_mean, placebo_sd, percentile`` (share of placebo mean CARs <= the actual),
+            ``placebo_p`` (two-sided, on the mean CAR), ``placebo_t_p`` (two-sided, on
+            ``campaign_t``), ``draws, placements`` (distinct placements possible) and
+            ``note``.
+        """
+        w = self._window(window)
+        draws = int(draws)
+        if draws < 1:
+            raise ValueError("draws must be a positive number of placebo draws")
+        name, rows, parts = self._group_weights(groups, w)
+        pooled = self.pooled(groups, w).set_index(name)
+        fit = self._placements
+        pick, note = _draw_placements(fit, draws, seed)
+        out = []
+        for lab, sel, h in parts:
+            row = {name: lab, "window_start": w[0], "window_end": w[1], "n": len(sel),
+                   "mean_car": pooled.loc[lab, "mean_car"],
+                   "campaign_t_stat": pooled.loc[lab, "campaign_t_stat"]}
+            if pick is None:
+                row.update({"placebo_mean": np.nan, "placebo_sd": np.nan, "percentile": np.nan,
+                            "placebo_p": np.nan, "placebo_t_p": np.nan, "draws": 0,
+                            "placements": fit["n_eligible"], "note": note})
+                if return_draws:
+                    row["mean_car_draws"] = np.empty(0)
+                out.append(row)
+                continue
+            h_rel = self._relative_weights(sel, w)
+            mean_d, t_d = _placement_statistics(fit, h_rel, len(sel))
+            mean_d, t_d = mean_d[pick], t_d[pick]
+            actual, actual_t = row["mean_car"], row["campaign_t_stat"]
+            le = int((mean_d <= actual).sum())
+            row.update({
+                "placebo_mean": float(mean_d.mean()),
+                "placebo_sd": float(mean_d.std(ddof=1)) if draws > 1 else np.nan,
+                "percentile": le / draws,
+                "placebo_p": _placebo_p(mean_d, actual),
+                "placebo_t_p": _placebo_p(t_d, actual_t),
+                "draws": draws, "placements": fit["n_eligible"], "note": note,
+            })
+            if return_draws:
+                row["mean_car_draws"] = mean_d
+            out.append(row)
+        return pd.DataFrame(out)
+
+    def placements(self, groups=None, window=None) -> pd.DataFrame:
+        """The pooled statistic of each group at every placement the placebo can draw.
+
+        Returns
+        -------
+        DataFrame
+            ``first_day0`` (the date the campaign's first activity is moved to), ``<group>``,
+            ``mean_car`` and ``campaign_t`` of the refitted model; one row per placement and
+            group (empty when no placement fits).
+        """
+        w = self._window(window)
+        name, _rows, parts = self._group_weights(groups, w)
+        fit = self._placements
+        dates = self._state["days"][fit["eligible"]].astype("datetime64[ns]")
+        out = []
+        for lab, sel, _h in parts:
+            if fit["n_eligible"] == 0:
+                continue
+            mean, t = _placement_statistics(fit, self._relative_weights(sel, w), len(sel))
+            out.append(pd.DataFrame({"first_day0": dates, name: lab, "mean_car": mean,
+                                     "campaign_t": t}))
+        cols = ["first_day0", name, "mean_car", "campaign_t"]
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
+
+    def caar_band(self, groups=None, *, draws: int = CAMPAIGN_PLACEBO_DRAWS,
+                  seed: int = DEFAULT_SEED, level: float = 0.95) -> pd.DataFrame:
+        """Cumulative average AR path by relative day with a band from the campaign placebo.
+
+        ``caar(tau) = mean_i sum_{j = r0..tau} AR(day0_i + j)`` over the group's studied
+        activities whose report range lies in the history (a day without a return adds 0);
+        ``lower, upper`` are the ``(1 -+ level) / 2`` quantiles of the same path over the
+        placebo draws (the whole campaign moved, model refitted), ``placebo_mean`` their mean.
+
+        Returns
+        -------
+        DataFrame
+            ``<group>, rel_day, n, caar, placebo_mean, lower, upper, draws, placements``.
+        """
+        if not 0 < level < 1:
+            raise ValueError("level must be between 0 and 1 (e.g. 0.95)")
+        s = self._state
+        r0, r1 = self.report_window
+        rel = np.arange(r0, r1 + 1)
+        studied = self.cars.drop_duplicates("event_id")
+        c0_all = studied["event_id"].map(s["col0_by_id"]).to_numpy(dtype=np.int64)
+        complete = (c0_all + r0 >= 1) & (c0_all + r1 <= s["T"] - 1)
+        rows = studied[complete]
+        c0_rows = c0_all[complete]
+        name, labels = self._group_labels(groups, rows)
+        fit = self._placements
+        pick, _note = _draw_placements(fit, int(draws), seed)
+        ar_col = np.zeros(s["T"])
+        ar_col[s["union_cols"]] = s["ar"]
+        out = []
+        lab_s = pd.Series(labels, dtype=object)
+        for lab in _sorted_labels(labels):
+            sel = np.flatnonzero(lab_s.eq(lab).to_numpy())
+            c0 = c0_rows[sel]
+            caar = np.cumsum(ar_col[c0[:, None] + rel[None, :]].mean(axis=0))
+            frame = {name: lab, "rel_day": rel, "n": len(sel), "caar": caar}
+            if pick is None:
+                frame.update(placebo_mean=np.nan, lower=np.nan, upper=np.nan, draws=0)
+            else:
+                kmap = np.searchsorted(fit["u_rel"], (c0 - s["base"])[:, None] + rel[None, :])
+                paths = np.cumsum(fit["ar_u"][pick][:, kmap].mean(axis=1), axis=1)
+                lo, hi = np.quantile(paths, [(1 - level) / 2, (1 + level) / 2], axis=0)
+                frame.update(placebo_mean=paths.mean(axis=0), lower=lo, upper=hi, draws=len(pick))
+            frame["placements"] = fit["n_eligible"]
+            out.append(pd.DataFrame(frame))
+        cols = [name, "rel_day", "n", "caar", "placebo_mean", "lower", "upper", "draws", "placements"]
+        return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
+
+    def _relative_weights(self, sel: np.ndarray, w: tuple[int, int]) -> np.ndarray:
+        """``h`` of a group over the campaign's relative union offsets (all report days)."""
+        s = self._state
+        fit = self._placements
+        _g, rows = self._g(w)
+        off = rows["event_id"].map(s["col0_by_id"]).to_numpy(dtype=np.int64)[sel] - s["base"]
+        u = fit["u_rel"]
+        inside = (u[None, :] >= off[:, None] + w[0]) & (u[None, :] <= off[:, None] + w[1])
+        return inside.sum(axis=0).astype(float)
+
+
+# --------------------------------------------------------------------------------------
+# Placebo placements: every shift of the whole campaign at once, from prefix sums
+# --------------------------------------------------------------------------------------
+def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
+    """Refit the model for every placement of the campaign that the placebo may draw.
+
+    A placement is a new day-0 column ``b`` of the campaign's first activity; every activity
+    keeps its offset.  Its estimation days are the days with a return in ``[b + e0, b +
+    last_offset + r1]`` outside both the shifted and the real report ranges; its sums come
+    from prefix sums over the history minus the shifted report days.
+    """
+    T, y, x, n, valid = s["T"], s["y"], s["x"], s["n"], s["valid"]
+    p = x.shape[1]
+    e0, _e1 = s["estimation_window"]
+    r0, r1 = s["report_window"]
+    offsets = s["all_col0"] - s["base"]
+    if len(offsets) == 0 or not np.isfinite(s["ar"]).all():
+        return {"u_rel": np.empty(0, dtype=np.int64), "n_eligible": 0,
+                "eligible": np.empty(0, dtype=np.int64),
+                "reason": "the real campaign could not be studied (see skipped)"}
+    u_rel = np.unique((offsets[:, None] + np.arange(r0, r1 + 1)[None, :]).ravel())
+    last = int(offsets.max()) + r1
+    cand = np.arange(-e0, T - last)  # b + e0 >= 0 and b + last <= T - 1
+    empty = {"u_rel": u_rel, "n_eligible": 0, "eligible": np.empty(0, dtype=np.int64)}
+    if len(cand) == 0:
+        empty["reason"] = (f"the history ({T} trading days) is shorter than one campaign span "
+                           f"({last - e0 + 1} trading days from the estimation start to the last "
+                           f"report day)")
+        return empty
+    real = s["report_mask"]
+    cols = cand[:, None] + u_rel[None, :]
+    clear = ~real[cols].any(axis=1)
+    est_ok = valid & ~real
+    w = 1.0 / n
+    comps = [est_ok.astype(float)]                    # count
+    pairs = [(j, k) for j in range(p) for k in range(j, p)]
+    comps += [est_ok * x[:, j] * x[:, k] * w for j, k in pairs]
+    comps += [est_ok * x[:, j] * y * w for j in range(p)]
+    comps.append(est_ok * y * y * w)
+    q = np.column_stack(comps)
+    pre = np.vstack([np.zeros((1, q.shape[1])), np.cumsum(q, axis=0)])
+    lo, hi = cand + e0, cand + last
+    tot = pre[hi + 1] - pre[lo] - q[cols].sum(axis=1)
+    n_est = np.rint(tot[:, 0]).astype(np.int64)
+    sxx = np.zeros((len(cand), p, p))
+    for i, (j, k) in enumerate(pairs):
+        sxx[:, j, k] = sxx[:, k, j] = tot[:, 1 + i]
+    sxy = tot[:, 1 + len(pairs):1 + len(pairs) + p]
+    syy = tot[:, -1]
+    inv, singular = _inverse(sxx)
+    coef = np.einsum("sij,sj->si", inv, sxy) if p else np.zeros((len(cand), 0))
+    ssr = np.maximum(syy - np.einsum("si,si->s", coef, sxy), 0.0)
+    dof = n_est - p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = ssr / dof if p else syy / n_est
+    elig = clear & ~singular & (n_est >= max(s["min_obs"], p + 1)) & (sigma2 > 0)
+    if not elig.any():
+        empty["reason"] = ("no placement of the whole campaign outside its real report days has "
+                           f"{max(s['min_obs'], p + 1)} estimation days and a usable model")
+        return empty
+    cols = cols[elig]
+    obs = valid[cols]
+    xu = x[cols]                                       # (S, K, p)
+    ar_u = np.where(obs, y[cols] - np.einsum("skp,sp->sk", xu, coef[elig]), 0.0)
+    return {"u_rel": u_rel, "n_eligible": int(elig.sum()), "eligible": cand[elig],
+            "obs": obs, "x_u": np.where(obs[..., None], xu, 0.0), "n_u": np.where(obs, n[cols], 0.0),
+            "ar_u": ar_u, "inv": inv[elig], "sigma2": sigma2[elig]}
+
+
+def _placement_statistics(fit: dict[str, Any], h: np.ndarray, n_act: int):
+    """Mean CAR and ``campaign_t`` of a group (weights ``h`` on the relative offsets) per placement."""
+    hh = h[None, :] * fit["obs"]
+    mean = (fit["ar_u"] * h[None, :]).sum(axis=1) / n_act
+    hx = np.einsum("sk,skp->sp", hh, fit["x_u"])
+    quad = np.einsum("si,sij,sj->s", hx, fit["inv"], hx) if hx.shape[1] else 0.0
+    var = fit["sigma2"] * ((hh * h[None, :] * fit["n_u"]).sum(axis=1) + quad) / n_act**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = mean / np.sqrt(var)
+    return mean, t
+
+
+def _draw_placements(fit: dict[str, Any], draws: int, seed: int):
+    n_el = fit["n_eligible"]
+    if n_el == 0:
+        return None, "placebo not possible: " + fit.get("reason", "no placement fits")
+    pick = np.random.default_rng(seed).integers(0, n_el, size=draws)
+    note = ""
+    if n_el < FEW_PLACEMENTS:
+        note = (f"only {n_el} distinct placements of the whole campaign fit in this history "
+                f"(fewer than {FEW_PLACEMENTS}): the placebo p-value is coarse, the smallest "
+                f"meaningful p is about {2 / (n_el + 1):.2f}")
+    return pick, note
+
+
+def _placebo_p(draws: np.ndarray, actual: float) -> float:
+    """Two-sided ``min(1, 2 min(1 + #le, 1 + #ge) / (1 + draws))``; NaN draws never count."""
+    if not np.isfinite(actual):
+        return np.nan
+    le = int((draws <= actual).sum())
+    ge = int((draws >= actual).sum())
+    return min(1.0, 2.0 * min(1 + le, 1 + ge) / (1 + len(draws)))
+
+
+# --------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------
+def campaign_study(
+    prices: pd.DataFrame,
+    events: pd.DataFrame,
+    market: pd.DataFrame,
+    *,
+    model: str = "market",
+    thin_trading: str | None = None,
+    estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
+    event_windows: Sequence[tuple[int, int]] = DEFAULT_EVENT_WINDOWS,
+    min_estimation_obs: int = MIN_ESTIMATION_OBS,
+    report_window: tuple[int, int] | None = None,
+) -> CampaignResult:
+    """Study the activities of ONE stock jointly (dummy-variable event study, Karafiath 1988).
+
+    Parameters
+    ----------
+    prices : DataFrame
+        ``ticker, date, close, volume`` of one ticker (as :func:`analytics.event_study.
+        event_study` takes them); ``close`` adjusted, ``volume`` 0 on days without a trade.
+    events : DataFrame
+        ``event_id`` (unique), ``date``, optional ``ticker`` (must be the stock's),
+        ``after_close`` and any carried column (``type`` ...).
+    market : DataFrame
+        The benchmark, ``date, close``.
+    model : {"market", "constant_mean", "market_adjusted"}
+        Normal-return model.
+    thin_trading : {None, "trade_to_trade"}
+        ``"trade_to_trade"``: returns between traded days only, WLS with weights ``1 / n``.
+    estimation_window : (int, int)
+        Each activity's estimation window; the earliest one starts the regression span.
+    event_windows : sequence of (int, int)
+        Windows of the CARs (their hull is the report range that gets dummies).
+    min_estimation_obs : int
+        Fewest estimation days in an activity's own estimation window for it to be studied.
+    report_window : (int, int), optional
+        Widens the range of days that get dummies (and of ``caar_band``).
+
+    Returns
+    -------
+    CampaignResult
+    """
+    if model not in CAMPAIGN_MODELS:
+        raise ValueError(f"model must be one of {CAMPAIGN_MODELS}, not {model!r}")
+    if thin_trading not in CAMPAIGN_THIN_TRADING:
+        raise ValueError(f"thin_trading must be one of {CAMPAIGN_THIN_TRADING} for the campaign "
+                         f"method, not {thin_trading!r} (Dimson betas are not offered here: use "
+                         f"'trade_to_trade' for a thinly traded stock)")
+    (e0, e1), wins, (r0, r1) = _validate_windows(estimation_window, event_windows, report_window)
+    for col in ("event_id", "date"):
+        if col not in events.columns:
+            raise ValueError(f"events needs a {col!r} column (event_id, date)")
+    ev = events.reset_index(drop=True)
+    if not ev["event_id"].is_unique:
+        dup = ev.loc[ev["event_id"].duplicated(), "event_id"].iloc[0]
+        raise ValueError(f"duplicate event_id in events: {dup!r}")
+    ticker, days, ret, mret, span, _volume = _one_stock(prices, market, thin_trading)
+    if "ticker" in ev.columns:
+        other = sorted({str(t) for t in ev["ticker"].dropna()} - {ticker})
+        if other:
+            raise ValueError(f"campaign_study studies ONE stock ({ticker}); events name other "
+                             f"tickers too ({', '.join(other[:5])}): call it once per ticker")
+    y, x, n, valid = _design(model, ret, mret, span)
+    T, p = len(days), x.shape[1]
+    min_obs = max(int(min_estimation_obs), p + 1)
+
+    skips: list[dict] = []
+
+    def skip(i, reason, window=(None, None)):
+        skips.append({"event_id": ev["event_id"].iloc[i], "event_date": ev["date"].iloc[i],
+                      "window_start": window[0], "window_end": window[1], "reason": reason})
+
+    # ---- day 0 of each activity ----------------------------------------------------------
+    ev_days = pd.to_datetime(ev["date"]).to_numpy().astype("datetime64[D]")
+    after = (ev["after_close"].fillna(False).astype(bool).to_numpy()
+             if "after_close" in ev.columns else np.zeros(len(ev), dtype=bool))
+    col0 = np.full(len(ev), -1, dtype=np.int64)
+    for i in range(len(ev)):
+        if np.isnat(ev_days[i]):
+            skip(i, "missing event date")
+            continue
+        target = ev_days[i] + np.timedelta64(int(after[i]), "D")
+        if T == 0 or target < days[0]:
+            skip(i, "event date before the first price date of the ticker")
+            continue
+        c = int(np.searchsorted(days, target, side="left"))
+        if c >= T:
+            skip(i, "event date after the last price date of the ticker")
+            continue
+        col0[i] = c
+    has0 = np.flatnonzero(col0 >= 0)
+
+    # ---- the union of report ranges and the estimation days ---------------------------------
+    report = np.zeros(T, dtype=bool)
+    diff = np.zeros(T + 1, dtype=np.int64)
+    if len(has0):
+        np.add.at(diff, np.clip(col0[has0] + r0, 0, T), 1)
+        np.add.at(diff, np.clip(col0[has0] + r1 + 1, 0, T), -1)
+        report = np.cumsum(diff)[:T] > 0
+        start = max(0, int(col0[has0].min()) + e0)
+        end = min(T - 1, int(col0[has0].max()) + r1)
+    else:
+        start, end = 0, -1
+    in_span = np.zeros(T, dtype=bool)
+    in_span[start:end + 1] = True
+    est = valid & ~report & in_span
+    union_cols = np.flatnonzero(valid & report & in_span)
+    pre_est = np.r_[0, np.cumsum(est)]
+    n_est_own = np.zeros(len(ev), dtype=np.int64)
+    for i in has0:
+        hi = min(col0[i] + e1, T - 1)
+        n_est_own[i] = pre_est[hi + 1] - pre_est[start] if hi >= start else 0
+
+    # ---- the joint fit ------------------------------------------------------------------
+    L = int(est.sum())
+    w = 1.0 / n[est]
+    xe, ye = x[est], y[est]
+    sxx = (xe * w[:, None]).T @ xe
+    sxy = (xe * w[:, None]).T @ ye
+    inv, singular = _inverse(sxx[None])
+    fit_ok = L >= min_obs and not singular[0]
+    if fit_ok:
+        coef = inv[0] @ sxy if p else np.zeros(0)
+        resid = ye - xe @ coef
+        dof = L - p
+        sigma2 = float((w * resid**2).sum() / dof)
+        fit_ok = sigma2 > 0
+    if not fit_ok:
+        coef, dof, sigma2 = np.full(p, np.nan), max(L - p, 0), np.nan
+        why = ("singular estimation design (the benchmark did not move)" if L >= min_obs
+               else f"not enough estimation data for the campaign: {L} usable returns outside "
+                    f"every activity's report range, {min_obs} needed")
+        for i in has0:
+            skip(i, why)
+        studied = np.zeros(0, dtype=np.int64)
+    else:
+        few = n_est_own[has0] < min_obs
+        for i in has0[few]:
+            skip(i, f"not enough estimation data: {n_est_own[i]} usable returns outside every "
+                    f"activity's report range before the end of its estimation window (day {e1}), "
+                    f"{min_obs} needed")
+        studied = has0[~few]
+
+    xu = x[union_cols]
+    ar = y[union_cols] - xu @ coef if p else y[union_cols].copy()
+    cov = sigma2 * (np.diag(n[union_cols]) + (xu @ inv[0] @ xu.T if p else 0.0))
+
+    # ---- CARs: G AR per window ---------------------------------------------------------------
+    g_by_window: dict[tuple[int, int], np.ndarray] = {}
+    car_parts = []
+    for a, b in sorted(wins):
+        ok_rows, g_rows = [], []
+        for i in studied:
+            if not (col0[i] + a >= 1 and col0[i] + b <= T - 1):
+                skip(i, "event window extends beyond the price history", (a, b))
+                continue
+            g = ((union_cols >= col0[i] + a) & (union_cols <= col0[i] + b)).astype(float)
+            if not g.any():
+                skip(i, "no return observed in the event window", (a, b))
+                continue
+            ok_rows.append(i)
+            g_rows.append(g)
+        gm = np.array(g_rows).reshape(len(g_rows), len(union_cols))
+        g_by_window[(a, b)] = gm
+        ii = np.array(ok_rows, dtype=np.int64)
+        car = gm @ ar
+        car_var = np.einsum("ik,kl,il->i", gm, cov, gm) if len(ii) else np.zeros(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            car_t = car / np.sqrt(car_var)
+        part = {
+            "event_id": ev["event_id"].to_numpy()[ii],
+            "event_date": ev["date"].to_numpy()[ii],
+            "day0_date": days[col0[ii]].astype("datetime64[ns]"),
+            "window_start": np.full(len(ii), a), "window_end": np.full(len(ii), b),
+            "car": car, "car_var": car_var, "car_t": car_t,
+            "p_value": _two_sided_p(car_t, dof), "n_obs": gm.sum(axis=1).astype(np.int64),
+            "n_est": n_est_own[ii], "dof": np.full(len(ii), dof, dtype=np.int64),
+            "_row": ii,
+        }
+        car_parts.append(pd.DataFrame(part))
+    cars = pd.concat(car_parts, ignore_index=True)
+    cars = cars.sort_values(["_row", "window_start", "window_end"], kind="stable").reset_index(drop=True)
+    for c in ev.columns:
+        if c not in ("event_id", "date", "ticker"):
+            cars[c] = ev[c].to_numpy()[cars["_row"].to_numpy()]
+    cars = cars.drop(columns="_row")
+
+    day_ar = pd.DataFrame({
+        "date": days[union_cols].astype("datetime64[ns]"), "ar": ar, "ar_var": np.diag(cov).copy(),
+        "span": n[union_cols], "ret": ret[union_cols], "market_ret": mret[union_cols],
+        "expected": ret[union_cols] - ar,
+    })
+    skipped = pd.DataFrame(skips, columns=list(SKIPPED_COLUMNS))
+    if len(skipped):
+        skipped["window_start"] = skipped["window_start"].astype("Int64")
+        skipped["window_end"] = skipped["window_end"].astype("Int64")
+    names = {"market": ("alpha", "beta"), "constant_mean": ("mu",), "market_adjusted": ()}[model]
+    state = {
+        "T": T, "days": days, "y": y, "x": x, "n": n, "valid": valid, "report_mask": report,
+        "union_cols": union_cols, "ar": ar, "cov": cov, "g": g_by_window,
+        "all_col0": col0[has0], "col0_by_id": pd.Series(col0, index=ev["event_id"].to_numpy()),
+        "base": int(col0[has0].min()) if len(has0) else 0,
+        "estimation_window": (e0, e1), "report_window": (r0, r1), "min_obs": min_obs,
+    }
+    return CampaignResult(
+        ticker=ticker, model=model, thin_trading=thin_trading, estimation_window=(e0, e1),
+        event_windows=wins, report_window=(r0, r1), events=ev, cars=cars, day_ar=day_ar,
+        skipped=skipped, coef=dict(zip(names, map(float, coef))), sigma2=float(sigma2),
+        dof=int(dof), n_estimation=L, _state=state)

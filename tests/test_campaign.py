@@ -1,0 +1,398 @@
+"""Campaign method for one stock: statsmodels dummy regressions, a hand case, invariants, size, placebo."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from analytics.campaign import FEW_PLACEMENTS, campaign_study
+
+
+# ---------------------------------------------------------------------------------------
+# Tiny named inputs
+# ---------------------------------------------------------------------------------------
+def _closes(returns, start=10.0):
+    return start * np.cumprod(np.r_[1.0, 1.0 + np.asarray(returns, dtype=float)])
+
+
+# Twelve trading days (row 0 has no return).  Estimation returns (rows 1-5) and the report
+# returns (rows 6-10) of two activities with window (0, 2) whose windows share row 8.
+HAND_EST = [0.01, -0.01, 0.02, 0.0, 0.03]
+HAND_REPORT = [0.05, 0.01, 0.03, -0.01, 0.02]
+HAND_DATES = pd.bdate_range("2024-01-01", periods=12)
+
+
+def hand_inputs():
+    rets = HAND_EST + HAND_REPORT + [0.07]  # row 11: after the span, must not matter
+    prices = pd.DataFrame({"ticker": "HAND", "date": HAND_DATES, "close": _closes(rets),
+                           "volume": 100.0})
+    market = pd.DataFrame({"date": HAND_DATES, "close": 100.0})
+    events = pd.DataFrame({"event_id": ["a", "b"], "ticker": "HAND",
+                           "date": [HAND_DATES[6], HAND_DATES[8]], "type": ["pr", "pr"]})
+    return prices, events, market
+
+
+HAND_KW = dict(model="constant_mean", estimation_window=(-5, -1), event_windows=((0, 2),),
+               min_estimation_obs=3)
+
+
+def simulated_stock(seed: int, n_days: int = 260, *, zero_share: float = 0.0, beta: float = 1.2,
+                    sigma: float = 0.02, tick: float | None = None):
+    """Simulated (seeded) market-model stock; ``zero_share`` of days untraded (close carried)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2021-01-04", periods=n_days)
+    rm = rng.normal(0.0003, 0.01, n_days)
+    rm[0] = 0.0
+    r = 0.0002 + beta * rm + rng.normal(0.0, sigma, n_days)
+    r[0] = 0.0
+    latent = 2.0 * np.cumprod(1.0 + r)
+    traded = rng.random(n_days) >= zero_share
+    traded[0] = True
+    last = np.maximum.accumulate(np.where(traded, np.arange(n_days), 0))
+    close = latent[last]
+    if tick is not None:
+        close = np.maximum(np.round(close / tick) * tick, tick)
+    prices = pd.DataFrame({"ticker": "SIM", "date": dates, "close": close,
+                           "volume": np.where(traded, 1000.0, 0.0)})
+    market = pd.DataFrame({"date": dates, "close": 100.0 * np.cumprod(1.0 + rm)})
+    return prices, market
+
+
+def campaign_events(dates, day0_rows, types=None):
+    types = types if types is not None else ["pr"] * len(day0_rows)
+    return pd.DataFrame({"event_id": np.arange(1, len(day0_rows) + 1), "ticker": "SIM",
+                         "date": dates[np.asarray(day0_rows)], "type": types})
+
+
+# ---------------------------------------------------------------------------------------
+# Independent reference: an explicit statsmodels dummy regression
+# ---------------------------------------------------------------------------------------
+def reference_returns(prices, market, trade_to_trade):
+    """Returns, market returns and spans written out in a loop (independent of thin_trading)."""
+    c = prices["close"].to_numpy(float)
+    v = prices["volume"].to_numpy(float)
+    m = market["close"].to_numpy(float)
+    T = len(c)
+    ret, mret, span = np.full(T, np.nan), np.full(T, np.nan), np.full(T, np.nan)
+    prev = 0 if not trade_to_trade or v[0] > 0 else None
+    for t in range(1, T):
+        if trade_to_trade:
+            if v[t] > 0 and prev is not None:
+                ret[t], mret[t], span[t] = c[t] / c[prev] - 1, m[t] / m[prev] - 1, t - prev
+            if v[t] > 0:
+                prev = t
+        else:
+            ret[t], mret[t], span[t] = c[t] / c[t - 1] - 1, m[t] / m[t - 1] - 1, 1.0
+    return ret, mret, span
+
+
+def reference_fit(prices, market, day0_rows, *, trade_to_trade, est=(-120, -11), report=(-1, 5),
+                  model="market", extra_union_rows=()):
+    """sm.WLS on [n (the intercept), Rm, one dummy per union day] over the campaign span."""
+    ret, mret, span = reference_returns(prices, market, trade_to_trade)
+    T = len(ret)
+    d0 = np.asarray(day0_rows)
+    lo, hi = max(0, d0.min() + est[0]), min(T - 1, d0.max() + report[1])
+    union = set()
+    for c in list(d0):
+        union.update(range(c + report[0], c + report[1] + 1))
+    union.update(extra_union_rows)
+    rows = [t for t in range(lo, hi + 1) if np.isfinite(ret[t])]
+    udays = [t for t in rows if t in union]
+    cols = [span[rows]] if model != "market_adjusted" else []
+    if model == "market":
+        cols.append(mret[rows])
+    dummies = np.array([[1.0 if t == u else 0.0 for u in udays] for t in rows])
+    X = np.column_stack(cols + [dummies])
+    fit = sm.WLS(ret[rows], X, weights=1.0 / span[rows]).fit()
+    k = len(cols)
+    return fit, k, udays
+
+
+SM_CASES = {
+    # name: (zero_share, trade_to_trade, day0 rows: clustered, overlapping windows)
+    "daily_liquid": (0.0, False, [150, 153, 154, 160, 170]),
+    "trade_to_trade_thin": (0.5, True, [150, 152, 157, 158, 171]),
+    "daily_on_a_thin_stock": (0.5, False, [150, 152, 157, 158, 171]),
+}
+
+
+@pytest.mark.parametrize("name", list(SM_CASES))
+def test_day_ars_and_covariances_equal_an_explicit_statsmodels_dummy_regression(name):
+    zero_share, t2t, d0 = SM_CASES[name]
+    prices, market = simulated_stock(7, 200, zero_share=zero_share)
+    events = campaign_events(prices["date"], d0)
+    res = campaign_study(prices, events, market, thin_trading="trade_to_trade" if t2t else None)
+    fit, k, udays = reference_fit(prices, market, d0, trade_to_trade=t2t)
+    # only a window without a trade is skipped (its activity stays in the other window)
+    assert set(res.skipped["reason"]) <= {"no return observed in the event window"}
+    assert list(pd.DatetimeIndex(res.day_ar["date"])) == list(prices["date"].iloc[udays])
+    np.testing.assert_allclose(res.day_ar["ar"], fit.params[k:], rtol=0, atol=1e-10)
+    cov_ref = fit.cov_params()[k:, k:]
+    np.testing.assert_allclose(res.day_ar_cov().to_numpy(), cov_ref, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(res.day_ar["ar_var"], np.diag(cov_ref), rtol=1e-9)
+    assert res.coef["alpha"] == pytest.approx(fit.params[0], abs=1e-12)
+    assert res.coef["beta"] == pytest.approx(fit.params[1], abs=1e-10)
+    assert res.dof == int(fit.df_resid) and res.sigma2 == pytest.approx(fit.scale, rel=1e-10)
+    for window in res.event_windows:
+        rows = res.cars[(res.cars["window_start"] == window[0]) & (res.cars["window_end"] == window[1])]
+        # G: activity i's window days among the union days (dummy coefficients summed)
+        G = np.array([[1.0 if c + window[0] <= u <= c + window[1] else 0.0 for u in udays]
+                      for c in np.asarray(d0)[rows["event_id"].to_numpy() - 1]])
+        np.testing.assert_allclose(rows["car"], G @ fit.params[k:], atol=1e-10)
+        np.testing.assert_allclose(res.car_cov(window).to_numpy(), G @ cov_ref @ G.T,
+                                   rtol=1e-9, atol=1e-14)
+        # the pooled t of all activities is statsmodels' t test of the contrast 1'G / N
+        contrast = np.r_[np.zeros(k), G.sum(axis=0) / len(G)]
+        tt = fit.t_test(contrast[None, :])
+        pooled = res.pooled(None, window).iloc[0]
+        assert pooled["mean_car"] == pytest.approx(float(np.squeeze(tt.effect)), abs=1e-10)
+        assert pooled["campaign_t_stat"] == pytest.approx(float(np.squeeze(tt.tvalue)), rel=1e-8)
+        assert pooled["campaign_t_p"] == pytest.approx(float(np.squeeze(tt.pvalue)), rel=1e-7)
+
+
+def test_constant_mean_matches_statsmodels_too():
+    prices, market = simulated_stock(3, 200, zero_share=0.3)
+    d0 = [140, 143, 150]
+    res = campaign_study(prices, campaign_events(prices["date"], d0), market, model="constant_mean",
+                         thin_trading="trade_to_trade")
+    fit, k, udays = reference_fit(prices, market, d0, trade_to_trade=True, model="constant_mean")
+    np.testing.assert_allclose(res.day_ar["ar"], fit.params[k:], atol=1e-10)
+    np.testing.assert_allclose(res.day_ar_cov().to_numpy(), fit.cov_params()[k:, k:], rtol=1e-9,
+                               atol=1e-14)
+    assert res.coef["mu"] == pytest.approx(fit.params[0], abs=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# A hand-computed overlap case
+# ---------------------------------------------------------------------------------------
+def test_two_overlapping_activities_by_hand():
+    prices, events, market = hand_inputs()
+    res = campaign_study(prices, events, market, **HAND_KW)
+    # Estimation rows 1-5 (span start 6 - 5 = 1; rows 6-10 are the union of the windows
+    # [6, 8] and [8, 10]): mean mu = (.01 - .01 + .02 + 0 + .03) / 5 = .01; deviations
+    # 0, -.02, .01, -.01, .02 -> SSR = 10e-4; sigma^2 = 10e-4 / (5 - 1) = 2.5e-4.
+    assert res.coef["mu"] == pytest.approx(0.01, abs=1e-12)
+    assert res.sigma2 == pytest.approx(2.5e-4, rel=1e-9)
+    assert res.dof == 4 and res.n_estimation == 5
+    # AR rows 6-10 = report returns - .01 = .04, 0, .02, -.02, .01
+    np.testing.assert_allclose(res.day_ar["ar"], [0.04, 0.0, 0.02, -0.02, 0.01], atol=1e-12)
+    # CAR_a = .04 + 0 + .02 = .06; CAR_b = .02 - .02 + .01 = .01
+    np.testing.assert_allclose(res.cars["car"], [0.06, 0.01], atol=1e-12)
+    # Cov(AR) = sigma^2 (I + 11'/5).  Var(CAR_a) = sigma^2 (3 + 9/5) = 1.2e-3;
+    # Cov(CAR_a, CAR_b) = sigma^2 (1 shared day + 3*3/5) = 7e-4.
+    cov = res.car_cov((0, 2)).to_numpy()
+    np.testing.assert_allclose(cov, [[1.2e-3, 7e-4], [7e-4, 1.2e-3]], rtol=1e-9)
+    # Var(CAR_a + CAR_b) = h' Cov(AR) h with h = (1, 1, 2, 1, 1): the shared day enters once
+    # with weight 2: sigma^2 (1 + 1 + 4 + 1 + 1 + 6^2/5) = 2.5e-4 x 15.2 = 3.8e-3
+    # (= 1.2e-3 + 1.2e-3 + 2 x 7e-4); as if independent it would read 2.4e-3.
+    pooled = res.pooled("type", (0, 2)).iloc[0]
+    assert pooled["n"] == 2 and pooled["union_days"] == 5
+    assert pooled["sum_car"] == pytest.approx(0.07, abs=1e-12)
+    assert pooled["mean_car_var"] * 4 == pytest.approx(3.8e-3, rel=1e-9)
+    assert pooled["naive_var"] * 4 == pytest.approx(2.4e-3, rel=1e-9)
+    t = 0.035 / np.sqrt(3.8e-3 / 4)
+    assert pooled["campaign_t_stat"] == pytest.approx(t, rel=1e-8)
+    assert pooled["campaign_t_p"] == pytest.approx(2 * stats.t.sf(t, 4), rel=1e-7)
+    # the weights helper: value = c' AR, var = c' Cov(AR) c; the window's unique days, c = 1
+    days = res.window_days((0, 2))
+    assert list(days) == list(HAND_DATES[6:11])
+    out = res.weighted_ar(pd.Series(1.0, index=days))
+    # unique days once: .04 + 0 + .02 - .02 + .01 = .05; var sigma^2 (5 + 25/5) = 2.5e-3
+    assert out["value"] == pytest.approx(0.05, abs=1e-12)
+    assert out["var"] == pytest.approx(2.5e-3, rel=1e-9)
+    assert out["n_days"] == 5 and out["n_ignored"] == 0
+
+
+def test_market_adjusted_has_no_estimation_error():
+    prices, events, market = hand_inputs()
+    res = campaign_study(prices, events, market, **{**HAND_KW, "model": "market_adjusted"})
+    # market flat: AR = R; sigma^2 = mean of squared estimation returns = (1+1+4+0+9)e-4/5 = 3e-4
+    assert res.sigma2 == pytest.approx(3e-4, rel=1e-9) and res.dof == 5
+    np.testing.assert_allclose(res.car_cov((0, 2)).to_numpy(), [[9e-4, 3e-4], [3e-4, 9e-4]], rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# Invariants
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("t2t", [False, True])
+def test_scaling_prices_changes_nothing(t2t):
+    prices, market = simulated_stock(11, 220, zero_share=0.4)
+    events = campaign_events(prices["date"], [150, 152, 160, 165])
+    kw = dict(thin_trading="trade_to_trade" if t2t else None)
+    base = campaign_study(prices, events, market, **kw)
+    scaled = campaign_study(prices.assign(close=prices["close"] * 37.5), events,
+                            market.assign(close=market["close"] * 0.01), **kw)
+    for col in ("car", "car_var", "p_value"):
+        np.testing.assert_allclose(scaled.cars[col], base.cars[col], rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(scaled.day_ar_cov().to_numpy(), base.day_ar_cov().to_numpy(), rtol=1e-9)
+
+
+def test_a_reaction_does_not_leak_into_another_activitys_estimate():
+    prices, market = simulated_stock(5, 260)
+    d0 = [150, 190]  # activity 1's day 0 lies in activity 2's window (-120, -11) = rows 70-179
+    events = campaign_events(prices["date"], d0)
+    kick = prices.copy()
+    kick.loc[150:, "close"] *= 1.05  # +5% on activity 1's day 0
+    kw = dict(event_windows=((0, 5),))
+    base = campaign_study(prices, events, market, **kw)
+    hit = campaign_study(kick, events, market, **kw)
+    car = base.cars.set_index("event_id")["car"]
+    car_hit = hit.cars.set_index("event_id")["car"]
+    assert car_hit[2] == pytest.approx(car[2], abs=1e-13)
+    assert hit.cars.set_index("event_id")["car_var"][2] == pytest.approx(
+        base.cars.set_index("event_id")["car_var"][2], rel=1e-12)
+    # activity 1 gains the jump in its day-0 return exactly: (1 + r0) x 1.05 - (1 + r0)
+    r0 = prices["close"].iloc[150] / prices["close"].iloc[149]
+    assert car_hit[1] - car[1] == pytest.approx(0.05 * r0, abs=1e-12)
+    # the one-event-at-a-time engine lets it leak (the defect this method removes)
+    from analytics.event_study import event_study
+
+    one = event_study(prices, events, market, **kw).cars.set_index("event_id")["car"]
+    one_hit = event_study(kick, events, market, **kw).cars.set_index("event_id")["car"]
+    assert abs(one_hit[2] - one[2]) > 1e-6
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------------------
+def test_bad_input_is_named():
+    prices, events, market = hand_inputs()
+    two = pd.concat([prices, prices.assign(ticker="OTHER")])
+    with pytest.raises(ValueError, match="ONE stock.*2 tickers"):
+        campaign_study(two, events, market, **HAND_KW)
+    with pytest.raises(ValueError, match="other tickers too"):
+        campaign_study(prices, events.assign(ticker=["HAND", "ZZZ"]), market, **HAND_KW)
+    with pytest.raises(ValueError, match="Dimson"):
+        campaign_study(prices, events, market, thin_trading="dimson")
+    with pytest.raises(ValueError, match="must end before"):
+        campaign_study(prices, events, market, estimation_window=(-5, 0), event_windows=((0, 2),))
+    with pytest.raises(ValueError, match="duplicate event_id"):
+        campaign_study(prices, pd.concat([events, events]), market, **HAND_KW)
+    res = campaign_study(prices, events, market, **HAND_KW)
+    with pytest.raises(ValueError, match="not one of the study's event_windows"):
+        res.pooled(None, (0, 9))
+    with pytest.raises(ValueError, match="not a column of events"):
+        res.pooled("channel", (0, 2))
+
+
+SKIP_CASES = {
+    # name: (event date, expected reason)
+    "after the history": (HAND_DATES[-1] + pd.Timedelta(days=3), "after the last price date"),
+    "before the history": (HAND_DATES[0] - pd.Timedelta(days=3), "before the first price date"),
+    "too little estimation data": (HAND_DATES[2], "not enough estimation data"),
+    "window past the end": (HAND_DATES[10], "extends beyond the price history"),
+    "no date": (pd.NaT, "missing event date"),
+}
+
+
+@pytest.mark.parametrize("name", list(SKIP_CASES))
+def test_every_skipped_activity_has_its_reason(name):
+    prices, events, market = hand_inputs()
+    date, reason = SKIP_CASES[name]
+    extra = pd.DataFrame({"event_id": ["x"], "ticker": "HAND", "date": [date], "type": ["pr"]})
+    res = campaign_study(prices, pd.concat([events, extra], ignore_index=True), market, **HAND_KW)
+    row = res.skipped[res.skipped["event_id"] == "x"]
+    assert len(row) == 1 and reason in row["reason"].iloc[0]
+    assert "x" not in set(res.cars["event_id"])
+
+
+# ---------------------------------------------------------------------------------------
+# Size: 10 activities in 30 trading days, no effect
+# ---------------------------------------------------------------------------------------
+SIZE_CASES = {
+    # name: (share of untraded days, thin-trading method)
+    "liquid_daily": (0.0, None),
+    "half_untraded_trade_to_trade": (0.5, "trade_to_trade"),
+}
+
+
+@pytest.mark.parametrize("name", list(SIZE_CASES))
+def test_campaign_t_holds_its_size_on_a_clustered_campaign(name):
+    zero_share, method = SIZE_CASES[name]
+    reps = 200
+    rng = np.random.default_rng(20261201)
+    rejects = {(-1, 1): 0, (0, 5): 0}
+    for rep in range(reps):
+        prices, market = simulated_stock(1000 + rep, 200, zero_share=zero_share)
+        d0 = 150 + np.sort(rng.choice(30, size=10, replace=False))  # 10 activities in 30 days
+        res = campaign_study(prices, campaign_events(prices["date"], d0), market, thin_trading=method)
+        for w in rejects:
+            rejects[w] += bool(res.pooled(None, w)["campaign_t_p"].iloc[0] < 0.05)
+    lo, hi = stats.binom.interval(0.99, reps, 0.05)  # 99% band of the count at a true 5%
+    for w, k in rejects.items():
+        assert lo <= k <= hi, f"{name} window {w}: {k}/{reps} rejections, band [{lo}, {hi}]"
+
+
+# ---------------------------------------------------------------------------------------
+# Campaign placebo
+# ---------------------------------------------------------------------------------------
+def test_placebo_statistics_equal_an_explicit_refit_of_that_placement():
+    prices, market = simulated_stock(21, 400, zero_share=0.4)
+    d0 = np.array([200, 203, 205, 214])
+    events = campaign_events(prices["date"], d0, ["pr", "mm", "pr", "mm"])
+    res = campaign_study(prices, events, market, thin_trading="trade_to_trade")
+    table = res.placements("type", (0, 5))
+    real_union = {t for c in d0 for t in range(c - 1, c + 6)}
+    for start in (table["first_day0"].iloc[0], table["first_day0"].iloc[-1]):
+        b = int(prices.index[prices["date"] == start][0])
+        shifted = d0 - d0[0] + b
+        fit, k, udays = reference_fit(prices, market, shifted, trade_to_trade=True,
+                                      extra_union_rows=real_union)
+        for typ, ids in (("pr", [0, 2]), ("mm", [1, 3])):
+            h = np.array([sum(c + 0 <= u <= c + 5 for c in shifted[ids]) for u in udays], float)
+            tt = fit.t_test(np.r_[np.zeros(k), h / len(ids)][None, :])
+            row = table[(table["first_day0"] == start) & (table["type"] == typ)].iloc[0]
+            assert row["mean_car"] == pytest.approx(float(np.squeeze(tt.effect)), abs=1e-10)
+            assert row["campaign_t"] == pytest.approx(float(np.squeeze(tt.tvalue)), rel=1e-8)
+    # placements never touch the real report days and keep the whole span inside the history
+    starts = prices.index[prices["date"].isin(table["first_day0"])].to_numpy()
+    for b in starts:
+        assert not ({t for c in d0 - d0[0] + b for t in range(c - 1, c + 6)} & real_union)
+        assert b - 120 >= 0 and b + (d0[-1] - d0[0]) + 5 <= len(prices) - 1
+
+
+def test_placebo_reproduces_with_its_seed_and_finds_a_large_effect():
+    prices, market = simulated_stock(31, 700, zero_share=0.3)
+    d0 = 400 + np.array([0, 3, 5, 9, 12, 15, 18, 22, 25, 29])
+    events = campaign_events(prices["date"], d0)
+    res = campaign_study(prices, events, market, thin_trading="trade_to_trade")
+    a = res.placebo(None, (0, 5), draws=499, seed=1)
+    b = res.placebo(None, (0, 5), draws=499, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["draws"].iloc[0] == 499 and a["placements"].iloc[0] >= FEW_PLACEMENTS
+    assert a["note"].iloc[0] == ""
+    # +8% on every activity's day 0 (shown by the next trade when day 0 has none)
+    close = prices["close"].to_numpy().copy()
+    for c in d0:
+        close[c:] *= 1.08
+    jumped = prices.assign(close=close)
+    big = campaign_study(jumped, events, market, thin_trading="trade_to_trade")
+    pl = big.placebo(None, (0, 5), draws=999, seed=1).iloc[0]
+    assert pl["mean_car"] > 0.05
+    assert pl["placebo_p"] <= 0.01 and pl["placebo_t_p"] <= 0.01
+    band = big.caar_band(None, draws=999, seed=1)
+    day5 = band[band["rel_day"] == 5].iloc[0]
+    assert day5["caar"] > day5["upper"] and day5["draws"] == 999
+
+
+def test_short_history_says_how_few_placements_there_were():
+    prices, market = simulated_stock(41, 250)
+    events = campaign_events(prices["date"], [150, 155, 160])
+    res = campaign_study(prices, events, market)
+    pl = res.placebo(None, (0, 5), draws=99).iloc[0]
+    assert 0 < pl["placements"] < FEW_PLACEMENTS
+    assert f"only {pl['placements']} distinct placements" in pl["note"]
+    prices, market = simulated_stock(42, 135)
+    tiny = campaign_study(prices, campaign_events(prices["date"], [121, 125]), market)
+    pl = tiny.placebo(None, (0, 5), draws=99).iloc[0]
+    assert pl["placements"] == 0 and np.isnan(pl["placebo_p"]) and "not possible" in pl["note"]
+
+
+def test_placebo_arguments_are_checked():
+    prices, events, market = hand_inputs()
+    res = campaign_study(prices, events, market, **HAND_KW)
+    with pytest.raises(ValueError, match="positive number"):
+        res.placebo(None, (0, 2), draws=0)
