@@ -160,3 +160,202 @@ def test_audit_log_rows_and_their_scope(ws):
     seen = access.audit_log(ws, cons)
     # the pmr consultant sees alpha's rows; beta's view and the beta executive's sign-in are not theirs
     assert seen[["email", "action"]].values.tolist() == [["cons@pmr.com", "edit"], ["exec@alpha.com", "export"]]
+
+
+# ---- python -m ingest users ----------------------------------------------------------------------
+
+def _cli(ws: Store, *argv: str) -> int:
+    from ingest.__main__ import main
+
+    return main(["--db", str(ws.path), "users", *argv])
+
+
+def test_users_cli_add_assign_list_remove(ws, capsys):
+    assert _cli(ws, "add", "Exec@Beta.com", "--role", "executive", "--name", "Bea", "--client", "beta") == 0
+    assert _cli(ws, "add", "cons@pmr.com", "--role", "consultant", "--firm", "pmr") == 0
+    assert _cli(ws, "assign", "cons@pmr.com", "gamma") == 0
+    capsys.readouterr()
+    assert _cli(ws, "list") == 0
+    listed = capsys.readouterr().out
+    assert "exec@beta.com" in listed and "executive" in listed and "cons@pmr.com" in listed
+    assert access.users(ws)[["email", "clients"]].values.tolist() == [["cons@pmr.com", "gamma"],
+                                                                       ["exec@beta.com", "beta"]]
+    assert _cli(ws, "unassign", "cons@pmr.com", "gamma") == 0
+    assert _cli(ws, "firm", "gamma", "pmr") == 0
+    assert set(access.user_scope(ws, "cons@pmr.com").client_ids) == {"alpha", "gamma"}
+    assert _cli(ws, "remove", "exec@beta.com") == 0
+    assert access.get_user(ws, "exec@beta.com") is None
+
+
+CLI_REJECTED = {  # argv -> words of the message; every one exits 3 (input rejected) and writes nothing
+    "unknown client on add": (["add", "x@y.com", "--role", "analyst", "--client", "nope"], "No client 'nope'"),
+    "not an address": (["add", "bob", "--role", "analyst"], "not an e-mail address"),
+    "remove a stranger": (["remove", "nobody@y.com"], "No user nobody@y.com"),
+    "assign a stranger": (["assign", "nobody@y.com", "alpha"], "add them first"),
+}
+
+
+@pytest.mark.parametrize("name", CLI_REJECTED)
+def test_users_cli_rejects_bad_input_with_exit_3(ws, capsys, name):
+    argv, words = CLI_REJECTED[name]
+    assert _cli(ws, *argv) == 3
+    assert words in capsys.readouterr().err
+    assert access.users(ws).empty  # the add with an unknown client left no user behind
+
+
+# ---- enforced below the pages: app.loaders and the guarded store --------------------------------
+
+@pytest.fixture
+def signed_in(ws, monkeypatch):
+    """``signed_in(email)`` makes ``email`` the session's user (deploy mode) for app.loaders."""
+    from app import auth, loaders
+
+    access.add_user(ws, "cons@pmr.com", "consultant", firm="pmr")
+    access.add_user(ws, "exec@beta.com", "executive")
+    access.assign_client(ws, "exec@beta.com", "beta")
+    access.add_user(ws, "analyst@beta.com", "analyst")
+    access.assign_client(ws, "analyst@beta.com", "beta")
+    ws.add_activities(pd.DataFrame({"client_id": ["alpha", "beta"], "date": pd.to_datetime(["2024-02-01"] * 2),
+                                    "type": ["press_release", "press_release"], "title": ["a", "secret b"]}))
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+
+    def sign_in(email):
+        monkeypatch.setattr(auth, "signed_in_email", lambda: email)
+        loaders.clear()
+        return str(ws.path)
+    yield sign_in
+    loaders.clear()
+
+
+def test_loaders_show_an_executive_only_their_client(signed_in):
+    from app import loaders
+
+    db = signed_in("exec@beta.com")
+    assert loaders.clients(db)["client_id"].tolist() == ["beta"]
+    assert loaders.activities(db)["title"].tolist() == ["secret b"]
+    assert loaders.activities(db, "alpha").empty
+    assert loaders.engagements(db)["client_id"].tolist() == ["beta"]
+    db = signed_in("cons@pmr.com")
+    assert loaders.clients(db)["client_id"].tolist() == ["alpha"]
+    assert loaders.activities(db)["title"].tolist() == ["a"]
+
+
+def test_nobody_signed_in_reads_nothing(signed_in):
+    from app import auth, loaders
+
+    db = signed_in(None)
+    with pytest.raises(auth.AccessDenied, match="Sign in"):
+        loaders.clients(db)
+
+
+WRITES = {  # name -> (user, write through loaders.open_store, message)
+    "executive adds an activity": ("exec@beta.com", lambda s: s.add_activities(pd.DataFrame(
+        {"client_id": ["beta"], "date": pd.to_datetime(["2024-03-01"]), "type": ["press_release"]})),
+        r"role \(executive\) is read-only"),
+    "analyst edits an activity": ("analyst@beta.com", lambda s: s.update_activity(2, title="x"),
+                                  r"role \(analyst\) is read-only"),
+    "analyst saves a client": ("analyst@beta.com", lambda s: s.save_client("beta", "Beta"), "read-only"),
+    "analyst runs a load": ("analyst@beta.com", lambda s: s.upsert_bars(pd.DataFrame()), "read-only"),
+    "analyst calls any other writer": ("analyst@beta.com", lambda s: s.log_start("refresh"), "read-only"),
+    "consultant edits another firm's activity": ("cons@pmr.com", lambda s: s.delete_activities([2]),
+                                                 "not available to your account"),
+    "consultant overwrites another firm's client": ("cons@pmr.com", lambda s: s.save_client("beta", "Mine"),
+                                                    "not available to your account"),
+    "consultant records terms for another firm's client": (
+        "cons@pmr.com", lambda s: s.save_terms({"client_id": "beta", "start_date": "2024-01-01"}),
+        "not available to your account"),
+}
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_writes_outside_the_role_or_scope_are_refused_and_audited(signed_in, ws, name):
+    from app import auth, loaders
+
+    email, write, message = WRITES[name]
+    db = signed_in(email)
+    before = ws.activities()
+    with pytest.raises(auth.AccessDenied, match=message):
+        write(loaders.open_store(db))
+    pd.testing.assert_frame_equal(ws.activities(), before)
+    assert ws.clients().set_index("client_id")["name"].to_dict()["beta"] == "Beta"
+    denied = access.audit_log(ws)
+    assert denied["action"].tolist()[:1] == ["denied"] and denied["email"].tolist()[:1] == [email]
+
+
+def test_a_consultant_writes_their_clients_and_it_is_audited(signed_in, ws):
+    from app import loaders
+
+    db = signed_in("cons@pmr.com")
+    store = loaders.open_store(db)
+    store.update_activity(1, title="edited")
+    store.save_client("alpha", "Alpha Renamed", "AAA", "^IDX")  # re-saving keeps the firm
+    store.save_client("delta", "Delta", "DDD")  # a new client belongs to the consultant's firm
+    firms = ws.query("SELECT client_id, firm FROM clients ORDER BY client_id")
+    assert dict(zip(firms["client_id"], firms["firm"]))["alpha"] == "pmr"
+    assert dict(zip(firms["client_id"], firms["firm"]))["delta"] == "pmr"
+    rows = access.audit_log(ws)
+    assert rows[["action", "client_id"]].values.tolist()[:3] == [["edit", "delta"], ["edit", "alpha"],
+                                                                 ["edit", "alpha"]]
+    assert rows["email"].iloc[0] == "cons@pmr.com"
+
+
+def test_the_demo_mode_scope_is_everything(ws, monkeypatch):
+    from app import auth, loaders
+
+    monkeypatch.delenv("IRDASH_MODE", raising=False)
+    loaders.clear()
+    assert loaders.clients(str(ws.path))["client_id"].tolist() == ["alpha", "beta", "gamma"]
+    assert not isinstance(loaders.open_store(str(ws.path)), auth.ScopedStore)
+
+
+STARTUP = {  # (mode, address, providers) -> refused?
+    "demo on loopback": (("demo", "127.0.0.1", []), None),
+    "demo on localhost": (("demo", "localhost", []), None),
+    "demo on ::1": (("demo", "::1", []), None),
+    "demo on every interface": (("demo", "0.0.0.0", []), "Refusing to serve the demo on 0.0.0.0"),
+    "demo with no address": (("demo", "", []), "every network interface"),
+    "demo on a LAN address even with a provider": (("demo", "192.168.1.5", [None]), "has no sign-in"),
+    "deploy without a provider": (("deploy", "0.0.0.0", []), "without sign-in"),
+    "deploy on loopback without a provider": (("deploy", "127.0.0.1", []), "without sign-in"),
+    "deploy with a provider": (("deploy", "0.0.0.0", [None]), None),
+}
+
+
+@pytest.mark.parametrize("name", STARTUP)
+def test_startup_refuses_an_open_demo_or_a_deploy_without_sign_in(name):
+    from app import auth
+
+    args, refused = STARTUP[name]
+    problem = auth.startup_problem(*args)
+    assert (problem is None) if refused is None else (refused in problem)
+
+
+PROVIDERS = {  # [auth] section -> providers st.login can use
+    "none": ({}, []),
+    "unnamed": ({"redirect_uri": "r", "cookie_secret": "c", "client_id": "i", "client_secret": "s",
+                 "server_metadata_url": "m"}, [None]),
+    "named": ({"redirect_uri": "r", "cookie_secret": "c",
+               "google": {"client_id": "i", "client_secret": "s", "server_metadata_url": "m"},
+               "okta": {"client_id": "i", "client_secret": "s"}}, ["google"]),  # okta lacks its metadata url
+    "no cookie secret": ({"redirect_uri": "r", "client_id": "i", "client_secret": "s",
+                          "server_metadata_url": "m"}, []),
+}
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_providers_are_the_complete_sections(name):
+    from app import auth
+
+    section, expected = PROVIDERS[name]
+    assert auth.providers(section) == expected
+
+
+def test_serve_refuses_to_start_the_demo_on_every_interface(tmp_path, monkeypatch, capsys):
+    from app import auth
+
+    monkeypatch.delenv("IRDASH_MODE", raising=False)
+    assert auth._serve(["--address", "0.0.0.0", "--secrets", str(tmp_path / "none.toml")]) == 2
+    assert "Refusing to serve the demo on 0.0.0.0" in capsys.readouterr().err
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+    assert auth._serve(["--address", "0.0.0.0", "--secrets", str(tmp_path / "none.toml")]) == 2
+    assert "without sign-in" in capsys.readouterr().err
