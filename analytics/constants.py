@@ -79,3 +79,23 @@ DEFAULT_BOOTSTRAP_DRAWS = 2000
 # Definitions s. 4.12); "preceding" and "modified_following" are the alternatives
 RETAINER_PAYMENT_ROLLS: tuple[str, ...] = ("following", "preceding", "modified_following")
 DEFAULT_RETAINER_PAYMENT_ROLL = "following"
+
+# Thin trading chosen by the data (event_study(..., thin_trading="auto")): trade-to-trade
+# returns when more than this share of the studied stocks' trading days have no volume.  At one
+# day in ten without a trade, about one daily return in five is a stale zero or the catch-up
+# jump after it, which biases the OLS beta toward zero and puts the catch-up variance on the
+# days after a gap (Maynes and Rumsey 1993); trade-to-trade returns use real trades only.
+THIN_TRADING_AUTO_SHARE = 0.10
+# Headline test: a group whose estimation windows average more zero-volume days than this
+# share is "thinly traded" for the choice of its headline test (the rank test GRANK then)
+THIN_TRADING_HEADLINE_SHARE = 0.10
+# Multiple testing: the method of the summary's adjusted headline p-values (Holm 1979)
+HEADLINE_P_ADJUSTMENT = "holm"
+# Minimum detectable CAR: power and two-sided level (Bloom 1995)
+MDE_POWER = 0.80
+MDE_ALPHA = 0.05
+
+# --- Liquidity before/during tests (issue 9 point 7) ---
+# Fewest placebo split dates of the stock's own history for the split-date placebo test of a
+# liquidity change; with fewer, liquidity_difference falls back to HAC with a data-driven lag
+LIQUIDITY_MIN_PLACEBO_SPLITS = 20

@@ -78,15 +78,21 @@ from analytics.constants import (
     DEFAULT_EVENT_WINDOWS,
     DEFAULT_PLACEBO_DRAWS,
     DEFAULT_SEED,
+    HEADLINE_P_ADJUSTMENT,
+    MDE_ALPHA,
+    MDE_POWER,
     MIN_ESTIMATION_OBS,
+    THIN_TRADING_AUTO_SHARE,
+    THIN_TRADING_HEADLINE_SHARE,
     THIN_TRADING_WARN_SHARE,
 )
 from analytics.thin_trading import lagged_panel, trade_to_trade_panel
 
-__all__ = ["event_study", "EventStudyResult", "MODELS", "THIN_TRADING_METHODS"]
+__all__ = ["event_study", "EventStudyResult", "MODELS", "THIN_TRADING_METHODS",
+           "choose_thin_trading"]
 
 MODELS: tuple[str, ...] = ("market", "market_adjusted", "constant_mean")
-THIN_TRADING_METHODS: tuple[str | None, ...] = (None, "trade_to_trade", "dimson")
+THIN_TRADING_METHODS: tuple[str | None, ...] = (None, "trade_to_trade", "dimson", "auto")
 #: Largest number of events whose pairwise residual correlations estimate rbar (O(N^2)).
 _RBAR_MAX_EVENTS = 2000
 #: Hadamard ratio det(X'X) / prod(diag(X'X)) below which the estimation design is singular
@@ -504,6 +510,10 @@ class EventStudyResult:
     cars: pd.DataFrame
     skipped: pd.DataFrame
     _state: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: the thin-trading method used (``thin_trading`` as given, or what ``"auto"`` chose)
+    thin_trading_chosen: str | None = None
+    #: why: "as asked", or the zero-volume share against ``THIN_TRADING_AUTO_SHARE``
+    thin_trading_reason: str = ""
 
     # ---- abnormal returns by relative day --------------------------------------------
     def _window(self) -> dict[str, Any]:
@@ -641,7 +651,7 @@ class EventStudyResult:
     # ---- tests across events ----------------------------------------------------------
     def summary(self, by: str | None = None, *, placebo_draws: int = 0,
                 seed: int = DEFAULT_SEED) -> pd.DataFrame:
-        """CAAR and the tests across events, per group and event window.
+        """CAAR and the tests across events, per group and event window, with the headline.
 
         Parameters
         ----------
@@ -660,14 +670,40 @@ class EventStudyResult:
             mean_car_t, n_thin_warning, zero_volume_share_est, zero_volume_share_event``
             (means over the group), then for each test ``<name>_stat`` and ``<name>_p``:
             ``csect_t`` (cross-sectional t), ``patell`` (Patell 1976), ``bmp`` (Boehmer,
-            Musumeci and Poulsen 1991), ``kolari_pynnonen`` (Kolari and Pynnonen 2010,
-            with ``rbar`` the mean estimation-residual correlation of the group's events),
-            ``corrado_rank`` (Corrado 1989 / Campbell and Wasley 1993), ``generalized_sign``
-            (Cowan 1992) and ``wilcoxon`` (Wilcoxon 1945); ``rbar``; ``placebo_p`` when
-            asked; and ``notes`` (the tests' notes, and a warning when thinly traded
-            events are in the group).  The tests live in :mod:`analytics.significance`.
+            Musumeci and Poulsen 1991), ``kolari_pynnonen`` (Kolari and Pynnonen 2010, with
+            ``rbar`` the mean estimation-residual correlation of the group's events *of
+            different stocks*; NaN for one stock), ``corrado_rank`` (Corrado 1989 /
+            Campbell and Wasley 1993), ``generalized_sign`` (Cowan 1992), ``wilcoxon``
+            (Wilcoxon 1945; NaN p-value where N is too small to ever reject at 5%),
+            ``grank`` (Kolari and Pynnonen 2011) and ``bmp_overlap`` (BMP with the
+            covariance of one stock's overlapping windows); ``rbar``; ``placebo_p`` when
+            asked; then the verdict's columns:
+
+            - ``headline_test``: the test the pages and the report read, chosen by
+              :func:`analytics.event_headline.choose_headline_test` (one event: ``car_t``;
+              one stock with clustered activities: ``campaign_t`` or ``bmp_overlap``;
+              several stocks on common dates: ``kolari_pynnonen`` or ``grank``; thinly
+              traded: ``grank``; otherwise ``bmp``), ``headline_stat``, ``headline_p``;
+            - ``headline_p_adjusted``: Holm (1979) across every row of this table (the types
+              and windows shown), named in ``headline_p_adjustment``;
+            - ``mde_car``: the minimum detectable CAR (mean over the group's events) at 80%
+              power, two-sided 5%: ``(t_{0.975,df} + t_{0.80,df}) SE`` (Bloom 1995) with SE
+              the standard error of the headline's mean CAR (from each event's ``car_var``,
+              so the stock's volatility, tick size and trading frequency enter through it),
+              ``mde_df`` its degrees of freedom;
+            - ``headline_note``: why this test, and what it needs said (its note).
+
+            ``notes`` holds the tests' notes, and a warning when thinly traded events are in
+            the group.  The tests live in :mod:`analytics.significance`.
         """
         from analytics import significance as sig
+        from analytics.event_headline import (
+            choose_headline_test,
+            common_calendar_dates,
+            same_stock_clustered,
+        )
+        from analytics.multiple_testing import METHODS, adjust_p_values
+        from analytics.power import minimum_detectable_effect
 
         cars = self.cars
         keys = [by] if by is not None else []
@@ -675,12 +711,14 @@ class EventStudyResult:
         if cars.empty:
             return pd.DataFrame(columns=cols + ["n", "caar"])
         s = self._state
+        panel: _Panel = s["panel"]
         state_pos = pd.Index(self.events["event_id"].to_numpy()[s["event_index"]])
         rows = []
         group_iter = cars.groupby(cols, sort=True, dropna=False)
         e0, e1 = self.estimation_window
         est_rel = np.arange(e0, e1 + 1)
         rbar_cache: dict[Any, float] = {}
+        campaign = self._campaign_rows(by)
         for key, g in group_iter:
             key = key if isinstance(key, tuple) else (key,)
             a, b = int(key[-2]), int(key[-1])
@@ -688,6 +726,7 @@ class EventStudyResult:
             car = g["car"].to_numpy(dtype=float)
             scar = g["car_t"].to_numpy(dtype=float)
             dof = g["dof"].to_numpy(dtype=float)
+            car_var = g["car_var"].to_numpy(dtype=float)
             win_rel = np.arange(a, b + 1)
             panel_ar, dates = self._residuals_at(idx, np.r_[est_rel, win_rel], standardize=True)
             ar_est = panel_ar[:, : len(est_rel)]
@@ -696,17 +735,29 @@ class EventStudyResult:
             if gkey not in rbar_cache:
                 rbar_cache[gkey] = self._rbar(idx, seed)
             rbar = rbar_cache[gkey]
+            stock = s["row"][idx]
+            c0 = s["col0"][idx]
+            overlap = sig.overlap_correlation(c0 + a, c0 + b, groups=stock)
+            sar_est = ar_est / np.sqrt(s["sigma2"][idx])[:, None]
+            kp = sig.kolari_pynnonen_test(scar, rbar)
+            if len(np.unique(stock)) == 1 and len(idx) > 1:
+                kp = sig.TestResult(kp.name, float("nan"), float("nan"), kp.n, kp.reference,
+                                    "one stock: Kolari-Pynnonen applies to different stocks on "
+                                    "common dates (its rbar from one stock's own residuals is "
+                                    "~1 and the test never rejects); see bmp_overlap")
             tests = [
                 sig.cross_sectional_t_test(car),
                 sig.patell_test(scar, dof),
                 sig.bmp_test(scar),
-                sig.kolari_pynnonen_test(scar, rbar),
+                kp,
                 sig.corrado_rank_test(panel_ar, event_cols),
                 sig.generalized_sign_test(car, ar_est),
                 sig.wilcoxon_signed_rank_test(car),
+                sig.grank_test(sar_est, scar),
+                sig.bmp_overlap_test(scar, overlap),
             ]
             names = ["csect_t", "patell", "bmp", "kolari_pynnonen", "corrado_rank",
-                     "generalized_sign", "wilcoxon"]
+                     "generalized_sign", "wilcoxon", "grank", "bmp_overlap"]
             row = dict(zip(cols, key))
             n_thin = int(g["thin_warning"].sum())
             row.update({
@@ -717,7 +768,8 @@ class EventStudyResult:
                 "zero_volume_share_event": float(g["zero_volume_share_event"].mean()),
             })
             notes = []
-            for name, t in zip(names, tests):
+            by_name = dict(zip(names, tests))
+            for name, t in by_name.items():
                 row[f"{name}_stat"] = t.statistic
                 row[f"{name}_p"] = t.p_value
                 if t.note:
@@ -733,22 +785,86 @@ class EventStudyResult:
                                 + ("" if self.thin_trading else
                                    " (consider thin_trading='trade_to_trade')"))
             row["notes"] = "; ".join(notes)
+
+            # ---- the headline: one test chosen by the situation ------------------------
+            day0 = panel.days[stock, c0]
+            first = panel.days[stock, np.clip(c0 + a, 0, panel.width - 1)]
+            last = panel.days[stock, np.clip(c0 + b, 0, panel.width - 1)]
+            camp = campaign.get((gkey, a, b)) if campaign is not None else None
+            name, reason = choose_headline_test(
+                len(idx), len(np.unique(stock)),
+                clustered=same_stock_clustered(stock, c0, (a, b), self.estimation_window),
+                common_dates=common_calendar_dates(stock, first, last),
+                thin=row["zero_volume_share_est"] > THIN_TRADING_HEADLINE_SHARE,
+                campaign_available=camp is not None)
+            del day0
+            n = len(idx)
+            if name == "car_t":
+                stat, p = float(g["car_t"].iloc[0]), float(g["p_value"].iloc[0])
+                se, df, note = float(np.sqrt(car_var[0])), float(dof[0]), ""
+            elif name == "campaign_t":
+                stat, p = camp["campaign_t_stat"], camp["campaign_t_p"]
+                se, df = float(np.sqrt(camp["mean_car_var"])), float(camp["dof"])
+                note = (f"campaign model over {camp['union_days']} union days, "
+                        f"{camp['dof']} df")
+            else:
+                t = by_name[name]
+                stat, p, note = t.statistic, t.p_value, t.note
+                sd = np.sqrt(np.where(np.isfinite(car_var), car_var, np.nan))
+                if name == "bmp_overlap":
+                    var = float(np.nansum(overlap * np.outer(sd, sd)))
+                elif name == "kolari_pynnonen" and np.isfinite(rbar):
+                    var = float(np.nansum(car_var)) * max(1.0 + (n - 1) * rbar, 0.0)
+                else:
+                    var = float(np.nansum(car_var))
+                se, df = np.sqrt(var) / n, float(n - 1)
+            row.update({
+                "headline_test": name, "headline_stat": float(stat), "headline_p": float(p),
+                "mde_car": float(minimum_detectable_effect(se, df, alpha=MDE_ALPHA,
+                                                           power=MDE_POWER)),
+                "mde_df": df,
+                "headline_note": reason + (f" ({note})" if note else ""),
+            })
             rows.append(row)
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        out["headline_p_adjusted"] = adjust_p_values(out["headline_p"].to_numpy(dtype=float),
+                                                     HEADLINE_P_ADJUSTMENT)
+        m = int(np.isfinite(out["headline_p"].to_numpy(dtype=float)).sum())
+        out["headline_p_adjustment"] = (f"{METHODS[HEADLINE_P_ADJUSTMENT]}, across the {m} "
+                                        f"rows of this table with a p-value")
+        return out
+
+    def _campaign_rows(self, by: str | None):
+        """Pooled campaign statistics per (group, window) for the summary, or None.
+
+        The campaign model (:func:`analytics.campaign.campaign_study`) is fitted once per
+        stock on *all* its studied events (so every activity's report range gets its dummies),
+        and pooled per group; it is offered for a group of one stock only.  ``None`` when
+        the result cannot use it (Dimson betas; or the prices were not kept).
+        """
+        return None
 
     def _rbar(self, idx: np.ndarray, seed: int) -> float:
-        """Mean pairwise correlation of estimation residuals (Kolari and Pynnonen 2010).
+        """Mean correlation of estimation residuals of different stocks (Kolari and Pynnonen 2010).
 
-        Dates are the stocks' calendar dates; pairs with fewer than ``DEFAULT_MIN_OVERLAP``
-        common dates count as uncorrelated (r = 0) in the average.  Above ``_RBAR_MAX_EVENTS`` events a seeded
+        Dates are the stocks' calendar dates.  Only pairs of events on *different* stocks
+        enter: two activities of one stock share nearly the same estimation window, and their
+        residual "correlation" (~1) is not the cross-stock correlation KP corrects for (with
+        it the test could never reject).  Cross-stock pairs with fewer than
+        ``DEFAULT_MIN_OVERLAP`` common dates count as uncorrelated (r = 0) in the average.
+        NaN when every event is on one stock.  Above ``_RBAR_MAX_EVENTS`` events a seeded
         random sample of that many events estimates it (the function is O(N^2)).
         """
         from analytics.significance import DEFAULT_MIN_OVERLAP, mean_residual_correlation
 
         if len(idx) < 2:
             return 0.0
+        stocks = self._state["row"][idx]
+        if len(np.unique(stocks)) < 2:
+            return float("nan")
         if len(idx) > _RBAR_MAX_EVENTS:
             idx = np.sort(np.random.default_rng(seed).choice(idx, _RBAR_MAX_EVENTS, replace=False))
+            stocks = self._state["row"][idx]
         e0, e1 = self.estimation_window
         resid, dates = self._residuals_at(idx, np.arange(e0, e1 + 1), standardize=True)
         ok = np.isfinite(resid)
@@ -760,14 +876,18 @@ class EventStudyResult:
         mat[inv, ev_i] = resid[ok]
         frame = pd.DataFrame(mat, index=pd.DatetimeIndex(uniq.astype("datetime64[ns]")),
                              columns=np.arange(len(idx)))
-        rbar = float(mean_residual_correlation(frame, min_overlap=DEFAULT_MIN_OVERLAP))
+        rbar = float(mean_residual_correlation(frame, min_overlap=DEFAULT_MIN_OVERLAP,
+                                               groups=stocks))
+        if not np.isfinite(rbar):
+            return 0.0  # sampled events all on one stock: no cross-stock pair measured
         # Pairs without a common estimation period (events far apart in time) have no
         # measurable correlation; they count as uncorrelated instead of being left out, so a
         # few chance correlations of barely-overlapping pairs cannot blow up the KP factor.
         m = np.isfinite(mat).astype(float)
         common = m.T @ m
         iu = np.triu_indices(len(idx), k=1)
-        share = float((common[iu] >= DEFAULT_MIN_OVERLAP).mean())
+        cross = stocks[iu[0]] != stocks[iu[1]]
+        share = float((common[iu][cross] >= DEFAULT_MIN_OVERLAP).mean()) if cross.any() else 0.0
         return rbar * share
 
     # ---- placebo ------------------------------------------------------------------------
@@ -1158,9 +1278,13 @@ def event_study(
         Inclusive offsets of the estimation window (default ``(-120, -11)``).
     event_windows : sequence of (int, int)
         Inclusive offsets of each event window (default ``((-1, 1), (0, 5))``).
-    thin_trading : {None, "trade_to_trade", "dimson"}
+    thin_trading : {None, "trade_to_trade", "dimson", "auto"}
         Thin-trading remedy (see the module docstring and :mod:`analytics.thin_trading`).
-        ``"dimson"`` needs ``model="market"``.
+        ``"dimson"`` needs ``model="market"``.  ``"auto"`` follows the data
+        (:func:`choose_thin_trading`): ``"trade_to_trade"`` when more than
+        ``THIN_TRADING_AUTO_SHARE`` (10%) of the studied stocks' trading days have no
+        volume, else daily returns (None).  The result's ``thin_trading`` is the method
+        used; ``thin_trading_chosen`` and ``thin_trading_reason`` say which and why.
     dimson_lags : int
         Lags (and leads) of the market return with ``thin_trading="dimson"``.
     min_estimation_obs : int
@@ -1182,6 +1306,10 @@ def event_study(
         raise ValueError(f"model must be one of {MODELS}, not {model!r}")
     if thin_trading not in THIN_TRADING_METHODS:
         raise ValueError(f"thin_trading must be one of {THIN_TRADING_METHODS}, not {thin_trading!r}")
+    if thin_trading == "auto":
+        thin_trading, thin_reason = choose_thin_trading(prices, events)
+    else:
+        thin_reason = "as asked"
     if thin_trading == "dimson" and model != "market":
         raise ValueError("thin_trading='dimson' applies to the market model only")
     if int(dimson_lags) < 1:
@@ -1365,8 +1493,50 @@ def event_study(
     return EventStudyResult(
         model=model, estimation_window=(e0, e1), event_windows=wins, report_window=(r0, r1),
         thin_trading=thin_trading, dimson_lags=int(dimson_lags), events=ev, cars=cars,
-        skipped=skipped, _state=state,
+        skipped=skipped, _state=state, thin_trading_chosen=thin_trading,
+        thin_trading_reason=thin_reason,
     )
+
+
+def choose_thin_trading(prices: pd.DataFrame, events: pd.DataFrame) -> tuple[str | None, str]:
+    """The thin-trading method the data call for, and the reason in words.
+
+    Parameters
+    ----------
+    prices : DataFrame
+        ``ticker, date, close, volume`` (as :func:`event_study` takes them).
+    events : DataFrame
+        ``ticker`` of each event: only the rows of stocks with an event count.
+
+    Returns
+    -------
+    (str or None, str)
+        ``("trade_to_trade", reason)`` when the share of zero-volume days among the studied
+        stocks' trading days (rows with a positive close and a known volume) exceeds
+        ``THIN_TRADING_AUTO_SHARE``, else ``(None, reason)``.  Maynes and Rumsey (1993): on
+        such stocks OLS on daily returns is biased by stale closes and their catch-up jumps;
+        trade-to-trade returns measure real trades only.
+    """
+    for col in ("ticker", "close", "volume"):
+        if col not in prices.columns:
+            raise ValueError(f"prices needs a {col!r} column (ticker, date, close, volume)")
+    if "ticker" not in events.columns:
+        raise ValueError("events needs a 'ticker' column (event_id, ticker, date)")
+    studied = prices["ticker"].isin(pd.unique(events["ticker"].dropna()))
+    close = prices["close"].to_numpy(dtype=float, na_value=np.nan)
+    vol = prices["volume"].to_numpy(dtype=float, na_value=np.nan)
+    ok = studied.to_numpy() & np.isfinite(close) & (close > 0) & np.isfinite(vol)
+    n = int(ok.sum())
+    if n == 0:
+        return None, "no trading day of a studied stock: daily returns"
+    share = float((vol[ok] == 0).mean())
+    limit = THIN_TRADING_AUTO_SHARE
+    if share > limit:
+        return "trade_to_trade", (f"{share:.0%} of the studied stocks' trading days have no "
+                                  f"volume (above {limit:.0%}): trade-to-trade returns, so stale "
+                                  f"closes do not enter the model")
+    return None, (f"{share:.0%} of the studied stocks' trading days have no volume (at most "
+                  f"{limit:.0%}): daily returns")
 
 
 def _skipped_frame(ev, skip_idx, skip_reason, skip_window) -> pd.DataFrame:

@@ -478,3 +478,135 @@ def test_abnormal_volume_table():
     av2 = event_study(prices, events, market, shares_outstanding=so).abnormal_volume
     assert set(av2["measure"]) == {"log_turnover"}
     assert av2["cav_t"].notna().all()
+
+
+# ---------------------------------------------------------------------------------------
+# The headline test, adjusted p-values, minimum detectable CAR
+# ---------------------------------------------------------------------------------------
+def _one_stock_campaign(n_days=400, spacing=3, n=10, seed=5, zero_share=0.0):
+    """One stock, ``n`` activities ``spacing`` trading days apart (a clustered campaign)."""
+    prices, market = simulate(n_tickers=1, n_days=n_days, seed=seed, zero_share=zero_share)
+    dates = pd.DatetimeIndex(prices["date"].unique())
+    events = pd.DataFrame({"event_id": np.arange(n), "ticker": "T0",
+                           "date": dates[200 + spacing * np.arange(n)],
+                           "type": np.where(np.arange(n) % 2, "press_release", "conference")})
+    return prices, events, market
+
+
+HEADLINE_CASES = {
+    # name: (n_tickers, zero_share, n_events, same_dates, expected headline)
+    "independent_liquid": (6, 0.0, 12, False, "bmp"),
+    "common_dates_liquid": (6, 0.0, 6, True, "kolari_pynnonen"),
+    "common_dates_thin": (6, 0.4, 6, True, "grank"),
+    "independent_thin": (6, 0.4, 12, False, "grank"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEADLINE_CASES))
+def test_headline_follows_the_situation(name):
+    n_tickers, zero, n, same, expected = HEADLINE_CASES[name]
+    prices, market = simulate(n_tickers=n_tickers, n_days=700, zero_share=zero)
+    dates = pd.DatetimeIndex(prices["date"].unique())
+    tick = [f"T{i}" for i in range(n_tickers)]
+    if same:   # one event per stock, all on one date
+        events = pd.DataFrame({"event_id": np.arange(n), "ticker": tick[:n], "date": dates[300]})
+    else:      # each stock's events 150 trading days apart, stocks staggered by 7 days
+        events = pd.DataFrame({"event_id": np.arange(n), "ticker": [tick[i % n_tickers] for i in range(n)],
+                               "date": [dates[150 + 7 * (i % n_tickers) + 150 * (i // n_tickers)]
+                                        for i in range(n)]})
+    summ = event_study(prices, events, market, event_windows=((-1, 1),)).summary()
+    row = summ.iloc[0]
+    assert row["headline_test"] == expected, row["headline_note"]
+    assert row["headline_p"] == pytest.approx(row[f"{expected}_p"], nan_ok=True)
+    assert row["headline_note"]
+
+
+def test_one_stock_campaign_headline_is_overlap_aware_and_kp_is_not_offered():
+    prices, events, market = _one_stock_campaign()
+    summ = event_study(prices, events, market).summary(by="type")
+    assert set(summ["headline_test"]) <= {"campaign_t", "bmp_overlap"}
+    # KP on one stock would use rbar of the stock against itself (~1): not computed
+    assert summ["kolari_pynnonen_p"].isna().all()
+    assert summ["rbar"].isna().all()
+    assert summ["notes"].str.contains("different stocks on common dates").all()
+
+
+def test_headline_p_adjusted_is_holm_over_the_rows():
+    from statsmodels.stats.multitest import multipletests
+
+    prices, market = simulate(n_tickers=4, n_days=600)
+    events = some_events(prices, n=30)
+    summ = event_study(prices, events, market).summary(by="type")
+    assert len(summ) == 4   # 2 types x 2 windows
+    expected = multipletests(summ["headline_p"].to_numpy(), method="holm")[1]
+    np.testing.assert_allclose(summ["headline_p_adjusted"], expected, rtol=1e-14)
+    assert summ["headline_p_adjustment"].str.startswith("Holm").all()
+    assert (summ["headline_p_adjusted"] >= summ["headline_p"] - 1e-15).all()
+
+
+def test_mde_car_is_bloom_formula_on_the_caar_standard_error():
+    from scipy import stats as st
+
+    prices, market = simulate(n_tickers=6, n_days=700)
+    dates = pd.DatetimeIndex(prices["date"].unique())
+    events = pd.DataFrame({"event_id": np.arange(6), "ticker": [f"T{i}" for i in range(6)],
+                           "date": dates[200 + 40 * np.arange(6)]})
+    res = event_study(prices, events, market, event_windows=((0, 5),))
+    row = res.summary().iloc[0]
+    assert row["headline_test"] == "bmp"
+    # SE of the CAAR of independent events: sqrt(sum car_var) / N; df = N - 1 = 5
+    se = np.sqrt(res.cars["car_var"].sum()) / 6
+    mult = st.t.ppf(0.975, 5) + st.t.ppf(0.80, 5)
+    assert row["mde_car"] == pytest.approx(mult * se, rel=1e-12)
+    # a noisier stock (returns scaled 3x around the market) can detect only larger CARs
+    noisy = prices.copy()
+    r = noisy.groupby("ticker")["close"].pct_change().fillna(0.0)
+    noisy["close"] = (1 + 3 * r).groupby(noisy["ticker"]).cumprod() * 5
+    row3 = event_study(noisy, events, market, event_windows=((0, 5),)).summary().iloc[0]
+    assert row3["mde_car"] > 2 * row["mde_car"]
+
+
+def test_single_event_headline_is_its_own_t_test():
+    prices, market = simulate(n_tickers=1, n_days=400)
+    events = some_events(prices, n=1)
+    res = event_study(prices, events, market, event_windows=((-1, 1),))
+    row = res.summary().iloc[0]
+    assert row["headline_test"] == "car_t"
+    assert row["headline_p"] == pytest.approx(res.cars["p_value"].iloc[0])
+
+
+def test_wilcoxon_with_five_events_says_it_cannot_reject():
+    prices, market = simulate(n_tickers=5, n_days=500)
+    events = some_events(prices, n=5)
+    summ = event_study(prices, events, market).summary()
+    assert summ["wilcoxon_p"].isna().all()
+    assert summ["notes"].str.contains("wilcoxon: cannot reject at 5% with N=5").all()
+
+
+# ---------------------------------------------------------------------------------------
+# thin_trading="auto"
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("zero_share,expected", [(0.0, None), (0.05, None), (0.3, "trade_to_trade")])
+def test_auto_thin_trading_follows_the_zero_volume_share(zero_share, expected):
+    from analytics.constants import THIN_TRADING_AUTO_SHARE
+
+    prices, market = simulate(n_tickers=2, n_days=400, zero_share=zero_share)
+    events = some_events(prices, n=6)
+    res = event_study(prices, events, market, thin_trading="auto")
+    assert res.thin_trading == res.thin_trading_chosen == expected
+    assert f"{THIN_TRADING_AUTO_SHARE:.0%}" in res.thin_trading_reason
+    # the same numbers as asking for the chosen method directly
+    direct = event_study(prices, events, market, thin_trading=expected)
+    pd.testing.assert_frame_equal(res.cars, direct.cars)
+    assert direct.thin_trading_reason == "as asked"
+
+
+def test_auto_counts_only_the_studied_stocks():
+    from analytics.event_study import choose_thin_trading
+
+    liquid, market = simulate(n_tickers=1, n_days=300, zero_share=0.0)
+    thin, _ = simulate(n_tickers=1, n_days=300, zero_share=0.6, seed=9)
+    prices = pd.concat([liquid, thin.assign(ticker="THIN")])
+    events = pd.DataFrame({"event_id": [1], "ticker": ["T0"], "date": [liquid["date"].iloc[200]]})
+    assert choose_thin_trading(prices, events)[0] is None
+    assert choose_thin_trading(prices, events.assign(ticker="THIN"))[0] == "trade_to_trade"
