@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "financings, shares outstanding) from a TOML file")
     p.add_argument("file", help="TOML file; see data/examples/engagement-terms.toml")
 
+    p = sub.add_parser("load-events", help="store corporate events that can confound activities: Yahoo's "
+                       "earnings dates, or a CSV with --file (same events again: unchanged)")
+    p.add_argument("ticker", help="the symbol the events belong to, e.g. AXGI")
+    p.add_argument("--file", help="CSV with date,kind,title (kind: earnings, news or other); without it, "
+                   "Yahoo's earnings dates (needs the network)")
+
     p = sub.add_parser("demo", help="(re)build the simulated demo workspace (offline)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the demo workspace exists")
     p.add_argument("--seed", type=int, help="random seed (default: the generator's)")
@@ -74,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             summary = jobs.import_activities(store, args.file, args.client)
         elif args.job == "import-terms":
             summary = jobs.import_terms(store, args.file)
+        elif args.job == "load-events":
+            from ingest.events import load_events
+            summary = load_events(store, args.ticker, args.file, progress=progress)
         elif args.job == "demo":
             summary = jobs.demo(store, seed=args.seed, if_missing=args.if_missing, progress=progress)
         else:  # migrate

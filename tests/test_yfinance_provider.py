@@ -231,3 +231,88 @@ def test_refresh_refreshes_a_ticker_with_csv_and_yahoo_bars(empty_store):
     empty_store.upsert_bars(BARS.iloc[:2])
     summary = jobs.refresh(empty_store, provider=YFinanceProvider(session=replay(), backoff=()), today="1999-01-08")
     assert summary.skipped == [] and summary.added == 2 and summary.exit_code == jobs.EXIT_OK
+
+
+# ---- earnings dates (get_earnings_dates scrapes finance.yahoo.com/calendar/earnings) ----------------
+EARNINGS = [("1999-04-29 16:00", "Q1 1999 Earnings Release", 0.01, None, None),   # scheduled, after the close
+            ("1999-01-28 08:00", "Q4 1998 Earnings Release", 0.01, 0.02, 100.0),  # before the open
+            ("1998-10-29 11:00", "Q3 1998 Earnings Release", None, -0.01, None)]  # during trading hours
+
+
+def earnings_replay(mode="ok", rows=EARNINGS, **kwargs):
+    return replay(mode, earnings={"AXGI": rows} if rows is not None else {}, **kwargs)
+
+
+def test_earnings_dates_request_is_the_one_yfinance_makes_and_parses():
+    session = earnings_replay()
+    raw = yf.Ticker("AXGI", session=session).get_earnings_dates(limit=100)
+    assert str(raw.index.tz) == "America/New_York" and len(raw) == 3
+    assert raw["Reported EPS"].isna().tolist() == [True, False, False]  # Yahoo's "-" is missing
+    asked = [(url, params) for _, url, params, _ in session.calls if "/calendar/earnings" in url]
+    assert asked == [("https://finance.yahoo.com/calendar/earnings?symbol=AXGI&offset=0&size=100",
+                      {"crumb": "repl4yCrumb"})]
+
+
+def test_provider_earnings_rows_have_local_dates_and_say_when():
+    events = YFinanceProvider(session=earnings_replay(), backoff=()).fetch_earnings_dates("axgi")
+    assert events.columns.tolist() == ["ticker", "date", "kind", "title", "source"]
+    assert events["date"].tolist() == [pd.Timestamp("1998-10-29"), pd.Timestamp("1999-01-28"),
+                                       pd.Timestamp("1999-04-29")]
+    assert events["title"].tolist() == [
+        "Q3 1998 Earnings Release, during trading hours (reported -0.01)",
+        "Q4 1998 Earnings Release, before the open (EPS estimate 0.01, reported 0.02, surprise +100%)",
+        "Q1 1999 Earnings Release, after the close (EPS estimate 0.01, scheduled)"]
+    assert set(events["kind"]) == {"earnings"} and set(events["ticker"]) == {"AXGI"}
+    assert set(events["source"]) == {"yfinance"}
+
+
+def test_symbol_without_earnings_gives_an_empty_frame_and_the_job_says_what_to_do(empty_store):
+    assert len(YFinanceProvider(session=earnings_replay(rows=None), backoff=()).fetch_earnings_dates("AXGI")) == 0
+    from ingest.events import load_events
+    with pytest.raises(EmptyDataError, match="Yahoo lists no earnings dates for AXGI.*load-events AXGI --file"):
+        load_events(empty_store, "AXGI", provider=YFinanceProvider(session=earnings_replay(rows=None), backoff=()))
+    assert empty_store.ingest_log().loc[0, ["job", "status"]].tolist() == ["load-events", "failed"]
+
+
+@pytest.mark.parametrize("mode, error, message", [
+    ("429", RateLimitedError, r"rate-limiting this machine \(HTTP 429\)"),
+    ("dns", NetworkUnavailableError, r"No network: could not resolve Yahoo's host name"),
+])
+def test_earnings_failures_are_named(mode, error, message):
+    with pytest.raises(error, match=message):
+        YFinanceProvider(session=earnings_replay(mode), backoff=()).fetch_earnings_dates("AXGI")
+
+
+def test_earnings_on_a_hanging_network_time_out():
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeoutError, match="did not answer within 1 s"):
+        YFinanceProvider(session=earnings_replay("hang", max_timeout=0.2), deadline=1.0,
+                         backoff=()).fetch_earnings_dates("AXGI")
+    assert time.monotonic() - started < 2.0
+
+
+def test_load_events_job_stores_earnings_then_follows_a_moved_date(empty_store):
+    from ingest.events import load_events
+    from store import read_corporate_events
+    first = load_events(empty_store, "AXGI", provider=YFinanceProvider(session=earnings_replay(), backoff=()))
+    again = load_events(empty_store, "AXGI", provider=YFinanceProvider(session=earnings_replay(), backoff=()))
+    assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)  # the same process: not yfinance's cached page
+    moved = [("1999-05-06 16:00", "Q1 1999 Earnings Release", 0.01, None, None), *EARNINGS[1:]]
+    third = load_events(empty_store, "AXGI", provider=YFinanceProvider(session=earnings_replay(rows=moved), backoff=()))
+    assert (third.added, third.updated, third.unchanged) == (1, 0, 2)
+    stored = read_corporate_events(empty_store, "AXGI")
+    assert stored["date"].tolist() == [pd.Timestamp("1998-10-29"), pd.Timestamp("1999-01-28"),
+                                       pd.Timestamp("1999-05-06")]  # the scheduled 29 April moved to 6 May
+    assert empty_store.ingest_log()["job"].tolist()[:3] == ["load-events"] * 3
+
+
+def test_failed_earnings_load_changes_nothing(empty_store):
+    from ingest.events import load_events
+    from store import read_corporate_events
+    load_events(empty_store, "AXGI", provider=YFinanceProvider(session=earnings_replay(), backoff=()))
+    before = read_corporate_events(empty_store, "AXGI")
+    with pytest.raises(RateLimitedError):
+        load_events(empty_store, "AXGI", provider=YFinanceProvider(session=earnings_replay("429"), backoff=()))
+    pd.testing.assert_frame_equal(before, read_corporate_events(empty_store, "AXGI"))
+    assert empty_store.ingest_log().loc[0, "status"] == "failed"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 from curl_cffi import requests as curl_requests
@@ -56,6 +56,37 @@ def shares_json(symbol: str, shares: dict | None) -> dict:
     return {"timeseries": {"result": [result], "error": None}}
 
 
+def earnings_html(symbol: str, rows: list[tuple] | None, company: str = "Auxer Group, Inc.") -> str:
+    """finance.yahoo.com/calendar/earnings?symbol=... as yfinance 1.7's scraper reads it: one <table>.
+
+    rows: (local time "1999-01-28 16:00", event name, EPS estimate, reported EPS, surprise %), newest first,
+    None for Yahoo's "-"; the Earnings Date cell reads "January 28, 1999 at 4 PM EST" (EDT in summer), the
+    text yfinance parses with '%B %d, %Y at %I %p' and the zone word. rows=None gives Yahoo's page for a
+    symbol without earnings dates (no table).
+    """
+    head = ("<!DOCTYPE html><html lang=\"en-US\"><head><meta charset=\"utf-8\"><title>Earnings Calendar | "
+            "Yahoo Finance</title></head><body><div id=\"nimbus-app\"><section class=\"main yf-1kx8vqa\">")
+    if rows is None:
+        return head + "<div class=\"noData\">We couldn't find any results.</div></section></div></body></html>"
+
+    def cell(value):
+        return "-" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    body = []
+    for when, name, est, rep, surprise in rows:
+        t = pd.Timestamp(when).tz_localize("America/New_York")
+        zone = "EDT" if t.dst() else "EST"
+        hour = t.strftime("%I").lstrip("0")
+        stamp = f"{t.strftime('%B')} {t.day}, {t.year} at {hour} {t.strftime('%p')} {zone}"
+        body.append(f"<tr class=\"row yf-2twxe2\"><td><a href=\"/quote/{symbol}/\">{symbol}</a></td>"
+                    f"<td>{company}</td><td>{name}</td><td>{stamp}</td><td>{cell(est)}</td><td>{cell(rep)}</td>"
+                    f"<td>{cell(surprise)}</td></tr>")
+    table = ("<div class=\"table-container yf-1e2ljwz\"><table class=\"yf-1uayyp1 bd\"><thead><tr>"
+             "<th>Symbol</th><th>Company</th><th>Event Name</th><th>Earnings Date</th><th>EPS Estimate</th>"
+             "<th>Reported EPS</th><th>Surprise (%)</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></div>")
+    return head + table + "</section></div></body></html>"
+
+
 SHARES_BAD_REQUEST = {"finance": {"result": None, "error": {"code": "Bad Request",
                                                              "description": "Invalid input"}}}
 NOT_FOUND = {"chart": {"result": None, "error": {"code": "Not Found",
@@ -78,20 +109,25 @@ def response(url: str, status: int = 200, body: bytes | str | dict = b"") -> Res
 
 
 class ReplaySession(CappedSession):
-    """Answers the cookie, crumb, v8 chart and shares (fundamentals-timeseries) URLs; `mode` simulates failures.
+    """Answers the cookie, crumb, v8 chart, shares (fundamentals-timeseries) and earnings-calendar URLs.
+
+    `mode` simulates failures.
 
     charts: symbol -> chart_json(...); shares: symbol -> {date: shares} (a symbol with a chart but no
     entry gets Yahoo's "no share data" answer); shares_status: HTTP status for every shares request
-    (e.g. 400 with Yahoo's "Bad Request" body, or 500) to make that call fail while the bars load.
+    (e.g. 400 with Yahoo's "Bad Request" body, or 500) to make that call fail while the bars load;
+    earnings: symbol -> earnings_html rows (a symbol without an entry gets the page without a table).
 
     mode: "ok" | "429" (rate limit on every data URL) | "dns" (no name resolution) | "hang" (each request
     blocks until its capped timeout, then times out, as curl does on a dead network).
     """
 
     def __init__(self, charts: dict[str, dict] | None = None, mode: str = "ok",
-                 shares: dict[str, dict] | None = None, shares_status: int = 200, **kwargs):
+                 shares: dict[str, dict] | None = None, shares_status: int = 200,
+                 earnings: dict[str, list] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.charts = charts or {}
+        self.earnings = earnings or {}
         self.shares = shares or {}
         self.shares_status = shares_status
         self.mode = mode
@@ -126,6 +162,11 @@ class ReplaySession(CappedSession):
             if symbol not in self.charts:
                 return response(url, 200, shares_json(symbol, None))
             return response(url, 200, shares_json(symbol, self.shares.get(symbol)))
+        if host == "finance.yahoo.com" and path.rstrip("/") == "/calendar/earnings":
+            symbol = parse_qs(urlsplit(url).query).get("symbol", [""])[0]
+            page = response(url, 200, earnings_html(symbol, self.earnings.get(symbol)))
+            page.headers["content-type"] = "text/html; charset=utf-8"
+            return page
         if "quoteSummary" in path:
             return response(url, 404, QUOTE_NOT_FOUND)
         return response(url, 404, {"finance": {"result": None, "error": {"code": "Not Found"}}})

@@ -29,6 +29,9 @@ except ImportError:  # pragma: no cover - older pandas
 
 DEADLINE_SECONDS = 20.0       # every failure must be reported within this
 REQUEST_TIMEOUT_SECONDS = 6.0  # cap per HTTP request (yfinance asks 30 s for cookie/crumb)
+EARNINGS_LIMIT = 100  # the most Yahoo's earnings calendar gives in one page (yfinance raises above it)
+EVENT_COLUMNS = ["ticker", "date", "kind", "title", "source"]
+_MARKET_OPEN, _MARKET_CLOSE = 9.5, 16.0  # New York hours
 _YF_LOCK = threading.Lock()     # yfinance shares one global session/cookie state (YfData singleton)
 
 
@@ -249,3 +252,56 @@ class YFinanceProvider(Provider):
         frame = pd.DataFrame({"ticker": ticker.upper(), "date": dates, "shares": series.to_numpy(dtype="float64"),
                               "source": self.name})
         return frame.drop_duplicates(["ticker", "date"], keep="last").reset_index(drop=True)
+
+    def fetch_earnings_dates(self, ticker: str, limit: int = EARNINGS_LIMIT) -> pd.DataFrame:
+        """Yahoo's earnings dates (past and scheduled) as EVENT_COLUMNS rows of kind 'earnings'; empty when none.
+
+        yfinance 1.7 scrapes finance.yahoo.com/calendar/earnings?symbol=T&offset=0&size=N (N = 25, 50 or
+        100) and parses its one <table>; no table (an unknown symbol, or none listed) gives None.
+        """
+        def call():
+            # cache_get is an lru_cache for the process' life: without this a second load in the same
+            # process (the dashboard's Data page) would get the first answer again
+            yf.data.YfData.cache_get.cache_clear()
+            return yf.Ticker(ticker, session=self.session).get_earnings_dates(limit=limit)
+
+        raw = self._run(ticker, call)
+        return earnings_frame(raw, ticker, self.name)
+
+
+
+def _eps(value) -> str | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if not np.isfinite(x) else f"{x:g}"
+
+
+def earnings_frame(raw: pd.DataFrame | None, ticker: str, source: str = "yfinance") -> pd.DataFrame:
+    """Corporate-event rows (EVENT_COLUMNS) from get_earnings_dates' frame (tz-aware 'Earnings Date' index).
+
+    date is the exchange's local calendar date; the title says when in the day (before the open, after
+    the close) and the EPS figures Yahoo lists, e.g. "Q4 1998 earnings, after the close (EPS estimate
+    0.01, reported 0.02, surprise +100%)", or "scheduled" when nothing is reported yet.
+    """
+    if raw is None or len(raw) == 0:
+        return empty(EVENT_COLUMNS)
+    index = pd.DatetimeIndex(raw.index)
+    local = index.tz_convert("America/New_York") if index.tz is not None else index
+    hours = local.hour + local.minute / 60
+    rows = []
+    for i, (stamp, row) in enumerate(zip(local, raw.to_dict("records"))):
+        name = row.get("Event Name")
+        name = str(name).strip() if isinstance(name, str) and name.strip() else "Earnings"
+        when = (", before the open" if hours[i] < _MARKET_OPEN else
+                ", after the close" if hours[i] >= _MARKET_CLOSE else ", during trading hours")
+        est, rep, surprise = _eps(row.get("EPS Estimate")), _eps(row.get("Reported EPS")), _eps(row.get("Surprise(%)"))
+        figures = [f"EPS estimate {est}" if est else None, f"reported {rep}" if rep else "scheduled",
+                   (f"surprise {float(surprise):+g}%" if surprise else None)]
+        rows.append({"ticker": ticker.upper(), "date": stamp.tz_localize(None).normalize() if stamp.tz else
+                     stamp.normalize(), "kind": "earnings",
+                     "title": f"{name}{when} ({', '.join(f for f in figures if f)})"[:300], "source": source})
+    out = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+    return out.drop_duplicates(["ticker", "date", "kind"], keep="first").sort_values("date").reset_index(drop=True)
