@@ -311,6 +311,51 @@ class ScopedStore:
         return self._load("load_bars", *a, **kw)
 
 
+# ---- user admin from the Data page -------------------------------------------------------------
+
+def save_user(db: str, email: str, role: str, name: str | None, firm: str | None, clients: list[str]) -> str:
+    """Add or update a user and set their assigned clients (a consultant: within their own scope and firm)."""
+    user = require_write(db, None, "manage users")
+    scope = current_scope(db)
+    store = Store(db)
+    email = access.normalise_email(email)
+    firm = (firm or "").strip() or None
+    if not scope.everything:
+        if firm not in (None, user.firm):
+            raise AccessDenied(f"You can add users of your own firm ({user.firm or 'none set'}) only.")
+        outside = [c for c in clients if not scope.allows_client(c)]
+        if outside:
+            raise AccessDenied("One of those clients is not available to your account.")
+        known = access.get_user(store, email)
+        if known is not None and email not in set(access.visible_users(store, scope)["email"]):
+            raise AccessDenied(f"{email} is managed by another firm.")
+    with store.transaction():
+        verb = access.add_user(store, email, role, name=name, firm=firm)
+        current = store.query("SELECT client_id FROM user_clients WHERE email = ?", [email])["client_id"]
+        for cid in set(current) - set(clients):
+            if scope.allows_client(cid):  # assignments to other firms' clients are not this consultant's to drop
+                access.assign_client(store, email, cid, remove=True)
+        for cid in clients:
+            access.assign_client(store, email, cid)
+    audit(db, "admin", None, f"user {email} {verb}: {role}, clients {', '.join(clients) or 'none'}")
+    return f"{verb.capitalize()} {email} as {role}" + (f" with {', '.join(clients)}." if clients else ".")
+
+
+def delete_user(db: str, email: str) -> str:
+    """Remove a user the consultant manages (never themselves)."""
+    user = require_write(db, None, "manage users")
+    scope = current_scope(db)
+    store = Store(db)
+    email = access.normalise_email(email)
+    if email == user.email:
+        raise AccessDenied("You cannot remove your own account; ask another consultant.")
+    if not scope.everything and email not in set(access.visible_users(store, scope)["email"]):
+        raise AccessDenied(f"{email} is not a user you manage.")
+    access.remove_user(store, email)
+    audit(db, "admin", None, f"user {email} removed")
+    return f"Removed {email}."
+
+
 # ---- the launcher: `python -m app.auth serve` ---------------------------------------------------
 
 def _serve(argv: list[str]) -> int:

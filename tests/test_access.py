@@ -359,3 +359,57 @@ def test_serve_refuses_to_start_the_demo_on_every_interface(tmp_path, monkeypatc
     monkeypatch.setenv("IRDASH_MODE", "deploy")
     assert auth._serve(["--address", "0.0.0.0", "--secrets", str(tmp_path / "none.toml")]) == 2
     assert "without sign-in" in capsys.readouterr().err
+
+
+ADMIN = {  # name -> (signed-in user, call, message) for the Data page's user admin
+    "executive manages users": ("exec@beta.com", lambda db, a: a.save_user(db, "n@x.com", "analyst", None, None, []),
+                                r"read-only"),
+    "consultant hands out another firm": ("cons@pmr.com", lambda db, a: a.save_user(
+        db, "n@x.com", "consultant", None, "rival", []), "your own firm"),
+    "consultant assigns another firm's client": ("cons@pmr.com", lambda db, a: a.save_user(
+        db, "n@x.com", "analyst", None, None, ["beta"]), "not available to your account"),
+    "consultant takes over another firm's user": ("cons@pmr.com", lambda db, a: a.save_user(
+        db, "exec@beta.com", "executive", None, None, []), "managed by another firm"),
+    "consultant removes another firm's user": ("cons@pmr.com", lambda db, a: a.delete_user(db, "exec@beta.com"),
+                                               "not a user you manage"),
+    "consultant removes themselves": ("cons@pmr.com", lambda db, a: a.delete_user(db, "cons@pmr.com"),
+                                      "your own account"),
+}
+
+
+@pytest.mark.parametrize("name", ADMIN)
+def test_user_admin_stays_within_the_consultants_scope(signed_in, ws, name):
+    from app import auth
+
+    email, call, message = ADMIN[name]
+    db = signed_in(email)
+    before = access.users(ws)
+    with pytest.raises(auth.AccessDenied, match=message):
+        call(db, auth)
+    pd.testing.assert_frame_equal(access.users(ws), before)
+
+
+def test_user_admin_adds_an_executive_of_the_consultants_client(signed_in, ws):
+    from app import auth, loaders
+
+    db = signed_in("cons@pmr.com")
+    assert auth.save_user(db, "Exec@Alpha.com", "executive", "Al", "", ["alpha"]) == \
+        "Added exec@alpha.com as executive with alpha."
+    assert set(access.user_scope(ws, "exec@alpha.com").client_ids) == {"alpha"}
+    # the consultant manages them now (assigned to one of their clients), and the change is audited
+    assert "exec@alpha.com" in set(loaders.users(db)["email"])
+    assert "exec@beta.com" not in set(loaders.users(db)["email"])
+    assert loaders.audit_log(db)[["action", "email"]].values.tolist()[0] == ["admin", "cons@pmr.com"]
+    assert auth.delete_user(db, "exec@alpha.com") == "Removed exec@alpha.com."
+
+
+def test_data_page_shows_users_and_audit_log_to_the_demos_consultant(ws, monkeypatch):
+    from pages import open_page, page_text
+
+    access.add_user(ws, "cons@pmr.com", "consultant", firm="pmr")
+    access.log_event(ws, "cons@pmr.com", "sign-in")
+    monkeypatch.setenv("IRDASH_DB", str(ws.path))
+    at = open_page("data")
+    text = page_text(at)
+    assert "Users and access" in text and "Audit log" in text
+    assert "local demo, no sign-in, only this machine can open it" in text
