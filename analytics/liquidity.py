@@ -29,12 +29,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.constants import LIQUIDITY_MIN_PLACEBO_SPLITS
+
 __all__ = [
     "AMIHUD_SCALE",
     "corwin_schultz_spread",
     "daily_liquidity",
     "compare_liquidity",
     "liquidity_difference",
+    "split_date_placebo",
+    "andrews_bartlett_lags",
+    "PRICE_LEVEL_NOTES",
 ]
 
 #: Amihud illiquidity is reported as absolute return per USD 1 million of volume.
@@ -42,7 +47,7 @@ AMIHUD_SCALE = 1e6
 _K = 3.0 - 2.0 * math.sqrt(2.0)  # (sqrt(2) - 1)^2, the constant in the Corwin-Schultz alpha
 
 CONTINUOUS_MEASURES = ("dollar_volume", "turnover", "amihud", "cs_spread")
-DIFFERENCE_METHODS = ("mannwhitney", "welch", "hac")
+DIFFERENCE_METHODS = ("split_placebo", "hac", "mannwhitney", "welch")
 
 
 def corwin_schultz_spread(high, low, close=None, *, overnight_adjust: bool = True,
@@ -110,21 +115,16 @@ def corwin_schultz_spread(high, low, close=None, *, overnight_adjust: bool = Tru
     return out
 
 
-def _shares_asof(dates: pd.DatetimeIndex, shares_outstanding) -> np.ndarray:
-    if shares_outstanding is None:
-        return np.full(len(dates), np.nan)
-    if isinstance(shares_outstanding, pd.DataFrame):
-        shares_outstanding = shares_outstanding.set_index("date")["shares"]
-    if isinstance(shares_outstanding, pd.Series):
-        so = shares_outstanding.astype(float).sort_index()
-        so.index = pd.DatetimeIndex(so.index)
-        so = so[~so.index.duplicated(keep="last")]
-        return so.reindex(dates.union(so.index)).ffill().reindex(dates).to_numpy()
-    return np.full(len(dates), float(shares_outstanding))
+def _shares_asof(dates: pd.DatetimeIndex, shares_outstanding, splits=None) -> np.ndarray:
+    """Shares outstanding on the latest basis (that of split-adjusted volume) on each date."""
+    from analytics.shares import shares_outstanding_daily
+
+    return shares_outstanding_daily(shares_outstanding, dates, splits, basis="latest").to_numpy()
 
 
 def daily_liquidity(bars: pd.DataFrame, shares_outstanding=None, *,
-                    overnight_adjust: bool = True, amihud_scale: float = AMIHUD_SCALE) -> pd.DataFrame:
+                    overnight_adjust: bool = True, amihud_scale: float = AMIHUD_SCALE,
+                    splits: pd.DataFrame | None = None) -> pd.DataFrame:
     """Daily liquidity measures of one stock.
 
     Parameters
@@ -135,12 +135,16 @@ def daily_liquidity(bars: pd.DataFrame, shares_outstanding=None, *,
         ``close`` for dollar volume and the spread.
     shares_outstanding : pandas.Series, DataFrame, float or None
         A Series indexed by date (or the store's frame with ``date, shares``), taken as of
-        each trading day (last known value on or before it), or one number. None: turnover
-        is NaN.
+        each trading day (last known value on or before it), or one number (latest basis).
+        None: turnover is NaN.
     overnight_adjust : bool, default True
         Passed to :func:`corwin_schultz_spread`.
     amihud_scale : float, default 1e6
         Amihud is reported as absolute return per ``amihud_scale`` USD traded.
+    splits : pandas.DataFrame, optional
+        ``date, ratio``: each report is restated to the latest basis, the basis of the
+        split-adjusted volume (:func:`analytics.shares.shares_outstanding_daily`), so a
+        report dated before a 1-for-10 reverse split does not make turnover 10x too small.
 
     Returns
     -------
@@ -160,7 +164,7 @@ def daily_liquidity(bars: pd.DataFrame, shares_outstanding=None, *,
     volume = b["volume"].to_numpy(float)
     px = b["adj_close"].to_numpy(float) if "adj_close" in b else close
     dollar_volume = close * volume
-    shares = _shares_asof(dates, shares_outstanding)
+    shares = _shares_asof(dates, shares_outstanding, splits)
     with np.errstate(invalid="ignore", divide="ignore"):
         turnover = np.where(shares > 0, volume / shares, np.nan)
         ret = np.r_[np.nan, px[1:] / px[:-1] - 1.0]
@@ -215,7 +219,8 @@ def _mean(x: np.ndarray) -> float:
 
 def compare_liquidity(bars: pd.DataFrame, periods: dict, shares_outstanding=None, *,
                       overnight_adjust: bool = True,
-                      amihud_scale: float = AMIHUD_SCALE) -> pd.DataFrame:
+                      amihud_scale: float = AMIHUD_SCALE,
+                      splits: pd.DataFrame | None = None) -> pd.DataFrame:
     """Average liquidity of one stock in each named period.
 
     Parameters
@@ -227,6 +232,8 @@ def compare_liquidity(bars: pd.DataFrame, periods: dict, shares_outstanding=None
         ``{"before": (None, "1999-01-03"), "during": ("1999-01-04", "1999-12-31")}``.
     shares_outstanding : pandas.Series, DataFrame, float or None
         See :func:`daily_liquidity`.
+    splits : pandas.DataFrame, optional
+        ``date, ratio``, to restate the shares reports for turnover (:func:`daily_liquidity`).
 
     Returns
     -------
@@ -246,7 +253,7 @@ def compare_liquidity(bars: pd.DataFrame, periods: dict, shares_outstanding=None
     to test the change between two periods.
     """
     daily = daily_liquidity(bars, shares_outstanding, overnight_adjust=overnight_adjust,
-                            amihud_scale=amihud_scale)
+                            amihud_scale=amihud_scale, splits=splits)
     rows = []
     for name, (start, end) in periods.items():
         m = _period_mask(daily, start, end)
@@ -273,89 +280,237 @@ def _newey_west_lags(n: int) -> int:
     return int(math.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
 
 
-def _hac_difference(xa: np.ndarray, xb: np.ndarray) -> tuple[float, float]:
-    """t of the mean difference b - a with Newey-West errors (periods stacked in time order)."""
+def andrews_bartlett_lags(u: np.ndarray) -> tuple[int, float]:
+    """Data-driven Bartlett (Newey-West) truncation lag, Andrews (1991) AR(1) plug-in.
+
+    Parameters
+    ----------
+    u : ndarray
+        The moment series (regression residuals), time ordered.
+
+    Returns
+    -------
+    (lags, bandwidth)
+        ``rho`` = OLS AR(1) coefficient of ``u`` (clipped to [-0.97, 0.97]),
+        ``alpha(1) = 4 rho^2 / ((1 - rho)^2 (1 + rho)^2)``, bandwidth
+        ``S_T = 1.1447 (alpha(1) T)^(1/3)`` (Andrews 1991, eq. 6.2 and 6.4, univariate case);
+        ``lags = floor(S_T)`` (Bartlett weights ``1 - j / (lags + 1)`` as in statsmodels),
+        at most ``T - 2``.
+
+    References
+    ----------
+    Andrews, D. W. K. (1991). Heteroskedasticity and autocorrelation consistent covariance
+    matrix estimation. Econometrica 59(3), 817-858.
+    """
+    u = np.asarray(u, dtype=float)
+    u = u[np.isfinite(u)]
+    t = u.size
+    if t < 3:
+        return 0, 0.0
+    x0, x1 = u[:-1], u[1:]
+    den = float(x0 @ x0)
+    rho = float(x0 @ x1) / den if den > 0 else 0.0
+    rho = min(max(rho, -0.97), 0.97)
+    a1 = 4.0 * rho ** 2 / ((1.0 - rho) ** 2 * (1.0 + rho) ** 2)
+    bw = 1.1447 * (a1 * t) ** (1.0 / 3.0)
+    return int(min(math.floor(bw), t - 2)), float(bw)
+
+
+def _hac_difference(xa: np.ndarray, xb: np.ndarray, lags: int | None = None) -> tuple[float, float, int]:
+    """t of the mean difference b - a with Newey-West errors (periods stacked in time order).
+
+    ``lags`` None: Andrews (1991) data-driven lag of the residuals (:func:`andrews_bartlett_lags`).
+    """
     import statsmodels.api as sm
 
     y = np.r_[xa, xb]
     x = sm.add_constant(np.r_[np.zeros(xa.size), np.ones(xb.size)])
-    fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": _newey_west_lags(y.size)})
-    return float(fit.tvalues[1]), float(fit.pvalues[1])
+    if lags is None:
+        resid = np.r_[xa - xa.mean(), xb - xb.mean()]
+        lags, _ = andrews_bartlett_lags(resid)
+    fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": int(lags)})
+    return float(fit.tvalues[1]), float(fit.pvalues[1]), int(lags)
+
+
+#: Measures whose level moves with the share price (a price that doubled doubles dollar
+#: volume at the same share volume; Amihud divides by dollar volume; the spread estimate is
+#: relative to a price quoted in ticks): their change between periods is partly the price's.
+PRICE_LEVEL_NOTES: dict[str, str] = {
+    "dollar_volume": ("moves with the price level: at the same share volume, a price that doubled "
+                      "doubles dollar volume"),
+    "amihud": ("moves with the price level: |return| per dollar traded falls as the price (and so "
+               "dollar volume) rises, at the same share volume"),
+    "cs_spread": ("moves with the price level: on a penny stock one tick is a larger share of a "
+                  "lower price, so the relative spread rises as the price falls"),
+}
+_DAILY_COLUMNS = {"dollar_volume": "dollar_volume", "turnover": "turnover",
+                  "amihud": "amihud", "cs_spread": "cs_spread", "zero_volume_share": "zero_volume"}
+
+
+def _positions(daily: pd.DataFrame, start, end) -> tuple[int, int]:
+    m = _period_mask(daily, start, end)
+    pos = np.flatnonzero(m)
+    return (int(pos[0]), int(pos[-1])) if pos.size else (-1, -2)
+
+
+def split_date_placebo(x: np.ndarray, a: tuple[int, int], b: tuple[int, int],
+                       skip_first: bool = False, min_obs: int = 2) -> dict:
+    """Difference of means ``b - a`` against the same difference at every other split date.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T,)
+        One daily measure of one stock over its whole history (NaN = not observed).
+    a, b : (int, int)
+        Inclusive positions of the two periods (``a`` before ``b``; any gap between them kept).
+    skip_first : bool
+        Leave each window's first day out (the Corwin-Schultz estimate of day ``t`` uses day
+        ``t - 1``, which must be inside the period).
+    min_obs : int
+        Fewest observed days in each window for a placebo difference to count.
+
+    Returns
+    -------
+    dict
+        ``difference`` (the actual ``mean_b - mean_a``), ``placebo`` (the differences at
+        every shift ``k`` of the pair of windows, lengths and gap kept, that fits in the
+        history, the actual one included), ``p_value`` = share of placebo differences with
+        ``|d_k| >= |d_actual|`` (two-sided), ``n_placebo``.
+
+    Notes
+    -----
+    The reference distribution is the stock's own history: under "nothing changed", the
+    actual split date is one of many equally likely ones, whatever the persistence of the
+    measure (the placebo windows carry the same autocorrelation). Windows overlap, so the
+    draws are not independent; the p-value is a rank, exact in the limit of a long
+    stationary history. Vectorised with prefix sums, no loop over split dates.
+    """
+    x = np.asarray(x, dtype=float)
+    t = x.size
+    n_a, n_b = a[1] - a[0] + 1, b[1] - b[0] + 1
+    gap = b[0] - a[1] - 1
+    ok = np.isfinite(x)
+    s = np.r_[0.0, np.cumsum(np.where(ok, x, 0.0))]
+    c = np.r_[0, np.cumsum(ok)]
+    k = np.arange(0, t - (n_a + gap + n_b) + 1)
+    off = 1 if skip_first else 0
+    a0, a1 = k + off, k + n_a
+    b0, b1 = k + n_a + gap + off, k + n_a + gap + n_b
+    ca, cb = c[a1] - c[a0], c[b1] - c[b0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = (s[b1] - s[b0]) / cb - (s[a1] - s[a0]) / ca
+    valid = (ca >= min_obs) & (cb >= min_obs)
+    actual_k = a[0]
+    if actual_k >= k.size or not valid[actual_k]:
+        return {"difference": float("nan"), "placebo": d[valid], "p_value": float("nan"),
+                "n_placebo": int(valid.sum())}
+    obs = float(d[actual_k])
+    ref = d[valid]
+    tol = 1e-12 * max(1.0, abs(obs))
+    p = float(np.mean(np.abs(ref) >= abs(obs) - tol))
+    return {"difference": obs, "placebo": ref, "p_value": p, "n_placebo": int(ref.size)}
 
 
 def liquidity_difference(bars: pd.DataFrame, periods: dict, a: str, b: str,
-                         shares_outstanding=None, *, method: str = "mannwhitney",
+                         shares_outstanding=None, *, method: str = "split_placebo",
                          overnight_adjust: bool = True,
-                         amihud_scale: float = AMIHUD_SCALE) -> pd.DataFrame:
+                         amihud_scale: float = AMIHUD_SCALE,
+                         splits: pd.DataFrame | None = None,
+                         min_placebo: int = LIQUIDITY_MIN_PLACEBO_SPLITS) -> pd.DataFrame:
     """Test whether liquidity differs between two periods (``b`` against ``a``).
 
     Parameters
     ----------
-    bars, periods, shares_outstanding
-        As in :func:`compare_liquidity`.
+    bars, periods, shares_outstanding, splits
+        As in :func:`compare_liquidity`. For ``"split_placebo"`` give the whole history in
+        ``bars``, not only the two periods: it is the reference distribution.
     a, b : str
         Names of the two periods in ``periods`` (for example ``"before"``, ``"during"``).
-    method : {"mannwhitney", "welch", "hac"}, default "mannwhitney"
-        Test for the continuous daily measures (dollar volume, turnover, Amihud, CS spread):
+    method : {"split_placebo", "hac", "mannwhitney", "welch"}, default "split_placebo"
+        Test for every measure:
 
-        - ``"mannwhitney"``: two-sided Mann-Whitney U (``scipy.stats.mannwhitneyu``), the
-          default because daily dollar volume and Amihud of thin stocks are heavily skewed;
-          it tests a shift of the distribution, not of the mean; ``statistic`` is U of ``b``;
-        - ``"welch"``: Welch's unequal-variance t-test of the means (``ttest_ind(b, a,
-          equal_var=False)``);
-        - ``"hac"``: OLS of the daily measure on a ``b`` dummy with Newey-West standard
-          errors (lags ``floor(4 (n/100)^(2/9))``), a mean difference robust to the serial
-          correlation of daily liquidity, which the two others ignore.
+        - ``"split_placebo"`` (default): the difference of means against the same difference
+          at every other split date of the stock's history (:func:`split_date_placebo`),
+          which keeps its level when liquidity is persistent (AR(1)-like), as thin stocks'
+          liquidity is. With fewer than ``min_placebo`` split dates (a short history) it falls
+          back to ``"hac"``, said in ``test``;
+        - ``"hac"``: OLS of the daily measure on a ``b`` dummy with Newey-West (Bartlett)
+          standard errors, the lag chosen from the data (Andrews 1991 AR(1) plug-in,
+          :func:`andrews_bartlett_lags`; ``lags`` column); normal p-value. Better than the
+          iid tests under persistence, but still liberal in short, very persistent samples;
+        - ``"mannwhitney"``: two-sided Mann-Whitney U, ``"welch"``: Welch's t. Both treat days
+          as independent: with persistent liquidity they reject far too often (issue 9:
+          18-50% at 10%); kept for iid data. With ``"hac"``, ``"mannwhitney"`` and
+          ``"welch"`` the zero-volume share uses Fisher's exact test (also iid).
+    min_placebo : int
+        Fewest placebo split dates for ``"split_placebo"`` (``LIQUIDITY_MIN_PLACEBO_SPLITS``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per measure: ``measure, value_a, value_b, difference`` (b - a), ``test,
-        statistic, p_value, n_a, n_b``. The zero-volume share is tested with Fisher's exact
-        test on the 2x2 table of zero/non-zero days (``statistic`` = odds ratio of a
-        zero-volume day in ``b`` against ``a``), whatever ``method`` is. A measure with
-        fewer than 2 observations in a period gets NaN.
-
-    Notes
-    -----
-    Dollar volume moves with the price level: a price that doubled between the periods
-    doubles dollar volume at the same share volume. Turnover and the zero-volume share do
-    not depend on the price. Daily observations are treated as independent by
-    ``"mannwhitney"`` and ``"welch"``;
-    liquidity is persistent, so their p-values are too small when it is; prefer
-    ``"hac"`` for long periods.
+        One row per measure: ``measure, value_a, value_b, difference`` (b - a), ``test``
+        (the method in words, the fallback said), ``statistic`` (t for ``hac``/``welch``, U
+        for ``mannwhitney``, the odds ratio for Fisher, the difference for the placebo),
+        ``p_value``, ``n_a, n_b``, ``n_placebo`` (split dates used), ``lags`` (HAC lag),
+        ``note`` (``PRICE_LEVEL_NOTES`` for the measures that move with the price level,
+        empty otherwise).
     """
     if method not in DIFFERENCE_METHODS:
-        raise ValueError(f"method must be one of {DIFFERENCE_METHODS}")
+        raise ValueError(f"method must be one of {DIFFERENCE_METHODS}, not {method!r}")
+    for name in (a, b):
+        if name not in periods:
+            raise ValueError(f"period {name!r} is not among the periods given ({sorted(periods)})")
     daily = daily_liquidity(bars, shares_outstanding, overnight_adjust=overnight_adjust,
-                            amihud_scale=amihud_scale)
+                            amihud_scale=amihud_scale, splits=splits)
     sa = _period_samples(daily, *periods[a])
     sb = _period_samples(daily, *periods[b])
+    pa, pb = _positions(daily, *periods[a]), _positions(daily, *periods[b])
+    use_placebo = method == "split_placebo"
+    if use_placebo and (pa[0] < 0 or pb[0] < 0 or pb[0] <= pa[1]):
+        raise ValueError(f"period {a!r} must end before period {b!r} starts, both with bars, "
+                         "for the split-date placebo; pass method='hac' otherwise")
+    n_splits = (len(daily) - (pb[1] - pa[0] + 1) + 1) if use_placebo else 0
+    fallback = use_placebo and n_splits < int(min_placebo)
     rows = []
-    for measure in CONTINUOUS_MEASURES:
-        xa, xb = sa[measure], sb[measure]
+    for measure in CONTINUOUS_MEASURES + ("zero_volume_share",):
+        key = "zero_volume" if measure == "zero_volume_share" else measure
+        xa, xb = sa[key].astype(float), sb[key].astype(float)
         stat = p = float("nan")
-        if xa.size >= 2 and xb.size >= 2 and np.ptp(np.r_[xa, xb]) > 0:
-            if method == "mannwhitney":
-                r = stats.mannwhitneyu(xb, xa, alternative="two-sided")
+        n_pl, lags = 0, None
+        if use_placebo and not fallback:
+            col = daily[_DAILY_COLUMNS[measure]].to_numpy(dtype=float)
+            if measure == "zero_volume_share":
+                col = np.where(daily["volume"].notna().to_numpy(), col, np.nan)
+            res = split_date_placebo(col, pa, pb, skip_first=measure == "cs_spread")
+            stat, p, n_pl = res["difference"], res["p_value"], res["n_placebo"]
+            test = f"placebo split dates ({n_pl} split dates of the stock's own history)"
+        elif measure == "zero_volume_share" and method != "split_placebo":
+            test = "fisher_exact"
+            if xa.size and xb.size:
+                za, zb = xa.astype(bool), xb.astype(bool)
+                table = [[int(zb.sum()), int((~zb).sum())], [int(za.sum()), int((~za).sum())]]
+                r = stats.fisher_exact(table)
                 stat, p = float(r.statistic), float(r.pvalue)
-            elif method == "welch":
-                r = stats.ttest_ind(xb, xa, equal_var=False)
-                stat, p = float(r.statistic), float(r.pvalue)
-            else:
-                stat, p = _hac_difference(xa, xb)
+        else:
+            test = method
+            if xa.size >= 2 and xb.size >= 2 and np.ptp(np.r_[xa, xb]) > 0:
+                if method == "mannwhitney":
+                    r = stats.mannwhitneyu(xb, xa, alternative="two-sided")
+                    stat, p = float(r.statistic), float(r.pvalue)
+                elif method == "welch":
+                    r = stats.ttest_ind(xb, xa, equal_var=False)
+                    stat, p = float(r.statistic), float(r.pvalue)
+                else:
+                    stat, p, lags = _hac_difference(xa, xb)
+            if method in ("hac", "split_placebo"):
+                test = (f"hac (Newey-West, Andrews 1991 data-driven lag {lags})"
+                        if lags is not None else "hac (Newey-West, Andrews 1991 data-driven lag)")
+                if fallback:
+                    test += (f"; only {max(n_splits, 0)} split dates in the history, fewer than "
+                             f"{int(min_placebo)} for the placebo")
         rows.append({"measure": measure, "value_a": _mean(xa), "value_b": _mean(xb),
-                     "difference": _mean(xb) - _mean(xa), "test": method,
-                     "statistic": stat, "p_value": p, "n_a": int(xa.size), "n_b": int(xb.size)})
-    za, zb = sa["zero_volume"], sb["zero_volume"]
-    stat = p = float("nan")
-    if za.size and zb.size:
-        table = [[int(zb.sum()), int((~zb).sum())], [int(za.sum()), int((~za).sum())]]
-        r = stats.fisher_exact(table)
-        stat, p = float(r.statistic), float(r.pvalue)
-    rows.append({"measure": "zero_volume_share", "value_a": _mean(za.astype(float)),
-                 "value_b": _mean(zb.astype(float)),
-                 "difference": _mean(zb.astype(float)) - _mean(za.astype(float)),
-                 "test": "fisher_exact", "statistic": stat, "p_value": p,
-                 "n_a": int(za.size), "n_b": int(zb.size)})
+                     "difference": _mean(xb) - _mean(xa), "test": test,
+                     "statistic": stat, "p_value": p, "n_a": int(xa.size), "n_b": int(xb.size),
+                     "n_placebo": int(n_pl), "lags": lags,
+                     "note": PRICE_LEVEL_NOTES.get(measure, "")})
     return pd.DataFrame(rows)

@@ -161,25 +161,19 @@ def price_for_payment(close: pd.Series, payment_date, rule: str = "close_on_paym
     raise ValueError(f"unknown retainer_price_rule {rule!r}; expected one of {PRICE_RULES}")
 
 
-def shares_outstanding_on(shares_outstanding, dates) -> np.ndarray:
-    """Shares outstanding on each date: the last report on or before it.
+def shares_outstanding_on(shares_outstanding, dates, splits: pd.DataFrame | None = None) -> np.ndarray:
+    """Shares outstanding on each date, on that date's own share basis.
 
-    ``shares_outstanding`` is a number (constant), ``None`` (NaN everywhere) or a frame
-    ``date, shares``. A date before the first report takes the first report, since share
-    counts move slowly and a NaN would hide the dilution; the caller sees the report dates.
+    The last report on or before each date, restated through the splits between the
+    report and the date (:func:`analytics.shares.shares_outstanding_daily` with
+    ``basis="day"``): a report dated before a 1-for-10 reverse split counts a tenth as many
+    shares after it. ``shares_outstanding`` is a number (on the latest basis), ``None`` (NaN
+    everywhere) or a frame ``date, shares``. A date before the first report takes the first
+    report, since share counts move slowly and a NaN would hide the dilution.
     """
-    dates = pd.DatetimeIndex(pd.to_datetime(pd.Index(np.atleast_1d(dates))))
-    if shares_outstanding is None:
-        return np.full(len(dates), np.nan)
-    if np.isscalar(shares_outstanding):
-        return np.full(len(dates), float(shares_outstanding))
-    so = (pd.DataFrame({"date": pd.to_datetime(shares_outstanding["date"].to_numpy()),
-                        "shares": shares_outstanding["shares"].to_numpy(dtype=float)})
-          .dropna().sort_values("date").drop_duplicates("date", keep="last"))
-    if so.empty:
-        return np.full(len(dates), np.nan)
-    idx = np.searchsorted(so["date"].to_numpy(), dates.to_numpy(), side="right") - 1
-    return so["shares"].to_numpy()[np.clip(idx, 0, None)]
+    from analytics.shares import shares_outstanding_daily
+
+    return shares_outstanding_daily(shares_outstanding, dates, splits, basis="day").to_numpy()
 
 
 def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
@@ -198,8 +192,8 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
     prices : pandas.DataFrame or pandas.Series
         ``date, close`` split-adjusted to the latest basis.
     shares_outstanding : float, pandas.DataFrame or None
-        A constant, or ``date, shares`` as reported (the basis of each report date); see
-        :func:`shares_outstanding_on`.
+        A constant (on the latest basis), or ``date, shares`` as reported (the basis of
+        each report date); see :func:`shares_outstanding_on`.
     as_of : date-like, optional
         The mark-to-market date (default: the last price date). Payments after it are
         ``scheduled``: no price, no shares.
@@ -227,7 +221,9 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
         - ``shares_issued = amount / price`` (payment date's basis; never rounded);
           ``shares_issued_latest_basis`` the same shares on the latest basis;
           ``cumulative_shares``: running total on the latest basis;
-        - ``dilution = shares_issued / shares_outstanding`` on the payment date,
+        - ``dilution = shares_issued / shares_outstanding`` on the payment date, both on the
+          payment date's basis (the report restated through later splits,
+          :func:`shares_outstanding_on`),
           ``cumulative_dilution`` the running sum;
         - ``close_on_issue``: close on the payment date;
           ``value_at_issue = shares_issued x close_on_issue``, the market value handed over
@@ -280,7 +276,7 @@ def retainer_schedule(engagement: Mapping[str, Any] | pd.Series,
     out["shares_issued_latest_basis"] = out["shares_issued"] * f_pay if len(out) else []
     out["cumulative_shares"] = out["shares_issued_latest_basis"].fillna(0.0).cumsum()
     out.loc[out["status"] == "scheduled", "cumulative_shares"] = np.nan
-    out["shares_outstanding"] = shares_outstanding_on(shares_outstanding, out["payment_date"])
+    out["shares_outstanding"] = shares_outstanding_on(shares_outstanding, out["payment_date"], splits)
     out["dilution"] = out["shares_issued"] / out["shares_outstanding"]
     out["cumulative_dilution"] = out["dilution"].cumsum()
     out["value_at_issue"] = out["shares_issued"] * out["close_on_issue"]

@@ -58,8 +58,7 @@ from analytics.constants import (
     DEFAULT_EVENT_WINDOWS, DEFAULT_SEED, MIN_ESTIMATION_OBS,
     PERSISTENCE_HORIZONS, ROI_INTERVAL_LEVEL, activity_label,
 )
-from analytics.options import close_series, split_factor_after
-from analytics.retainer import shares_outstanding_on
+from analytics.options import close_series
 
 DAILY_VALUE_COLUMNS = ("event_id", "ticker", "rel_day", "date", "ar", "cap_prev", "value",
                        "var_day")
@@ -70,7 +69,7 @@ DAILY_VALUE_COLUMNS = ("event_id", "ticker", "rel_day", "date", "ar", "cap_prev"
 # --------------------------------------------------------------------------------------
 def market_cap_series(prices: pd.DataFrame | pd.Series, shares_outstanding,
                       splits: pd.DataFrame | None = None) -> pd.Series:
-    """Market capitalisation per trading day: shares outstanding x price.
+    """Market capitalisation per trading day: shares outstanding x price, on one basis.
 
     Parameters
     ----------
@@ -81,22 +80,24 @@ def market_cap_series(prices: pd.DataFrame | pd.Series, shares_outstanding,
         on its own date's basis; the last report on or before each day applies, the first
         report before it).
     splits : pandas.DataFrame, optional
-        ``date, ratio``: restates the latest-basis close to the quoted close of each day
-        (``close x F(d)``, see :mod:`analytics.options`) so it matches reported share counts.
+        ``date, ratio``: restates each report to the latest basis
+        (:func:`analytics.shares.shares_outstanding_daily`), so a report dated before a
+        1-for-10 reverse split counts a tenth as many shares after it.
 
     Returns
     -------
     pandas.Series
-        ``MC_t`` indexed by trading date.
+        ``MC_t = close_adj_t x S_r F(r)`` indexed by trading date, with ``S_r`` the report
+        applying on ``t`` and ``F`` the split factor of :mod:`analytics.shares`; equal to the
+        quoted close times the shares on ``t``'s own basis.
     """
+    from analytics.shares import shares_outstanding_daily
+
     close = close_series(prices)
     if shares_outstanding is None:
         return pd.Series(np.nan, index=close.index, name="market_cap")
-    if np.isscalar(shares_outstanding):
-        return (close * float(shares_outstanding)).rename("market_cap")
-    quoted = close.to_numpy() * split_factor_after(close.index, splits)
-    so = shares_outstanding_on(shares_outstanding, close.index)
-    return pd.Series(quoted * so, index=close.index, name="market_cap")
+    so = shares_outstanding_daily(shares_outstanding, close.index, splits, basis="latest")
+    return pd.Series(close.to_numpy() * so.to_numpy(), index=close.index, name="market_cap")
 
 
 def _prev_cap(market_cap: pd.Series, dates) -> np.ndarray:
@@ -1121,9 +1122,10 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
             pre = days[days < start]
             pre_start = pre.iloc[max(len(pre) + DEFAULT_ESTIMATION_WINDOW[0], 0)] if len(pre) else None
             periods = {"before": (pre_start, start - pd.Timedelta(days=1)), "during": (start, end)}
-            outcomes["liquidity"] = compare_liquidity(bars, periods, shares_outstanding)
+            outcomes["liquidity"] = compare_liquidity(bars, periods, shares_outstanding,
+                                                      splits=splits)
             outcomes["liquidity_test"] = liquidity_difference(bars, periods, "before", "during",
-                                                              shares_outstanding)
+                                                              shares_outstanding, splits=splits)
             outcomes["periods"] = periods
         else:
             notes.append("Liquidity needs high, low and volume in the bars.")

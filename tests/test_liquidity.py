@@ -211,6 +211,7 @@ def test_liquidity_difference_uses_the_right_samples(method):
 
 
 def test_liquidity_difference_calibration_no_change():
+    # The iid tests on iid data (the default is now the split-date placebo, tested below).
     # 400 seeded pairs of periods from one iid process: each test of the dollar volume rejects
     # at 5% about 5% of the time; band = 99.9% binomial interval for Binomial(400, 0.05): [8, 36].
     # The price must be stationary here: on a random-walk price, dollar volume differs between
@@ -221,7 +222,8 @@ def test_liquidity_difference_calibration_no_change():
     counts = {"mannwhitney": 0, "welch": 0, "zero": 0}
     for _ in range(reps):
         bars, periods = _two_period_bars(rng, 60, 60, random_walk=False)
-        mw = liquidity_difference(bars, periods, "before", "during").set_index("measure")
+        mw = liquidity_difference(bars, periods, "before", "during",
+                                  method="mannwhitney").set_index("measure")
         counts["mannwhitney"] += int(mw.loc["dollar_volume", "p_value"] < 0.05)
         counts["zero"] += int(mw.loc["zero_volume_share", "p_value"] < 0.05)
         w = liquidity_difference(bars, periods, "before", "during", method="welch").set_index("measure")
@@ -235,3 +237,115 @@ def test_liquidity_difference_rejects_unknown_method():
     bars, periods = _two_period_bars(np.random.default_rng(0), 10, 10)
     with pytest.raises(ValueError):
         liquidity_difference(bars, periods, "before", "during", method="ks")
+
+
+# ------------------------------------------- tests that hold their level under persistence
+import statsmodels.api as sm  # noqa: E402
+
+from analytics.liquidity import (  # noqa: E402
+    PRICE_LEVEL_NOTES, _hac_difference, andrews_bartlett_lags, split_date_placebo,
+)
+
+
+def test_split_date_placebo_hand_case():
+    # x = [1, 2, 3, 4, 5, 6], a = positions 2..3, b = 4..5 (lengths 2, no gap): shifts k = 0, 1, 2
+    # k=0: mean(3, 4) - mean(1, 2) = 2; k=1: mean(4, 5) - mean(2, 3) = 2; k=2 (actual): 2
+    # -> every |d_k| >= |d|: p = 3/3 = 1
+    res = split_date_placebo(np.arange(1.0, 7.0), (2, 3), (4, 5))
+    assert res["difference"] == 2.0 and res["n_placebo"] == 3 and res["p_value"] == 1.0
+    # a jump only at the actual split: x = [0, 0, 0, 0, 10, 10]; k=0: 0, k=1: 5, k=2: 10
+    # -> only the actual one reaches 10: p = 1/3
+    res = split_date_placebo(np.array([0, 0, 0, 0, 10, 10.0]), (2, 3), (4, 5))
+    np.testing.assert_allclose(np.sort(res["placebo"]), [0, 5, 10])
+    assert res["p_value"] == pytest.approx(1 / 3)
+    # NaN days are skipped in each window's mean (k=2: b = [nan, 10] -> 10)
+    res = split_date_placebo(np.array([0, 0, 0, 0, np.nan, 10.0]), (2, 3), (4, 5), min_obs=1)
+    assert res["difference"] == 10.0
+
+
+def test_andrews_lag_and_hac_match_statsmodels():
+    rng = np.random.default_rng(DEFAULT_SEED)
+    u = np.zeros(200)
+    for t in range(1, 200):
+        u[t] = 0.6 * u[t - 1] + rng.normal()
+    lags, bw = andrews_bartlett_lags(u)
+    # reference: rho from statsmodels OLS of u_t on u_{t-1} (no constant), then Andrews (1991)
+    # eq. 6.4 univariate alpha(1) = 4 rho^2 / ((1 - rho)^2 (1 + rho)^2), S_T = 1.1447 (alpha T)^(1/3)
+    rho = sm.OLS(u[1:], u[:-1]).fit().params[0]
+    a1 = 4 * rho ** 2 / ((1 - rho) ** 2 * (1 + rho) ** 2)
+    assert bw == pytest.approx(1.1447 * (a1 * 200) ** (1 / 3), rel=1e-12)
+    assert lags == math.floor(bw)
+    xa, xb = u[:120] + 1.0, u[120:] + 1.5
+    t, p, used = _hac_difference(xa, xb)
+    y = np.r_[xa, xb]
+    X = sm.add_constant(np.r_[np.zeros(120), np.ones(80)])
+    ref = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": used})
+    assert t == pytest.approx(ref.tvalues[1], rel=1e-12) and p == pytest.approx(ref.pvalues[1], rel=1e-12)
+    assert used == andrews_bartlett_lags(np.r_[xa - xa.mean(), xb - xb.mean()])[0]
+
+
+def _persistent_bars(rng, n=600, rho=0.9):
+    """Simulated thin stock whose liquidity is AR(1) (log volume, zero-volume odds, spread)."""
+    e = rng.normal(0, 1, n)
+    z = np.zeros(n)
+    z[0] = e[0] / math.sqrt(1 - rho ** 2)
+    for t in range(1, n):
+        z[t] = rho * z[t - 1] + e[t]
+    volume = np.exp(8 + 0.8 * z)
+    volume[rng.random(n) < 0.8 / (1 + np.exp(1.5 * z))] = 0.0
+    close = 0.5 * np.exp(np.cumsum(rng.normal(0, 0.04, n)))
+    spread = 0.03 * np.exp(-0.3 * z)
+    bars = _bars(close * (1 + spread), close * (1 - spread), close, volume, start="2010-01-01")
+    d = bars["date"]
+    return bars, {"before": (d[300], d[409]), "during": (d[410], d[529])}
+
+
+def test_split_placebo_holds_its_level_when_liquidity_is_persistent():
+    """Issue 9 point 7: nothing changed, liquidity AR(1) with rho 0.9; rejections at 10%."""
+    rng = np.random.default_rng(DEFAULT_SEED)
+    reps = 200
+    lo, hi = stats.binom.ppf([0.0005, 0.9995], reps, 0.10)   # 99.9% band: [9, 33] of 200
+    hits: dict[str, int] = {}
+    mw_turnover = 0
+    for rep in range(reps):
+        bars, periods = _persistent_bars(rng)
+        res = liquidity_difference(bars, periods, "before", "during", 1e6).set_index("measure")
+        for m, p in res["p_value"].items():
+            hits[m] = hits.get(m, 0) + int(p < 0.10)
+        if rep < 50:
+            mw = liquidity_difference(bars, periods, "before", "during", 1e6,
+                                      method="mannwhitney").set_index("measure")
+            mw_turnover += int(mw.loc["turnover", "p_value"] < 0.10)
+    assert set(hits) == {"dollar_volume", "turnover", "amihud", "cs_spread", "zero_volume_share"}
+    for m, k in hits.items():
+        assert lo <= k <= hi, (m, k, hits)
+    assert mw_turnover > 15  # of 50: the iid test rejects far more than 10% here (~60%)
+    assert res["test"].str.startswith("placebo split dates").all()
+
+
+def test_split_placebo_finds_a_real_change_and_names_price_level_measures():
+    rng = np.random.default_rng(7)
+    bars, periods = _persistent_bars(rng, rho=0.5)
+    bars.loc[410:529, "volume"] *= 5.0
+    res = liquidity_difference(bars, periods, "before", "during", 1e6).set_index("measure")
+    assert res.loc["turnover", "p_value"] < 0.05
+    for m in ("dollar_volume", "amihud", "cs_spread"):
+        assert res.loc[m, "note"] == PRICE_LEVEL_NOTES[m] and "price level" in res.loc[m, "note"]
+    assert res.loc["turnover", "note"] == "" and res.loc["zero_volume_share", "note"] == ""
+
+
+def test_short_history_falls_back_to_hac_and_says_so():
+    bars, periods = _two_period_bars(np.random.default_rng(0), 40, 40)
+    res = liquidity_difference(bars, periods, "before", "during", 1e6).set_index("measure")
+    assert res["test"].str.contains("Andrews 1991").all()
+    assert res["test"].str.contains("fewer than 20 for the placebo").all()
+
+
+def test_turnover_restates_an_old_report_through_a_reverse_split():
+    # 1-for-10 reverse split on day 2; report of 1e7 shares on day 0 (pre-split basis) =
+    # 1e6 on the latest basis; volume (latest basis) 1,000 -> turnover 0.001 every day
+    bars = _bars([1.1] * 4, [0.9] * 4, [1.0] * 4, [1000] * 4)
+    so = pd.DataFrame({"date": [bars["date"][0]], "shares": [1e7]})
+    split = pd.DataFrame({"date": [bars["date"][2]], "ratio": [0.1]})
+    d = daily_liquidity(bars, so, splits=split)
+    np.testing.assert_allclose(d["turnover"], 0.001, rtol=1e-12)
