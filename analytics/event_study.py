@@ -718,7 +718,7 @@ class EventStudyResult:
         e0, e1 = self.estimation_window
         est_rel = np.arange(e0, e1 + 1)
         rbar_cache: dict[Any, float] = {}
-        campaign = self._campaign_rows(by)
+        campaign_cache: dict[int, Any] = {}
         for key, g in group_iter:
             key = key if isinstance(key, tuple) else (key,)
             a, b = int(key[-2]), int(key[-1])
@@ -787,17 +787,21 @@ class EventStudyResult:
             row["notes"] = "; ".join(notes)
 
             # ---- the headline: one test chosen by the situation ------------------------
-            day0 = panel.days[stock, c0]
             first = panel.days[stock, np.clip(c0 + a, 0, panel.width - 1)]
             last = panel.days[stock, np.clip(c0 + b, 0, panel.width - 1)]
-            camp = campaign.get((gkey, a, b)) if campaign is not None else None
+            n_stocks = len(np.unique(stock))
+            clustered = same_stock_clustered(stock, c0, (a, b), self.estimation_window)
+            camp, camp_why = None, ""
+            if clustered and n_stocks == 1 and len(idx) > 1:
+                camp, camp_why = self._campaign_pooled(int(stock[0]), g["event_id"].to_numpy(),
+                                                       (a, b), campaign_cache)
             name, reason = choose_headline_test(
-                len(idx), len(np.unique(stock)),
-                clustered=same_stock_clustered(stock, c0, (a, b), self.estimation_window),
+                len(idx), n_stocks, clustered=clustered,
                 common_dates=common_calendar_dates(stock, first, last),
                 thin=row["zero_volume_share_est"] > THIN_TRADING_HEADLINE_SHARE,
                 campaign_available=camp is not None)
-            del day0
+            if camp_why:
+                reason += f" ({camp_why})"
             n = len(idx)
             if name == "car_t":
                 stat, p = float(g["car_t"].iloc[0]), float(g["p_value"].iloc[0])
@@ -805,8 +809,8 @@ class EventStudyResult:
             elif name == "campaign_t":
                 stat, p = camp["campaign_t_stat"], camp["campaign_t_p"]
                 se, df = float(np.sqrt(camp["mean_car_var"])), float(camp["dof"])
-                note = (f"campaign model over {camp['union_days']} union days, "
-                        f"{camp['dof']} df")
+                note = (f"campaign model of {camp['n']} activities over {camp['union_days']} "
+                        f"union days, {camp['dof']} df")
             else:
                 t = by_name[name]
                 stat, p, note = t.statistic, t.p_value, t.note
@@ -834,15 +838,49 @@ class EventStudyResult:
                                         f"rows of this table with a p-value")
         return out
 
-    def _campaign_rows(self, by: str | None):
-        """Pooled campaign statistics per (group, window) for the summary, or None.
+    def _campaign_pooled(self, row: int, event_ids: np.ndarray, window: tuple[int, int],
+                         cache: dict[int, Any]) -> tuple[dict | None, str]:
+        """The campaign model's pooled ``campaign_t`` of some events of one stock, or why not.
 
-        The campaign model (:func:`analytics.campaign.campaign_study`) is fitted once per
-        stock on *all* its studied events (so every activity's report range gets its dummies),
-        and pooled per group; it is offered for a group of one stock only.  ``None`` when
-        the result cannot use it (Dimson betas; or the prices were not kept).
+        :func:`analytics.campaign.campaign_study` is fitted once per stock (cached in
+        ``cache``) on *all* that stock's studied events, so every activity's report range gets
+        its dummies and none sits in the estimation days; the group's events are then pooled
+        (``CampaignResult.pooled`` with a mapping of their ids).  Returns ``(None, reason)``
+        when the campaign model cannot be used: Dimson betas (not offered there), the prices
+        not kept, or a fit that fails (its message is the reason).
         """
-        return None
+        from analytics.campaign import CAMPAIGN_MODELS, CAMPAIGN_THIN_TRADING, campaign_study
+
+        s = self._state
+        if self.thin_trading not in CAMPAIGN_THIN_TRADING or self.model not in CAMPAIGN_MODELS:
+            return None, f"the campaign model does not offer thin_trading={self.thin_trading!r}"
+        if "inputs" not in s:
+            return None, "the prices were not kept"
+        if row not in cache:
+            prices, market = s["inputs"]
+            ticker = s["panel"].tickers[row]
+            mine = s["row"] == row
+            ids = self.events["event_id"].to_numpy()[s["event_index"][mine]]
+            ev = self.events[self.events["event_id"].isin(ids)]
+            try:
+                cache[row] = campaign_study(
+                    prices[prices["ticker"] == ticker], ev, market, model=self.model,
+                    thin_trading=self.thin_trading, estimation_window=self.estimation_window,
+                    event_windows=self.event_windows, min_estimation_obs=s["min_obs"],
+                    report_window=self.report_window)
+            except ValueError as exc:
+                cache[row] = str(exc)
+        cs = cache[row]
+        if isinstance(cs, str):
+            return None, f"campaign model not fitted: {cs}"
+        pooled = cs.pooled(groups={eid: "group" for eid in event_ids}, window=window)
+        pooled = pooled[pooled.iloc[:, 0] == "group"]
+        if pooled.empty:
+            return None, "the campaign model could not study these activities"
+        rec = pooled.iloc[0].to_dict()
+        if not np.isfinite(rec["campaign_t_p"]):
+            return None, "the campaign model gave no p-value"
+        return rec, ""
 
     def _rbar(self, idx: np.ndarray, seed: int) -> float:
         """Mean correlation of estimation residuals of different stocks (Kolari and Pynnonen 2010).
@@ -1489,6 +1527,7 @@ def event_study(
         "lens": lens, "event_index": idx, "coef": coef, "inv": inv, "sigma2": sigma2,
         "dof": dof, "n_est": n_est, "rel": rel,
         "shares_outstanding": shares_outstanding, "min_obs": min_obs,
+        "inputs": (prices, market),  # references (no copy): the campaign model refits from them
     }
     return EventStudyResult(
         model=model, estimation_window=(e0, e1), event_windows=wins, report_window=(r0, r1),

@@ -524,11 +524,30 @@ def test_headline_follows_the_situation(name):
 def test_one_stock_campaign_headline_is_overlap_aware_and_kp_is_not_offered():
     prices, events, market = _one_stock_campaign()
     summ = event_study(prices, events, market).summary(by="type")
-    assert set(summ["headline_test"]) <= {"campaign_t", "bmp_overlap"}
+    assert set(summ["headline_test"]) == {"campaign_t"}
+    # the campaign model fitted on all the stock's activities, pooled per type
+    from analytics.campaign import campaign_study
+
+    cs = campaign_study(prices, events, market)
+    for _, row in summ.iterrows():
+        w = (row["window_start"], row["window_end"])
+        ref = cs.pooled(groups="type", window=w).set_index("type").loc[row["type"]]
+        assert row["headline_p"] == pytest.approx(ref["campaign_t_p"], rel=1e-12)
+        # MDE from the campaign's variance of the mean CAR and its regression df
+        from analytics.power import minimum_detectable_effect
+        assert row["mde_car"] == pytest.approx(
+            minimum_detectable_effect(np.sqrt(ref["mean_car_var"]), ref["dof"]), rel=1e-12)
     # KP on one stock would use rbar of the stock against itself (~1): not computed
     assert summ["kolari_pynnonen_p"].isna().all()
     assert summ["rbar"].isna().all()
     assert summ["notes"].str.contains("different stocks on common dates").all()
+
+
+def test_dimson_falls_back_to_the_overlap_bmp_and_says_why():
+    prices, events, market = _one_stock_campaign()
+    summ = event_study(prices, events, market, thin_trading="dimson").summary()
+    assert set(summ["headline_test"]) == {"bmp_overlap"}
+    assert summ["headline_note"].str.contains("does not offer thin_trading='dimson'").all()
 
 
 def test_headline_p_adjusted_is_holm_over_the_rows():
