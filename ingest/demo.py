@@ -646,6 +646,22 @@ def _row(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> dict:
                 v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
 
 
+# Simulated quarterly earnings releases of AXGI (non-IR events that confound the activities around them);
+# the year-end (1999-03-01) and first-quarter (1999-05-17) results are also logged as press releases of
+# the activity log, as issue 10 found on real data.
+DEMO_EARNINGS = (("1998-08-14", "Q2 1998 results"), ("1998-11-13", "Q3 1998 results"),
+                 ("1999-03-01", "1998 year-end results"), ("1999-05-17", "Q1 1999 results"),
+                 ("1999-08-13", "Q2 1999 results"), ("1999-11-12", "Q3 1999 results"))
+
+
+def _write_corporate_events(store) -> None:
+    """Upsert the simulated earnings releases (labelled simulated, source demo-simulated, written at BUILT_AT)."""
+    from store import upsert_corporate_events
+    upsert_corporate_events(store, pd.DataFrame({
+        "ticker": TICKER, "date": pd.to_datetime([d for d, _ in DEMO_EARNINGS]), "kind": "earnings",
+        "title": [f"{title} (simulated)" for _, title in DEMO_EARNINGS], "source": SOURCE}), ingested_at=BUILT_AT)
+
+
 def write_demo_workspace(store, seed: int = DEFAULT_SEED,
                          progress: Callable[[str], None] | None = None) -> dict:
     """Write the demo workspace into `store` (Store API only); running it twice leaves the same rows.
@@ -708,6 +724,8 @@ def write_demo_workspace(store, seed: int = DEFAULT_SEED,
         activity_ids = store.add_activities(ws.activities.drop(columns=["activity_id"]))
         activities_replaced = True
 
+    say("corporate events (simulated earnings releases)")
+    _write_corporate_events(store)
     store.set_workspace_info(name=ws.info["name"], simulated=True)
     say("done")
     return {

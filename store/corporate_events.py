@@ -24,15 +24,17 @@ def _incoming(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def upsert_corporate_events(store: Store, frame: pd.DataFrame, replace_range: tuple | None = None,
-                            replace_kind: str | None = None, replace_source: str | None = None) -> WriteSummary:
+                            replace_kind: str | None = None, replace_source: str | None = None,
+                            ingested_at=None) -> WriteSummary:
     """Insert or update events by (ticker, date, kind); counts added, updated (title or source changed), unchanged.
 
     With ``replace_range=(lo, hi)``, ``replace_kind`` and ``replace_source``, the stored events of that
     kind and source for the frame's tickers dated lo..hi that the frame no longer holds are deleted
-    (an estimated earnings date Yahoo has since moved); events outside the range stay.
+    (an estimated earnings date Yahoo has since moved); events outside the range stay. `ingested_at`
+    fixes the write time (a reproducible demo); by default it is now.
     """
     df = _incoming(frame)
-    now = utc_now()
+    now = utc_now() if ingested_at is None else pd.Timestamp(ingested_at).to_pydatetime()
     with store.transaction() as con:
         con.register("incoming_events", df)
         try:

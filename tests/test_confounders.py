@@ -311,3 +311,27 @@ def test_load_events_cli(tmp_path, capsys):
     assert "file not found" in err.err and "Traceback" not in err.err
     assert main(["--db", str(db), "-q", "load-events", "AX GI;", "--file", str(path)]) == jobs.EXIT_BAD_INPUT
     assert "is not a symbol" in capsys.readouterr().err
+
+
+# ---- the demo workspace ---------------------------------------------------------------------------
+def test_demo_has_simulated_earnings_and_the_year_end_release_is_confounded(demo_db):
+    from store import Store
+    store = Store(demo_db)
+    events = confounding_events(store, "AXGI")
+    assert len(events) == 6 and set(events["kind"]) == {"earnings"}
+    assert events["title"].str.endswith("(simulated)").all() and set(events["source"]) == {"demo-simulated"}
+    activities = store.activities("auxer")
+    flagged = flag_confounded(activities, events, store.bars("AXGI")["date"])
+    confounded = flagged[flagged["confounded"]]
+    # 1999-03-01 (Monday) year-end results: the press release reporting them (after the close: day 0 is
+    # 2 March, the release at offset -1) and the fax of Monday 22 February (1 March is its day +5).
+    # 1999-05-17 (Monday) Q1 results: the press release reporting them (offset 0) and the broker mailing
+    # of Tuesday 11 May (12, 13, 14, 17 May: offset +4).
+    assert confounded["date"].tolist() == [T("1999-02-22"), T("1999-03-01"), T("1999-05-11"), T("1999-05-17")]
+    assert confounded["title"].tolist()[1::2] == ["Auxer Group reports 1998 year-end results",
+                                                  "Auxer Group reports first-quarter 1999 results"]
+    assert confounded["confounders"].tolist() == (
+        ["earnings release 1999-03-01 (1998 year-end results (simulated))"] * 2
+        + ["earnings release 1999-05-17 (Q1 1999 results (simulated))"] * 2)
+    assert len(flagged) - len(confounded) == len(activities) - 4
+    assert read_corporate_events(store, "AXGI")["ingested_at"].eq(T("2000-01-03 18:00")).all()
