@@ -179,6 +179,7 @@ class Case:
     campaign_span: int = 30
     n_pre: int = 130
     n_post: int = 12
+    merge: bool = False
 
 
 THIN = dict(zero_share=0.5, p0=0.06, sigma=0.04)
@@ -199,6 +200,9 @@ CASES: dict[str, Case] = {c.key: c for c in [
     Case("d1t", "(d1) one thin stock (50% untraded, $1/256), 10 activities within 30 days, "
          "trade-to-trade", layout="campaign", n_events=10, tick=TICK_1999,
          thin_trading="trade_to_trade", **THIN),
+    Case("d1m", "(d1) the same liquid stock after 'merge overlapping activities into campaigns' "
+         "(chains overlapping in the first window, windows stretched as the dashboard does)",
+         layout="campaign", n_events=10, merge=True),
     Case("d2", "(d2) 20 stocks on one date, residual correlation 0.2", rho=0.2, same_date=True),
     Case("e", "(e) variance doubled on days -1..+5, N=20 independent", var_mult_days=(-1, 5),
          var_mult=2.0),
@@ -240,6 +244,8 @@ def simulate(case: Case, n_reps: int, seed: int, effect: float = 0.0) -> Sample:
     rng = np.random.default_rng(seed)
     campaign = case.layout == "campaign"
     n_days = case.n_pre + (case.campaign_span if campaign else 11) + case.n_post
+    if case.merge:  # room for the stretched windows of a campaign as long as the span
+        n_days += case.campaign_span
     n_stocks = n_reps if campaign else n_reps * case.n_events
     rm = simulate_market(rng, n_days)
     beta = rng.uniform(0.5, 1.5, n_stocks)
@@ -298,11 +304,31 @@ def p_columns(summ: pd.DataFrame) -> list[str]:
 
 def run_chunk(case: Case, n_reps: int, seed: int, effect: float, placebo_draws: int
               ) -> tuple[pd.DataFrame, Sample, object]:
-    """Simulate one chunk, run the engine once and return ``summary(by="rep")``."""
+    """Simulate one chunk, run the engine once and return ``summary(by="rep")``.
+
+    With ``case.merge`` the activities are first merged into campaigns the way the dashboard
+    and ``python -m analytics event-study --merge-campaigns`` do it
+    (:func:`analytics.overlap.campaigns_for_study` on the first window, windows stretched by
+    :func:`analytics.overlap.campaign_event_windows`); the summary's windows are then
+    labelled with the original windows they were stretched from.
+    """
     smp = simulate(case, n_reps, seed, effect)
-    res = event_study(smp.prices, smp.events, smp.market, event_windows=case.windows,
+    events, windows = smp.events, case.windows
+    if case.merge:
+        from analytics.overlap import campaign_event_windows, campaigns_for_study
+
+        camp, _ = campaigns_for_study(events.drop(columns="rep"), smp.prices, case.windows[0])
+        camp["rep"] = camp["ticker"].map(dict(zip(events["ticker"], events["rep"])))
+        windows = campaign_event_windows(camp, case.windows)
+        events = camp
+    res = event_study(smp.prices, events, smp.market, event_windows=windows,
                       thin_trading=case.thin_trading)
     summ = _summary(res, placebo_draws, seed)
+    if case.merge and len(summ):
+        back = {w: orig for w, orig in zip(windows, case.windows)}
+        orig = [back[(int(a), int(b))] for a, b in zip(summ["window_start"], summ["window_end"])]
+        summ["window_start"] = [a for a, _ in orig]
+        summ["window_end"] = [b for _, b in orig]
     return summ, smp, res
 
 
