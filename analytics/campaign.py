@@ -230,10 +230,13 @@ def _inverse(sxx: np.ndarray):
     return inv, ~ok
 
 
-def _sorted_labels(labels: np.ndarray) -> list:
-    """Distinct group labels (missing ones left out), sorted as pandas sorts a groupby."""
-    return list(pd.Series(labels, dtype=object).dropna().drop_duplicates().sort_values(
-        key=lambda v: v.astype(str)))
+def _groups_of(labels: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+    """``(label, positions)`` per distinct label, sorted by label text; missing labels left out."""
+    pos: dict[Any, list[int]] = {}
+    for i, lab in enumerate(labels):
+        if not (lab is None or (isinstance(lab, float) and np.isnan(lab)) or lab is pd.NA):
+            pos.setdefault(lab, []).append(i)
+    return [(lab, np.array(pos[lab], dtype=np.int64)) for lab in sorted(pos, key=str)]
 
 
 def _two_sided_p(t, dof):
@@ -298,11 +301,11 @@ class CampaignResult:
                              f"{list(self.event_windows)}")
         return w
 
-    def _g(self, window) -> tuple[np.ndarray, pd.DataFrame]:
-        """Indicator matrix G (studied activities of the window x union days) and their rows."""
-        w = self._window(window)
-        rows = self.cars[(self.cars["window_start"] == w[0]) & (self.cars["window_end"] == w[1])]
-        return self._state["g"][w], rows
+    def _g(self, window) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Indicator matrix G (studied activities of the window x union days) and their
+        ``rows`` (positions in ``events``), ``ids``, ``col0`` (day-0 rows) and ``car_var``."""
+        info = self._state["win"][self._window(window)]
+        return info["g"], info
 
     def car_cov(self, window=None) -> pd.DataFrame:
         """``Cov(CAR) = G Cov(AR) G'`` of the activities studied in ``window`` (by event_id).
@@ -312,36 +315,39 @@ class CampaignResult:
         window : (int, int), optional
             One of ``event_windows`` (default: the first).
         """
-        g, rows = self._g(window)
+        g, info = self._g(window)
         cov = g @ self._state["cov"] @ g.T
-        ids = pd.Index(rows["event_id"].to_numpy(), name="event_id")
+        ids = pd.Index(info["ids"], name="event_id")
         return pd.DataFrame(cov, index=ids, columns=ids)
 
     # ---- pooled statistics ----------------------------------------------------------------
-    def _group_labels(self, groups, rows: pd.DataFrame) -> tuple[str, np.ndarray]:
+    def _group_labels(self, groups, rows: np.ndarray) -> tuple[str, np.ndarray]:
+        """Group label of the activities at positions ``rows`` of ``events``."""
         if groups is None:
             return "group", np.full(len(rows), "all", dtype=object)
         if isinstance(groups, str):
-            if groups not in rows.columns:
+            if groups not in self.events.columns:
                 raise ValueError(f"groups={groups!r} is not a column of events "
                                  f"(have: {', '.join(map(str, self.events.columns))})")
-            return groups, rows[groups].to_numpy(dtype=object)
+            return groups, self.events[groups].to_numpy(dtype=object)[rows]
         mapping = pd.Series(groups) if isinstance(groups, Mapping) else groups
         if not isinstance(mapping, pd.Series):
             raise ValueError("groups must be None, a column name of events, or a mapping "
                              "event_id -> group label")
-        labels = rows["event_id"].map(mapping).to_numpy(dtype=object)
+        labels = self.events["event_id"].iloc[rows].map(mapping).to_numpy(dtype=object)
         return mapping.name if mapping.name is not None else "group", labels
 
     def _group_weights(self, groups, window):
-        """Per group: label, rows of cars, and ``h = G_g' 1`` over the union days."""
-        g, rows = self._g(window)
-        name, labels = self._group_labels(groups, rows)
-        out = []
-        for lab in _sorted_labels(labels):
-            sel = np.flatnonzero(pd.Series(labels, dtype=object).eq(lab).to_numpy())
-            out.append((lab, sel, g[sel].sum(axis=0)))
-        return name, rows, out
+        """Per group: label, positions among the window's activities, ``h = G_g' 1``."""
+        g, info = self._g(window)
+        name, labels = self._group_labels(groups, info["rows"])
+        return name, info, [(lab, sel, g[sel].sum(axis=0)) for lab, sel in _groups_of(labels)]
+
+    def _pooled_values(self, h: np.ndarray, n: int) -> tuple[float, float, float]:
+        """Mean CAR ``h' AR / N``, its variance ``h' Cov(AR) h / N^2`` and ``campaign_t``."""
+        mean = float(h @ self._state["ar"]) / n
+        var = float(h @ self._state["cov"] @ h) / n**2
+        return mean, var, (mean / np.sqrt(var) if var > 0 else np.nan)
 
     def pooled(self, groups=None, window=None) -> pd.DataFrame:
         """Mean CAR of each group of activities with the covariance their shared days create.
@@ -368,18 +374,14 @@ class CampaignResult:
             naive_var, sum_car, campaign_t_stat, campaign_t_p, dof, test``.
         """
         w = self._window(window)
-        name, rows, parts = self._group_weights(groups, w)
-        ar = self._state["ar"]
-        cov = self._state["cov"]
+        name, info, parts = self._group_weights(groups, w)
         out = []
         for lab, sel, h in parts:
             n = len(sel)
-            mean = float(h @ ar) / n
-            var = float(h @ cov @ h) / n**2
-            t = mean / np.sqrt(var) if var > 0 else np.nan
+            mean, var, t = self._pooled_values(h, n)
             out.append({name: lab, "window_start": w[0], "window_end": w[1], "n": n,
                         "union_days": int((h > 0).sum()), "mean_car": mean, "mean_car_var": var,
-                        "naive_var": float(rows["car_var"].to_numpy()[sel].sum()) / n**2,
+                        "naive_var": float(info["car_var"][sel].sum()) / n**2,
                         "sum_car": mean * n, "campaign_t_stat": t,
                         "campaign_t_p": float(_two_sided_p(t, self.dof)), "dof": self.dof,
                         "test": "campaign_t"})
@@ -394,10 +396,9 @@ class CampaignResult:
         Each day appears once however many of the activities' windows contain it: the days
         over which an abnormal dollar value sums without double counting.
         """
-        g, rows = self._g(window)
+        g, info = self._g(window)
         if event_ids is not None:
-            keep = rows["event_id"].isin(list(event_ids)).to_numpy()
-            g = g[keep]
+            g = g[pd.Index(info["ids"]).isin(list(event_ids))]
         return pd.DatetimeIndex(self.day_ar["date"].to_numpy()[g.sum(axis=0) > 0])
 
     def weighted_ar(self, weights) -> dict[str, float]:
@@ -450,6 +451,10 @@ class CampaignResult:
         """Campaign placebo: the pooled statistic of each group against the whole campaign
         moved to random placements in the stock's own history (see the module docstring).
 
+        A group is the same activities at every placement: those studied in ``window`` of
+        the real campaign (an activity whose window has no trade at a placement adds a CAR
+        of 0 there, as a day without a return adds nothing to a CAR).
+
         Parameters
         ----------
         groups : None, str or mapping
@@ -476,15 +481,14 @@ class CampaignResult:
         draws = int(draws)
         if draws < 1:
             raise ValueError("draws must be a positive number of placebo draws")
-        name, rows, parts = self._group_weights(groups, w)
-        pooled = self.pooled(groups, w).set_index(name)
+        name, info, parts = self._group_weights(groups, w)
         fit = self._placements
         pick, note = _draw_placements(fit, draws, seed)
         out = []
         for lab, sel, h in parts:
+            mean, _var, t = self._pooled_values(h, len(sel))
             row = {name: lab, "window_start": w[0], "window_end": w[1], "n": len(sel),
-                   "mean_car": pooled.loc[lab, "mean_car"],
-                   "campaign_t_stat": pooled.loc[lab, "campaign_t_stat"]}
+                   "mean_car": mean, "campaign_t_stat": t}
             if pick is None:
                 row.update({"placebo_mean": np.nan, "placebo_sd": np.nan, "percentile": np.nan,
                             "placebo_p": np.nan, "placebo_t_p": np.nan, "draws": 0,
@@ -522,7 +526,7 @@ class CampaignResult:
             group (empty when no placement fits).
         """
         w = self._window(window)
-        name, _rows, parts = self._group_weights(groups, w)
+        name, _info, parts = self._group_weights(groups, w)
         fit = self._placements
         dates = self._state["days"][fit["eligible"]].astype("datetime64[ns]")
         out = []
@@ -554,20 +558,18 @@ class CampaignResult:
         s = self._state
         r0, r1 = self.report_window
         rel = np.arange(r0, r1 + 1)
-        studied = self.cars.drop_duplicates("event_id")
-        c0_all = studied["event_id"].map(s["col0_by_id"]).to_numpy(dtype=np.int64)
+        rows = np.unique(np.concatenate([np.zeros(0, dtype=np.int64)]
+                                        + [v["rows"] for v in s["win"].values()]))
+        c0_all = s["col0"][rows]
         complete = (c0_all + r0 >= 1) & (c0_all + r1 <= s["T"] - 1)
-        rows = studied[complete]
-        c0_rows = c0_all[complete]
+        rows, c0_rows = rows[complete], c0_all[complete]
         name, labels = self._group_labels(groups, rows)
         fit = self._placements
         pick, _note = _draw_placements(fit, int(draws), seed)
         ar_col = np.zeros(s["T"])
         ar_col[s["union_cols"]] = s["ar"]
         out = []
-        lab_s = pd.Series(labels, dtype=object)
-        for lab in _sorted_labels(labels):
-            sel = np.flatnonzero(lab_s.eq(lab).to_numpy())
+        for lab, sel in _groups_of(labels):
             c0 = c0_rows[sel]
             caar = np.cumsum(ar_col[c0[:, None] + rel[None, :]].mean(axis=0))
             frame = {name: lab, "rel_day": rel, "n": len(sel), "caar": caar}
@@ -585,10 +587,9 @@ class CampaignResult:
 
     def _relative_weights(self, sel: np.ndarray, w: tuple[int, int]) -> np.ndarray:
         """``h`` of a group over the campaign's relative union offsets (all report days)."""
-        s = self._state
+        _g, info = self._g(w)
+        off = info["col0"][sel] - self._state["base"]
         fit = self._placements
-        _g, rows = self._g(w)
-        off = rows["event_id"].map(s["col0_by_id"]).to_numpy(dtype=np.int64)[sel] - s["base"]
         u = fit["u_rel"]
         inside = (u[None, :] >= off[:, None] + w[0]) & (u[None, :] <= off[:, None] + w[1])
         return inside.sum(axis=0).astype(float)
@@ -624,8 +625,14 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
                            f"report day)")
         return empty
     real = s["report_mask"]
-    cols = cand[:, None] + u_rel[None, :]
-    clear = ~real[cols].any(axis=1)
+    # the shifted report days are runs of consecutive offsets: sums over them are prefix
+    # differences per run, (placements x runs) instead of (placements x days)
+    brk = np.flatnonzero(np.diff(u_rel) > 1)
+    run_lo = np.r_[u_rel[0], u_rel[brk + 1]]
+    run_hi = np.r_[u_rel[brk], u_rel[-1]]
+    a_lo, a_hi = cand[:, None] + run_lo[None, :], cand[:, None] + run_hi[None, :] + 1
+    pre_real = np.r_[0, np.cumsum(real)]
+    clear = (pre_real[a_hi] - pre_real[a_lo]).sum(axis=1) == 0
     est_ok = valid & ~real
     w = 1.0 / n
     comps = [est_ok.astype(float)]                    # count
@@ -636,7 +643,7 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
     q = np.column_stack(comps)
     pre = np.vstack([np.zeros((1, q.shape[1])), np.cumsum(q, axis=0)])
     lo, hi = cand + e0, cand + last
-    tot = pre[hi + 1] - pre[lo] - q[cols].sum(axis=1)
+    tot = pre[hi + 1] - pre[lo] - (pre[a_hi] - pre[a_lo]).sum(axis=1)
     n_est = np.rint(tot[:, 0]).astype(np.int64)
     sxx = np.zeros((len(cand), p, p))
     for i, (j, k) in enumerate(pairs):
@@ -654,22 +661,25 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
         empty["reason"] = ("no placement of the whole campaign outside its real report days has "
                            f"{max(s['min_obs'], p + 1)} estimation days and a usable model")
         return empty
-    cols = cols[elig]
+    cols = cand[elig][:, None] + u_rel[None, :]       # (S, K) report days of each placement
     obs = valid[cols]
-    xu = x[cols]                                       # (S, K, p)
-    ar_u = np.where(obs, y[cols] - np.einsum("skp,sp->sk", xu, coef[elig]), 0.0)
+    ce = coef[elig]
+    x_u = [np.where(obs, x[cols, j], 0.0) for j in range(p)]
+    fitted = sum((ce[:, j][:, None] * x_u[j] for j in range(p)), np.zeros(cols.shape))
+    ar_u = np.where(obs, y[cols] - fitted, 0.0)
     return {"u_rel": u_rel, "n_eligible": int(elig.sum()), "eligible": cand[elig],
-            "obs": obs, "x_u": np.where(obs[..., None], xu, 0.0), "n_u": np.where(obs, n[cols], 0.0),
+            "obs": obs, "x_u": x_u, "n_u": np.where(obs, n[cols], 0.0),
             "ar_u": ar_u, "inv": inv[elig], "sigma2": sigma2[elig]}
 
 
 def _placement_statistics(fit: dict[str, Any], h: np.ndarray, n_act: int):
     """Mean CAR and ``campaign_t`` of a group (weights ``h`` on the relative offsets) per placement."""
-    hh = h[None, :] * fit["obs"]
-    mean = (fit["ar_u"] * h[None, :]).sum(axis=1) / n_act
-    hx = np.einsum("sk,skp->sp", hh, fit["x_u"])
-    quad = np.einsum("si,sij,sj->s", hx, fit["inv"], hx) if hx.shape[1] else 0.0
-    var = fit["sigma2"] * ((hh * h[None, :] * fit["n_u"]).sum(axis=1) + quad) / n_act**2
+    mean = fit["ar_u"] @ h / n_act
+    hx = [xj @ h for xj in fit["x_u"]]               # h' X* per placement (x_u is 0 off obs)
+    inv = fit["inv"]
+    quad = sum((inv[:, i, j] * hx[i] * hx[j] for i in range(len(hx)) for j in range(len(hx))),
+               np.zeros(len(mean)))
+    var = fit["sigma2"] * (fit["n_u"] @ (h * h) + quad) / n_act**2
     with np.errstate(invalid="ignore", divide="ignore"):
         t = mean / np.sqrt(var)
     return mean, t
@@ -847,7 +857,7 @@ def campaign_study(
     cov = sigma2 * (np.diag(n[union_cols]) + (xu @ inv[0] @ xu.T if p else 0.0))
 
     # ---- CARs: G AR per window ---------------------------------------------------------------
-    g_by_window: dict[tuple[int, int], np.ndarray] = {}
+    by_window: dict[tuple[int, int], dict[str, np.ndarray]] = {}
     car_parts = []
     for a, b in sorted(wins):
         ok_rows, g_rows = [], []
@@ -862,10 +872,11 @@ def campaign_study(
             ok_rows.append(i)
             g_rows.append(g)
         gm = np.array(g_rows).reshape(len(g_rows), len(union_cols))
-        g_by_window[(a, b)] = gm
         ii = np.array(ok_rows, dtype=np.int64)
         car = gm @ ar
         car_var = np.einsum("ik,kl,il->i", gm, cov, gm) if len(ii) else np.zeros(0)
+        by_window[(a, b)] = {"g": gm, "rows": ii, "ids": ev["event_id"].to_numpy()[ii],
+                             "col0": col0[ii], "car_var": car_var}
         with np.errstate(invalid="ignore", divide="ignore"):
             car_t = car / np.sqrt(car_var)
         part = {
@@ -898,8 +909,8 @@ def campaign_study(
     names = {"market": ("alpha", "beta"), "constant_mean": ("mu",), "market_adjusted": ()}[model]
     state = {
         "T": T, "days": days, "y": y, "x": x, "n": n, "valid": valid, "report_mask": report,
-        "union_cols": union_cols, "ar": ar, "cov": cov, "g": g_by_window,
-        "all_col0": col0[has0], "col0_by_id": pd.Series(col0, index=ev["event_id"].to_numpy()),
+        "union_cols": union_cols, "ar": ar, "cov": cov, "win": by_window,
+        "all_col0": col0[has0], "col0": col0,
         "base": int(col0[has0].min()) if len(has0) else 0,
         "estimation_window": (e0, e1), "report_window": (r0, r1), "min_obs": min_obs,
     }
