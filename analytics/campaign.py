@@ -775,30 +775,29 @@ def campaign_study(
     T, p = len(days), x.shape[1]
     min_obs = max(int(min_estimation_obs), p + 1)
 
-    skips: list[dict] = []
+    ev_ids = ev["event_id"].to_numpy()
+    ev_dates = ev["date"].to_numpy()
+    skips: list[tuple] = []
 
     def skip(i, reason, window=(None, None)):
-        skips.append({"event_id": ev["event_id"].iloc[i], "event_date": ev["date"].iloc[i],
-                      "window_start": window[0], "window_end": window[1], "reason": reason})
+        skips.append((i, -(2**62) if window[0] is None else window[0], reason, window))
 
     # ---- day 0 of each activity ----------------------------------------------------------
     ev_days = pd.to_datetime(ev["date"]).to_numpy().astype("datetime64[D]")
     after = (ev["after_close"].fillna(False).astype(bool).to_numpy()
              if "after_close" in ev.columns else np.zeros(len(ev), dtype=bool))
-    col0 = np.full(len(ev), -1, dtype=np.int64)
-    for i in range(len(ev)):
-        if np.isnat(ev_days[i]):
-            skip(i, "missing event date")
-            continue
-        target = ev_days[i] + np.timedelta64(int(after[i]), "D")
-        if T == 0 or target < days[0]:
-            skip(i, "event date before the first price date of the ticker")
-            continue
-        c = int(np.searchsorted(days, target, side="left"))
-        if c >= T:
-            skip(i, "event date after the last price date of the ticker")
-            continue
-        col0[i] = c
+    nat = np.isnat(ev_days)
+    target = np.where(nat, np.datetime64(0, "D"), ev_days) + after.astype("timedelta64[D]")
+    col0 = np.searchsorted(days, target, side="left").astype(np.int64)
+    before = ~nat & ((col0 == 0) & (target < days[0]) if T else True)
+    beyond = ~nat & ~before & (col0 >= T)
+    for i in np.flatnonzero(nat):
+        skip(i, "missing event date")
+    for i in np.flatnonzero(before):
+        skip(i, "event date before the first price date of the ticker")
+    for i in np.flatnonzero(beyond):
+        skip(i, "event date after the last price date of the ticker")
+    col0[nat | before | beyond] = -1
     has0 = np.flatnonzero(col0 >= 0)
 
     # ---- the union of report ranges and the estimation days ---------------------------------
@@ -858,7 +857,7 @@ def campaign_study(
 
     # ---- CARs: G AR per window ---------------------------------------------------------------
     by_window: dict[tuple[int, int], dict[str, np.ndarray]] = {}
-    car_parts = []
+    car_parts: list[dict[str, np.ndarray]] = []
     for a, b in sorted(wins):
         ok_rows, g_rows = [], []
         for i in studied:
@@ -875,37 +874,42 @@ def campaign_study(
         ii = np.array(ok_rows, dtype=np.int64)
         car = gm @ ar
         car_var = np.einsum("ik,kl,il->i", gm, cov, gm) if len(ii) else np.zeros(0)
-        by_window[(a, b)] = {"g": gm, "rows": ii, "ids": ev["event_id"].to_numpy()[ii],
-                             "col0": col0[ii], "car_var": car_var}
+        by_window[(a, b)] = {"g": gm, "rows": ii, "ids": ev_ids[ii], "col0": col0[ii],
+                             "car_var": car_var}
         with np.errstate(invalid="ignore", divide="ignore"):
             car_t = car / np.sqrt(car_var)
-        part = {
-            "event_id": ev["event_id"].to_numpy()[ii],
-            "event_date": ev["date"].to_numpy()[ii],
-            "day0_date": days[col0[ii]].astype("datetime64[ns]"),
-            "window_start": np.full(len(ii), a), "window_end": np.full(len(ii), b),
-            "car": car, "car_var": car_var, "car_t": car_t,
-            "p_value": _two_sided_p(car_t, dof), "n_obs": gm.sum(axis=1).astype(np.int64),
-            "n_est": n_est_own[ii], "dof": np.full(len(ii), dof, dtype=np.int64),
-            "_row": ii,
-        }
-        car_parts.append(pd.DataFrame(part))
-    cars = pd.concat(car_parts, ignore_index=True)
-    cars = cars.sort_values(["_row", "window_start", "window_end"], kind="stable").reset_index(drop=True)
+        car_parts.append({
+            "_row": ii, "window_start": np.full(len(ii), a, dtype=np.int64),
+            "window_end": np.full(len(ii), b, dtype=np.int64), "car": car, "car_var": car_var,
+            "car_t": car_t, "p_value": _two_sided_p(car_t, dof),
+            "n_obs": gm.sum(axis=1).astype(np.int64),
+        })
+    cat = {k: np.concatenate([part[k] for part in car_parts]) for k in car_parts[0]}
+    order = np.lexsort((cat["window_end"], cat["window_start"], cat["_row"]))
+    rows_k = cat.pop("_row")[order]
+    d: dict[str, Any] = {"event_id": ev_ids[rows_k], "event_date": ev_dates[rows_k],
+                         "day0_date": days[col0[rows_k]].astype("datetime64[ns]")}
+    d.update({k: v[order] for k, v in cat.items()})
+    d["n_est"] = n_est_own[rows_k]
+    d["dof"] = np.full(len(rows_k), dof, dtype=np.int64)
     for c in ev.columns:
         if c not in ("event_id", "date", "ticker"):
-            cars[c] = ev[c].to_numpy()[cars["_row"].to_numpy()]
-    cars = cars.drop(columns="_row")
+            d[c] = ev[c].to_numpy()[rows_k]
+    cars = pd.DataFrame(d, copy=False)
 
     day_ar = pd.DataFrame({
         "date": days[union_cols].astype("datetime64[ns]"), "ar": ar, "ar_var": np.diag(cov).copy(),
         "span": n[union_cols], "ret": ret[union_cols], "market_ret": mret[union_cols],
         "expected": ret[union_cols] - ar,
-    })
-    skipped = pd.DataFrame(skips, columns=list(SKIPPED_COLUMNS))
-    if len(skipped):
-        skipped["window_start"] = skipped["window_start"].astype("Int64")
-        skipped["window_end"] = skipped["window_end"].astype("Int64")
+    }, copy=False)
+    skips.sort(key=lambda k: (k[0], k[1]))  # by activity, whole-activity reasons first
+    sk_rows = np.array([k[0] for k in skips], dtype=np.int64)
+    skipped = pd.DataFrame({
+        "event_id": ev_ids[sk_rows], "event_date": ev_dates[sk_rows],
+        "window_start": pd.array([k[3][0] for k in skips], dtype="Int64"),
+        "window_end": pd.array([k[3][1] for k in skips], dtype="Int64"),
+        "reason": np.array([k[2] for k in skips], dtype=object)}, columns=list(SKIPPED_COLUMNS),
+        copy=False)
     names = {"market": ("alpha", "beta"), "constant_mean": ("mu",), "market_adjusted": ()}[model]
     state = {
         "T": T, "days": days, "y": y, "x": x, "n": n, "valid": valid, "report_mask": report,
