@@ -10,7 +10,7 @@ from store import Store, default_db_path
 
 
 def _epilog() -> str:
-    codes = "\n".join(f"  {code}  {text}" for code, text in sorted(jobs.EXIT_CODES.items()))
+    codes = "\n".join(f"  {code:>2}  {text}" for code, text in sorted(jobs.EXIT_CODES.items()))
     return (f"workspace file: --db PATH, else $IRDASH_DB, else {default_db_path()}\n"
             "lock wait: $IRDASH_LOCK_TIMEOUT seconds (default 15)\n\nexit codes:\n" + codes)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.settings import MAX_YEAR, MIN_YEAR
 from store import bar_flags
 from store.bar_rules import OHLC_TOLERANCE, BarValidationError, frame_problems  # noqa: F401
 
@@ -34,6 +35,14 @@ def validate_bars(frame: pd.DataFrame, *, today: pd.Timestamp | None = None) -> 
         "source": frame["source"].astype("str").to_numpy(),
     })[BAR_COLUMNS]
     df = df.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
+    lo, hi = np.datetime64(f"{MIN_YEAR}-01-01", "ns"), np.datetime64(f"{MAX_YEAR}-12-31", "ns")
+    dates = df["date"].to_numpy()
+    outside = ~np.isnat(dates) & ((dates < lo) | (dates > hi))
+    if outside.any():
+        rows = np.flatnonzero(outside)
+        raise BarValidationError([(df["ticker"].iat[i], str(dates[i])[:10],
+                                   f"date outside {MIN_YEAR}-01-01..{MAX_YEAR}-12-31") for i in rows[:10]],
+                                 total=len(rows))
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     problems, total = frame_problems(df, today)
     if problems:

@@ -5,8 +5,34 @@ import csv
 import io
 import math
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+
+from analytics.settings import MAX_YEAR, MIN_YEAR
+
+DATE_MIN, DATE_MAX = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
+ECHO_LIMIT = 40  # characters of a user's value quoted back in a message
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(value, limit: int = ECHO_LIMIT) -> str:
+    """A user's value as a message may quote it: control and bidi characters as ``\\xNN``, at most ``limit`` chars.
+
+    Messages end up in the ingest log every visitor of the Data page sees: never echo raw file content.
+    """
+    text = str(value)
+    cut = len(text) > limit
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        text[:limit])
+    return text + ("..." if cut else "")
+
+
+def date_problem(day, what: str = "date") -> str | None:
+    """Why ``day`` (a date, datetime or Timestamp) is not accepted, or None: it must lie in 1900-01-01..2100-12-31."""
+    d = day.date() if isinstance(day, datetime) or hasattr(day, "to_pydatetime") else day
+    if not DATE_MIN <= d <= DATE_MAX:
+        return f"{what} {d.isoformat()} is outside {DATE_MIN}..{DATE_MAX}: check the year"
+    return None
 
 # Tried in this order; the first that parses every date of the file wins (US month/day before day/month).
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y", "%d/%m/%Y", "%b %d, %Y",
@@ -26,14 +52,14 @@ class Table:
 def read_text(source) -> tuple[str, str]:
     """(text, display name) of a path, bytes or text buffer; a BOM is dropped."""
     if isinstance(source, (str, Path)):
-        name = Path(source).name
+        name = shown(Path(source).name, 80)
         data = Path(source).read_bytes()
     elif isinstance(source, bytes):
         name, data = "upload.csv", source
     else:
         name = getattr(source, "name", "upload.csv")
         data = source.read()
-        name = Path(str(name)).name
+        name = shown(Path(str(name)).name, 80)
     if isinstance(data, str):
         return data.lstrip("\ufeff"), name
     if b"\x00" in data[:4096]:

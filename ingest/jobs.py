@@ -11,13 +11,15 @@ import pandas as pd
 from analytics.constants import REFRESH_OVERLAP_DAYS
 from ingest.activities import parse_activities_csv
 from ingest.bars import BarValidationError, validate_bars
-from ingest.terms import TermsError, load_terms, write_terms
+from ingest.terms import TermsError, checked_terms, parse_terms, write_terms
 from ingest.providers import (
     CsvFormatError, CsvProvider, EmptyDataError, NetworkUnavailableError, Provider, ProviderError,
     ProviderTimeoutError, RateLimitedError, TickerNotFoundError, YFinanceProvider,
 )
+from ingest.csvread import date_problem, shown
 from store import Store, StoreBusyError, StoreError
 from store.schema import utc_now
+from store.store import ClientError, NotAWorkspaceError
 
 Progress = Callable[[str], None]
 
@@ -31,16 +33,69 @@ EXIT_NETWORK = 5        # no network, or the network hangs (timeout)
 EXIT_RATE_LIMITED = 6   # Yahoo rate-limits this machine (HTTP 429)
 EXIT_BUSY = 7           # the workspace file is locked by another process
 EXIT_PARTIAL = 8        # refresh: some tickers failed, the others were stored
+EXIT_NOT_WORKSPACE = 10  # --db is not a DuckDB workspace file, or a path cannot be used (too long, a folder)
+EXIT_CLIENT = 11        # unknown client, or an engagement that belongs to another client
 
-EXIT_CODES = {EXIT_OK: "success", EXIT_ERROR: "unexpected error", EXIT_USAGE: "wrong command line",
+EXIT_CODES = {EXIT_OK: "success", EXIT_ERROR: "unexpected error (a bug: please report it with the traceback)",
+              EXIT_USAGE: "wrong command line (an option's value, e.g. a date that does not exist)",
               EXIT_BAD_INPUT: "input rejected (CSV, bar or terms validation)", EXIT_NOT_FOUND: "ticker not found or no data",
               EXIT_NETWORK: "no network or network timeout", EXIT_RATE_LIMITED: "rate limited by Yahoo",
-              EXIT_BUSY: "workspace locked by another process", EXIT_PARTIAL: "refresh partly failed"}
+              EXIT_BUSY: "workspace locked by another process", EXIT_PARTIAL: "refresh partly failed",
+              EXIT_NOT_WORKSPACE: "--db is not a DuckDB workspace file, or a path cannot be used",
+              EXIT_CLIENT: "unknown client, or an engagement of another client"}
+MAX_LOGGED = 2000  # characters of a message written to the ingest log
+
+
+class UsageError(ProviderError):
+    """A command-line value that cannot be used (a date that does not exist, out of range)."""
+
+
+class PathError(ProviderError):
+    """A path that cannot be used: too long, a folder, or unreadable."""
+
+
+def sanitise(text: str, limit: int = MAX_LOGGED) -> str:
+    """A message as the ingest log stores it: control characters escaped (newlines kept), at most ``limit`` chars."""
+    return "\n".join(shown(line, limit) for line in str(text).split("\n"))[:limit]
+
+
+def parse_day(value, what: str):
+    """A command-line date (YYYY-MM-DD) as a Timestamp, or None; UsageError when it does not exist or is out of range."""
+    if value is None or value == "":
+        return None
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise UsageError(f"{what} {shown(value)!r} is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31 "
+                         "(month 01-12, a day the month has).") from None
+    wrong = date_problem(day, what)
+    if wrong:
+        raise UsageError(f"{wrong}.")
+    return pd.Timestamp(day)
+
+
+def usable_file(path, what: str) -> Path:
+    """``path`` as a Path when it names a readable file; PathError (or the caller's not-found error) otherwise."""
+    p = Path(path)
+    try:
+        long = [part for part in p.parts if len(part.encode("utf-8", "surrogateescape")) > 255]
+        if long:
+            raise PathError(f"{what} path has a component of {len(long[0].encode('utf-8', 'surrogateescape'))} "
+                            f"bytes ({shown(long[0])}); file names are at most 255 bytes: rename the file.")
+        if p.is_dir():
+            raise PathError(f"{what} {shown(path, 120)} is a folder, not a file: give the file's path.")
+        return p
+    except OSError as exc:
+        raise PathError(f"{what} {shown(path, 120)} cannot be used: {exc.strerror or exc}.") from None
 
 
 def exit_code_for(exc: BaseException) -> int:
     """The CLI exit code for an error raised by a job."""
-    for kinds, code in (((CsvFormatError, BarValidationError, TermsError), EXIT_BAD_INPUT),
+    for kinds, code in (((UsageError,), EXIT_USAGE), ((PathError, NotAWorkspaceError), EXIT_NOT_WORKSPACE),
+                        ((ClientError,), EXIT_CLIENT),
+                        ((CsvFormatError, BarValidationError, TermsError), EXIT_BAD_INPUT),
                         ((TickerNotFoundError, EmptyDataError), EXIT_NOT_FOUND),
                         ((NetworkUnavailableError, ProviderTimeoutError), EXIT_NETWORK),
                         ((RateLimitedError,), EXIT_RATE_LIMITED), ((StoreBusyError,), EXIT_BUSY),
@@ -91,7 +146,7 @@ def _logged(store: Store, job: str, ticker: str | None, work: Callable[..., JobS
     def finish(summary: JobSummary) -> None:
         summary.seconds = time.monotonic() - started
         store.log_run(job, ticker, started_at, summary.status, added=summary.added, updated=summary.updated,
-                      rejected=summary.rejected, error="; ".join(summary.errors)[:2000] or None)
+                      rejected=summary.rejected, error=sanitise("; ".join(summary.errors)) or None)
         logged.append(True)
 
     try:
@@ -99,7 +154,7 @@ def _logged(store: Store, job: str, ticker: str | None, work: Callable[..., JobS
     except BaseException as exc:
         rejected = len(getattr(exc, "problems", []) or [])
         try:
-            store.log_run(job, ticker, started_at, "failed", rejected=rejected, error=str(exc)[:2000])
+            store.log_run(job, ticker, started_at, "failed", rejected=rejected, error=sanitise(str(exc)))
         except StoreError:
             pass  # the original error matters more than the log row
         raise
@@ -137,6 +192,9 @@ def load_yahoo(store: Store, ticker: str, start=None, end=None, provider: Provid
                shares: bool = True) -> JobSummary:
     """Load a ticker's daily history (and splits, dividends, shares outstanding) from Yahoo."""
     ticker = ticker.upper()
+    start, end = parse_day(start, "--start"), parse_day(end, "--end")
+    if start is not None and end is not None and end < start:
+        raise UsageError(f"--end {end.date()} is before --start {start.date()}: swap them.")
     provider = provider or YFinanceProvider()
 
     def work(finish):
@@ -155,9 +213,11 @@ def load_csv(store: Store, path, ticker: str) -> JobSummary:
     """Load a ticker's bars from a Yahoo-format CSV file (rejected whole on any problem)."""
     ticker = ticker.upper()
 
+    usable_file(path, "the CSV file's")
+
     def work(finish):
         if not Path(path).is_file():
-            raise CsvFormatError(str(path), [(0, "file not found: check the path")])
+            raise CsvFormatError(shown(path, 120), [(0, "file not found: check the path")])
         summary = JobSummary("load-csv", ticker)
         _store_bars_and_actions(store, CsvProvider(path), ticker, None, None, summary, actions=False, finish=finish)
         return summary
@@ -232,13 +292,15 @@ def refresh(store: Store, provider: Provider | None = None, progress: Progress |
 def import_activities(store: Store, path, client_id: str) -> JobSummary:
     """Append the activities of a CSV log to a client (rejected whole on any problem)."""
 
+    usable_file(path, "the activity log's")
+
     def work(finish):
         if not Path(path).is_file():
-            raise CsvFormatError(str(path), [(0, "file not found: check the path")], what="activity log")
+            raise CsvFormatError(shown(path, 120), [(0, "file not found: check the path")], what="activity log")
         frame = parse_activities_csv(path, client_id=client_id)
         known = store.clients()["client_id"].tolist()
         if client_id not in known:
-            raise StoreError(f"Unknown client '{client_id}' (known: {', '.join(known) or 'none'}): add the client "
+            raise ClientError(f"Unknown client '{client_id}' (known: {', '.join(known) or 'none'}): add the client "
                              "first (the dashboard's Data page, or the import-terms job), or check the --client "
                              "spelling.")
         ids = store.add_activities(frame)
@@ -248,14 +310,25 @@ def import_activities(store: Store, path, client_id: str) -> JobSummary:
 
 def import_terms(store: Store, path) -> JobSummary:
     """Store an engagement's terms from a TOML file (ingest.terms): all of it, or nothing."""
+    usable_file(path, "the terms file's")
+
     def work(finish):
         if not Path(path).is_file():
-            raise TermsError(str(path), ["file not found: check the path"])
+            raise TermsError(shown(path, 120), ["file not found: check the path"])
         try:
             text = Path(path).read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise TermsError(str(path), [f"not a UTF-8 text file ({exc.reason})"]) from exc
-        terms = load_terms(text, Path(path).name, store.clients() if store.exists() else None)
+            raise TermsError(shown(path, 120), [f"not a UTF-8 text file ({exc.reason})"]) from exc
+        known = store.clients() if store.exists() else None
+        name = shown(Path(path).name, 80)
+        parsed = parse_terms(text, name)
+        if parsed.client is None and isinstance(parsed.client_id, str):
+            ids = [] if known is None else known["client_id"].tolist()
+            if parsed.client_id not in ids:
+                raise ClientError(f"{name}: client '{shown(parsed.client_id)}' is not in the workspace (known: "
+                                  f"{', '.join(ids) or 'none'}): add a [client] section (client_id, name, ticker), "
+                                  "or check the spelling. Nothing was stored.")
+        terms = checked_terms(parsed, name, known)
         written = write_terms(store, terms)
         rows = written["option_grants"] + written["financings"] + written["shares_outstanding"]
         return JobSummary("import-terms", f"{terms.client_id} engagement {written['engagement_id']}",
@@ -263,23 +336,59 @@ def import_terms(store: Store, path) -> JobSummary:
     return _logged(store, "import-terms", None, work)
 
 
+DEMO_COMPLETE_KEY = "demo_complete"  # written last into the demo workspace: its presence means the build finished
+
+
+def demo_state(store: Store) -> str:
+    """"missing" (no file), "complete" (the build's last write is there) or "incomplete" (anything else).
+
+    A workspace built before the marker existed, or half-built by a process that was killed, is "incomplete":
+    ``demo --if-missing`` rebuilds it (the demo is reproducible, so a complete one comes out the same).
+    Raises NotAWorkspaceError when the file is not a DuckDB file.
+    """
+    if not store.exists():
+        return "missing"
+    return "complete" if store.workspace_meta().get(DEMO_COMPLETE_KEY) else "incomplete"
+
+
 def demo(store: Store, seed: int | None = None, if_missing: bool = False,
          progress: Progress | None = None) -> JobSummary:
-    """(Re)build the simulated demo workspace with ingest.demo.write_demo_workspace."""
-    if if_missing and store.exists():
-        try:
-            if store.workspace_info()["simulated"] and len(store.coverage()):
-                return JobSummary("demo", str(store.path), status="already there")
-        except StoreError:
-            pass
-    from ingest.demo import write_demo_workspace as write  # the generator is only needed by this job
+    """(Re)build the simulated demo workspace with ingest.demo.write_demo_workspace, atomically.
 
-    def work(finish):
-        kwargs = {"progress": progress}
-        if seed is not None:
-            kwargs["seed"] = seed
-        result = write(store, **kwargs) or {}
-        bars = result.get("bars") if isinstance(result.get("bars"), dict) else result
-        return JobSummary("demo", str(store.path), added=int(bars.get("added", 0) or 0),
-                          updated=int(bars.get("updated", 0) or 0), unchanged=int(bars.get("unchanged", 0) or 0))
-    return _logged(store, "demo", None, work)
+    The build writes into a temporary copy of the workspace in the same folder (``Store.rebuilt``: other
+    clients and data in the file are kept), then the completeness marker and the log row, and renames the
+    copy into place: a build killed at any point leaves the previous file (or none), never half of one.
+    With ``if_missing`` a complete demo workspace is left alone and an incomplete one is rebuilt.
+    """
+    state = demo_state(store)
+    if if_missing and state == "complete":
+        return JobSummary("demo", str(store.path), status="already there")
+    from ingest.demo import DEFAULT_SEED, write_demo_workspace as write  # only this job needs the generator
+
+    say = progress or (lambda text: None)
+    if state == "incomplete" and if_missing:
+        say(f"{store.path} is incomplete (no completeness marker): rebuilding it")
+    started_at = utc_now()
+    started = time.monotonic()
+    try:
+        with store.rebuilt() as target:
+            kwargs = {"progress": progress}
+            if seed is not None:
+                kwargs["seed"] = seed
+            result = write(target, **kwargs) or {}
+            bars = result.get("bars") if isinstance(result.get("bars"), dict) else result
+            summary = JobSummary("demo", str(store.path), added=int(bars.get("added", 0) or 0),
+                                 updated=int(bars.get("updated", 0) or 0),
+                                 unchanged=int(bars.get("unchanged", 0) or 0))
+            with target.transaction():  # the log row and the marker commit together, last
+                target.log_run("demo", None, started_at, "ok", added=summary.added, updated=summary.updated)
+                target.set_workspace_meta(DEMO_COMPLETE_KEY, str(seed if seed is not None else DEFAULT_SEED))
+    except Exception as exc:
+        if store.exists():
+            try:
+                store.log_run("demo", None, started_at, "failed", error=sanitise(str(exc)))
+            except StoreError:
+                pass  # the original error matters more than the log row
+        raise
+    summary.seconds = time.monotonic() - started
+    return summary

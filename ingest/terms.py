@@ -55,6 +55,7 @@ from typing import Any
 
 import pandas as pd
 
+from ingest.csvread import date_problem, shown
 from ingest.providers.errors import ProviderError
 
 CLIENT_KEYS = ("client_id", "name", "ticker", "benchmark")
@@ -69,6 +70,12 @@ SECTIONS = {"client": CLIENT_KEYS, "engagement": ENGAGEMENT_KEYS, "option_grants
 DATE_KEYS = {"signed_date", "start_date", "end_date", "grant_date", "expiry_date", "date"}
 PRICE_RULES = ("close_on_payment", "avg_close_prior_n")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+INT_KEYS = {"engagement_id": (1, 2**31 - 1), "minimum_months": (0, 1200), "retainer_price_days": (1, 1000)}
+FLOAT_KEYS = {"retainer_amount": 1e12, "shares": 1e15, "strike": 1e9, "amount": 1e13, "fee_rate": 1e3}
+TEXT_KEYS = {"client_id", "name", "ticker", "benchmark", "consultant", "retainer_frequency", "retainer_price_rule",
+             "notes", "holder", "description", "source"}
+MAX_TEXT = {"notes": 5000, "description": 2000}  # characters; other text keys 200
+MAX_FILE_CHARS = 1_000_000
 
 
 class TermsError(ProviderError):
@@ -102,10 +109,16 @@ def parse_terms(text: str, name: str = "terms") -> Terms:
 
     Values are checked by :func:`validate_terms`, not here.
     """
+    if len(text) > MAX_FILE_CHARS:
+        raise TermsError(name, [f"the file has {len(text):,} characters; engagement terms fit in far fewer "
+                                f"(at most {MAX_FILE_CHARS:,}): is this the right file?"])
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TermsError(name, [f"not valid TOML: {exc}"]) from exc
+    except RecursionError:
+        raise TermsError(name, ["not valid engagement terms: arrays or tables nested too deeply (the terms "
+                                "have one level of tables)"]) from None
     problems = []
     for section in doc:
         if section not in SECTIONS:
@@ -166,20 +179,43 @@ def normalise_terms(terms: Terms) -> tuple[Terms, list[str]]:
             try:
                 if key in DATE_KEYS:
                     value = _date(value)
-                elif key in ("retainer_amount", "shares", "strike", "amount", "fee_rate"):
+                    wrong = value is not None and date_problem(value, key)
+                    if wrong:
+                        problems.append(f"{where}: {wrong}.")
+                        value = None
+                elif key in FLOAT_KEYS:
                     value = _number(value)
-                elif key in ("minimum_months", "retainer_price_days", "engagement_id"):
-                    value = None if value is None or value == "" else _number(value)
-                    if value is not None and value != int(value):
-                        raise ValueError(value)
-                    value = None if value is None else int(value)
+                    if value is not None and abs(value) > FLOAT_KEYS[key]:
+                        problems.append(f"{where}: {key} = {value:g} is beyond {FLOAT_KEYS[key]:g}: check the "
+                                        "number (units are dollars and shares).")
+                        value = None
+                elif key in INT_KEYS:
+                    lo, hi = INT_KEYS[key]
+                    if isinstance(value, int) and not isinstance(value, bool) and not lo <= value <= hi:
+                        problems.append(f"{where}: {key} = {shown(value)} is outside {lo:,}..{hi:,}.")
+                        value = None
+                    else:
+                        value = None if value is None or value == "" else _number(value)
+                        if value is not None and value != int(value):
+                            raise ValueError(value)
+                        value = None if value is None else int(value)
+                        if value is not None and not lo <= value <= hi:
+                            problems.append(f"{where}: {key} = {value} is outside {lo:,}..{hi:,}.")
+                            value = None
+                elif key in TEXT_KEYS and value is not None and not isinstance(value, str):
+                    problems.append(f"{where}: {key} = {shown(value)} must be text in quotes, e.g. "
+                                    f"{key} = \"{shown(value)}\".")
+                    value = None
                 elif isinstance(value, str):
                     value = value.strip() or None
-            except (ValueError, TypeError):
+                    limit = MAX_TEXT.get(key, 200)
+                    if value is not None and len(value) > limit:
+                        problems.append(f"{where}: {key} has {len(value):,} characters; at most {limit:,}.")
+                        value = None
+            except (ValueError, TypeError, OverflowError):
                 kind = ("a date (YYYY-MM-DD)" if key in DATE_KEYS else
-                        "a whole number" if key in ("minimum_months", "retainer_price_days", "engagement_id")
-                        else "a number")
-                problems.append(f"{where}: {key} = {value!r} is not {kind}.")
+                        "a whole number" if key in INT_KEYS else "a number")
+                problems.append(f"{where}: {key} = {shown(repr(value))} is not {kind}.")
                 value = None
             out[key] = value
         return out

@@ -7,6 +7,15 @@ process, so both retry on the lock with jittered back-off until IRDASH_LOCK_TIME
 and then raise StoreBusyError. Inside one process DuckDB refuses to open the same file twice at
 once ("Unique file handle conflict"), so every access to a path is also serialised by a
 process-wide lock.
+
+Writers are not starved by readers: a writer that finds the file locked creates a marker file in
+``<workspace>.writer-waiting/`` (one per waiting writer, touched at every retry) and removes it once it
+has the file; a reader that sees a fresh marker waits (up to the lock timeout) before attaching, so the
+readers drain and the writer gets the file within milliseconds. A marker not touched for
+WRITER_MARK_STALE seconds (its writer was killed) is ignored and removed.
+
+``Store.rebuilt()`` gives a Store on a temporary copy of the workspace in the same folder and renames it
+into place when the block succeeds (atomic: a kill leaves the old file or none, never half of one).
 """
 from __future__ import annotations
 
@@ -41,6 +50,14 @@ class StoreError(Exception):
 
 class StoreBusyError(StoreError):
     """The workspace file stayed locked by another process until the lock timeout."""
+
+
+class NotAWorkspaceError(StoreError):
+    """The path given as the workspace is not a DuckDB file (or not readable as one)."""
+
+
+class ClientError(StoreError):
+    """A user error about clients: an unknown client, or an engagement that belongs to another client."""
 
 
 @dataclass(frozen=True)
@@ -227,12 +244,116 @@ def _sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+WRITER_MARK_STALE = 2.0  # seconds: a waiting writer touches its marker at least every 0.2 s
+
+
+def _marks_dir(path: Path) -> Path:
+    return path.parent / f"{path.name}.writer-waiting"
+
+
+def _writer_waiting(path: Path) -> bool:
+    """True when another process's writer is waiting for `path` (a fresh marker); stale markers are removed."""
+    folder = _marks_dir(path)
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    now = time.time()
+    mine = f"{os.getpid()}-"
+    waiting = False
+    for entry in entries:
+        if entry.name.startswith(mine):
+            continue  # this process's writers hold the process lock: a reader here waits on that instead
+        try:
+            fresh = now - entry.stat().st_mtime < WRITER_MARK_STALE
+        except FileNotFoundError:
+            continue
+        if fresh:
+            waiting = True
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    return waiting
+
+
+class _WriterMark:
+    """The marker file of one waiting writer: created on the first failed attempt, touched at each retry."""
+
+    def __init__(self, path: Path):
+        self.folder = _marks_dir(path)
+        self.file = self.folder / f"{os.getpid()}-{threading.get_ident()}"
+        self.made = False
+
+    def touch(self) -> None:
+        try:
+            self.folder.mkdir(exist_ok=True)
+            self.file.touch()
+            self.made = True
+        except OSError:
+            pass  # a read-only folder: writers then wait as they did before the markers
+
+    def clear(self) -> None:
+        if not self.made:
+            return
+        try:
+            self.file.unlink()
+        except OSError:
+            pass
+        try:
+            self.folder.rmdir()  # only when no other writer waits
+        except OSError:
+            pass
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _check_no_wal(path: Path) -> None:
+    if Path(f"{path}.wal").exists():  # every transaction detaches (checkpoints) before this point
+        raise StoreError(f"The rebuilt workspace {path} still has a write-ahead log; nothing was replaced. Retry.")
+
+
+def _remove_stale_builds(path: Path) -> None:
+    """Temporary files of rebuilds whose process is gone (killed mid-build)."""
+    for tmp in path.parent.glob(f".{path.name}.building-*"):
+        m = re.match(rf"\.{re.escape(path.name)}\.building-(\d+)-", tmp.name)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            _unlink(tmp)
+        except PermissionError:
+            pass  # another user's live process
+
+
 class Store:
     """All access to one workspace file. Cheap to create: no I/O until a method is called."""
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else default_db_path()
         self._schema_checked = False
+        self._path_checked = False
+
+    def _check_path(self) -> None:
+        """NotAWorkspaceError for a path no file can have (a component over 255 bytes) or a folder."""
+        if self._path_checked:
+            return
+        long = [p for p in self.path.parts if len(p.encode("utf-8", "surrogateescape")) > 255]
+        if long:
+            raise NotAWorkspaceError(
+                f"The workspace path has a component of {len(long[0].encode('utf-8', 'surrogateescape'))} bytes "
+                f"({long[0][:40]!r}...); names are at most 255 bytes. Give --db (or IRDASH_DB) a shorter path.")
+        if self.path.is_dir():
+            raise NotAWorkspaceError(f"The workspace path {str(self.path)[:200]} is a folder: give the path of a "
+                                     f".duckdb file inside it, e.g. --db {str(self.path / 'irdash.duckdb')[:200]}.")
+        self._path_checked = True
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -241,24 +362,49 @@ class Store:
     def _retry(self, opener, what: str):
         deadline = time.monotonic() + lock_timeout()
         delay = 0.005
-        while True:
-            try:
-                return opener()
-            except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
-                if not _is_lock_error(exc):
-                    raise StoreError(f"Could not open the workspace {self.path} for {what}: {exc}") from exc
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
-                    who = (f"process {holder.group(2)} ({holder.group(1)})" if holder
-                           else "another connection in this process")
-                    raise StoreBusyError(
-                        f"The workspace {self.path} stayed locked for {lock_timeout():.0f} s while opening it "
-                        f"for {what}: {who} holds it, probably an ingest job or a dashboard still running. "
-                        "Wait for it to finish or stop it, then retry (IRDASH_LOCK_TIMEOUT sets how long to wait)."
-                    ) from exc
-                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
-                delay = min(delay * 2, 0.2)
+        mark = _WriterMark(self.path) if what == "writing" else None
+        try:
+            while True:
+                try:
+                    return opener()
+                except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+                    if not _is_lock_error(exc):
+                        if "not a valid DuckDB database file" in str(exc) or "Invalid database" in str(exc):
+                            raise NotAWorkspaceError(
+                                f"{self.path} is not a DuckDB workspace file (DuckDB says: it exists but is not a "
+                                "valid DuckDB database). Check --db or IRDASH_DB: point it at a workspace made by "
+                                "this dashboard (e.g. data/demo.duckdb), or at a new path to create one."
+                            ) from exc
+                        raise StoreError(f"Could not open the workspace {self.path} for {what}: {exc}") from exc
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+                        who = (f"process {holder.group(2)} ({holder.group(1)})" if holder
+                               else "another connection in this process")
+                        raise StoreBusyError(
+                            f"The workspace {self.path} is busy: it stayed locked for {lock_timeout():.0f} s while "
+                            f"opening it for {what} ({who} holds it, probably an ingest job writing or a long "
+                            "import). Nothing was changed. Wait a few seconds and reload the page or run the job "
+                            "again; if it stays busy, stop the process holding it (IRDASH_LOCK_TIMEOUT sets how "
+                            "long to wait)."
+                        ) from exc
+                    if mark is not None:
+                        mark.touch()  # readers see it and back off until this writer has the file
+                    time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                    delay = min(delay * 2, 0.2 if mark is None else 0.05)
+        finally:
+            if mark is not None:
+                mark.clear()
+
+    def _yield_to_writers(self) -> None:
+        """Before a read attaches: wait while another process's writer waits for the file (up to the lock timeout)."""
+        if not _writer_waiting(self.path):
+            return
+        deadline = time.monotonic() + lock_timeout()
+        delay = 0.01
+        while time.monotonic() < deadline and _writer_waiting(self.path):
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 0.1)
 
     def _missing(self) -> StoreError:
         return StoreError(
@@ -272,8 +418,10 @@ class Store:
         if active is not None:  # a read inside this thread's own transaction sees its writes
             yield active
             return
+        self._check_path()
         if not self.path.exists():
             raise self._missing()
+        self._yield_to_writers()
         with _lock_for(self.path):
             con = self._retry(lambda: _attach(self.path, read_only=True), "reading")
             try:
@@ -295,6 +443,7 @@ class Store:
         if key in active:  # a write inside this thread's open transaction joins it (one commit for all)
             yield active[key]
             return
+        self._check_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _lock_for(self.path):
             con = self._retry(lambda: _attach(self.path, read_only=False), "writing")
@@ -316,6 +465,43 @@ class Store:
                 active.pop(key, None)
                 _detach(con)
 
+    @contextmanager
+    def rebuilt(self) -> Iterator["Store"]:
+        """A Store on a temporary copy of this workspace that replaces it atomically when the block succeeds.
+
+        The copy (every table, or an empty file when there is no workspace yet) is made in the same folder,
+        so ``os.replace`` is an atomic rename: a process killed at any point leaves the old file (or none)
+        and a stray temporary file, never a half-written workspace. Meanwhile the workspace stays attached
+        READ_ONLY, so readers go on reading it and writers of other processes wait instead of writing
+        changes the rename would lose. On an error the temporary file is removed and the old one is kept.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_builds(self.path)
+        tmp = self.path.parent / f".{self.path.name}.building-{os.getpid()}-{next(_aliases)}.duckdb"
+        target = Store(tmp)
+        try:
+            if self.path.exists():
+                with self._read_connection() as con:
+                    alias = _alias_of[id(con)]
+                    dest = f"ws_{next(_aliases)}"
+                    con.execute(f"ATTACH {_sql_str(tmp)} AS {dest}")
+                    try:
+                        con.execute(f"COPY FROM DATABASE {alias} TO {dest}")
+                    finally:
+                        con.execute(f"DETACH DATABASE {dest}")
+                    yield target
+                    _check_no_wal(tmp)
+                    os.replace(tmp, self.path)
+                    _unlink(Path(f"{self.path}.wal"))  # a crashed writer's log belongs to the old file
+            else:
+                yield target
+                _check_no_wal(tmp)
+                os.replace(tmp, self.path)
+            self._schema_checked = False
+        finally:
+            _unlink(tmp)
+            _unlink(Path(f"{tmp}.wal"))
+
     # ---- generic --------------------------------------------------------------------------------
     def init(self) -> int:
         """Create or migrate the schema (idempotent); return the schema version."""
@@ -325,6 +511,7 @@ class Store:
 
     def exists(self) -> bool:
         """True when the workspace file exists."""
+        self._check_path()
         return self.path.exists()
 
     def query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
@@ -453,7 +640,21 @@ class Store:
                 "simulated": meta.get("simulated") == "true" or bool(any_sim),
                 "name": meta.get("name") or self.path.stem}
 
+    def workspace_meta(self) -> dict[str, str]:
+        """Every key/value of the workspace table ({} for a file without one)."""
+        with self._read_connection() as con:
+            if current_version(con) < 2:
+                return {}
+            return dict(con.execute("SELECT key, value FROM workspace").fetchall())
+
     # ---- writes ---------------------------------------------------------------------------------
+    def set_workspace_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None remove) one key of the workspace table, e.g. a build's completeness marker."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM workspace WHERE key = ?", [key])
+            if value is not None:
+                con.execute("INSERT INTO workspace VALUES (?, ?)", [key, str(value)])
+
     def set_workspace_info(self, name: str | None = None, simulated: bool | None = None) -> None:
         """Set the workspace's display name and/or whether its data are simulated."""
         with self.transaction() as con:
@@ -662,7 +863,7 @@ class Store:
             owner = [] if eng_id is None else con.execute(
                 "SELECT client_id FROM engagements WHERE engagement_id = ?", [int(eng_id)]).fetchall()
             if owner and owner[0][0] != engagement.get("client_id"):
-                raise StoreError(f"engagement {eng_id} belongs to client {owner[0][0]!r}, not "
+                raise ClientError(f"engagement {eng_id} belongs to client {owner[0][0]!r}, not "
                                  f"{engagement.get('client_id')!r}; leave engagement_id out to add a new one.")
             created = not owner
             if eng_id is not None:

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ingest.bars import OHLC_TOLERANCE
-from ingest.csvread import best_date_format, parse_date, parse_number, pick_date_format, read_table, read_text
+from ingest.csvread import (best_date_format, date_problem, parse_date, parse_number, pick_date_format, read_table,
+                            read_text, shown)
 from ingest.providers.base import Provider
 from ingest.providers.errors import CsvFormatError, EmptyDataError
 
@@ -22,6 +23,8 @@ HEADER_ALIASES = {
 }
 REQUIRED = ["date", "open", "high", "low", "close", "volume"]
 NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
+MAX_PRICE = 1e9     # dollars per share: far above any listed stock, below anything the analytics overflow on
+MAX_VOLUME = 1e15   # shares a day
 _ACTION_ROW = re.compile(r"(stock split|dividend)", re.IGNORECASE)
 
 
@@ -33,7 +36,7 @@ def parse_price_csv(source, ticker: str, today: datetime | None = None) -> pd.Da
         raise CsvFormatError(name, problems)
     missing = [c for c in REQUIRED if c not in table.header]
     if missing:
-        found = ", ".join(h for h in table.header if h) or "none"
+        found = shown(", ".join(h for h in table.header[:12] if h) or "none", 120)
         problems.append((table.header_line, f"missing column(s) {', '.join(missing)} (found: {found}); a Yahoo "
                                             "export has Date,Open,High,Low,Close,Adj Close,Volume"))
         raise CsvFormatError(name, problems)
@@ -52,7 +55,7 @@ def parse_price_csv(source, ticker: str, today: datetime | None = None) -> pd.Da
     for line, fields in table.rows:
         joined = " ".join(fields)
         if _ACTION_ROW.search(joined):
-            problems.append((line, f"'{joined.strip()[:40]}' is a split/dividend row, not a price bar: remove it "
+            problems.append((line, f"'{shown(joined.strip())}' is a split/dividend row, not a price bar: remove it "
                                    "(load splits separately)"))
             continue
         if len(fields) != n_fields:
@@ -65,9 +68,15 @@ def parse_price_csv(source, ticker: str, today: datetime | None = None) -> pd.Da
             row_problems.append("date is empty")
         else:
             try:
-                day = pd.Timestamp(parse_date(raw_date, fmt))
+                parsed = parse_date(raw_date, fmt)
             except ValueError:
-                row_problems.append(f"date '{raw_date}' is not a date in the file's format ({fmt})")
+                row_problems.append(f"date '{shown(raw_date)}' is not a date in the file's format ({fmt})")
+            else:
+                out_of_range = date_problem(parsed)
+                if out_of_range:
+                    row_problems.append(out_of_range)
+                else:
+                    day = pd.Timestamp(parse_date(raw_date, fmt))
         values = {}
         for c in NUMERIC:
             if c not in col:
@@ -76,14 +85,14 @@ def parse_price_csv(source, ticker: str, today: datetime | None = None) -> pd.Da
             if not raw:
                 row_problems.append(f"{c} is empty")
             elif raw.lower() in ("null", "nan", "n/a", "na", "-"):
-                row_problems.append(f"{c} is '{raw}' (no data for this day): delete the row")
+                row_problems.append(f"{c} is '{shown(raw)}' (no data for this day): delete the row")
             else:
                 try:
                     values[c] = parse_number(raw, table.delimiter)
                 except OverflowError:
-                    row_problems.append(f"{c} '{raw}' is not a finite number")
+                    row_problems.append(f"{c} '{shown(raw)}' is not a finite number")
                 except ValueError:
-                    row_problems.append(f"{c} '{raw}' is not a number")
+                    row_problems.append(f"{c} '{shown(raw)}' is not a number")
         if not row_problems:
             row_problems = _bar_problems(values, day, today)
         if day is not None and not row_problems:
@@ -113,8 +122,12 @@ def _bar_problems(v: dict, day, today) -> list[str]:
     for c in ("open", "high", "low", "close", "adj_close"):
         if c in v and v[c] <= 0:
             out.append(f"{c} {v[c]:g} must be positive")
+        elif c in v and v[c] > MAX_PRICE:
+            out.append(f"{c} {v[c]:g} is above {MAX_PRICE:g}: check the column and the decimal separator")
     if v["volume"] < 0:
         out.append(f"volume {v['volume']:g} is negative")
+    elif v["volume"] > MAX_VOLUME:
+        out.append(f"volume {v['volume']:g} is above {MAX_VOLUME:g} shares: check the column")
     if out:
         return out
     if v["high"] * tol < v["low"]:
