@@ -13,13 +13,18 @@ Conventions (the same as :mod:`analytics.event_study`)
 * **Day 0** of an activity is the first trading day on or after its date; an activity flagged
   ``after_close`` moves to the first trading day strictly after its date.
 * A confounding event is placed the same way: its reaction day is the first trading day on or
-  after its date (strictly after when the optional ``after_close`` column of the events is
-  true), so a release on a Saturday counts on the Monday.
-* The window ``(w0, w1)`` is inclusive: activity day-0 row ``a``, event row ``e``, and the
-  event confounds the activity when ``a + w0 <= e <= a + w1``.  Rows beyond the ends of the
-  history are clipped; an event dated before the first or after the last trading day cannot be
-  placed and never confounds; an activity after the last trading day has no day 0 and is
-  reported with ``placed = False``.
+  after its date, so a release on a Saturday counts on the Monday; with ``after_close`` true it
+  is the first trading day strictly after its date.  When the time of day is **unknown**
+  (no ``after_close`` column, or a missing value: what the store holds for earnings and news)
+  the event may have come before the open or after the close, so both its reaction day and the
+  next trading day count (rows ``e`` and ``e + 1``); dividends (ex-dates) and splits take
+  effect at the open of their date (``after_close`` false).
+* The window ``(w0, w1)`` is inclusive: activity day-0 row ``a``, event reaction rows
+  ``e_lo..e_hi``, and the event confounds the activity when the two ranges overlap,
+  ``e_lo <= a + w1`` and ``e_hi >= a + w0``; its ``offset`` is the first overlapping row minus
+  ``a``.  Rows beyond the ends of the history are clipped; an event dated before the first or
+  after the last trading day cannot be placed and never confounds; an activity after the last
+  trading day has no day 0 and is reported with ``placed = False``.
 
 Confounder kinds are :data:`CONFOUNDER_KINDS` (earnings, news, dividend, split, other).
 
@@ -109,6 +114,23 @@ def _after_close(frame: pd.DataFrame) -> np.ndarray:
     return frame["after_close"].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
+def _event_rows(cal: np.ndarray, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first, last) reaction rows of each event and whether it can be placed (see the module docstring)."""
+    n = len(cal)
+    d = pd.to_datetime(events["date"]).dt.normalize().to_numpy().astype("datetime64[D]")
+    left = np.searchsorted(cal, d, side="left")
+    right = np.searchsorted(cal, d, side="right")
+    if "after_close" in events.columns:
+        flag = events["after_close"].astype("boolean")
+        known, after = flag.notna().to_numpy(), flag.fillna(False).to_numpy(dtype=bool)
+    else:
+        known, after = np.zeros(len(events), dtype=bool), np.zeros(len(events), dtype=bool)
+    lo = np.where(known & after, right, left)
+    hi = np.where(known, lo, right)  # unknown time of day: its day and the next trading day
+    ok = (lo < n) & (d >= cal[0]) if n else np.zeros(len(events), dtype=bool)
+    return lo, np.minimum(hi, n - 1), ok
+
+
 def _check_columns(frame: pd.DataFrame, needed: Sequence[str], what: str) -> None:
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -129,7 +151,8 @@ def confounding_pairs(activities: pd.DataFrame, events: pd.DataFrame, trading_da
         (``activity_id``, ``type``, ``title``...) are carried along.  Index is kept.
     events : DataFrame
         Confounding events of the same stock: ``date``, ``kind`` (a :data:`CONFOUNDER_KINDS` code),
-        ``title`` (may be empty) and optionally ``after_close``.
+        ``title`` (may be empty) and optionally ``after_close`` (True / False / missing = time of
+        day unknown: its reaction day and the next one count).
     trading_days : array-like of dates
         The stock's trading days (the dates of its price rows).
     window : (int, int)
@@ -140,13 +163,14 @@ def confounding_pairs(activities: pd.DataFrame, events: pd.DataFrame, trading_da
     -------
     DataFrame
         One row per pair, ordered by activity then event date: ``activity`` (the activity's index
-        label), ``offset`` (event row minus activity day-0 row, in trading days), ``date``,
-        ``kind``, ``title`` of the event.
+        label), ``offset`` (the event's first reaction row inside the window minus the activity's
+        day-0 row, in trading days), ``date``, ``kind``, ``title`` of the event.
 
     Notes
     -----
-    With ``a`` the activity's day-0 row and ``e`` the event's reaction row in the stock's
-    calendar, the pair is kept when ``a + w0 <= e <= a + w1`` (both rows inside the history).
+    With ``a`` the activity's day-0 row and ``e_lo..e_hi`` the event's reaction rows in the
+    stock's calendar (one row, or two when its time of day is unknown), the pair is kept when
+    ``e_lo <= a + w1`` and ``e_hi >= a + w0`` (both placed inside the history).
     See the module docstring for the day-0 convention (MacKinlay 1997) and why confounders
     matter (McWilliams and Siegel 1997).
     """
@@ -157,12 +181,12 @@ def confounding_pairs(activities: pd.DataFrame, events: pd.DataFrame, trading_da
     n = len(cal)
     a = _rows(cal, activities["date"], _after_close(activities))
     ev_dates = pd.to_datetime(events["date"]).dt.normalize()
-    e = _rows(cal, ev_dates, _after_close(events))
-    # an event dated before the first trading day would land on row 0 without being there
-    e_ok = (e < n) & (ev_dates.to_numpy().astype("datetime64[D]") >= cal[0])
+    # an event dated before the first trading day would land on row 0 without being there: not placed
+    e_lo, e_hi, e_ok = _event_rows(cal, events)
     a_ok = a < n
-    offset = e[None, :] - a[:, None]
-    inside = (offset >= w0) & (offset <= w1) & a_ok[:, None] & e_ok[None, :]
+    start, end = a[:, None] + w0, a[:, None] + w1
+    inside = (e_lo[None, :] <= end) & (e_hi[None, :] >= start) & a_ok[:, None] & e_ok[None, :]
+    offset = np.maximum(e_lo[None, :], start) - a[:, None]
     ai, ei = np.nonzero(inside)
     titles = events["title"] if "title" in events.columns else pd.Series([None] * len(events), index=events.index)
     out = pd.DataFrame({

@@ -82,20 +82,25 @@ def confounding_events(store: Store, ticker: str) -> pd.DataFrame:
     """A ticker's confounders for analytics.confounders: its corporate events, dividends and splits.
 
     Columns ticker, date, kind ('earnings', 'news', 'other' as stored; 'dividend' and 'split' from those
-    tables), title ("dividend $0.01 a share", "split 1:10"), source; by date.
+    tables), title ("dividend $0.01 a share", "reverse split 1:10"), source, and after_close (nullable
+    boolean): missing for stored corporate events, whose time of day is not kept (the analytics count
+    their day and the next), false for dividends and splits (effective at the open of their date); by date.
     """
     sql = """
-        SELECT ticker, date, kind, title, source FROM corporate_events WHERE ticker = ?
+        SELECT ticker, date, kind, title, source, NULL::BOOLEAN AS after_close
+        FROM corporate_events WHERE ticker = ?
         UNION ALL
-        SELECT ticker, date, 'dividend', printf('dividend $%g a share', amount), 'dividends'
+        SELECT ticker, date, 'dividend', printf('dividend $%g a share', amount), 'dividends', false
         FROM dividends WHERE ticker = ?
         UNION ALL
         SELECT ticker, date, 'split',
                CASE WHEN ratio >= 1 THEN printf('split %g:1', ratio)
-                    ELSE printf('reverse split 1:%g', round(1 / ratio, 6)) END, 'splits'
+                    ELSE printf('reverse split 1:%g', round(1 / ratio, 6)) END, 'splits', false
         FROM splits WHERE ticker = ?
         ORDER BY date, kind"""
     t = ticker.upper()
-    out = canonical(store.query(sql, [t, t, t]), CONFOUNDER_COLS)
+    raw = store.query(sql, [t, t, t])
+    out = canonical(raw, CONFOUNDER_COLS)
     out["title"] = out["title"].astype(object).where(out["title"].notna(), None)
+    out["after_close"] = pd.array(raw["after_close"].tolist(), dtype="boolean")
     return out

@@ -55,6 +55,31 @@ PLACEMENT = [
 ]
 
 
+UNKNOWN_TIME = [
+    # event Wed 13th, time unknown: rows 7 (13th) and 8 (14th) both count
+    # activity Fri 15th = row 9, window rows 8..13: the 14th (row 8) overlaps, offset 8 - 9 = -1
+    ("the next day reaches the window", "1999-01-15", "1999-01-13", (-1, 5), -1),
+    # activity Wed 6th = row 2, window rows 1..7: the 13th (row 7) is the first overlap, offset 5
+    ("its own day is in the window", "1999-01-06", "1999-01-13", (-1, 5), 5),
+    # activity Mon 18th is a holiday: day 0 = Tue 19th = row 10, window rows 9..15 (clipped to 13):
+    # event Fri 15th spans rows 9 (15th) and 10 (19th): offset -1
+    ("across a holiday", "1999-01-18", "1999-01-15", (-1, 5), -1),
+    # activity Mon 11th = row 5, window rows 4..10; event Wed 6th spans rows 2..3: no overlap
+    ("two days before the window", "1999-01-11", "1999-01-06", (-1, 5), None),
+    # event on the last trading day: its next day is past the history, clipped (rows 13..13)
+    ("the last trading day", "1999-01-22", "1999-01-22", (-1, 5), 0),
+]
+
+
+@pytest.mark.parametrize("name, a_date, e_date, window, offset", UNKNOWN_TIME, ids=[u[0] for u in UNKNOWN_TIME])
+def test_event_of_unknown_time_counts_on_its_day_and_the_next(name, a_date, e_date, window, offset):
+    activities = pd.DataFrame({"date": [T(a_date)]})
+    for events in (pd.DataFrame({"date": [T(e_date)], "kind": ["earnings"]}),  # no after_close column
+                   pd.DataFrame({"date": [T(e_date)], "kind": ["earnings"], "after_close": [None]})):
+        assert confounding_pairs(activities, events, CAL, window)["offset"].tolist() == \
+            ([] if offset is None else [offset])
+
+
 @pytest.mark.parametrize("name, a_date, a_after, e_date, e_after, window, offset", PLACEMENT,
                          ids=[p[0] for p in PLACEMENT])
 def test_event_is_placed_in_trading_days(name, a_date, a_after, e_date, e_after, window, offset):
@@ -72,7 +97,8 @@ def test_flags_list_every_confounder_in_date_order():
                               index=[10, 11, 12, 13])
     events = pd.DataFrame({"date": [T("1999-01-13"), T("1999-01-07"), T("1999-01-20"), T("1999-01-12")],
                            "kind": ["dividend", "earnings", "news", "split"],
-                           "title": ["dividend $0.01 a share", "Q4 1998 results", None, "reverse split 1:10"]})
+                           "title": ["dividend $0.01 a share", "Q4 1998 results", None, "reverse split 1:10"],
+                           "after_close": [False, False, None, False]})
     flagged = flag_confounded(activities, events, CAL)  # default window (-1, 5)
     # 6th = row 2 -> rows 1..7 (5th..13th): 7th (row 3), 12th (row 6), 13th (row 7)
     # 15th = row 9 -> rows 8..13 (14th..22nd, clipped): 20th (row 11)
@@ -231,6 +257,7 @@ def test_confounding_events_add_dividends_and_splits(empty_store):
         [T("1999-01-06"), "dividend", "dividend $0.01 a share", "dividends"],
         [T("1999-01-28"), "earnings", "Q4", "csv:events.csv"],
         [T("1999-03-01"), "split", "split 2:1", "splits"]]
+    assert got["after_close"].tolist() == [False, False, pd.NA, False]  # an earnings time of day is not stored
 
 
 # ---- the CSV import -------------------------------------------------------------------------------
