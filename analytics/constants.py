@@ -99,3 +99,10 @@ MDE_ALPHA = 0.05
 # Fewest placebo split dates of the stock's own history for the split-date placebo test of a
 # liquidity change; with fewer, liquidity_difference falls back to HAC with a data-driven lag
 LIQUIDITY_MIN_PLACEBO_SPLITS = 20
+
+# --- Option volatility robust to tick noise and thin trading (issue 9 point 8) ---
+# Default estimator of the option's volatility: trade-to-trade log returns scaled by their span
+# with the first-order autocovariance correction of Zhou (1996); see analytics.options
+DEFAULT_VOLATILITY_METHOD = "trade_to_trade_zhou"
+# Trading days in one return of the "weekly" estimator
+WEEKLY_RETURN_DAYS = 5

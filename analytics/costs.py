@@ -13,8 +13,10 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from analytics.constants import DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW, activity_label
-from analytics.options import grant_date_fair_value
+from analytics.constants import (
+    DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW, DEFAULT_VOLATILITY_METHOD, activity_label,
+)
+from analytics.options import VOLATILITY_METHODS, grant_date_fair_value
 
 COST_KINDS: dict[str, str] = {
     "retainer": "Retainer (stock, value at issue)",
@@ -64,7 +66,8 @@ def program_costs(retainer: pd.DataFrame | None = None,
                   prices: pd.DataFrame | pd.Series | None = None,
                   splits: pd.DataFrame | None = None,
                   risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
-                  vol_window: int = DEFAULT_VOL_WINDOW) -> pd.DataFrame:
+                  vol_window: int = DEFAULT_VOL_WINDOW,
+                  volatility_method: str = DEFAULT_VOLATILITY_METHOD) -> pd.DataFrame:
     """One row per cost item of the program.
 
     Parameters
@@ -80,8 +83,10 @@ def program_costs(retainer: pd.DataFrame | None = None,
         See :func:`finders_fees`.
     activities : pandas.DataFrame, optional
         The activity log; ``cost`` (USD) per activity, NaN where not logged.
-    prices, splits, risk_free_rate, vol_window
-        For the option fair values.
+    prices, splits, risk_free_rate, vol_window, volatility_method
+        For the option fair values (``prices`` with ``volume`` for the default trade-to-trade
+        volatility, :func:`analytics.options.noise_robust_volatility`; the method is named in
+        the item's ``note``).
 
     Returns
     -------
@@ -98,12 +103,14 @@ def program_costs(retainer: pd.DataFrame | None = None,
                          float(r.value_at_issue), float(r.shares_issued), r.payment_no,
                          f"{r.amount:,.2f} USD at {r.price!r} per share ({r.price_rule})"))
     for g in _grants_list(option_grants):
-        fv = (grant_date_fair_value(g, prices, splits, risk_free_rate, vol_window)
+        fv = (grant_date_fair_value(g, prices, splits, risk_free_rate, vol_window,
+                                    volatility_method=volatility_method)
               if prices is not None else float("nan"))
         rows.append(("option", f"Option {g.get('grant_id', '')}: {float(g['shares']):,.0f} sh at "
                      f"{float(g['strike'])!r}", pd.Timestamp(g["grant_date"]), fv,
                      float(g["shares"]), g.get("grant_id"),
-                     "Black-Scholes at grant" if np.isfinite(fv) else "fair value unavailable"))
+                     f"Black-Scholes at grant; volatility: {VOLATILITY_METHODS[volatility_method]}"
+                     if np.isfinite(fv) else "fair value unavailable"))
     fees = finders_fees(financings)
     for f in fees.itertuples(index=False):
         rows.append(("finders_fee", f"Finder's fee: {getattr(f, 'description', '') or ''}".strip(),

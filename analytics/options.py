@@ -33,15 +33,15 @@ import pandas as pd
 from scipy.stats import norm
 
 from analytics.constants import (
-    CALENDAR_DAYS_PER_YEAR, DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW, MIN_VOL_OBS,
-    TRADING_DAYS_PER_YEAR,
+    CALENDAR_DAYS_PER_YEAR, DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW, DEFAULT_VOLATILITY_METHOD,
+    MIN_VOL_OBS, TRADING_DAYS_PER_YEAR, WEEKLY_RETURN_DAYS,
 )
 
 OPTION_SERIES_COLUMNS: tuple[str, ...] = (
     "grant_id", "date", "close", "close_adjusted", "split_factor", "strike", "shares",
     "moneyness", "intrinsic_per_share", "intrinsic_value", "volatility", "days_to_expiry",
     "time_to_expiry", "risk_free_rate", "fair_value_per_share", "fair_value", "time_value",
-    "break_even", "break_even_at_grant_value", "in_the_money",
+    "break_even", "break_even_at_grant_value", "in_the_money", "volatility_method",
 )
 
 
@@ -174,6 +174,161 @@ def trailing_volatility(close: pd.Series, window: int = DEFAULT_VOL_WINDOW,
     return logret.rolling(window, min_periods=min_obs).std(ddof=1) * np.sqrt(periods_per_year)
 
 
+#: The option's volatility estimators, in words (the page shows ``volatility_method``).
+VOLATILITY_METHODS: dict[str, str] = {
+    "trade_to_trade_zhou": ("trade-to-trade log returns scaled by their span, with the first-order "
+                            "autocovariance correction for tick noise (Zhou 1996)"),
+    "weekly": f"non-overlapping {WEEKLY_RETURN_DAYS}-trading-day log returns",
+    "historical": ("daily log returns, sample standard deviation (inflated by tick rounding on a "
+                   "penny stock)"),
+}
+_ZHOU_FALLBACK = ("trade-to-trade log returns scaled by their span, uncorrected (the "
+                  "autocovariance correction came out negative in this window)")
+
+
+def noise_robust_volatility(close: pd.Series, volume: pd.Series | None = None,
+                            window: int = DEFAULT_VOL_WINDOW, min_obs: int | None = None,
+                            periods_per_year: int = TRADING_DAYS_PER_YEAR) -> pd.DataFrame:
+    """Annualised volatility robust to tick rounding and days without trades (Zhou 1996).
+
+    In each trailing window of ``window`` trading days ending on day ``t`` (closes
+    ``t - window .. t``, as :func:`trailing_volatility`), take the days with a trade
+    (``volume > 0``; every day when ``volume`` is None), their log closes ``l_k`` on trading
+    day positions ``P_k``, the trade-to-trade returns ``r_k = l_k - l_{k-1}`` over spans
+    ``n_k = P_k - P_{k-1}`` (both ends inside the window), and::
+
+        sigma^2_day = (sum_k r_k^2 + 2 sum_k r_k r_{k-1}) / sum_k n_k,
+        sigma_t     = sqrt(sigma^2_day x 252).
+
+    With an efficient log price plus iid rounding noise ``e`` (variance ``eta^2``), ``r_k =
+    true_k + e_k - e_{k-1}``: ``E[r_k^2] = sigma^2 n_k + 2 eta^2`` and ``E[r_k r_{k-1}] =
+    -eta^2``, so the first-order autocovariance term removes the noise (Zhou 1996, the
+    estimator with one autocovariance; French and Roll 1986 for the variance per unit time
+    of returns over spans). A $1/256 tick on a 4-cent stock is ~10% of the price: the plain
+    daily estimate is then 1.2x too high. When the corrected variance is not positive (small
+    windows), the uncorrected ``sum r^2 / sum n`` is used and said in ``volatility_method``.
+
+    Parameters
+    ----------
+    close : pandas.Series
+        Closes by trading date, split-adjusted.
+    volume : pandas.Series, optional
+        Shares traded on the same dates (0 = no trade). None: every day traded.
+    window : int
+        Trailing trading days (``DEFAULT_VOL_WINDOW``).
+    min_obs : int, optional
+        Fewest trading days spanned by the window's returns (default
+        ``min(MIN_VOL_OBS, window)``), and at least 2 returns; else NaN.
+    periods_per_year : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``close``: ``volatility``, ``n_returns`` (trade-to-trade returns used),
+        ``volatility_method`` (words, per day).
+
+    References
+    ----------
+    Zhou, B. (1996). High-frequency data and volatility in foreign-exchange rates. Journal of
+    Business and Economic Statistics 14(1), 45-52.
+    """
+    min_obs = min(MIN_VOL_OBS, window) if min_obs is None else min_obs
+    c = close.astype(float)
+    n_days = len(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = np.log(c.where(c > 0).to_numpy())
+    traded = np.isfinite(logp)
+    if volume is not None:
+        v = volume.reindex(c.index).to_numpy(dtype=float)
+        traded &= np.nan_to_num(v, nan=0.0) > 0
+    pos = np.flatnonzero(traded)
+    lp = logp[pos]
+    r = np.diff(lp)                       # r[k-1] = return into trade k (k >= 1)
+    span = np.diff(pos).astype(float)
+    start, end = pos[:-1], pos[1:]
+    cross = np.r_[0.0, r[1:] * r[:-1]]    # cross[j] = r[j] r[j-1]
+    cs_r2 = np.r_[0.0, np.cumsum(r ** 2)]
+    cs_n = np.r_[0.0, np.cumsum(span)]
+    cs_x = np.r_[0.0, np.cumsum(cross)]
+    t = np.arange(n_days)
+    lo = np.searchsorted(start, t - window, side="left")   # first return starting in the window
+    hi = np.searchsorted(end, t, side="right")             # one past the last ending by t
+    cnt = np.maximum(hi - lo, 0)
+    sum_r2 = np.where(cnt > 0, cs_r2[np.maximum(hi, lo)] - cs_r2[lo], 0.0)
+    sum_n = np.where(cnt > 0, cs_n[np.maximum(hi, lo)] - cs_n[lo], 0.0)
+    # cross products of consecutive returns both in the window: j = lo+1 .. hi-1
+    sum_x = np.where(cnt > 1, cs_x[np.maximum(hi, lo + 1)] - cs_x[np.minimum(lo + 1, hi)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corrected = (sum_r2 + 2.0 * sum_x) / sum_n
+        plain = sum_r2 / sum_n
+    ok = (cnt >= 2) & (sum_n >= min_obs)
+    use_plain = ok & ~(corrected > 0)
+    var = np.where(use_plain, plain, corrected)
+    vol = np.where(ok, np.sqrt(np.maximum(var, 0.0) * periods_per_year), np.nan)
+    method = np.where(use_plain, _ZHOU_FALLBACK, VOLATILITY_METHODS["trade_to_trade_zhou"])
+    if volume is None:
+        method = np.char.add(method.astype(str), " (no volume given: every day counted as traded)")
+    return pd.DataFrame({"volatility": vol, "n_returns": cnt,
+                         "volatility_method": np.where(ok, method, "")}, index=c.index)
+
+
+def weekly_volatility(close: pd.Series, window: int = DEFAULT_VOL_WINDOW,
+                      min_obs: int | None = None, days: int = WEEKLY_RETURN_DAYS,
+                      periods_per_year: int = TRADING_DAYS_PER_YEAR) -> pd.Series:
+    """Annualised volatility from non-overlapping ``days``-day log returns in a trailing window.
+
+    The window's closes ``t - window .. t`` give ``floor(window / days)`` returns
+    ``l_t - l_{t-days}, l_{t-days} - l_{t-2 days}, ...`` (ending on ``t``);
+    ``sigma_t = sd(returns, ddof=1) x sqrt(252 / days)``. Rounding noise adds ``2 eta^2`` to
+    a return's variance whatever its length, so longer returns dilute it (``days`` x less than
+    daily returns). NaN with fewer than ``max(2, min_obs / days)`` returns.
+    """
+    min_obs = min(MIN_VOL_OBS, window) if min_obs is None else min_obs
+    c = close.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = np.log(c.where(c > 0).to_numpy())
+    m = window // days
+    need = max(2, int(np.ceil(min_obs / days)))
+    out = np.full(len(c), np.nan)
+    if m >= 2:
+        for t in range(m * days, len(c)):
+            pts = logp[t - np.arange(m + 1) * days]
+            rets = -np.diff(pts)
+            rets = rets[np.isfinite(rets)]
+            if rets.size >= need:
+                out[t] = np.std(rets, ddof=1) * np.sqrt(periods_per_year / days)
+    return pd.Series(out, index=c.index, name="volatility")
+
+
+def option_volatility(close: pd.Series, volume: pd.Series | None = None,
+                      method: str = DEFAULT_VOLATILITY_METHOD, window: int = DEFAULT_VOL_WINDOW,
+                      min_obs: int | None = None) -> pd.DataFrame:
+    """The option's volatility by the named method: ``volatility, volatility_method`` per day.
+
+    ``method`` is a key of ``VOLATILITY_METHODS``: ``"trade_to_trade_zhou"`` (default,
+    :func:`noise_robust_volatility`), ``"weekly"`` (:func:`weekly_volatility`) or
+    ``"historical"`` (:func:`trailing_volatility`, the plain daily estimate).
+    """
+    if method not in VOLATILITY_METHODS:
+        raise ValueError(f"volatility method must be one of {sorted(VOLATILITY_METHODS)}, not {method!r}")
+    if method == "trade_to_trade_zhou":
+        return noise_robust_volatility(close, volume, window, min_obs)[["volatility", "volatility_method"]]
+    vol = (weekly_volatility(close, window, min_obs) if method == "weekly"
+           else trailing_volatility(close, window, min_obs))
+    return pd.DataFrame({"volatility": vol.to_numpy(),
+                         "volatility_method": np.where(vol.notna(), VOLATILITY_METHODS[method], "")},
+                        index=close.index)
+
+
+def volume_series(prices: pd.DataFrame | pd.Series) -> pd.Series | None:
+    """Shares traded by date from a prices frame with a ``volume`` column, else None."""
+    if isinstance(prices, pd.Series) or "volume" not in prices.columns:
+        return None
+    v = pd.Series(prices["volume"].to_numpy(dtype=float), index=pd.to_datetime(prices["date"].to_numpy()))
+    v = v[~v.index.duplicated(keep="last")].sort_index()
+    return v
+
+
 # --------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------
@@ -252,7 +407,8 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
                         splits: pd.DataFrame | None = None,
                         risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
                         vol_window: int = DEFAULT_VOL_WINDOW,
-                        min_vol_obs: int | None = None) -> pd.DataFrame:
+                        min_vol_obs: int | None = None,
+                        volatility_method: str = DEFAULT_VOLATILITY_METHOD) -> pd.DataFrame:
     """Daily account of one option grant from its grant date to its expiry (or the last price).
 
     Parameters
@@ -261,7 +417,8 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
         ``shares, strike, grant_date, expiry_date`` (+ ``grant_id`` carried through), with
         strike and shares on the grant date's share basis.
     prices : pandas.DataFrame or pandas.Series
-        ``date, close`` split-adjusted to the latest basis. History before the grant date
+        ``date, close`` split-adjusted to the latest basis, with ``volume`` when known (the
+        trade-to-trade volatility uses the days with a trade). History before the grant date
         feeds the volatility estimate.
     splits : pandas.DataFrame, optional
         ``date, ratio`` (new shares per old share). ``None``: no splits.
@@ -271,7 +428,12 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
     vol_window : int
         Trailing daily log returns used for the volatility (``DEFAULT_VOL_WINDOW``).
     min_vol_obs : int, optional
-        Fewest returns for a volatility (see :func:`trailing_volatility`).
+        Fewest returns (days spanned, for the trade-to-trade method) for a volatility.
+    volatility_method : str
+        A key of ``VOLATILITY_METHODS`` (default ``DEFAULT_VOLATILITY_METHOD``, the
+        trade-to-trade estimator with the Zhou (1996) correction, robust to the $1/256 tick
+        and to days without trades: :func:`noise_robust_volatility`); named in words per row
+        in ``volatility_method``, which the page shows.
 
     Returns
     -------
@@ -284,7 +446,8 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
         - ``strike``, ``shares``: contract terms after splits since the grant;
         - ``moneyness = close / strike``; ``intrinsic_per_share = max(close - strike, 0)``;
           ``intrinsic_value = shares x intrinsic_per_share``;
-        - ``volatility``: trailing annualised volatility; ``days_to_expiry`` (calendar) and
+        - ``volatility``: trailing annualised volatility (``volatility_method`` in words);
+          ``days_to_expiry`` (calendar) and
           ``time_to_expiry = days / 365``;
         - ``fair_value_per_share``: Black-Scholes call; ``fair_value`` = x shares;
           ``time_value = fair_value - intrinsic_value``;
@@ -303,7 +466,9 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
     """
     g = _grant_fields(grant)
     close_adj = close_series(prices)
-    vol = trailing_volatility(close_adj, vol_window, min_vol_obs)
+    vol_df = option_volatility(close_adj, volume_series(prices), volatility_method, vol_window,
+                               min_vol_obs)
+    vol = vol_df["volatility"]
     life = (close_adj.index >= g["grant_date"]) & (close_adj.index <= g["expiry_date"])
     dates = close_adj.index[life]
     if len(dates) == 0:
@@ -344,6 +509,7 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
         "break_even": strike,
         "break_even_at_grant_value": strike + fv_grant_ps / g_since,
         "in_the_money": close > strike,
+        "volatility_method": vol_df["volatility_method"].to_numpy()[life],
     })
     return out.reset_index(drop=True)
 
@@ -364,17 +530,20 @@ def grant_date_fair_value(grant: Mapping[str, Any] | pd.Series,
                           splits: pd.DataFrame | None = None,
                           risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
                           vol_window: int = DEFAULT_VOL_WINDOW,
-                          min_vol_obs: int | None = None) -> float:
+                          min_vol_obs: int | None = None,
+                          volatility_method: str = DEFAULT_VOLATILITY_METHOD) -> float:
     """Black-Scholes value of the whole grant on its grant date (its cost to the company).
 
     Priced off the close of the grant date, or of the last trading day before it when the
-    grant date is not a trading day, with the trailing volatility of that day and the full
-    time to expiry in calendar days / 365. NaN when no price or volatility is available.
+    grant date is not a trading day, with the trailing volatility of that day (by
+    ``volatility_method``, see :func:`option_grant_series`) and the full time to expiry in
+    calendar days / 365. NaN when no price or volatility is available.
     Basis-free: ``shares x C(S, K)`` with S, K and shares on the grant date's basis.
     """
     g = _grant_fields(grant)
     close_adj = close_series(prices)
-    vol = trailing_volatility(close_adj, vol_window, min_vol_obs)
+    vol = option_volatility(close_adj, volume_series(prices), volatility_method, vol_window,
+                            min_vol_obs)["volatility"]
     return float(_fair_value_on(close_adj, vol, g, splits, risk_free_rate))
 
 
@@ -401,6 +570,7 @@ class OptionStatus:
     grant_date_fair_value: float
     value_at_expiry: float          # NaN until expired (or when prices stop before expiry)
     expired_in_the_money: bool | None
+    volatility_method: str = ""     # the estimator in words (VOLATILITY_METHODS), for the page
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -412,7 +582,8 @@ def option_status_as_of(grant: Mapping[str, Any] | pd.Series,
                         splits: pd.DataFrame | None = None,
                         risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
                         vol_window: int = DEFAULT_VOL_WINDOW,
-                        min_vol_obs: int | None = None) -> OptionStatus:
+                        min_vol_obs: int | None = None,
+                        volatility_method: str = DEFAULT_VOLATILITY_METHOD) -> OptionStatus:
     """The grant's state on ``as_of`` (default: the last price date).
 
     Figures come from the last trading day on or before ``min(as_of, expiry_date)``. Once
@@ -424,17 +595,20 @@ def option_status_as_of(grant: Mapping[str, Any] | pd.Series,
     the status is "not yet granted" and the figures are NaN.
     """
     g = _grant_fields(grant)
-    series = option_grant_series(g, prices, splits, risk_free_rate, vol_window, min_vol_obs)
+    series = option_grant_series(g, prices, splits, risk_free_rate, vol_window, min_vol_obs,
+                                 volatility_method)
     close_adj = close_series(prices)
     as_of = close_adj.index.max() if as_of is None else pd.Timestamp(as_of).normalize()
-    fv_grant = grant_date_fair_value(g, prices, splits, risk_free_rate, vol_window, min_vol_obs)
+    fv_grant = grant_date_fair_value(g, prices, splits, risk_free_rate, vol_window, min_vol_obs,
+                                     volatility_method)
     nan = float("nan")
     upto = series[series["date"] <= min(as_of, g["expiry_date"])] if len(series) else series
     if as_of < g["grant_date"] or len(upto) == 0:
         return OptionStatus(g.get("grant_id"), as_of, "not yet granted" if as_of < g["grant_date"]
                             else "no price since grant", None, nan, g["strike"], g["shares"], nan,
                             nan, nan, nan, nan, nan, days_to_expiry(as_of, g["expiry_date"]),
-                            g["strike"], nan, fv_grant, nan, None)
+                            g["strike"], nan, fv_grant, nan, None,
+                            VOLATILITY_METHODS[volatility_method])
     row = upto.iloc[-1]
     expired = as_of >= g["expiry_date"]
     value_at_expiry, itm = nan, None
@@ -457,4 +631,5 @@ def option_status_as_of(grant: Mapping[str, Any] | pd.Series,
         volatility=float(row["volatility"]), days_to_expiry=days_to_expiry(as_of, g["expiry_date"]),
         break_even=float(row["break_even"]),
         break_even_at_grant_value=float(row["break_even_at_grant_value"]),
-        grant_date_fair_value=fv_grant, value_at_expiry=value_at_expiry, expired_in_the_money=itm)
+        grant_date_fair_value=fv_grant, value_at_expiry=value_at_expiry, expired_in_the_money=itm,
+        volatility_method=str(row["volatility_method"]) or VOLATILITY_METHODS[volatility_method])

@@ -1097,7 +1097,9 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
                               payment_roll=payment_roll)
     grants = ([] if option_grants is None else option_grants.to_dict("records")
               if isinstance(option_grants, pd.DataFrame) else [dict(g) for g in option_grants])
-    costs = program_costs(sched, grants, financings, acts, prices=close, splits=splits)
+    # the option's volatility uses the days with a trade (trade-to-trade, Zhou 1996): pass volume
+    px_vol = bars[[k for k in ("date", "close", "volume") if k in bars.columns]]
+    costs = program_costs(sched, grants, financings, acts, prices=px_vol, splits=splits)
     by_kind = costs_by_kind(costs)
     total_cost = float(by_kind.set_index("kind").loc["total", "cost"])
     if by_kind.set_index("kind").loc["total", "n_cost_unknown"]:
@@ -1195,8 +1197,8 @@ def engagement_account(engagement: Mapping[str, Any] | pd.Series,
                      "are unavailable.")
 
     # consultant
-    series = [option_grant_series(g, close, splits) for g in grants]
-    statuses = [option_status_as_of(g, close, as_of, splits) for g in grants]
+    series = [option_grant_series(g, px_vol, splits) for g in grants]
+    statuses = [option_status_as_of(g, px_vol, as_of, splits) for g in grants]
     consultant = {"options": statuses, "option_series": series,
                   "daily": consultant_vs_company(retainer_value_series(sched, close), series,
                                                  impact["period"].daily if impact["period"] else None)}

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.constants import DEFAULT_SEED
 from analytics.options import (
     black_scholes_call, black_scholes_put, days_to_expiry, grant_date_fair_value,
     intrinsic_value, moneyness, option_grant_series, option_status_as_of, split_factor_after,
@@ -183,11 +184,15 @@ def test_grant_date_fair_value_and_break_even():
 def test_grant_on_a_non_trading_day_is_priced_off_the_previous_close():
     # granted Saturday 6 March (after the split), priced off Friday's close of 0.45
     sat = dict(GRANT, strike=0.45, shares=100_000, grant_date="2021-03-06")
-    fv = grant_date_fair_value(sat, ADJUSTED, REVERSE_SPLIT, vol_window=3, min_vol_obs=2)
+    # the plain daily estimator named, so the reference is trailing_volatility (the default is
+    # the trade-to-trade estimator, tested below)
+    fv = grant_date_fair_value(sat, ADJUSTED, REVERSE_SPLIT, vol_window=3, min_vol_obs=2,
+                               volatility_method="historical")
     vol_fri = trailing_volatility(ADJUSTED.set_index("date")["close"], 3, 2).loc[DAYS[4]]
     expected = 100_000 * black_scholes_call(0.45, 0.45, 4 / 365, 0.05, vol_fri)
     assert fv == pytest.approx(expected, rel=1e-12)
-    s = option_grant_series(sat, ADJUSTED, REVERSE_SPLIT, vol_window=3, min_vol_obs=2)
+    s = option_grant_series(sat, ADJUSTED, REVERSE_SPLIT, vol_window=3, min_vol_obs=2,
+                            volatility_method="historical")
     assert s["date"].iloc[0] == DAYS[5]
     assert s["break_even_at_grant_value"].iloc[0] == pytest.approx(0.45 + fv / 100_000)
 
@@ -196,3 +201,80 @@ def test_series_is_empty_with_columns_when_no_price_in_life():
     grant = dict(GRANT, grant_date="2030-01-01", expiry_date="2030-02-01")
     s = option_grant_series(grant, ADJUSTED)
     assert s.empty and "fair_value" in s.columns
+
+
+# --- volatility robust to tick noise and thin trading (issue 9 point 8) --------------------
+from analytics.options import (  # noqa: E402
+    VOLATILITY_METHODS, noise_robust_volatility, option_volatility, weekly_volatility,
+)
+
+
+def test_zhou_estimator_hand_case():
+    # closes 1.0, e^0.1, e^0.1 (no trade), e^0.05, e^0.15 with day 2 untraded:
+    # trade-to-trade log returns 0.1 (span 1), -0.05 (span 2), 0.1 (span 1)
+    # sum r^2 = 0.01 + 0.0025 + 0.01 = 0.0225; cross = 0.1 x -0.05 + -0.05 x 0.1 = -0.01
+    # sigma^2_day = (0.0225 - 0.02) / 4 = 0.000625 -> annual sqrt(0.000625 x 252)
+    idx = pd.bdate_range("2021-01-04", periods=5)
+    close = pd.Series(np.exp([0.0, 0.1, 0.1, 0.05, 0.15]), index=idx)
+    volume = pd.Series([1.0, 1, 0, 1, 1], index=idx)
+    out = noise_robust_volatility(close, volume, window=4, min_obs=2)
+    assert out["n_returns"].iloc[-1] == 3
+    assert out["volatility"].iloc[-1] == pytest.approx(math.sqrt(0.000625 * 252), rel=1e-12)
+    assert out["volatility_method"].iloc[-1] == VOLATILITY_METHODS["trade_to_trade_zhou"]
+    # returns +a, -a, +a: the correction exceeds the squares -> the uncorrected estimate, said
+    alt = pd.Series(np.exp([0.0, 0.1, 0.0, 0.1]), index=idx[:4])
+    o2 = noise_robust_volatility(alt, None, window=3, min_obs=2)
+    assert o2["volatility"].iloc[-1] == pytest.approx(math.sqrt(0.03 / 3 * 252), rel=1e-12)
+    assert "uncorrected" in o2["volatility_method"].iloc[-1]
+
+
+def test_weekly_volatility_hand_case():
+    # 11 closes, window 10, 5-day returns ending at t=10: l10 - l5 = 0.2, l5 - l0 = -0.1
+    # sd(0.2, -0.1) ddof 1 = 0.3 / sqrt(2) -> x sqrt(252 / 5)
+    idx = pd.bdate_range("2021-01-04", periods=11)
+    logp = np.r_[0.0, np.zeros(4), -0.1, np.zeros(4), 0.1]
+    vol = weekly_volatility(pd.Series(np.exp(logp), index=idx), window=10, min_obs=2)
+    assert vol.iloc[-1] == pytest.approx(0.3 / math.sqrt(2) * math.sqrt(252 / 5), rel=1e-12)
+
+
+def _gbm_on_ticks(rng, sigma_annual, n=61, p0=0.04, p_trade=0.5, tick=1 / 256):
+    """GBM latent price, quoted on the $1/256 tick (>= one tick), traded on ~half the days."""
+    sd = sigma_annual / math.sqrt(252)
+    latent = p0 * np.exp(np.cumsum(np.r_[0.0, rng.normal(-0.5 * sd * sd, sd, n - 1)]))
+    quoted = np.maximum(np.round(latent / tick), 1) * tick
+    traded = rng.random(n) < p_trade
+    traded[[0, -1]] = True
+    last_trade = np.maximum.accumulate(np.where(traded, np.arange(n), 0))
+    idx = pd.bdate_range("2000-01-03", periods=n)
+    return pd.Series(quoted[last_trade], index=idx), pd.Series(np.where(traded, 1000.0, 0.0), index=idx)
+
+
+def test_noise_robust_volatility_is_near_the_truth_where_the_daily_one_is_1_2x():
+    """400 seeded 60-day windows of a 60% GBM at 4 cents, $1/256 ticks, 50% untraded days."""
+    rng = np.random.default_rng(DEFAULT_SEED)
+    sigma = 0.60
+    naive, robust = [], []
+    for _ in range(400):
+        close, volume = _gbm_on_ticks(rng, sigma)
+        naive.append(option_volatility(close, volume, "historical")["volatility"].iloc[-1])
+        robust.append(option_volatility(close, volume)["volatility"].iloc[-1])
+    naive, robust = np.array(naive), np.array(robust)
+    assert 1.15 < naive.mean() / sigma < 1.35                 # the defect: ~1.2x
+    # within 5% on average (one window's estimate has a ~30% sampling sd: 30 returns)
+    assert robust.mean() / sigma == pytest.approx(1.0, abs=0.05)
+
+
+def test_default_fair_value_names_its_volatility_and_moves_the_demo_grant_down():
+    from ingest.demo import build_demo_frames
+
+    fr = build_demo_frames().frames()   # simulated AXGI prices (the demo workspace)
+    bars = fr["bars"][fr["bars"]["ticker"] == "AXGI"][["date", "close", "volume"]]
+    grant = fr["option_grants"].iloc[0].to_dict()
+    naive = grant_date_fair_value(grant, bars, volatility_method="historical")
+    robust = grant_date_fair_value(grant, bars)
+    assert robust < naive   # tick noise no longer inflates the cost of the grant
+    s = option_grant_series(grant, bars)
+    assert (s["volatility_method"] == VOLATILITY_METHODS["trade_to_trade_zhou"]).all()
+    assert option_status_as_of(grant, bars).volatility_method == VOLATILITY_METHODS["trade_to_trade_zhou"]
+    with pytest.raises(ValueError, match="volatility method"):
+        option_volatility(bars.set_index("date")["close"], method="garch")
