@@ -49,6 +49,28 @@ def display_name(name) -> str:
     return "the uploaded file" if n in ("", ".", "..") else shown(Path(n).name or n)
 
 
+def checked_path(source, what: str) -> None:
+    """Raise CsvFormatError (line 0) when a path given as `source` is a folder, too long or unreadable."""
+    if not isinstance(source, (str, Path)):
+        return
+    p = Path(source)
+    name = display_name(p.name)
+    long = [part for part in p.parts if len(part.encode("utf-8", "surrogateescape")) > 255]
+    if long:
+        raise CsvFormatError(name, [(0, f"a part of the path is {len(long[0].encode('utf-8', 'surrogateescape'))} "
+                                        "bytes long; file names are at most 255 bytes: rename the file")], what=what)
+    try:
+        if p.is_dir():
+            raise CsvFormatError(name, [(0, "this is a folder, not a file: give the CSV file's path")], what=what)
+        if not p.is_file():
+            raise CsvFormatError(name, [(0, "file not found: check the path")], what=what)
+        with p.open("rb"):
+            pass
+    except OSError as exc:
+        raise CsvFormatError(name, [(0, f"the file cannot be read ({exc.strerror or type(exc).__name__}): check "
+                                        "its path and permissions")], what=what) from None
+
+
 def date_in_range(value, what: str) -> str | None:
     """A message when a date (Timestamp, date, datetime or text) lies outside MIN_YEAR..MAX_YEAR; else None."""
     if _blank(value):
@@ -96,9 +118,7 @@ def activity_type_code(value: str) -> str | None:
 
 def parse_activities_csv(source, client_id: str | None = None) -> pd.DataFrame:
     """Activities ready for Store.add_activities; raises CsvFormatError listing problems by line."""
-    if isinstance(source, (str, Path)) and Path(source).exists() and not Path(source).is_file():
-        raise CsvFormatError(display_name(source), [(0, "this is a folder, not a file: give the CSV file's path")],
-                             what="activity log")
+    checked_path(source, "activity log")
     text, name = read_text(source)
     name = display_name(name)
     table, problems = read_table(text, HEADER_ALIASES)

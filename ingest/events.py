@@ -10,12 +10,11 @@ confounders from their own tables (store.confounding_events).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 
 from analytics.confounders import CONFOUNDER_KINDS
-from ingest.activities import MAX_YEAR, MIN_YEAR, display_name, shown
+from ingest.activities import MAX_YEAR, MIN_YEAR, checked_path, display_name, shown
 from ingest.csvread import best_date_format, parse_date, pick_date_format, read_table, read_text
 from ingest.jobs import JobSummary, _logged
 from ingest.providers import CsvFormatError, EmptyDataError, Provider, YFinanceProvider
@@ -54,9 +53,7 @@ def checked_ticker(ticker: str) -> str:
 
 def parse_events_csv(source, ticker: str) -> pd.DataFrame:
     """Corporate events of `ticker` (ticker, date, kind, title, source) from a CSV; CsvFormatError by line."""
-    if isinstance(source, (str, Path)) and Path(source).exists() and not Path(source).is_file():
-        raise CsvFormatError(display_name(source), [(0, "this is a folder, not a file: give the CSV file's path")],
-                             what="corporate events")
+    checked_path(source, "corporate events")
     text, name = read_text(source)
     name = display_name(name)
     table, problems = read_table(text, HEADER_ALIASES)
@@ -132,9 +129,6 @@ def load_events(store: Store, ticker: str, file=None, provider: Provider | None 
     def work(finish):
         summary = JobSummary("load-events", symbol)
         if file is not None:
-            if not Path(file).exists():
-                raise CsvFormatError(display_name(file), [(0, "file not found: check the path")],
-                                     what="corporate events")
             events = parse_events_csv(file, symbol)
             replace = {}
         else:

@@ -179,11 +179,6 @@ def test_upload_named_empty_dot_or_dotdot_gets_a_message(upload_name):
     assert len(parse_activities_csv(ok, client_id="auxer")) == 1
 
 
-def test_a_folder_given_as_the_log_is_a_message(tmp_path):
-    with pytest.raises(CsvFormatError, match="this is a folder, not a file"):
-        parse_activities_csv(tmp_path, client_id="auxer")
-
-
 def test_validate_activities_bounds_for_the_editor():
     import datetime
     frame = pd.DataFrame({"date": [datetime.date(1, 1, 1), pd.Timestamp("1999-01-11"), pd.Timestamp("1999-01-11")],
@@ -277,3 +272,17 @@ def test_merge_is_all_or_nothing(empty_store, tmp_path):
     with pytest.raises(StoreError):
         merge_activities(empty_store, frame)
     pd.testing.assert_frame_equal(before, _stored(empty_store))
+
+
+PATHS = [
+    ("a folder", lambda tmp: tmp, "this is a folder, not a file"),
+    ("a missing file", lambda tmp: tmp / "nope.csv", "file not found: check the path"),
+    ("a name over 255 bytes", lambda tmp: tmp / ("a" * 256 + ".csv"), "is 260 bytes long; file names are at most 255"),
+]
+
+
+@pytest.mark.parametrize("name, path, message", PATHS, ids=[p[0] for p in PATHS])
+def test_unusable_paths_get_a_message(tmp_path, name, path, message):
+    with pytest.raises(CsvFormatError, match=message) as info:
+        parse_activities_csv(path(tmp_path), client_id="auxer")
+    assert info.value.problems[0][0] == 0 and len(str(info.value)) < 400

@@ -327,6 +327,15 @@ def test_load_events_job_from_csv_is_idempotent_and_logged(empty_store, tmp_path
     assert len(read_corporate_events(empty_store, "AXGI")) == 4  # the rejected file wrote nothing
 
 
+@pytest.mark.parametrize("path, message", [("folder", "this is a folder, not a file"),
+                                           ("nope.csv", "file not found: check the path"),
+                                           ("e" * 300 + ".csv", "file names are at most 255 bytes")])
+def test_unusable_events_paths_get_a_message(empty_store, tmp_path, path, message):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(CsvFormatError, match=message):
+        load_events(empty_store, "AXGI", tmp_path / path)
+
+
 def test_load_events_cli(tmp_path, capsys):
     db = tmp_path / "w.duckdb"
     path = write(tmp_path, GOOD_EVENTS)
