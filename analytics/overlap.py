@@ -7,6 +7,12 @@ for it) and double counts the shared days.  This module finds the overlaps on th
 own trading days, with the same day-0 convention as :mod:`analytics.event_study` (first
 trading day on or after the date; ``after_close`` moves to the next trading day), and
 offers to merge chains of overlapping activities into one campaign window.
+
+Merged campaigns are studied on *widened* windows (:func:`campaign_event_windows`: the event
+study takes one set of windows, so each is stretched by the longest campaign's span ``S``),
+and a widened window can reach the next campaign.  :func:`merge_campaigns` therefore merges
+again on the widened windows, recomputing ``S``, until no two campaigns' widened windows share
+a trading day.
 """
 from __future__ import annotations
 
@@ -119,9 +125,42 @@ def overlap_groups(events: pd.DataFrame, prices: pd.DataFrame,
     return pos.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
+def _widened_campaigns(t: np.ndarray, p: np.ndarray, new: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Merge campaigns until their widened windows are disjoint; returns the new start flags.
+
+    ``t, p``: ticker codes and day-0 positions sorted by (ticker, position); ``new`` marks the
+    first activity of each campaign.  A campaign starting at ``f`` with the longest span ``S``
+    (over all campaigns, as :func:`campaign_event_windows` stretches every window) covers
+    ``[f + lo, f + hi + S]``; the next campaign of the same ticker, starting at ``f'``, touches
+    it when ``f' - f <= hi + S - lo``.  Each pass merges every touching pair; merging can only
+    lengthen ``S``, so passes repeat until none touches (at most one pass per campaign).
+    """
+    new = new.copy()
+    while True:
+        starts = np.flatnonzero(new)
+        if len(starts) < 2:
+            return new
+        ends = np.r_[starts[1:], len(p)] - 1
+        first = p[starts]
+        span = int((p[ends] - first).max())
+        touch = (t[starts[1:]] == t[starts[:-1]]) & (np.diff(first) <= hi + span - lo)
+        if not touch.any():
+            return new
+        new[starts[1:][touch]] = False
+
+
 def merge_campaigns(events: pd.DataFrame, prices: pd.DataFrame,
-                    window: tuple[int, int] = DEFAULT_EVENT_WINDOWS[-1]) -> pd.DataFrame:
+                    window: tuple[int, int] = DEFAULT_EVENT_WINDOWS[-1], *,
+                    windows=None, widen: bool = True) -> pd.DataFrame:
     """Merge each chain of overlapping activities into one campaign event.
+
+    Chains are formed on ``window`` (consecutive day 0s at most ``w1 - w0`` trading days
+    apart).  With ``widen`` (the default) campaigns are then merged on their widened windows
+    until no two overlap: with ``S`` the longest campaign's span, the study stretches each
+    window to ``(w0, w1 + S)`` from the campaign's first day 0, so campaigns starting ``f``
+    and ``f'`` (same ticker) are merged while ``f' - f <= w1 + S - w0``, with ``S``
+    recomputed after every pass.  ``windows`` (default ``(window,)``) are all the windows
+    the study will use: the check runs on their hull ``(min w0, max w1)``.
 
     Returns
     -------
@@ -136,6 +175,15 @@ def merge_campaigns(events: pd.DataFrame, prices: pd.DataFrame,
     """
     g = overlap_groups(events, prices, window)
     g = g[g["overlap_group"] >= 0].sort_values(["overlap_group", "day0_pos"], kind="stable")
+    if widen and len(g):
+        wins = tuple(windows) if windows is not None else (tuple(window),)
+        lo = min(int(a) for a, _ in wins)
+        hi = max(int(b) for _, b in wins)
+        t = pd.factorize(g["ticker"].to_numpy())[0]
+        grp = g["overlap_group"].to_numpy()
+        new = np.r_[True, grp[1:] != grp[:-1]]
+        new = _widened_campaigns(t, g["day0_pos"].to_numpy(), new, lo, hi)
+        g = g.assign(overlap_group=np.cumsum(new) - 1)
     agg = g.groupby("overlap_group", sort=True)
     out = pd.DataFrame({
         "event_id": "campaign-" + agg["event_id"].first().astype(str),
@@ -170,7 +218,7 @@ def overlap_chains(events: pd.DataFrame, prices: pd.DataFrame,
         repeated_days``; empty (same columns) when no windows overlap.
     """
     w0, w1 = window
-    camp = merge_campaigns(events, prices, window)
+    camp = merge_campaigns(events, prices, window, widen=False)  # chains on the window itself
     chains = camp[camp["n_activities"] >= 2].rename(
         columns={"event_id": "chain", "date": "first_day0", "end_date": "last_day0"}).reset_index(drop=True)
     length = w1 - w0 + 1
@@ -195,8 +243,13 @@ def campaign_event_windows(campaigns: pd.DataFrame,
 
 
 def campaigns_for_study(events: pd.DataFrame, prices: pd.DataFrame,
-                        window: tuple[int, int] = DEFAULT_EVENT_WINDOWS[-1]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        window: tuple[int, int] = DEFAULT_EVENT_WINDOWS[-1], *,
+                        windows=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Campaigns as :func:`analytics.event_study.event_study` events, and the activities left out.
+
+    The campaigns are :func:`merge_campaigns` on ``window``, merged again on their widened
+    windows until no two overlap (pass every window of the study as ``windows`` so that the
+    check covers all of them once :func:`campaign_event_windows` has stretched them).
 
     Returns
     -------
@@ -206,7 +259,7 @@ def campaigns_for_study(events: pd.DataFrame, prices: pd.DataFrame,
         and the ``events`` rows with no day 0 (after the last trading day or no prices),
         which belong in no campaign and should be reported as skipped.
     """
-    camp = merge_campaigns(events, prices, window)
+    camp = merge_campaigns(events, prices, window, windows=windows)
     camp["activity_ids"] = camp["activity_ids"].map(lambda ids: ", ".join(map(str, ids)))
     if "types" in camp.columns:
         camp["type"] = camp["types"].where(~camp["types"].str.contains(",", regex=False), MIXED_TYPES)

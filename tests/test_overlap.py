@@ -83,3 +83,57 @@ def test_campaigns_for_study_types_and_left_out_activities():
     assert list(camp["type"]) == [MIXED_TYPES, "press_release", "press_release"]
     assert camp["activity_ids"].iloc[0] == "1, 2, 3"
     assert list(left_out["event_id"]) == [9]
+
+
+# Day 0s (trading-day positions) of a campaign log for the widened-window merge, window (0, 5):
+# A = 0, 5, 10, 15 (one chain, span 15); B = 50; C = 68; D = 90; E = 120; F = 142.
+WIDE_POS = [0, 5, 10, 15, 50, 68, 90, 120, 142]
+WIDE_DATES = pd.bdate_range("2024-01-01", periods=160)
+WIDE_PRICES = pd.DataFrame({"ticker": "AAA", "date": WIDE_DATES, "close": 1.0, "volume": 1.0})
+WIDE_EVENTS = pd.DataFrame({"event_id": range(1, 10), "ticker": "AAA", "date": WIDE_DATES[WIDE_POS]})
+
+
+def _starts(camp):
+    return [WIDE_DATES.get_loc(d) for d in camp["date"]]
+
+
+def test_campaigns_are_merged_on_their_widened_windows_until_none_overlap():
+    # Chains on (0, 5): A alone is a chain, the others are single (gaps 35, 18, 22, 30, 22 > 5).
+    once = merge_campaigns(WIDE_EVENTS, WIDE_PRICES, window=(0, 5), widen=False)
+    assert _starts(once) == [0, 50, 68, 90, 120, 142]
+    # Studied on (0, 5 + S), S = 15: B at 50 covers [50, 70] and reaches C at 68 -- the
+    # overlap the merge was meant to remove.
+    # Pass 1, S = 15: merge when the next start is <= 5 + 15 = 20 later: B-C (18) only.
+    # Pass 2, S = 18 (BC: 50..68): threshold 23: E-F (22) merge; A-BC 50, BC-D 40, D-E 30 no.
+    # Pass 3, S = 22 (EF: 120..142): threshold 27: gaps 50, 40, 30 -> done.
+    camp = merge_campaigns(WIDE_EVENTS, WIDE_PRICES, window=(0, 5))
+    assert _starts(camp) == [0, 50, 90, 120]
+    assert list(camp["activity_ids"]) == [[1, 2, 3, 4], [5, 6], [7], [8, 9]]
+    assert list(camp["span_days"]) == [15, 18, 0, 22]
+    # and the widened windows (0, 5 + 22) of the result are disjoint: [0, 27], [50, 77], ...
+    from analytics.overlap import campaign_event_windows
+
+    (w0, w1), = campaign_event_windows(camp, ((0, 5),))
+    assert (w0, w1) == (0, 27)
+    starts = _starts(camp)
+    assert all(b + w0 > a + w1 for a, b in zip(starts[:-1], starts[1:]))
+
+
+def test_widened_merge_covers_every_window_of_the_study():
+    # windows (0, 5) and (0, 9): hull (0, 9).  Pass 1, S = 15: threshold 9 + 15 = 24:
+    # B-C (18) and C-D (22) and E-F (22) merge -> BCD spans 40.  Pass 2, S = 40: threshold 49:
+    # A-BCD 50, BCD-EF 70 -> done.
+    camp = merge_campaigns(WIDE_EVENTS, WIDE_PRICES, window=(0, 5), windows=((0, 5), (0, 9)))
+    assert list(camp["activity_ids"]) == [[1, 2, 3, 4], [5, 6, 7], [8, 9]]
+    from analytics.overlap import campaigns_for_study
+
+    studied, _ = campaigns_for_study(WIDE_EVENTS, WIDE_PRICES, (0, 5), windows=((0, 5), (0, 9)))
+    assert list(studied["activity_ids"]) == ["1, 2, 3, 4", "5, 6, 7", "8, 9"]
+
+
+def test_chains_stay_the_overlapping_activities_of_the_window():
+    from analytics.overlap import overlap_chains
+
+    chains = overlap_chains(WIDE_EVENTS, WIDE_PRICES, window=(0, 5))
+    assert list(chains["activity_ids"]) == [[1, 2, 3, 4]]  # no widening for the overlap report
+    assert chains["union_days"].iloc[0] == 15 + 6  # days 0..20
