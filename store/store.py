@@ -871,10 +871,11 @@ class Store:
             eng_id = self.save_engagement(**engagement)
             con.execute("DELETE FROM option_grants WHERE engagement_id = ?", [eng_id])
             con.execute("DELETE FROM financings WHERE engagement_id = ?", [eng_id])
-            for grant in grants:
-                self.save_option_grant(**{**grant, "engagement_id": eng_id})
-            for fin in financings:
-                self.save_financing(**{**fin, "engagement_id": eng_id})
+            # one INSERT per table from a frame: 10,000 grants take well under a second, not one statement each
+            _insert_rows(con, "option_grants", "grant_id", GRANT_COLS,
+                         [{**grant, "engagement_id": eng_id} for grant in grants])
+            _insert_rows(con, "financings", "financing_id", FINANCING_COLS,
+                         [{**fin, "engagement_id": eng_id} for fin in financings])
             n_shares = self.upsert_shares_outstanding(shares) if shares is not None and len(shares) else 0
         return {"engagement_id": eng_id, "created": created, "option_grants": len(grants),
                 "financings": len(financings), "shares_outstanding": n_shares}
@@ -966,6 +967,33 @@ class Store:
             con.execute("UPDATE ingest_log SET status = ?, ended_at = ?, added = ?, updated = ?, rejected = ?, "
                         "error = ? WHERE run_id = ?",
                         [status, utc_now(), int(added), int(updated), int(rejected), error, int(run)])
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, id_col: str, cols: dict, rows: list[dict]) -> list[int]:
+    """Insert or replace ``rows`` (dicts of ``cols``) in one statement; rows without ``id_col`` get max + 1, ...
+
+    The bulk form of ``Store._save_row``: the same ids, values and types, one INSERT from a DataFrame.
+    """
+    if not rows:
+        return []
+    unknown = set().union(*rows) - set(cols)
+    if unknown:
+        raise StoreError(f"{table}: unknown fields {sorted(unknown)}; allowed: {list(cols)}.")
+    frame = pd.DataFrame.from_records([{c: row.get(c) for c in cols} for row in rows], columns=list(cols))
+    missing = frame[id_col].isna().to_numpy()
+    if missing.any():
+        first = con.execute(f"SELECT coalesce(max({id_col}), 0) + 1 FROM {table}").fetchall()[0][0]
+        given = pd.to_numeric(frame[id_col], errors="coerce")
+        start = max(int(first), int(given.max()) + 1 if given.notna().any() else 0)
+        frame.loc[missing, id_col] = np.arange(start, start + int(missing.sum()))
+    df = canonical(frame, cols)
+    name = f"incoming_{table}"
+    con.register(name, df)
+    try:
+        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {name}")
+    finally:
+        con.unregister(name)
+    return df[id_col].astype(int).tolist()
 
 
 SMALL_BATCH = 20_000  # upsert_bars merges a one-ticker batch up to this size with _merge_one_ticker

@@ -222,14 +222,50 @@ def test_a_failure_while_writing_leaves_the_store_as_it_was(store, monkeypatch):
     write_terms(store, load_terms(FULL, known_clients=store.clients()))
     before = {t: table(store, t) for t in ("clients", "engagements", "grants", "financings", "shares")}
 
-    def broken(**fields):
-        raise RuntimeError("disk full (injected)")
-    monkeypatch.setattr(store, "save_financing", broken)
+    import store.store as store_module
+
+    real = store_module._insert_rows
+
+    def broken(con, table, *args):
+        if table == "financings":  # the grants were already written in this transaction
+            raise RuntimeError("disk full (injected)")
+        return real(con, table, *args)
+    monkeypatch.setattr(store_module, "_insert_rows", broken)
     changed = _bad("retainer_amount = 3500", "retainer_amount = 9999").replace("shares = 60_000_000", "shares = 1")
     with pytest.raises(RuntimeError, match="injected"):
         write_terms(store, load_terms(changed, known_clients=store.clients()))
     for name, frame in before.items():
         pd.testing.assert_frame_equal(table(store, name), frame)
+
+
+def test_bulk_grants_match_the_row_by_row_writes(store, tmp_path):
+    """save_terms writes grants with one INSERT; the rows equal those of save_option_grant one by one."""
+    from store import Store
+
+    grants = [{"holder": f"H{i}", "shares": 1000.0 + i, "strike": 0.01 * (i + 1),
+               "grant_date": pd.Timestamp("2024-01-02"), "expiry_date": pd.Timestamp("2025-01-02") if i % 2 else None}
+              for i in range(25)]
+    eng = {"client_id": "acme", "start_date": pd.Timestamp("2024-01-02"), "retainer_amount": 1.0}
+    client = {"client_id": "acme", "name": "Acme"}
+    written = store.save_terms(eng, client=client, grants=grants)
+    other = Store(tmp_path / "rowwise.duckdb")
+    other.save_client("acme", "Acme")
+    eng_id = other.save_engagement(**eng)
+    for g in grants:
+        other.save_option_grant(**g, engagement_id=eng_id)
+    assert written["option_grants"] == 25
+    pd.testing.assert_frame_equal(store.option_grants(), other.option_grants())
+
+
+def test_ten_thousand_grants_are_one_insert(store):
+    """The issue's 10,000 grants (39-67 s one row at a time): every row stored, ids 1..10,000, in one write."""
+    grants = [{"holder": "H", "shares": 1.0 + i, "strike": 0.04, "grant_date": pd.Timestamp("2024-01-02")}
+              for i in range(10_000)]
+    store.save_terms({"client_id": "acme", "start_date": pd.Timestamp("2024-01-02"), "retainer_amount": 1.0},
+                     client={"client_id": "acme", "name": "Acme"}, grants=grants)
+    stored = store.option_grants()
+    assert stored["grant_id"].tolist() == list(range(1, 10_001))
+    assert stored["shares"].sum() == sum(1.0 + i for i in range(10_000))  # 10,000 + 49,995,000
 
 
 def run(*args):
