@@ -6,15 +6,17 @@ after-close flag, notes or link is "updated" in place.
 """
 from __future__ import annotations
 
+import datetime
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from analytics.constants import ACTIVITY_TYPES
-from ingest.csvread import best_date_format, parse_date, parse_number, pick_date_format, read_table, read_text
+from ingest.csvread import (
+    best_date_format, date_problem, parse_date, parse_number, pick_date_format, read_table, read_text, shown,
+)
 from ingest.providers.errors import CsvFormatError
 
 ACTIVITY_INPUT_COLUMNS = ["client_id", "date", "end_date", "type", "title", "channel", "reach", "cost",
@@ -26,64 +28,34 @@ HEADER_ALIASES = {"client": "client_id", "activity": "type", "activity_type": "t
 _TRUE = {"1", "true", "yes", "y", "t", "x"}
 _FALSE = {"", "0", "false", "no", "n", "f"}
 
-# Bounds every imported value is checked against (issue 11: no traceback on any input).
-MIN_YEAR, MAX_YEAR = 1900, 2100
+# Bounds every imported value is checked against (issue 11: no traceback on any input); dates are
+# checked against analytics.settings' MIN_YEAR..MAX_YEAR by csvread.date_problem.
 MAX_REACH = 10_000_000_000          # people: more than the world's population is a typo
 MAX_COST = 1_000_000_000_000.0      # dollars for one activity
 FIELD_LIMITS = {"client_id": 64, "type": 100, "title": 300, "channel": 100, "notes": 4000, "link": 2000}
-SHOWN_CHARS = 80                    # at most this much of a file's content is echoed in a message
+NAME_CHARS = 80                     # at most this much of a file name is echoed in a message
 NATURAL_KEY = ("client_id", "date", "type", "title", "end_date")
 COMPARED = ("channel", "reach", "cost", "after_close", "notes", "link")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def shown(text, limit: int = SHOWN_CHARS) -> str:
-    """File content as it may appear in a message: control characters as '?', at most `limit` characters."""
-    t = _CONTROL.sub("?", str(text))
-    return t if len(t) <= limit else t[: limit - 3] + "..."
 
 
 def display_name(name) -> str:
     """A file name fit for a message ('the uploaded file' when it is empty, '.' or '..')."""
     n = str(name or "").strip()
-    return "the uploaded file" if n in ("", ".", "..") else shown(Path(n).name or n)
-
-
-def checked_path(source, what: str) -> None:
-    """Raise CsvFormatError (line 0) when a path given as `source` is a folder, too long or unreadable."""
-    if not isinstance(source, (str, Path)):
-        return
-    p = Path(source)
-    name = display_name(p.name)
-    long = [part for part in p.parts if len(part.encode("utf-8", "surrogateescape")) > 255]
-    if long:
-        raise CsvFormatError(name, [(0, f"a part of the path is {len(long[0].encode('utf-8', 'surrogateescape'))} "
-                                        "bytes long; file names are at most 255 bytes: rename the file")], what=what)
-    try:
-        if p.is_dir():
-            raise CsvFormatError(name, [(0, "this is a folder, not a file: give the CSV file's path")], what=what)
-        if not p.is_file():
-            raise CsvFormatError(name, [(0, "file not found: check the path")], what=what)
-        with p.open("rb"):
-            pass
-    except OSError as exc:
-        raise CsvFormatError(name, [(0, f"the file cannot be read ({exc.strerror or type(exc).__name__}): check "
-                                        "its path and permissions")], what=what) from None
+    return "the uploaded file" if n in ("", ".", "..") else shown(Path(n).name or n, NAME_CHARS)
 
 
 def date_in_range(value, what: str) -> str | None:
-    """A message when a date (Timestamp, date, datetime or text) lies outside MIN_YEAR..MAX_YEAR; else None."""
+    """csvread.date_problem for any date the editor holds (Timestamp, date, datetime or ISO text); None when fine."""
     if _blank(value):
         return None
-    year = getattr(value, "year", None)
-    if year is None:
+    if isinstance(value, str):
         try:
-            year = pd.Timestamp(value).year
-        except (ValueError, OverflowError):
-            return f"{what} '{shown(value, 30)}' is not a date in {MIN_YEAR}-{MAX_YEAR}"
-    if MIN_YEAR <= year <= MAX_YEAR:
-        return None
-    return f"{what} {shown(str(value)[:10], 30)} is outside {MIN_YEAR}-{MAX_YEAR}: check the year"
+            value = datetime.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return f"{what} '{shown(value, 30)}' is not a date (YYYY-MM-DD)"
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return date_problem(value, what)
 
 
 def _number_problem(column: str, raw: str, delimiter: str) -> tuple[float | None, str | None]:
@@ -118,7 +90,6 @@ def activity_type_code(value: str) -> str | None:
 
 def parse_activities_csv(source, client_id: str | None = None) -> pd.DataFrame:
     """Activities ready for Store.add_activities; raises CsvFormatError listing problems by line."""
-    checked_path(source, "activity log")
     text, name = read_text(source)
     name = display_name(name)
     table, problems = read_table(text, HEADER_ALIASES)
@@ -164,8 +135,9 @@ def parse_activities_csv(source, client_id: str | None = None) -> pd.DataFrame:
             except ValueError:
                 errs.append(f"{c} '{shown(raw, 30)}' is not a date in the file's format ({fmt})")
                 continue
-            if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-                errs.append(f"{c} {parsed.date().isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}: check the year")
+            wrong = date_problem(parsed, c)
+            if wrong:
+                errs.append(wrong)
                 continue
             rec[c] = pd.Timestamp(parsed)
         if rec.get("end_date") is not None and rec.get("date") is not None and rec["end_date"] < rec["date"]:

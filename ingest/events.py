@@ -10,13 +10,14 @@ confounders from their own tables (store.confounding_events).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from analytics.confounders import CONFOUNDER_KINDS
-from ingest.activities import MAX_YEAR, MIN_YEAR, checked_path, display_name, shown
-from ingest.csvread import best_date_format, parse_date, pick_date_format, read_table, read_text
-from ingest.jobs import JobSummary, _logged
+from ingest.activities import display_name
+from ingest.csvread import best_date_format, date_problem, parse_date, pick_date_format, read_table, read_text, shown
+from ingest.jobs import JobSummary, UsageError, _logged, usable_file
 from ingest.providers import CsvFormatError, EmptyDataError, Provider, YFinanceProvider
 from store import Store, upsert_corporate_events
 
@@ -53,7 +54,6 @@ def checked_ticker(ticker: str) -> str:
 
 def parse_events_csv(source, ticker: str) -> pd.DataFrame:
     """Corporate events of `ticker` (ticker, date, kind, title, source) from a CSV; CsvFormatError by line."""
-    checked_path(source, "corporate events")
     text, name = read_text(source)
     name = display_name(name)
     table, problems = read_table(text, HEADER_ALIASES)
@@ -88,10 +88,11 @@ def parse_events_csv(source, ticker: str) -> pd.DataFrame:
             except ValueError:
                 errs.append(f"date '{shown(raw, 30)}' is not a date in the file's format ({fmt})")
             else:
-                if MIN_YEAR <= parsed.year <= MAX_YEAR:
-                    rec["date"] = pd.Timestamp(parsed)
+                wrong = date_problem(parsed)
+                if wrong:
+                    errs.append(wrong)
                 else:
-                    errs.append(f"date {parsed.date().isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}: check the year")
+                    rec["date"] = pd.Timestamp(parsed)
         rec["kind"] = event_kind_code(get("kind"))
         if rec["kind"] is None:
             hint = " (dividends and splits come with the bars from load-yahoo)" \
@@ -124,11 +125,15 @@ def load_events(store: Store, ticker: str, file=None, provider: Provider | None 
     try:
         symbol = checked_ticker(ticker)
     except ValueError as exc:
-        raise CsvFormatError("the command line", [(0, str(exc))], what="ticker") from exc
+        raise UsageError(f"{exc}.") from None
+    if file is not None:
+        usable_file(file, "the corporate events file's")
 
     def work(finish):
         summary = JobSummary("load-events", symbol)
         if file is not None:
+            if not Path(file).is_file():
+                raise CsvFormatError(shown(file, 120), [(0, "file not found: check the path")], what="corporate events")
             events = parse_events_csv(file, symbol)
             replace = {}
         else:

@@ -293,12 +293,12 @@ BAD_EVENTS = [
     ("dividend kind", "date,kind\n1999-01-28,dividend\n", (2, "dividends and splits come with the bars")),
     ("bad date", "date,kind\nsoon,news\n", (2, "date 'soon' is not a date")),
     ("empty date", "date,kind\n,news\n", (2, "date is empty")),
-    ("year 1", "date,kind\n0001-01-01,news\n", (2, "date 0001-01-01 is outside 1900-2100")),
-    ("year 9999", "date,kind\n9999-12-31,news\n", (2, "date 9999-12-31 is outside 1900-2100")),
+    ("year 1", "date,kind\n0001-01-01,news\n", (2, "date 0001-01-01 is outside 1900-01-01..2100-12-31")),
+    ("year 9999", "date,kind\n9999-12-31,news\n", (2, "date 9999-12-31 is outside 1900-01-01..2100-12-31")),
     ("long title", "date,kind,title\n1999-01-28,news," + "t" * 301 + "\n", (2, "title is 301 characters long")),
     ("same kind twice a day", "date,kind,title\n1999-01-28,news,a\n1999-01-28,News,b\n",
      (3, "a second news event on 1999-01-28 (line 2)")),
-    ("control characters echoed", "date,kind\n1999-01-28,ne\x1bws\n", (2, "kind 'ne?ws' is unknown")),
+    ("control characters echoed", "date,kind\n1999-01-28,ne\x1bws\n", (2, "kind 'ne\\x1bws' is unknown")),
     ("empty file", "", (1, "the file is empty")),
     ("header only", "date,kind,title\n", (1, "no events after the header")),
     ("ragged row", "date,kind,title\n1999-01-28,news\n", (2, "expected 3 fields like the header, found 2")),
@@ -327,12 +327,12 @@ def test_load_events_job_from_csv_is_idempotent_and_logged(empty_store, tmp_path
     assert len(read_corporate_events(empty_store, "AXGI")) == 4  # the rejected file wrote nothing
 
 
-@pytest.mark.parametrize("path, message", [("folder", "this is a folder, not a file"),
-                                           ("nope.csv", "file not found: check the path"),
-                                           ("e" * 300 + ".csv", "file names are at most 255 bytes")])
-def test_unusable_events_paths_get_a_message(empty_store, tmp_path, path, message):
+@pytest.mark.parametrize("path, error, message", [("folder", jobs.PathError, "is a folder, not a file"),
+                                                  ("nope.csv", CsvFormatError, "file not found: check the path"),
+                                                  ("e" * 300 + ".csv", jobs.PathError, "at most 255 bytes")])
+def test_unusable_events_paths_get_a_message(empty_store, tmp_path, path, error, message):
     (tmp_path / "folder").mkdir()
-    with pytest.raises(CsvFormatError, match=message):
+    with pytest.raises(error, match=message):
         load_events(empty_store, "AXGI", tmp_path / path)
 
 
@@ -345,7 +345,7 @@ def test_load_events_cli(tmp_path, capsys):
         == jobs.EXIT_BAD_INPUT
     err = capsys.readouterr()
     assert "file not found" in err.err and "Traceback" not in err.err
-    assert main(["--db", str(db), "-q", "load-events", "AX GI;", "--file", str(path)]) == jobs.EXIT_BAD_INPUT
+    assert main(["--db", str(db), "-q", "load-events", "AX GI;", "--file", str(path)]) == jobs.EXIT_USAGE
     assert "is not a symbol" in capsys.readouterr().err
 
 
