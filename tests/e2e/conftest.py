@@ -65,34 +65,68 @@ def demo_workspace(demo_db, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(demo_workspace, tmp_path_factory) -> str:
-    """Base URL of a dashboard server on a free localhost port; stopped after the session."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "IRDASH_DB": str(demo_workspace), "BROWSER_PATH": shutil.which("chromium") or CHROMIUM}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--client.showErrorDetails", "full"],  # a page's exception shows as stException, which the tests look for
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, what: str, path: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            with urllib.request.urlopen(f"{url}{path}", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"{what} did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.1)
-    yield url
+
+
+def start_streamlit(db: Path, log: Path, *, env: dict | None = None, args: tuple = (), port: int | None = None):
+    """A real ``streamlit run dashboard.py`` on ``db`` on 127.0.0.1 (a free port by default): (process, base URL)."""
+    port = port or _free_port()
+    full_env = {**os.environ, "IRDASH_DB": str(db), "BROWSER_PATH": shutil.which("chromium") or CHROMIUM, **(env or {})}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--client.showErrorDetails", "full",  # a page's exception shows as stException, which the tests look for
+             *args],
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    _wait_healthy(url, proc, log, "streamlit", "/_stcore/health")
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(demo_workspace, tmp_path_factory) -> str:
+    """Base URL of a dashboard server (the local demo mode: no sign-in) on a free localhost port."""
+    env = {k: v for k, v in os.environ.items() if k != "IRDASH_MODE"}
+    proc, url = start_streamlit(demo_workspace, tmp_path_factory.mktemp("server") / "streamlit.log",
+                                env={**env, "IRDASH_MODE": "demo"})
+    yield url
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> str:
+    """Issuer URL of a real OpenID Connect provider (PyPI ``oidc-provider-mock``) on a free loopback port.
+
+    Any client id is accepted; at its authorize page a user signs in by typing their subject, which
+    also becomes their ``email`` claim.
+    """
+    port = _free_port()
+    log = tmp_path_factory.mktemp("oidc") / "oidc.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    _wait_healthy(url, proc, log, "oidc-provider-mock", "/.well-known/openid-configuration")
+    yield url
+    stop(proc)
