@@ -6,7 +6,8 @@ Inputs are the event-study engine's frames (``analytics.event_study``, issue 3):
 - ``cars``: ``event_id, ticker, event_date, window_start, window_end, car, car_var, car_t,
   p_value, n_est, sigma`` (+ ``alpha, beta`` for the market model);
 
-plus a market capitalisation series (:func:`market_cap_series`).
+plus a market capitalisation series (:func:`market_cap_series`: the price times the shares
+outstanding restated through the splits to one basis, :mod:`analytics.shares`).
 
 Abnormal value (dollars)
 ------------------------
@@ -43,6 +44,14 @@ the pre-engagement market model: see :func:`engagement_period_abnormal_value`, a
 independently too). The method is named in every result, and
 :func:`roi_verdict` phrases it in words: an interval that covers zero is reported as "not
 distinguishable from zero".
+
+Persistence
+-----------
+:func:`persistence` tests the drift after the event window, ``CAR(b+1, h)``, against zero with
+its MacKinlay variance (estimation error and the covariance with the window included; the
+derivation is in its docstring), one-sided at ``1 - level``: "reversed" only when the drift is
+significantly against the reaction, else "no significant reversal" (the reaction is still
+significantly there at ``h``) or "cannot tell". :func:`persistence_sentence` words it.
 """
 from __future__ import annotations
 

@@ -291,6 +291,40 @@ def test_a_permanent_reaction_is_called_reversed_at_the_tests_level_not_40_perce
     assert (out["share_retained_55"] <= 0).mean() > 0.25
 
 
+def test_persistence_on_a_thin_stock_with_trade_to_trade_returns_keeps_its_level():
+    """Half the days untraded, trade-to-trade returns: the drift variance uses the spans."""
+    from scipy import stats
+
+    from analytics.event_study import event_study
+
+    rng = np.random.default_rng(DEFAULT_SEED_THIN)
+    n, n_days = 300, 260
+    dates = pd.bdate_range("2020-01-01", periods=n_days)
+    m = rng.normal(0.0003, 0.01, n_days)
+    market = pd.DataFrame({"date": dates, "close": 100 * np.cumprod(1 + m)})
+    frames, events = [], []
+    for k in range(n):
+        r = 0.0005 + 1.2 * m + rng.normal(0, 0.03, n_days)
+        r[200] += 0.05
+        traded = rng.random(n_days) < 0.5
+        traded[195:206] = True
+        last = np.maximum.accumulate(np.where(traded, np.arange(n_days), 0))
+        frames.append(pd.DataFrame({"ticker": f"S{k}", "date": dates,
+                                    "close": np.cumprod(1 + r)[last],
+                                    "volume": np.where(traded, 1000.0, 0.0)}))
+        events.append((k, f"S{k}", dates[200]))
+    res = event_study(pd.concat(frames), pd.DataFrame(events, columns=["event_id", "ticker", "date"]),
+                      market, event_windows=[(-1, 1)], report_window=(-1, 55),
+                      thin_trading="trade_to_trade")
+    out = persistence(res.abnormal, res.cars, horizons=(55,))
+    assert (out["drift_variance_method"] == "mackinlay").all()
+    lo, hi = stats.binom.ppf([0.0005, 0.9995], n, 0.10)
+    assert lo <= int((out["status_55"] == "reversed").sum()) <= hi
+
+
+DEFAULT_SEED_THIN = 20261202
+
+
 @pytest.mark.parametrize("drift_p,car_h_p,status", [
     (0.03, 0.5, "reversed"), (0.09, 0.01, "reversed"), (0.5, 0.04, "no significant reversal"),
     (0.5, 0.5, "cannot tell"), (0.10, 0.2, "cannot tell"), (float("nan"), 0.01, "n/a")])
