@@ -577,8 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if "roi" in keys:
         print("## The activities' 90% value interval (analytics.roi): share covering the true value\n")
-        print("| case | window | true effect | replications | normal interval | "
-              + ("bootstrap interval |" if args.roi_bootstrap_draws else "") )
+        print("| case | window | true effect | replications | normal interval |"
+              + (" bootstrap interval |" if args.roi_bootstrap_draws else ""))
         print("|---|---|---|---|---|" + ("---|" if args.roi_bootstrap_draws else ""))
         for ckey in ("d1r", "d1"):
             case = ROI_CASES[ckey]
