@@ -2,8 +2,10 @@
 PY := .venv/bin/python
 DEMO_DB := data/demo.duckdb
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
+DB ?= data/irdash.duckdb
 
-.PHONY: demo test test-fast bench clean-demo help
+.PHONY: demo serve test test-fast bench clean-demo help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/ -/'
@@ -11,7 +13,12 @@ help:  ## list targets
 demo:  ## install, build the simulated demo workspace (offline), start the dashboard on it
 	scripts/setup.sh runtime
 	$(PY) -m ingest --db $(DEMO_DB) demo --if-missing
-	IRDASH_DB=$(DEMO_DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	@echo "demo: local demo, no sign-in, only this machine can open it: http://127.0.0.1:$(PORT)"
+	IRDASH_MODE=demo IRDASH_DB=$(DEMO_DB) $(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+serve:  ## deployment: sign-in required (.streamlit/secrets.toml), users from the workspace; ADDRESS=0.0.0.0 DB=...
+	scripts/setup.sh runtime
+	IRDASH_MODE=deploy IRDASH_DB=$(DB) $(PY) -m app.auth serve --address $(ADDRESS) --port $(PORT)
 
 test:  ## install test dependencies (incl. Debian chromium) and run the whole suite
 	scripts/setup.sh dev
