@@ -76,8 +76,14 @@ class CrossEventTests:
             - ``mde_car``: the minimum detectable CAR (mean over the group's events) at 80%
               power, two-sided 5%: ``(t_{0.975,df} + t_{0.80,df}) SE`` (Bloom 1995) with SE
               the standard error of the headline's mean CAR (from each event's ``car_var``,
-              so the stock's volatility, tick size and trading frequency enter through it),
-              ``mde_df`` its degrees of freedom;
+              so the stock's volatility, tick size and trading frequency enter through it:
+              ``sqrt(sum car_var) / N`` for independent events, times
+              ``sqrt(1 + (N - 1) rbar)`` for Kolari-Pynnonen, ``sqrt(sum_ij R_ij sd_i sd_j) / N``
+              for ``bmp_overlap``, the campaign model's ``sqrt(mean_car_var)`` for
+              ``campaign_t``; a rank test such as GRANK has no SE in CAR units, so the
+              parametric one of independent events stands in), ``mde_df`` its degrees of
+              freedom (``N - 1``; the regression's for ``campaign_t``; the event's for one
+              event);
             - ``headline_note``: why this test, and what it needs said (its note).
 
             ``notes`` holds the tests' notes, and a warning when thinly traded events are in
