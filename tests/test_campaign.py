@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from analytics.campaign import FEW_PLACEMENTS, campaign_study
+from analytics.campaign import FEW_INDEPENDENT_PLACEMENTS, FEW_PLACEMENTS, campaign_study
 
 
 # ---------------------------------------------------------------------------------------
@@ -355,15 +355,17 @@ def test_placebo_statistics_equal_an_explicit_refit_of_that_placement():
 
 
 def test_placebo_reproduces_with_its_seed_and_finds_a_large_effect():
-    prices, market = simulated_stock(31, 700, zero_share=0.3)
-    d0 = 400 + np.array([0, 3, 5, 9, 12, 15, 18, 22, 25, 29])
+    prices, market = simulated_stock(31, 1000, zero_share=0.3)
+    d0 = 500 + np.array([0, 3, 5, 9, 12, 15, 18, 22, 25, 29])
     events = campaign_events(prices["date"], d0)
     res = campaign_study(prices, events, market, thin_trading="trade_to_trade")
     a = res.placebo(None, (0, 5), draws=499, seed=1)
     b = res.placebo(None, (0, 5), draws=499, seed=1)
     pd.testing.assert_frame_equal(a, b)
     assert a["draws"].iloc[0] == 499 and a["placements"].iloc[0] >= FEW_PLACEMENTS
+    assert a["independent_placements"].iloc[0] >= FEW_INDEPENDENT_PLACEMENTS
     assert a["note"].iloc[0] == ""
+    assert not a.equals(res.placebo(None, (0, 5), draws=499, seed=2))
     # +8% on every activity's day 0 (shown by the next trade when day 0 has none)
     close = prices["close"].to_numpy().copy()
     for c in d0:
@@ -385,6 +387,12 @@ def test_short_history_says_how_few_placements_there_were():
     pl = res.placebo(None, (0, 5), draws=99).iloc[0]
     assert 0 < pl["placements"] < FEW_PLACEMENTS
     assert f"only {pl['placements']} distinct placements" in pl["note"]
+    # report range (-1, 5) of day 0s 150, 155, 160: rows 149-165 (17 days).  A placement b
+    # (first day 0) needs b - 120 >= 0, b + 15 <= 249 and [b - 1, b + 15] clear of 149-165:
+    # b in 120-133 or 167-234, 14 + 68 = 82 placements; copies with no report day in common
+    # (starts 17 apart, greedy): 120, 167, 184, 201, 218 -> 5
+    assert pl["placements"] == 82
+    assert pl["independent_placements"] == 5 and "over-rejects" in pl["note"]
     prices, market = simulated_stock(42, 135)
     tiny = campaign_study(prices, campaign_events(prices["date"], [121, 125]), market)
     pl = tiny.placebo(None, (0, 5), draws=99).iloc[0]
@@ -396,3 +404,16 @@ def test_placebo_arguments_are_checked():
     res = campaign_study(prices, events, market, **HAND_KW)
     with pytest.raises(ValueError, match="positive number"):
         res.placebo(None, (0, 2), draws=0)
+
+
+def test_caar_path_is_the_mean_of_the_cars_it_cumulates():
+    prices, market = simulated_stock(51, 600)
+    d0 = [300, 302, 306, 311]
+    res = campaign_study(prices, campaign_events(prices["date"], d0, ["pr", "mm", "pr", "mm"]), market)
+    band = res.caar_band("type", draws=99, seed=3).set_index(["type", "rel_day"])
+    pooled = res.pooled("type", (-1, 1)).set_index("type")
+    for typ in ("pr", "mm"):
+        # report range (-1, 5): the path at day 1 has cumulated days -1, 0, 1 = window (-1, 1)
+        assert band.loc[(typ, 1), "caar"] == pytest.approx(pooled.loc[typ, "mean_car"], abs=1e-14)
+        lo, hi = band.loc[(typ, 5), "lower"], band.loc[(typ, 5), "upper"]
+        assert lo < band.loc[(typ, 5), "placebo_mean"] < hi
