@@ -295,7 +295,8 @@ def _window_mask(index: pd.DatetimeIndex, window) -> np.ndarray:
 
 def abnormal_volume(volume: pd.Series, estimation, event, shares_outstanding=None, *,
                     min_estimation_obs: int = MIN_ESTIMATION_OBS,
-                    turnover_scale: float = DEFAULT_TURNOVER_SCALE) -> pd.DataFrame:
+                    turnover_scale: float = DEFAULT_TURNOVER_SCALE,
+                    splits: pd.DataFrame | None = None) -> pd.DataFrame:
     """Abnormal log volume of one stock around one event, by dates (the simple helper).
 
     Parameters
@@ -304,11 +305,15 @@ def abnormal_volume(volume: pd.Series, estimation, event, shares_outstanding=Non
         Shares traded, indexed by trading date (sorted or not), NaN for a missing day.
     estimation, event : tuple of (start, end)
         Inclusive date bounds of the estimation and event windows (``None`` = open).
-    shares_outstanding : pandas.Series, float or None
-        A number, or a Series indexed by date taken as of each trading day (last value
-        on or before it, as a step function). ``None``: log volume.
+    shares_outstanding : pandas.Series, pandas.DataFrame, float or None
+        A number (latest basis), or reports (a Series indexed by date, or ``date, shares``)
+        taken as of each trading day (last report on or before it). ``None``: log volume.
     min_estimation_obs, turnover_scale
         As in :func:`abnormal_log_volume`.
+    splits : pandas.DataFrame, optional
+        ``date, ratio``: each report is restated to the latest basis, that of split-adjusted
+        volume (:func:`analytics.shares.shares_outstanding_daily`), so a report dated before a
+        reverse split does not fake a change of turnover.
 
     Returns
     -------
@@ -322,12 +327,11 @@ def abnormal_volume(volume: pd.Series, estimation, event, shares_outstanding=Non
     idx = pd.DatetimeIndex(vol.index)
     if shares_outstanding is None:
         shares = None
-    elif isinstance(shares_outstanding, pd.Series):
-        so = shares_outstanding.sort_index().astype(float)
-        so.index = pd.DatetimeIndex(so.index)
-        shares = so.reindex(idx.union(so.index)).ffill().reindex(idx).to_numpy()[None, :]
     else:
-        shares = np.full((1, len(idx)), float(shares_outstanding))
+        from analytics.shares import shares_outstanding_daily
+
+        shares = shares_outstanding_daily(shares_outstanding, idx, splits,
+                                          basis="latest").to_numpy()[None, :]
     est_cols = np.flatnonzero(_window_mask(idx, estimation))
     ev_cols = np.flatnonzero(_window_mask(idx, event))
     res = abnormal_log_volume(vol.to_numpy()[None, :], est_cols, ev_cols, shares,
@@ -388,7 +392,8 @@ class VolumeChange:
 
 
 def volume_change(volume: pd.Series, estimation, event, shares_outstanding=None, *,
-                  min_estimation_obs: int = MIN_ESTIMATION_OBS) -> VolumeChange:
+                  min_estimation_obs: int = MIN_ESTIMATION_OBS,
+                  splits: pd.DataFrame | None = None) -> VolumeChange:
     """Ratio of mean volume and change in the share of days traded, event vs estimation window.
 
     Parameters
@@ -402,6 +407,8 @@ def volume_change(volume: pd.Series, estimation, event, shares_outstanding=None,
         (``volume / shares`` each day, so a change in the share count is not read as trading).
     min_estimation_obs : int
         For the Campbell-Wasley statistics (the ratio needs only one traded estimation day).
+    splits : pandas.DataFrame, optional
+        Restates the shares reports to the volume's basis (see :func:`abnormal_volume`).
 
     Returns
     -------
@@ -418,7 +425,7 @@ def volume_change(volume: pd.Series, estimation, event, shares_outstanding=None,
     if not isinstance(volume, pd.Series):
         raise TypeError("volume must be a pandas Series of shares traded indexed by date")
     out = abnormal_volume(volume, estimation, event, shares_outstanding,
-                          min_estimation_obs=min_estimation_obs)
+                          min_estimation_obs=min_estimation_obs, splits=splits)
     a = out.attrs
     return VolumeChange(
         measure=a["measure"], measure_name=MEASURE_NAMES[a["measure"]],

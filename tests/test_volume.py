@@ -233,3 +233,19 @@ def test_summary_over_events_from_the_panel():
     assert list(res.table["mean_ratio"]) == [3.0, 1.0]
     s = volume_change_summary(res.table)
     assert s["n"] == 2 and s["mean_ratio"] == 2.0 and s["measure"] == MEASURE_LOG_VOLUME
+
+
+def test_turnover_ratio_restates_an_old_report_through_a_reverse_split():
+    # volume (latest basis) 100 every day; reports of 1e7 shares on day 0 (pre-split basis) and
+    # 1e6 on day 4, the day of a 1-for-10 reverse split: both are 1e6 on the latest basis, so
+    # turnover is 1e-4 throughout and the ratio 1.0. Unrestated, the estimation days would use
+    # 1e7 (turnover 1e-5) and the ratio would read 10.
+    days = pd.bdate_range("2021-01-04", periods=6)
+    vol = pd.Series(100.0, index=days)
+    reports = pd.DataFrame({"date": [days[0], days[4]], "shares": [1e7, 1e6]})
+    split = pd.DataFrame({"date": [days[4]], "ratio": [0.1]})
+    ch = volume_change(vol, (days[0], days[3]), (days[4], days[5]), reports, min_estimation_obs=2,
+                       splits=split)
+    assert ch.mean_ratio == pytest.approx(1.0, rel=1e-12)
+    raw = volume_change(vol, (days[0], days[3]), (days[4], days[5]), reports, min_estimation_obs=2)
+    assert raw.mean_ratio == pytest.approx(10.0, rel=1e-12)   # the defect without the splits
