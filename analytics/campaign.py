@@ -27,7 +27,11 @@ with ``n``, and the fit is weighted least squares with weights ``1 / n``); ``n_t
 daily returns.  The dummies absorb the union days exactly, so ``theta`` is fitted on the
 ``L`` *estimation days*: the span's days with a return that lie in **no** activity's report
 range.  Overlapping days enter once, and no activity's reaction sits in another activity's
-estimation data.  Equivalently (partitioned regression):
+estimation data.  Unlike the one-event engine, the days between an estimation window's end
+and the report range (``-10 .. -2`` with the defaults) are estimation days here unless another
+activity's report range covers them (the campaign has one model, not one per activity); pass
+a wider ``report_window`` (e.g. ``(-10, 5)``) to give them dummies.  Equivalently
+(partitioned regression):
 
 * the abnormal return of a union day is its dummy coefficient ``AR_d = y_d - x_d' theta_hat``;
 * ``Cov(AR) = sigma^2 (D + X* (X'WX)^-1 X*')`` with ``D = diag(n_d)``, ``X*`` the union days'
@@ -60,7 +64,12 @@ of the group's windows contain each union day): mean CAR ``= h' AR / N``, its va
 ``h' Cov(AR) h / N^2 = 1' Sigma_g 1 / N^2``, ``t = mean / sqrt(var)`` and a two-sided p-value
 from Student's t with the regression's ``L - p`` degrees of freedom.  With standardized CARs
 of one firm and no estimation error this is the overlap formula of issue 9
-(``Var(sum) = sum_{i,j} |W_i cap W_j| / L2``).
+(``Var(sum) = sum_{i,j} |W_i cap W_j| / L2``).  The t is exact for normal errors (a linear
+restriction on the dummy regression).  Measured size at 5% on a simulated market-model stock
+with 10 activities in 30 trading days and no effect (seeded, 1,000 replications): 5.8% / 5.3%
+for windows (-1, 1) / (0, 5) on daily returns, 6.0% / 5.2% with half the days untraded and
+trade-to-trade returns (500 replications with $0.01 ticks on a ~$0.14 stock: 2-4%,
+conservative).
 
 Campaign placebo
 ----------------
@@ -79,9 +88,11 @@ over-reject; ``campaign_t`` does not depend on it).
 
 References
 ----------
-Binder, J. J. (1985). "On the use of the multivariate regression model in event studies".
+Binder, J. J. (1985). "On the use of multivariate regression models in event studies".
     Journal of Accounting Research 23(1), 370-383.
-Thompson, R. (1985). "Conditional risk and event studies". Journal of Finance 40, 1011-1031.
+Thompson, R. (1985). "Conditioning the return-generating process on firm-specific events: a
+    discussion of event study methods". Journal of Financial and Quantitative Analysis 20(2),
+    151-168.
 Karafiath, I. (1988). "Using dummy variables in the event methodology". Financial Review
     23(3), 351-357.
 Maynes, E. and Rumsey, J. (1993). Journal of Banking and Finance 17(1), 145-157.
@@ -140,14 +151,15 @@ def _one_stock(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | N
     for col in ("date", "close"):
         if col not in market.columns:
             raise ValueError(f"market needs a {col!r} column (date, close)")
-    tickers = pd.unique(prices["ticker"].dropna())
+    has_ticker = prices["ticker"].notna().to_numpy()
+    tickers = pd.unique(prices["ticker"][has_ticker])
     if len(tickers) != 1:
         raise ValueError(f"campaign_study studies ONE stock; prices hold {len(tickers)} tickers "
                          f"({', '.join(map(str, tickers[:5]))}): call it once per ticker")
     days = pd.to_datetime(prices["date"]).to_numpy().astype("datetime64[D]")
     close = prices["close"].to_numpy(dtype=float, na_value=np.nan)
     volume = prices["volume"].to_numpy(dtype=float, na_value=np.nan)
-    keep = ~np.isnat(days) & np.isfinite(close) & (close > 0)
+    keep = has_ticker & ~np.isnat(days) & np.isfinite(close) & (close > 0)
     days, close, volume = days[keep], close[keep], volume[keep]
     order = np.argsort(days, kind="stable")
     days, close, volume = days[order], close[order], volume[order]
@@ -254,7 +266,7 @@ def _two_sided_p(t, dof):
 # --------------------------------------------------------------------------------------
 # The result
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames inside: compare their parts, not the objects
 class CampaignResult:
     """Output of :func:`campaign_study` (one stock, its activities studied jointly).
 
