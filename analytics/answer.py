@@ -155,6 +155,8 @@ class ProgrammeAnswer:
     abnormal_volume: pd.DataFrame | None
     notes: tuple
     fingerprint: str
+    whole_band: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stake: pd.DataFrame = field(default_factory=pd.DataFrame)
     version: str = SOFTWARE_VERSION
     headline_p_column: str = ""
 
@@ -504,13 +506,81 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
     verdict = _verdict(per_type, corrected, around, whole, cost, dilution, liq, acc, window, error, s)
     renewal = _renewal(per_type, around, whole, cost, months)
     headline = _headline(around, whole, cost, dilution, per_type, months)
+    band = whole_value_band(acc.impact.get("period") if acc is not None else None, px, market, level)
+    stake = _stake(acc, band)
     return ProgrammeAnswer(
         settings=s, client_name=inputs.client_name, ticker=inputs.ticker, start=inputs.start, end=inputs.end,
         simulated=bool(inputs.simulated), error=error, headline=headline, verdict=tuple(verdict),
         renewal=tuple(renewal), sections=sections, per_activity=per_activity, per_type=per_type,
         skipped=skipped.reset_index(drop=True), around=around, whole=whole, cost=cost, dilution=dilution,
         account=acc, cars=cars, abnormal=abnormal, abnormal_volume=av, notes=tuple(plain_note(n) for n in notes),
-        fingerprint=fingerprint, headline_p_column=p_col)
+        fingerprint=fingerprint, headline_p_column=p_col, whole_band=band, stake=stake)
+
+
+STAKE_COLUMNS = {"retainer_value": "Consultant: retainer shares (market value)",
+                 "option_fair_value": "Consultant: option (fair value)",
+                 "company_cum_abnormal_value": "Company: value over the whole engagement (cumulative)"}
+
+
+def _stake(acc, band: pd.DataFrame) -> pd.DataFrame:
+    """The consultant's stake beside the company's cumulative value and its band, over the engagement only."""
+    cols = ["date", *STAKE_COLUMNS, "company_low", "company_high"]
+    daily = acc.consultant.get("daily") if acc is not None else None
+    if daily is None or daily.empty:
+        return pd.DataFrame(columns=cols)
+    e = acc.engagement
+    start = pd.Timestamp(e["start_date"])
+    period = acc.impact.get("period")
+    end = period.end if period is not None else (pd.Timestamp(e["end_date"]) if pd.notna(e.get("end_date"))
+                                                 else pd.Timestamp(daily["date"].max()))
+    d = daily[(pd.to_datetime(daily["date"]) >= start) & (pd.to_datetime(daily["date"]) <= end)]
+    d = d[["date", *[c for c in STAKE_COLUMNS if c in d]]].copy()
+    if len(band):
+        b = band.rename(columns={"cum_low": "company_low", "cum_high": "company_high"})[
+            ["date", "company_low", "company_high"]]
+        d = d.merge(b, on="date", how="left")
+    return d.reset_index(drop=True)
+
+
+def whole_value_band(period, prices: pd.DataFrame, market: pd.DataFrame, level: float = ROI_INTERVAL_LEVEL
+                     ) -> pd.DataFrame:
+    """The cumulative value over the engagement with its pointwise interval, day by day.
+
+    ``Var(sum_{d<=t} w_d AR_d) = sigma^2 (sum w_d^2 + (X_t'w)' (X'X)^-1 (X_t'w))`` (MacKinlay 1997,
+    eq. 4.14 with the estimation error of the pre-engagement market model; ``w_d`` the previous day's
+    market cap, ``X`` the estimation sample's ``[1, R_m]``, ``X_t`` the engagement's days up to ``t``),
+    so the last day's band is the normal interval of :func:`analytics.roi.engagement_period_abnormal_value`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, cum_value, cum_low, cum_high`` (days without a return or cap add nothing).
+    """
+    from scipy.stats import norm
+
+    from analytics.roi import _stock_and_market_returns
+
+    cols = ["date", "cum_value", "cum_low", "cum_high"]
+    if period is None or period.daily is None or period.daily.empty or market is None or market.empty:
+        return pd.DataFrame(columns=cols)
+    px = prices[["date", "adj_close" if "adj_close" in prices else "close"]].set_axis(["date", "close"], axis=1)
+    mk = market[["date", "adj_close" if "adj_close" in market else "close"]].set_axis(["date", "close"], axis=1)
+    df = _stock_and_market_returns(px, mk)
+    est = df.loc[period.estimation_start:period.estimation_end].dropna(subset=["ret", "market_ret"])
+    X = np.column_stack([np.ones(len(est)), est["market_ret"].to_numpy()])
+    xtx_inv = np.linalg.inv(X.T @ X)
+    d = period.daily
+    ok = d[["ar", "cap_prev"]].notna().all(axis=1).to_numpy()
+    w = np.where(ok, d["cap_prev"].to_numpy(dtype=float), 0.0)
+    m = np.where(ok, d["market_ret"].to_numpy(dtype=float), 0.0)
+    v = np.where(ok, d["value"].to_numpy(dtype=float), 0.0)
+    s0, s1, ww = np.cumsum(w), np.cumsum(w * m), np.cumsum(w * w)
+    quad = xtx_inv[0, 0] * s0 ** 2 + 2 * xtx_inv[0, 1] * s0 * s1 + xtx_inv[1, 1] * s1 ** 2
+    sd = np.sqrt(period.sigma ** 2 * (ww + quad))
+    z = norm.ppf(0.5 + level / 2)
+    cum = np.cumsum(v)
+    return pd.DataFrame({"date": d["date"].to_numpy(), "cum_value": cum, "cum_low": cum - z * sd,
+                         "cum_high": cum + z * sd})
 
 
 # --- the words of the answer ----------------------------------------------------------------------
@@ -646,6 +716,37 @@ def _headline(around, whole, cost, dilution, per_type, months) -> tuple:
     return tuple(rows)
 
 
+def retainer_sentence(schedule: pd.DataFrame | None) -> str | None:
+    """The retainer payments issued, their shares and value when issued, and what a low price costs."""
+    if schedule is None or schedule.empty:
+        return None
+    issued = schedule[schedule["status"] == "issued"] if "status" in schedule else schedule
+    if issued.empty:
+        return None
+    text = (f"{count(len(issued), 'retainer payment')} issued {issued['shares_issued'].sum():,.0f} shares worth "
+            f"{money(issued['value_at_issue'].sum())} when issued (cumulative dilution "
+            f"{share_percent(issued['cumulative_dilution'].iloc[-1])} of the shares outstanding).")
+    first, last = issued.iloc[0], issued.iloc[-1]
+    if len(issued) > 1 and first["price"] != last["price"]:
+        cheap, dear = (first, last) if first["price"] < last["price"] else (last, first)
+        text += (f" The same retainer bought {cheap['shares_issued']:,.0f} shares at {price(cheap['price'])} but "
+                 f"{dear['shares_issued']:,.0f} at {price(dear['price'])}: a low price costs more dilution.")
+    return text
+
+
+def option_sentence(status) -> str:
+    """One option grant (:class:`analytics.options.OptionStatus`) in words: status, fair value, break-even."""
+    from analytics.constants import DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW
+
+    text = (f"Option on {status.shares:,.0f} shares at a strike of {price(status.strike)}: {status.status}. "
+            f"Grant-date fair value {money(status.grant_date_fair_value)} (Black-Scholes with the volatility of the "
+            f"previous {DEFAULT_VOL_WINDOW} trading days and a risk-free rate of {DEFAULT_RISK_FREE_RATE:.0%} a "
+            f"year). Break-even price {price(status.break_even)}.")
+    if np.isfinite(status.value_at_expiry):
+        text += f" Value at expiry {money(status.value_at_expiry)}."
+    return text
+
+
 def _sections(acc, acts, cost, dilution, around, whole, window, av, inputs, s) -> dict:
     """The AMEC sections (inputs to impact) in sentences, each figure with its uncertainty."""
     out: dict[str, list[str]] = {"Inputs": [], "Activities": [], "Outtakes": [], "Outcomes": [], "Impact": []}
@@ -658,6 +759,11 @@ def _sections(acc, acts, cost, dilution, around, whole, window, av, inputs, s) -
         c = cost_sentence(acc.inputs["costs_by_kind"], len(acts))
         if c:
             out["Inputs"].append(c)
+        r = retainer_sentence(acc.inputs.get("retainer"))
+        if r:
+            out["Inputs"].append(r)
+        for status in (acc.consultant.get("options") or [])[:1]:
+            out["Inputs"].append(option_sentence(status))
         out["Inputs"].append(dilution["words"])
     if len(acts):
         counts = acts["type"].value_counts()
@@ -947,8 +1053,8 @@ def liquidity_table(outcomes: dict) -> pd.DataFrame | None:
         p = float(r["p_value"])
         rows.append({"Measure": label, "Before": show(float(r["value_a"])), "During": show(float(r["value_b"])),
                      "Test": "Fisher exact" if r["test"] == "fisher_exact" else
-                     {"mannwhitney": "Mann-Whitney", "welch": "Welch t", "hac": "Newey-West t"}.get(r["test"],
-                                                                                              str(r["test"])),
+                     {"mannwhitney": "Mann-Whitney", "welch": "Welch t", "hac": "Newey-West t"}.get(
+                         r["test"], str(r["test"]).split(" (")[0].capitalize()),  # the details: in the sentences
                      "p-value": p_text(p).replace("p = ", "").replace("p ", "") if np.isfinite(p) else "n/a",
                      "Significant (10%)": ("yes" if p < SIGNIFICANCE else "no") if np.isfinite(p) else "n/a"})
     return pd.DataFrame(rows) if rows else None

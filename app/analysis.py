@@ -42,6 +42,41 @@ def study_prices(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[["ticker", "date", "adj_close", "volume"]].rename(columns={"adj_close": "close"})
 
 
+# --- the one answer (analytics.answer): every headline figure comes from it ------------------------
+
+def view_settings(view):
+    """The view's method settings (the sidebar read them from the URL through analytics.settings)."""
+    from analytics.settings import DEFAULTS
+
+    return getattr(view, "settings", None) or DEFAULTS
+
+
+def answer(db: str, view, settings=None):
+    """The programme's answer for the view and settings (:func:`analytics.answer.programme_answer`), or None."""
+    if not view.client_id or not view.ticker:
+        return None
+    s = settings or view_settings(view)
+    simulated = bool(loaders.workspace_info(db).get("simulated"))
+    return _answer(db, view.client_id, view.client_name, view.ticker, view.benchmark, _ts(view.start),
+                   _ts(view.end), tuple(sorted(s.query(all_keys=True).items())), simulated)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
+def _answer(db, client_id, client_name, ticker, benchmark, start, end, settings_items, simulated):
+    from analytics.answer import AnswerInputs, programme_answer
+    from analytics.settings import parse_settings
+
+    settings = parse_settings(dict(settings_items)).settings
+    eng = client_engagement(db, client_id)
+    market = prices(db, benchmark) if benchmark else pd.DataFrame()
+    inputs = AnswerInputs(client_id=client_id, client_name=client_name, ticker=ticker, benchmark=benchmark,
+                          prices=prices(db, ticker), market=market, activities=loaders.activities(db, client_id),
+                          engagements=eng["engagements"], grants=eng["grants"], financings=eng["financings"],
+                          shares_outstanding=loaders.shares_outstanding(db, ticker), splits=loaders.splits(db, ticker),
+                          start=start, end=end, simulated=simulated)
+    return programme_answer(inputs, settings)
+
+
 # --- overview ------------------------------------------------------------------------------------
 
 def _money(v) -> str:
@@ -162,10 +197,12 @@ def overview_snapshot(db: str, view) -> dict:
     flagged = px.tail(STALE_DATA_DAYS)
     if "stale_close" in px and bool(flagged["stale_close"].fillna(False).any()):
         alerts.append(("warning", "A recent bar is flagged: the close changed on a zero-volume day."))
-    if not view.period.startswith("custom"):
-        age = (pd.Timestamp.today().normalize() - as_of).days
-        if age > STALE_DATA_DAYS and not loaders.workspace_info(db).get("simulated"):
-            alerts.append(("warning", f"Data is stale: the last bar is {age} days old. Refresh it on the **Data** page."))
+    # staleness is measured from the ticker's last stored bar, not from the end of the period shown
+    last_bar = pd.Timestamp(prices(db, view.ticker)["date"].iloc[-1])
+    age = (pd.Timestamp.today().normalize() - last_bar).days
+    if age > STALE_DATA_DAYS and not loaders.workspace_info(db).get("simulated"):
+        alerts.append(("warning", f"Data is stale: the last stored bar ({last_bar:%Y-%m-%d}) is {age:,} days old. "
+                                  "Refresh it on the **Data** page."))
 
     markers = activity_markers(db, view)
     cars = event_cars(db, view)
@@ -179,70 +216,28 @@ def overview_snapshot(db: str, view) -> dict:
 
 
 def program_metrics(db: str, view) -> list[tuple]:
-    """Program cost and abnormal value to date (the slower part of the overview)."""
-    acc = engagement_account(db, view)
-    return [("Program cost to date", _money(acc.inputs["total_cost"]) if acc else "n/a", None,
-             "Retainer shares at issue value + option at grant fair value + fees + activity costs"),
-            ("Abnormal value to date", _money(activities_value(acc)) if acc else "n/a", None,
-             "Sum over the activities' event windows of abnormal return x prior-day market cap (each day once)")]
+    """Programme cost and cost per month from the answer (the two values live in the verdict, with intervals)."""
+    ans = answer(db, view)
+    if ans is None:
+        return [("Programme cost", "n/a", None, "No engagement recorded"), ("Cost per month", "n/a", None, None)]
+    return [("Programme cost", ans.figure("cost"), None,
+             "Retainer shares at their value when issued + the option at its grant-date fair value + finder's "
+             "fees + activity costs"),
+            ("Cost per month", ans.figure("cost_per_month"), None, "Programme cost / months of the engagement")]
 
 
 # --- event study for the other pages ---------------------------------------------------
 
 def event_cars(db: str, view):
-    """Per-activity CARs of the client's activities in the view (analytics.event_study), or None."""
-    from app import state
-
-    res = event_study_view(db, view, model=state.url_value("model", "market"), thin=state.url_value("thin", "none"),
-                           est=state.estimation_window(), wins=state.event_windows())
-    if res is None or res["error"]:
-        return None
-    return res["cars"]
+    """Per-activity CARs of the client's activities in the view (the answer's event study), or None."""
+    ans = answer(db, view)
+    return None if ans is None or ans.cars is None else ans.cars
 
 
 def engagement_account(db: str, view):
-    """The engagement's account in AMEC order (:func:`analytics.roi.engagement_account`), or None."""
-    if not view.client_id or not view.ticker:
-        return None
-    from app import state
-
-    return _engagement_account(db, view.client_id, view.ticker, view.benchmark, _ts(view.start), _ts(view.end),
-                               state.url_value("model", "market"), state.url_value("thin", "none"),
-                               tuple(state.estimation_window()), tuple(state.event_windows()))
-
-
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the engagement account...")
-def _engagement_account(db, client_id, ticker, benchmark, start, end, model, thin, est, wins):
-    """Read the store, run the view's event study and hand both to the library; None without an engagement."""
-    from analytics.roi import engagement_account as account
-
-    eng = client_engagement(db, client_id)
-    px = prices(db, ticker)
-    if eng["engagements"].empty or px.empty:
-        return None
-    shares = loaders.shares_outstanding(db, ticker)
-    splits = loaders.splits(db, ticker)
-    market = prices(db, benchmark) if benchmark else pd.DataFrame()
-    study = _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est, wins)
-    studied = not study["error"] and "abnormal" in study
-    acc = account(first_engagement(eng["engagements"]),
-                  activities_in(db, client_id, start, end), px,
-                  None if market.empty else market[["date", "adj_close"]].rename(columns={"adj_close": "close"}),
-                  abnormal=study["abnormal"] if studied else None, cars=study["cars"] if studied else None,
-                  option_grants=eng["grants"], financings=eng["financings"],
-                  shares_outstanding=None if shares.empty else shares[["date", "shares"]],
-                  splits=None if splits.empty else splits, window=tuple(wins[0]))
-    if not studied:
-        acc.notes.insert(0, "No abnormal value of the activities: " + (study["error"] or "no events studied"))
-    return acc
-
-
-# --- the account, in words and tables (presentation only) --------------------------------------------
-
-def activities_value(acc) -> float:
-    """The activities' total abnormal value (USD; NaN when the event study gave nothing)."""
-    total = acc.impact.get("total") if acc is not None else None
-    return float(total["abnormal_value"].iloc[0]) if total is not None and len(total) else float("nan")
+    """The engagement's account (:func:`analytics.roi.engagement_account`) inside the answer, or None."""
+    ans = answer(db, view)
+    return None if ans is None else ans.account
 
 
 def cost_table(acc) -> pd.DataFrame:
@@ -250,69 +245,6 @@ def cost_table(acc) -> pd.DataFrame:
     by_kind = acc.inputs["costs_by_kind"]
     return (by_kind[by_kind["kind"] != "total"][["label", "cost"]]
             .rename(columns={"label": "kind", "cost": "amount"}).reset_index(drop=True))
-
-
-STAKE_COLUMNS = {"retainer_value": "Consultant: retainer shares (market value)",
-                 "option_fair_value": "Consultant: option (fair value)",
-                 "company_cum_abnormal_value": "Company: cumulative abnormal value"}
-
-
-def stake_frame(acc) -> pd.DataFrame:
-    """The consultant's retainer shares and option beside the company's cumulative abnormal value."""
-    daily = acc.consultant.get("daily")
-    if daily is None or daily.empty:
-        return pd.DataFrame(columns=["date", *STAKE_COLUMNS])
-    return daily[["date", *[c for c in STAKE_COLUMNS if c in daily]]]
-
-
-def account_sentences(acc, window, abnormal_volume: pd.DataFrame | None = None) -> dict[str, list[str]]:
-    """Outtakes, outcomes and impact of the account as plain sentences with their uncertainty.
-
-    Outcomes are the liquidity outcomes (before vs during the engagement, each with its test) and the
-    activities' abnormal volume; impact is the abnormal value, the ROI and the persistence of the reactions.
-    """
-    from app import report as rp
-
-    out = {"Outtakes": [], "Outcomes": [], "Impact": []}
-    takes = acc.outtakes
-    n_acts = int(acc.activities["n"].sum()) if "n" in acc.activities else 0
-    inquiries = int(takes["inquiries"].sum())
-    if takes["n_with_reach"].sum():
-        out["Outtakes"].append(
-            f"The activities reached {takes['reach'].sum():,.0f} recipients by their logged reach "
-            f"({int(takes['n_with_reach'].sum())} of the {rp.count(n_acts, 'activity')} have a reach logged); "
-            f"{rp.count(inquiries, 'shareholder inquiry', 'shareholder inquiries')} logged.")
-    elif inquiries:
-        out["Outtakes"].append(f"{rp.count(inquiries, 'shareholder inquiry', 'shareholder inquiries')} logged; "
-                               "no reach recorded for the activities.")
-    elif n_acts:
-        out["Outtakes"].append("No reach and no shareholder inquiries are logged, so outtakes cannot be reported: "
-                               "give each activity its reach (recipients of a mailing, attendees of a "
-                               "conference) and log shareholder inquiries on the Activities page.")
-    out["Outcomes"] += rp.liquidity_sentences(acc.outcomes)
-    volume = rp.abnormal_volume_sentence(abnormal_volume, window)
-    if volume:
-        out["Outcomes"].append(volume)
-    imp = acc.impact
-    result = imp.get("roi_activities")
-    if result is not None:
-        out["Impact"].append("Abnormal value of the activities: " + rp.value_sentence(
-            result.abnormal_value, result.value_low, result.value_high, result.level) +
-            f" Summed over their event windows ({rp.window_text(window)}), each trading day counted once.")
-        out["Impact"].append(f"Against the program cost of {_money(acc.inputs['total_cost'])}: "
-                             + rp.roi_sentence(result))
-    period = imp.get("period")
-    if period is not None:
-        text = (f"Over the whole engagement ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}), against the "
-                "pre-engagement market model: abnormal value " + rp.value_sentence(
-                    period.abnormal_value, period.interval_low, period.interval_high))
-        if imp.get("roi_period") is not None:
-            text += " " + rp.roi_sentence(imp["roi_period"])
-        out["Impact"].append(text)
-    persisted = rp.persistence_sentence(imp.get("persistence"))
-    if persisted:
-        out["Impact"].append(persisted)
-    return out
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -363,24 +295,22 @@ def activity_reactions(db: str, view):
 
 def abnormal_volume(db: str, view):
     """``activity_id, abnormal_volume, abnormal_volume_t`` over the first event window, or None."""
-    from app import state
-
-    res = event_study_view(db, view, model=state.url_value("model", "market"), thin=state.url_value("thin", "none"),
-                           est=state.estimation_window(), wins=state.event_windows())
-    if res is None or res["error"]:
-        return None
-    return res.get("abnormal_volume")
+    ans = answer(db, view)
+    return None if ans is None else ans.abnormal_volume
 
 
 def reaction_note(db: str, view) -> str:
-    from app import state
+    """What the reaction columns are, under the view's settings (or why they are empty)."""
+    from analytics.settings import MODELS, format_window
 
-    if event_cars(db, view) is None:
-        return "Reactions appear once the event-study engine (analytics.event_study) is installed."
-    w = state.event_windows()[0]
-    return (f"CAR: cumulative abnormal return over days {w[0]} to {w[1]} (market model, estimation window "
-            f"{state.format_window(state.estimation_window())}); p: two-sided p-value. Abnormal volume: mean "
-            "abnormal log turnover over the same window.")
+    ans = answer(db, view)
+    if ans is None or ans.cars is None:
+        return "No reactions yet: " + (ans.error if ans is not None and ans.error else "no activity was studied.")
+    s = ans.settings
+    w = s.windows[0]
+    return (f"CAR: cumulative abnormal return over days {w[0]} to {w[1]} ({MODELS[s.model].lower()}, estimation "
+            f"window {format_window(s.est)}); p: two-sided p-value. Abnormal volume: mean abnormal log turnover "
+            "over the same window.")
 
 
 # --- event study ---------------------------------------------------------------------------------
@@ -605,7 +535,12 @@ def contract_terms(eng: dict) -> dict:
     if not f.empty:
         fees = float((f["amount"] * f["fee_rate"]).sum())
         metrics.append(("Finder's fees", _money(fees), f"{len(f)} financing(s), amount x fee rate"))
-    return {"metrics": metrics, "notes": str(e.get("notes") or ""), "consultant": str(e.get("consultant") or "n/a")}
+    return {"metrics": metrics, "notes": _plain(e.get("notes")), "consultant": _plain(e.get("consultant")) or "n/a"}
+
+
+def _plain(v) -> str:
+    """Stored text or "" (an empty cell reads as nothing, never "nan" or "None")."""
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -667,92 +602,64 @@ def retainer_view(db: str, view, engagements: pd.DataFrame):
 
 # --- report --------------------------------------------------------------------------------------
 
-def report_content(db: str, view, *, simulated: bool):
-    """The ROI report's sentences, charts and tables for the view (uses what analytics provide)."""
+def report_content(db: str, view, *, simulated: bool, settings=None):
+    """The ROI report for the view: the answer's words and tables, laid out with its charts."""
+    from analytics.answer import STAKE_COLUMNS
     from app import charts
     from app import report as rp
     from app.report import ReportContent
 
-    eng = client_engagement(db, view.client_id)
+    ans = answer(db, view, settings)
     content = ReportContent(
-        title=f"IR program ROI: {view.client_name or view.ticker} ({view.ticker})",
+        title=f"IR programme ROI: {view.client_name or view.ticker} ({view.ticker})",
         subtitle=f"Period {view.start:%Y-%m-%d} to {view.end:%Y-%m-%d}" if view.start is not None and
         view.end is not None else "All dates",
         simulated=simulated,
     )
-    s = content.sections
-    acts = activities_in(db, view.client_id, view.start, view.end)
-    acc = engagement_account(db, view)
-    inputs = []
-    if not eng["engagements"].empty:
-        e = first_engagement(eng["engagements"])
-        months = int(e["minimum_months"]) if pd.notna(e.get("minimum_months")) else 0
-        inputs.append(f"{e.get('consultant')} was retained from {pd.Timestamp(e['start_date']):%Y-%m-%d} for "
-                      f"{_money(e.get('retainer_amount'))} a month paid in stock (minimum "
-                      f"{rp.count(months, 'month')}).")
-    if acc is not None:
-        cost = rp.cost_sentence(acc.inputs["costs_by_kind"], len(acts))
-        if cost:
-            inputs.append(cost)
-    elif not acts.empty and "cost" in acts:
-        inputs.append(f"Direct activity costs: {_money(acts['cost'].fillna(0).sum())}.")
-    ret = retainer_view(db, view, eng["engagements"])
-    if ret is not None:
-        t = ret["table"]
-        issued = t[t["status"] == "issued"] if "status" in t else t
-        if len(issued):
-            text = (f"{rp.count(len(issued), 'retainer payment')} issued {issued['shares_issued'].sum():,.0f} "
-                    f"shares worth {_money(issued['value_at_issue'].sum())} when issued (cumulative dilution "
-                    f"{rp.percent(issued['cumulative_dilution'].iloc[-1], 2)} of the shares outstanding).")
-            first, last = issued.iloc[0], issued.iloc[-1]
-            if len(issued) > 1 and first["price"] != last["price"]:
-                cheap, dear = (first, last) if first["price"] < last["price"] else (last, first)
-                text += (f" The same retainer bought {cheap['shares_issued']:,.0f} shares at "
-                         f"{rp.price(cheap['price'])} but {dear['shares_issued']:,.0f} at {rp.price(dear['price'])}: "
-                         "a low price costs more dilution.")
-            inputs.append(text)
-    opt = option_view(db, view, eng["grants"])
-    if opt is not None:
-        g = eng["grants"].sort_values("grant_date").iloc[0]
-        inputs.append(f"Option on {g['shares']:,.0f} shares at a strike of {rp.price(g['strike'])}: "
-                      + opt["summary"][0].lower() + opt["summary"][1:])
-    s["Inputs"] = inputs
-    if not acts.empty:
-        counts = acts["type"].value_counts()
-        from analytics.constants import activity_label
-
-        listing = ", ".join(f"{activity_label(t)} ({n})" for t, n in counts.items())
-        s["Activities"] = [f"{rp.count(len(acts), 'activity')} {'was' if len(acts) == 1 else 'were'} logged in "
-                           f"the period, by type: {listing}."]
-    if acc is not None:
-        from app import state
-
-        window = state.event_windows()[0]
-        for name, sentences in account_sentences(acc, window, abnormal_volume(db, view)).items():
-            s[name] = s.get(name, []) + sentences
-        content.notes.extend(rp.plain_note(n) for n in acc.notes)
-    else:
-        if not acts.empty and "reach" in acts and acts["reach"].notna().any():
-            s["Outtakes"] = [f"The activities reached {acts['reach'].fillna(0).sum():,.0f} recipients by their "
-                             "logged reach."]
-        s.setdefault("Impact", ["No engagement account: the client needs an engagement and its ticker's prices."])
+    if ans is None:
+        content.sections["Impact"] = ["No client with a ticker in this view."]
+        return content
+    content.verdict = list(ans.verdict)
+    content.renewal = list(ans.renewal)
+    content.headline = [(label, text) for _, label, text in ans.headline]
+    content.method = ans.settings.describe()
+    content.reproducibility = ans.reproducibility
+    content.sections = {k: list(v) for k, v in ans.sections.items()}
+    content.notes.extend(ans.notes)
+    content.methodology = rp.methodology(ans.settings)
+    if len(ans.per_type):
+        content.tables.append(("Results by activity type (" + rp.window_text(ans.settings.windows[0]) + ")",
+                               rp.per_type_table(ans.per_type)))
+    acc = ans.account
     px = prices(db, view.ticker, view.start, view.end)
+    eng = client_engagement(db, view.client_id)
+    opt = option_view(db, view, eng["grants"])
     if not px.empty:
+        acts = activities_in(db, view.client_id, view.start, view.end)
         markers = acts[["date", "type", "title"]] if not acts.empty else None
         strike = opt["strike"] if opt is not None else None
         content.figures.append(("Price and volume with the IR activities (markers by type).",
                                 charts.price_volume_chart(px, markers, strike=strike, simulated=simulated,
                                                           title=f"{view.ticker}: price, volume and activities")))
+    if len(ans.stake):
+        content.figures.append((f"{ans.whole.name if ans.whole else 'Value over the whole engagement'}, "
+                                "cumulative, with its 90% band, beside the consultant's stake.",
+                                charts.stake_chart(ans.stake, STAKE_COLUMNS, company="company_cum_abnormal_value",
+                                                   title="Consultant's stake vs company's value",
+                                                   simulated=simulated)))
     if opt is not None:
         content.figures.append(("The consultant's option: moneyness, intrinsic and fair value.",
                                 charts.option_value_chart(opt["series"], strike=opt["strike"], simulated=simulated)))
     if acc is not None:
-        content.tables.append(("Program cost by kind", rp.cost_items_table(acc.inputs["costs_by_kind"])))
+        content.tables.append(("Programme cost by kind", rp.cost_items_table(acc.inputs["costs_by_kind"])))
         liq = rp.liquidity_table(acc.outcomes)
         if liq is not None:
             content.tables.append(("Liquidity before and during the engagement", liq))
-    if ret is not None:
-        content.tables.append(("Retainer payments", rp.retainer_table(ret["table"])))
+        sched = acc.inputs.get("retainer")
+        if sched is not None and len(sched):
+            content.tables.append(("Retainer payments", rp.retainer_table(sched)))
+    if len(ans.skipped):
+        content.tables.append(("Activities that could not be studied", rp.skipped_table(ans.skipped)))
     return content
 
 

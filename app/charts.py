@@ -270,6 +270,13 @@ def stake_chart(
     rows = (company in present) + bool(consultant)
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     row = 1
+    if company in present and {"company_low", "company_high"} <= set(frame.columns):
+        # the 90% band first, so the line draws over it: no value without its interval
+        fig.add_trace(go.Scatter(x=frame["date"], y=frame["company_high"], mode="lines", line=dict(width=0),
+                                 showlegend=False, hoverinfo="skip"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=frame["date"], y=frame["company_low"], mode="lines", line=dict(width=0),
+                                 fill="tonexty", fillcolor="rgba(0, 158, 115, 0.18)", name="90% band",
+                                 hovertemplate="%{x|%Y-%m-%d}<br>lower $%{y:,.0f}<extra></extra>"), row=1, col=1)
     if company in present:
         fig.add_trace(go.Scatter(x=frame["date"], y=frame[company], name=present[company], mode="lines",
                                  line=dict(color=_PALETTE[2], width=1.8),

@@ -19,6 +19,18 @@ from app import exports
 
 AMEC_SECTIONS = ("Inputs", "Activities", "Outtakes", "Outcomes", "Impact")
 
+#: How each model computes the expected return (the methodology names the one the settings chose).
+MODEL_WORDS = {
+    "market": "a market model estimated by OLS over the estimation window before each activity",
+    "market_adjusted": "the benchmark's return as the expected return (market-adjusted, no estimation)",
+    "constant_mean": "the stock's own mean return over the estimation window (constant mean)",
+}
+THIN_WORDS = {
+    "none": "close-to-close returns",
+    "trade_to_trade": "trade-to-trade returns (Maynes and Rumsey 1993) over the days with a trade",
+    "dimson": "Dimson (1979) betas with a lag and a lead of the market",
+}
+
 METHODOLOGY = [
     "Abnormal returns follow MacKinlay (1997): a market model estimated by OLS over an estimation window "
     "before each activity, abnormal return = actual return - expected return, cumulated over the event window.",
@@ -67,6 +79,9 @@ table { border-collapse: collapse; font-size: 8.5pt; margin: 6pt 0; width: 100%;
 th, td { border: 1px solid #ccd; padding: 2pt 4pt; text-align: right; }
 th { background: #eef3f8; vertical-align: bottom; }
 td { white-space: nowrap; }
+td:last-child { white-space: normal; }
+table.headline td { white-space: normal; text-align: left; }
+table.headline td.value { font-weight: bold; }
 td:first-child, th:first-child { text-align: left; }
 .appendix { page-break-before: always; }
 """
@@ -83,6 +98,42 @@ class ReportContent:
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (caption, table)
     simulated: bool = False
     notes: list[str] = field(default_factory=list)
+    verdict: list[str] = field(default_factory=list)       # three to five sentences, shown first
+    renewal: list[str] = field(default_factory=list)
+    headline: list[tuple[str, str]] = field(default_factory=list)  # (figure, written value)
+    method: str = ""                                       # the settings in words
+    reproducibility: str = ""                              # parameters, data hash, software version
+    methodology: list[str] = field(default_factory=list)   # empty: METHODOLOGY
+
+
+def methodology(settings) -> list[str]:
+    """The methodology appendix for these settings: the first line names the model and returns used."""
+    from analytics.settings import format_window
+
+    first = (f"Abnormal returns follow MacKinlay (1997): the expected return is {MODEL_WORDS[settings.model]} "
+             f"(days {format_window(settings.est)} relative to the activity), from {THIN_WORDS[settings.thin]}; "
+             "abnormal return = actual return - expected return, cumulated over each event window (days "
+             + ", ".join(format_window(w) for w in settings.windows) + ").")
+    return [first, *METHODOLOGY[1:]]
+
+
+def per_type_table(per_type: pd.DataFrame) -> pd.DataFrame:
+    """Results by activity type for print: label, activities, CAAR, p-value, the verdict in words."""
+    out = pd.DataFrame({
+        "Activity type": per_type["label"],
+        "Activities": per_type["n"].map(lambda v: f"{int(v):,}"),
+        "Average abnormal return": per_type["caar"].map(lambda v: percent(v, 1, signed=True)),
+        "p-value": per_type["p_value"].map(lambda p: p_text(p).replace("p = ", "").replace("p ", "")),
+        "Result": per_type["verdict"],
+    })
+    return out.reset_index(drop=True)
+
+
+def skipped_table(skipped: pd.DataFrame) -> pd.DataFrame:
+    """The activities that could not be studied, with their reason."""
+    return pd.DataFrame({"Activity": skipped["event_id"].astype(str),
+                         "Date": pd.to_datetime(skipped["event_date"]).dt.strftime("%Y-%m-%d"),
+                         "Reason": skipped["reason"].astype(str)})
 
 
 SIMULATED_LABEL = ("SIMULATED DATA: the prices and volumes in this report are generated for the demo "
@@ -103,6 +154,17 @@ def report_html(content: ReportContent, *, embed_charts: bool = True) -> str:
         parts.append(f"<div class='banner'>{e(SIMULATED_LABEL)}</div>")
     parts.append(f"<h1>{e(content.title)}</h1><p class='meta'>{e(content.subtitle)} · generated "
                  f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC</p>")
+    if content.verdict:
+        parts.append("<h2>Verdict</h2>" + "".join(f"<p>{e(s)}</p>" for s in content.verdict))
+    if content.renewal:
+        parts.append("<h2>Renewal</h2>" + "".join(f"<p>{e(s)}</p>" for s in content.renewal))
+    if content.headline:
+        parts.append("<h2>Headline figures</h2><table class='headline'>" + "".join(
+            f"<tr><td>{e(label)}</td><td class='value'>{e(value)}</td></tr>" for label, value in content.headline)
+            + "</table>")
+    if content.method or content.reproducibility:
+        parts.append(f"<p class='meta'><b>Method:</b> {e(content.method)}.</p>"
+                     f"<p class='meta'>{e(content.reproducibility)}</p>")
     for name in AMEC_SECTIONS:
         sentences = content.sections.get(name) or ["Nothing to report for this part yet."]
         parts.append(f"<h2>{e(name)}</h2>" + "".join(f"<p>{e(s)}</p>" for s in sentences))
@@ -114,7 +176,8 @@ def report_html(content: ReportContent, *, embed_charts: bool = True) -> str:
         parts.append(f"<h2>{e(caption)}</h2>" + frame.to_html(index=False, na_rep="", float_format=_fmt,
                                                              border=0, escape=True))
     parts.append("<div class='appendix'><h2>Methodology</h2>"
-                 + "".join(f"<p>{e(m)}</p>" for m in METHODOLOGY + content.notes) + "</div>")
+                 + "".join(f"<p>{e(m)}</p>" for m in (content.methodology or METHODOLOGY) + content.notes)
+                 + "</div>")
     if content.simulated:
         parts.append(f"<p class='meta'><b>{e(SIMULATED_LABEL)}</b></p>")
     parts.append("</body></html>")

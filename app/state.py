@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from analytics.constants import DEFAULT_ESTIMATION_WINDOW, DEFAULT_EVENT_WINDOWS
+from analytics import settings as method
+from analytics.constants import DEFAULT_EVENT_WINDOWS
 
-PERIODS: dict[str, str] = {
-    "engagement": "Engagement period",
-    "all": "All history",
-    "1y": "Last 12 months",
-    "custom": "Custom range",
-}
+PERIODS: dict[str, str] = dict(method.PERIODS)
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-_WINDOW = re.compile(r"^\s*(-?\d+)\s*(?:\.\.|:|,)\s*(-?\d+)\s*$")
 
 
 def _mirror(name: str) -> str:
@@ -75,45 +70,46 @@ def synced_checkbox(label: str, name: str, default: bool = False, container=st, 
     return value
 
 
-# --- windows -------------------------------------------------------------------------------------
+# --- the method settings (declared once in analytics.settings) ------------------------------------
+
+def method_settings() -> method.Parsed:
+    """The settings of this view, read from the URL (or the session mirror) through the one declaration.
+
+    Refused values fall back to their defaults; ``refusals`` says what and why (show it on the page).
+    """
+    raw = {s.key: url_value(s.key) for s in method.SETTINGS}
+    return method.parse_settings({k: v for k, v in raw.items() if v is not None})
+
+
+def keep_settings(settings: method.MethodSettings) -> None:
+    """Write every setting into the URL (and the session mirror): a copied link carries the whole method."""
+    for key, value in settings.query(all_keys=True).items():
+        if key != "period":  # the period selector writes its own key
+            remember(key, value)
+
 
 def parse_window(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
     """``"-120..-11"`` -> (-120, -11); anything unreadable or reversed gives the default."""
-    if not text:
-        return default
-    m = _WINDOW.match(text)
-    if not m:
-        return default
-    a, b = int(m.group(1)), int(m.group(2))
-    return (a, b) if a <= b else default
+    w, _ = method.parse_window(text or "")
+    return w if w is not None else default
 
 
-def format_window(window: tuple[int, int]) -> str:
-    return f"{window[0]}..{window[1]}"
+format_window = method.format_window
+format_windows = method.format_windows
 
 
 def parse_windows(text: str | None, default=DEFAULT_EVENT_WINDOWS) -> tuple[tuple[int, int], ...]:
     """``"-1..1,0..5"`` -> ((-1, 1), (0, 5)); the default when nothing valid is given."""
-    if not text:
-        return tuple(default)
-    out = []
-    for part in re.split(r"[;,]\s*(?=-?\d+\s*\.\.)", text):
-        w = parse_window(part, None)  # type: ignore[arg-type]
-        if w is not None:
-            out.append(w)
-    return tuple(out) or tuple(default)
-
-
-def format_windows(windows) -> str:
-    return ",".join(format_window(w) for w in windows)
+    wins, _ = method.parse_windows(text or "")
+    return wins or tuple(default)
 
 
 def estimation_window() -> tuple[int, int]:
-    return parse_window(url_value("est"), DEFAULT_ESTIMATION_WINDOW)
+    return method_settings().settings.est
 
 
 def event_windows() -> tuple[tuple[int, int], ...]:
-    return parse_windows(url_value("win"))
+    return method_settings().settings.windows
 
 
 # --- the view ------------------------------------------------------------------------------------
@@ -129,6 +125,7 @@ class View:
     start: pd.Timestamp | None
     end: pd.Timestamp | None
     period: str
+    settings: method.MethodSettings = method.DEFAULTS
 
     @property
     def label(self) -> str:
@@ -145,11 +142,10 @@ def resolve_period(period: str, *, data_start=None, data_end=None, engagement_st
     if m:
         return pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2))
     if period == "engagement" and engagement_start is not None:
+        # the engagement's own dates: the event study reads the estimation window's prices before
+        # them from the whole history, so the label and the file names say what they show
         start = ts(engagement_start)
         end = ts(engagement_end) or data_end
-        # show some context before the program starts: the estimation window needs it anyway
-        pad = timedelta(days=int(abs(DEFAULT_ESTIMATION_WINDOW[0]) * 365 / 252))
-        start = start - pad
         if data_start is not None:
             start = max(start, data_start)
         if data_end is not None and end is not None:
@@ -162,7 +158,8 @@ def resolve_period(period: str, *, data_start=None, data_end=None, engagement_st
 
 def period_controls(container, *, data_start=None, data_end=None, has_engagement=False) -> str:
     """Period selector (+ a date range for custom); returns the period code kept in the URL."""
-    current = url_value("period", "engagement" if has_engagement else "all") or "all"
+    parsed = method.parse_settings({"period": url_value("period") or ""})
+    current = parsed.settings.period if url_value("period") else ("engagement" if has_engagement else "all")
     choice_default = "custom" if _RANGE.match(current) else current
     options = [k for k in PERIODS if k != "engagement" or has_engagement]
     if choice_default not in options:

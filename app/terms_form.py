@@ -27,7 +27,9 @@ def stored_terms(db: str, client_id: str, eng: dict):
     from ingest.terms import Terms, terms_from_store
 
     clients = loaders.clients(db)
-    client = clients[clients["client_id"] == client_id].iloc[0].to_dict()
+    # empty cells (a client without a benchmark, a firm) are left out, never written as "nan"
+    client = {k: v for k, v in clients[clients["client_id"] == client_id].iloc[0].to_dict().items()
+              if v is not None and not (not isinstance(v, str) and pd.isna(v))}
     if eng["engagements"].empty:
         return Terms(engagement={}, client=client)
     engagement = analysis.first_engagement(eng["engagements"]).to_dict()

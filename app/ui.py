@@ -2,6 +2,8 @@
 states, and charts/tables with their download buttons (files built only when clicked)."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -25,6 +27,56 @@ def page_header(title: str | None, caption: str | None = None, *, container=st) 
     if info.get("simulated"):
         container.warning(SIMULATED_BANNER, icon=":material/science:")
     return db, info
+
+
+# --- user text is hostile: escape it before st.markdown (and html.escape in the report) --------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=^])")
+_SCHEMES = ("http://", "https://")
+
+
+def escape_md(text) -> str:
+    """``text`` as literal characters in Streamlit markdown: no image, link, HTML, LaTeX or directive.
+
+    Every markdown punctuation mark gets a backslash (CommonMark renders ``\\x`` as ``x``), so a stored
+    ``![x](http://host/...)`` shows as those characters and no viewer's browser fetches anything;
+    line breaks are kept. None and NaN become an empty string (never "nan").
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in str(text).splitlines())
+
+
+def unescape_md(text: str) -> str:
+    """What :func:`escape_md` text reads as (tests compare it with the report and the exports)."""
+    return re.sub(r"\\([^\w\s])", r"\1", text).replace("  \n", "\n")
+
+
+def safe_link(url) -> str | None:
+    """``url`` when it is an http(s) address without spaces or quotes, else None (no javascript:, data:...)."""
+    if url is None or (not isinstance(url, str) and pd.isna(url)):
+        return None
+    u = str(url).strip()
+    if not u.lower().startswith(_SCHEMES) or re.search(r"[\s\"'<>]", u):
+        return None
+    return u
+
+
+def text(value, container=st, *, caption: bool = False) -> None:
+    """Show user or generated text as literal characters (escaped markdown)."""
+    (container.caption if caption else container.markdown)(escape_md(value))
+
+
+def sentences(items, container=st) -> None:
+    """Plain sentences, one paragraph each, escaped."""
+    for s in items:
+        container.markdown(escape_md(s))
+
+
+def refusals(parsed, container=st) -> None:
+    """Say which URL values were refused and what was used instead (never ignored silently)."""
+    for r in getattr(parsed, "refusals", ()) or ():
+        container.warning(escape_md(r), icon=":material/rule:")
 
 
 def metric_grid(container, n: int, per_row: int = 3) -> list:
@@ -100,9 +152,16 @@ def sidebar_view(db: str) -> state.View:
     start, end = state.resolve_period(period, data_start=data_start, data_end=data_end,
                                       engagement_start=engaged[0], engagement_end=engaged[1])
     if benchmark and isinstance(benchmark, str):
-        side.caption(f"Benchmark: `{benchmark}`")
+        side.caption("Benchmark: " + escape_md(benchmark))
+    parsed = state.method_settings()
+    refusals(parsed)
+    settings = parsed.settings
+    from dataclasses import replace
+
+    settings = replace(settings, period=period)
+    state.keep_settings(settings)
     return state.View(client_id, client_name, ticker, benchmark if isinstance(benchmark, str) else None,
-                      start, end, period)
+                      start, end, period, settings)
 
 
 def chart(fig: go.Figure, name: str, view: state.View | None, *, key: str,

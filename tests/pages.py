@@ -1,6 +1,7 @@
 """Opening dashboard pages in Streamlit's AppTest, and what they show as text (shared by the AppTest modules)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -27,4 +28,5 @@ def page_text(at: AppTest) -> str:
     """Every text element's value, and each metric's label and value, one per line."""
     parts = [e.value for kind in TEXT_ELEMENTS for e in at.get(kind)]
     parts += [f"{m.label}: {m.value}" for m in at.get("metric")]
-    return "\n".join(str(p) for p in parts)
+    # the pages escape text for markdown (app.ui.escape_md): read it as the browser shows it
+    return re.sub(r"\\([^\w\s])", r"\1", "\n".join(str(p) for p in parts)).replace("  \n", "\n")

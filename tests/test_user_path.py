@@ -122,4 +122,5 @@ def test_the_roi_report_says_what_it_found_and_what_is_missing(workspace, monkey
     assert "Example IR was retained from 2024-01-02" in text
     assert "12 activities were logged" in text
     assert "No reach and no shareholder inquiries are logged" in text  # outtakes: what to do, not a blank
-    assert "Abnormal value of the activities:" in text and "90% interval" in text
+    assert "Value around the activities:" in text and "Value over the whole engagement" in text
+    assert "90% interval" in text and "Reproducibility:" in text and "data hash" in text

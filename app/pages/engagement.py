@@ -53,11 +53,11 @@ if eng["engagements"].empty:
 
 st.subheader("Contract")
 terms = analysis.contract_terms(eng)
-st.markdown(f"**Consultant:** {terms['consultant']}")
+st.markdown("**Consultant:** " + ui.escape_md(terms["consultant"]))
 for col, (label, value, help_text) in zip(ui.metric_grid(st, len(terms["metrics"])), terms["metrics"]):
     ui.metric(col, label, value, None, help_text)
 if terms["notes"]:
-    st.caption(terms["notes"])
+    ui.text(terms["notes"], caption=True)
 with st.expander("Terms as stored"):
     for frame in (eng["engagements"], eng["grants"], eng["financings"]):
         if not frame.empty:
@@ -89,19 +89,26 @@ else:
              column_config=RETAINER_COLUMNS)
 
 st.subheader("Costs and who gained")
-acc = analysis.engagement_account(db, view)
+ans = analysis.answer(db, view)
+acc = ans.account if ans is not None else None
 if acc is None:
     ui.empty_state("No engagement account for this view.", "It needs the client's engagement and its ticker's "
                    "prices; load them on the **Data** page.")
 else:
+    from analytics.answer import DIFFERENCE_NOTE, STAKE_COLUMNS
+
+    ui.sentences([f"{label}: {text}" for key, label, text in ans.headline
+                  if key in ("cost", "cost_per_month", "around", "whole", "dilution")])
+    ui.text(ans.dilution["words"])
+    ui.text(DIFFERENCE_NOTE, caption=True)
     c1, c2 = st.columns(2)
     with c1:
-        ui.chart(charts.bar_chart(analysis.cost_table(acc), "kind", "amount", title="Program cost by kind",
+        ui.chart(charts.bar_chart(analysis.cost_table(acc), "kind", "amount", title="Programme cost by kind",
                                   simulated=simulated), "costs", view, key="costs", simulated=simulated)
     with c2:
-        ui.chart(charts.stake_chart(analysis.stake_frame(acc), analysis.STAKE_COLUMNS,
-                                    company="company_cum_abnormal_value",
-                                    title="Consultant's stake vs company's abnormal value", simulated=simulated),
+        ui.chart(charts.stake_chart(ans.stake, STAKE_COLUMNS, company="company_cum_abnormal_value",
+                                    title="Consultant's stake vs company's value over the engagement",
+                                    simulated=simulated),
                  "stake", view, key="stake", simulated=simulated)
-    for note in acc.notes:
-        st.caption(note)
+    for note in ans.notes:
+        ui.text(note, caption=True)

@@ -8,6 +8,7 @@ import streamlit as st
 # the analytics are imported, so the browser loads and compiles plotly.js (~1 s) while the server works.
 st.title("Overview")
 header = st.container()
+verdict_box = st.container()  # the verdict opens the page; filled once the answer is computed
 top = st.container()
 chart_slot = st.empty()
 if not st.session_state.get("overview_drawn"):
@@ -69,3 +70,14 @@ st.caption(snap["note"])
 
 for col, item in zip(cols[len(snap["metrics"]):], analysis.program_metrics(db, view)):
     ui.metric(col, *item)
+
+ans = analysis.answer(db, view)
+if ans is not None:
+    with verdict_box:
+        st.subheader("Verdict")
+        ui.sentences(ans.verdict or [ans.error or "No verdict yet."])
+        with st.expander("Headline figures and method"):
+            ui.sentences([f"{label}: {text}" for _, label, text in ans.headline])
+            ui.text(ans.reproducibility, caption=True)
+            ui.csv_download(ans.headline_frame(), "headline-figures", view, key="headline", simulated=simulated,
+                            label="Download headline figures (CSV)")

@@ -1,12 +1,17 @@
-"""ROI report: the executive summary in AMEC order (inputs to impact), downloadable as HTML and PDF."""
+"""ROI report: the verdict first, then the AMEC account (inputs to impact); HTML and PDF downloads.
+
+Everything here is the programme's one answer (analytics.answer) laid out: the same figures as the
+Overview, the Engagement page, the CSV export and ``python -m analytics answer``. The method
+settings come from the URL, so the report's address reproduces it in any browser.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
 from app import analysis, exports, report, ui
 
-db, info = ui.page_header("ROI report", "Executive summary of the IR program, structured as inputs, activities, "
-                          "outtakes, outcomes and impact (AMEC).")
+db, info = ui.page_header("ROI report", "The verdict first, then the programme's inputs, activities, outtakes, "
+                          "outcomes and impact (AMEC).")
 if ui.no_workspace(db, info):
     st.stop()
 view = ui.sidebar_view(db)
@@ -15,30 +20,42 @@ if view.client_id is None or view.ticker is None:
                    "engagement: load the ticker and add the client on the **Data** page.")
     st.stop()
 
-content = analysis.report_content(db, view, simulated=bool(info.get("simulated")))
-c1, c2, _ = st.columns([1, 1, 4])
-c1.download_button("HTML report", data=lambda: report.report_html(content).encode("utf-8"),
+simulated = bool(info.get("simulated"))
+content = analysis.report_content(db, view, simulated=simulated)
+c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+c1.download_button("Download HTML report", data=lambda: report.report_html(content).encode("utf-8"),
                    file_name=exports.export_filename(view.ticker, "roi-report", view.start, view.end, "html",
                                                      content.simulated),
                    mime="text/html", key="dl_report_html", on_click="ignore", icon=":material/download:")
-c2.download_button("PDF report", data=lambda: report.report_pdf(report.report_html(content)),
+c2.download_button("Download PDF report", data=lambda: report.report_pdf(report.report_html(content)),
                    file_name=exports.export_filename(view.ticker, "roi-report", view.start, view.end, "pdf",
                                                      content.simulated),
                    mime="application/pdf", key="dl_report_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
                    type="primary")
+ans = analysis.answer(db, view)
+with c3:
+    ui.csv_download(ans.headline_frame(), "headline-figures", view, key="headline", simulated=simulated,
+                    label="Download headline figures (CSV)")
 
-st.header(content.title)
-st.caption(content.subtitle)
+st.header(ui.escape_md(content.title))
+st.caption(ui.escape_md(content.subtitle))
+st.subheader("Verdict")
+ui.sentences(content.verdict or ["No verdict: the view has no studied activity and no engagement account."])
+if content.renewal:
+    st.subheader("Renewal")
+    ui.sentences(content.renewal)
+st.subheader("Headline figures")
+ui.sentences([f"{label}: {value}" for label, value in content.headline])
+ui.text("Method: " + content.method + ".", caption=True)
+ui.text(content.reproducibility, caption=True)
 for name in report.AMEC_SECTIONS:
     st.subheader(name)
-    for sentence in content.sections.get(name) or ["Nothing to report for this part yet."]:
-        st.markdown(sentence.replace("$", r"\$"))  # two dollar amounts in a sentence are not LaTeX
+    ui.sentences(content.sections.get(name) or ["Nothing to report for this part yet."])
 for i, (caption, fig) in enumerate(content.figures):
     st.plotly_chart(fig, key=f"report_fig_{i}")
-    st.caption(caption)
+    ui.text(caption, caption=True)
 for i, (caption, frame) in enumerate(content.tables):
-    st.markdown(f"**{caption}**")
+    st.markdown(f"**{ui.escape_md(caption)}**")
     st.dataframe(frame, hide_index=True, key=f"report_table_{i}")
 with st.expander("Methodology"):
-    for line in report.METHODOLOGY + content.notes:
-        st.markdown(f"- {line}".replace("$", r"\$"))
+    ui.sentences((content.methodology or report.METHODOLOGY) + content.notes)
