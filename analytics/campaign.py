@@ -425,7 +425,10 @@ class CampaignResult:
         """``value = c' AR`` and ``var = c' Cov(AR) c`` for weights ``c`` on the union days.
 
         For the abnormal dollar value, ``c_d`` = the market capitalisation of the previous
-        trading day on the unique days to count (:meth:`window_days`), 0 elsewhere.
+        trading day on the unique days to count (:meth:`window_days`), 0 elsewhere; with
+        trade-to-trade returns ``AR_d`` covers the span since the previous traded day, so the
+        capitalisation at the start of that span (``day_ar["span"]`` trading days back) is
+        the one it applies to.
 
         Parameters
         ----------
