@@ -539,7 +539,11 @@ class CampaignResult:
             if return_draws:
                 row["mean_car_draws"] = mean_d
             out.append(row)
-        return pd.DataFrame(out)
+        cols = [name, "window_start", "window_end", "n", "mean_car", "campaign_t_stat",
+                "placebo_mean", "placebo_sd", "percentile", "placebo_p", "placebo_t_p", "draws",
+                "placements", "independent_placements", "note"] + (
+                    ["mean_car_draws"] if return_draws else [])
+        return pd.DataFrame(out, columns=cols)
 
     def placements(self, groups=None, window=None) -> pd.DataFrame:
         """The pooled statistic of each group at every placement the placebo can draw.

@@ -417,3 +417,28 @@ def test_caar_path_is_the_mean_of_the_cars_it_cumulates():
         assert band.loc[(typ, 1), "caar"] == pytest.approx(pooled.loc[typ, "mean_car"], abs=1e-14)
         lo, hi = band.loc[(typ, 5), "lower"], band.loc[(typ, 5), "upper"]
         assert lo < band.loc[(typ, 5), "placebo_mean"] < hi
+
+
+def test_two_activities_on_one_day_share_every_day():
+    prices, market = simulated_stock(61, 300)
+    res = campaign_study(prices, campaign_events(prices["date"], [200, 200]), market)
+    cov = res.car_cov((0, 5)).to_numpy()
+    # identical windows: one report range -1..5 (7 union days, 6 in the window), CARs
+    # equal, covariance = variance
+    assert len(res.day_ar) == 7 and len(res.window_days((0, 5))) == 6
+    assert cov[0, 1] == pytest.approx(cov[0, 0], rel=1e-12)
+    pooled = res.pooled(None, (0, 5)).iloc[0]
+    # mean of two equal CARs: variance Var(CAR) (h = 2 on each day: 4 Var / 2^2), not Var / 2
+    assert pooled["mean_car_var"] == pytest.approx(cov[0, 0], rel=1e-12)
+    assert pooled["naive_var"] == pytest.approx(cov[0, 0] / 2, rel=1e-12)
+
+
+def test_nothing_to_study_gives_empty_tables_with_their_columns():
+    prices, market = simulated_stock(62, 300)
+    res = campaign_study(prices, campaign_events(prices["date"], []), market)
+    assert res.cars.empty and res.skipped.empty and res.day_ar.empty
+    assert "campaign_t_p" in res.pooled().columns and "placebo_p" in res.placebo().columns
+    # two activities with 5 and 8 trading days of history: the span holds 3 estimation days
+    early = campaign_study(prices, campaign_events(prices["date"], [5, 8]), market)
+    assert early.cars.empty
+    assert early.skipped["reason"].str.contains("not enough estimation data for the campaign").all()
