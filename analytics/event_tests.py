@@ -31,6 +31,8 @@ __all__ = ["CrossEventTests"]
 
 #: Largest number of events whose pairwise residual correlations estimate rbar (O(N^2)).
 _RBAR_MAX_EVENTS = 2000
+#: Largest group whose window-overlap matrix is built (N x N); larger ones use its sums.
+_DENSE_OVERLAP_MAX = 2000
 
 
 class CrossEventTests:
@@ -130,7 +132,11 @@ class CrossEventTests:
             rbar = rbar_cache[gkey]
             stock = s["row"][idx]
             c0 = s["col0"][idx]
-            overlap = sig.overlap_correlation(c0 + a, c0 + b, groups=stock)
+            # the overlap matrix is N x N: above _DENSE_OVERLAP_MAX events only its sums
+            dense = len(idx) <= _DENSE_OVERLAP_MAX
+            overlap = (sig.overlap_correlation(c0 + a, c0 + b, groups=stock) if dense else
+                       sig.overlap_pair_sum(c0 + a, c0 + b, stock) if np.isfinite(scar).all()
+                       else float("nan"))
             sar_est = ar_est / np.sqrt(s["sigma2"][idx])[:, None]
             kp = sig.kolari_pynnonen_test(scar, rbar)
             if len(np.unique(stock)) == 1 and len(idx) > 1:
@@ -147,7 +153,9 @@ class CrossEventTests:
                 sig.generalized_sign_test(car, ar_est),
                 sig.wilcoxon_signed_rank_test(car),
                 sig.grank_test(sar_est, scar),
-                sig.bmp_overlap_test(scar, overlap),
+                (sig.bmp_overlap_test(scar, overlap) if np.ndim(overlap) or np.isfinite(overlap)
+                 else sig.TestResult("bmp_overlap", float("nan"), float("nan"), len(idx),
+                                     sig.REF_OVERLAP, "a non-finite SCAR in a large group")),
             ]
             names = ["csect_t", "patell", "bmp", "kolari_pynnonen", "corrado_rank",
                      "generalized_sign", "wilcoxon", "grank", "bmp_overlap"]
@@ -209,7 +217,8 @@ class CrossEventTests:
                 stat, p, note = t.statistic, t.p_value, t.note
                 sd = np.sqrt(np.where(np.isfinite(car_var), car_var, np.nan))
                 if name == "bmp_overlap":
-                    var = float(np.nansum(overlap * np.outer(sd, sd)))
+                    var = (float(np.nansum(overlap * np.outer(sd, sd))) if dense else
+                           sig.overlap_pair_sum(c0 + a, c0 + b, stock, np.nan_to_num(sd)))
                 elif name == "kolari_pynnonen" and np.isfinite(rbar):
                     var = float(np.nansum(car_var)) * max(1.0 + (n - 1) * rbar, 0.0)
                 else:

@@ -45,6 +45,7 @@ __all__ = [
     "wilcoxon_signed_rank_test",
     "grank_test",
     "overlap_correlation",
+    "overlap_pair_sum",
     "patell_overlap_test",
     "bmp_overlap_test",
     "wilcoxon_min_attainable_p",
@@ -700,9 +701,55 @@ def overlap_correlation(starts, ends, groups=None) -> np.ndarray:
     return inter / np.sqrt(length[:, None] * length[None, :])
 
 
+def overlap_pair_sum(starts, ends, groups=None, weights=None) -> float:
+    """``sum_ij R_ij w_i w_j`` of :func:`overlap_correlation` without the N x N matrix.
+
+    Parameters
+    ----------
+    starts, ends, groups
+        As :func:`overlap_correlation`.
+    weights : array_like, shape (N,), optional
+        ``w_i`` (default 1: the sum of every ``R_ij``, diagonal included).
+
+    Returns
+    -------
+    float
+        The same number as ``w @ overlap_correlation(starts, ends, groups) @ w``, in O(N)
+        memory: windows sorted by (stock, start), each compared with its k-th successor for
+        k = 1, 2, ... while any of them still overlaps (only windows that start before a
+        window ends can share its days).  For thousands of events in one group the matrix
+        would not fit in memory.
+    """
+    a = np.asarray(starts, dtype=np.int64).ravel()
+    b = np.asarray(ends, dtype=np.int64).ravel()
+    n = a.size
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float).ravel()
+    g = (np.zeros(n, dtype=np.int64) if groups is None
+         else pd.factorize(pd.Index(np.asarray(groups)))[0].astype(np.int64))
+    order = np.lexsort((a, g))
+    a, b, w, g = a[order], b[order], w[order], g[order]
+    length = (b - a + 1).astype(float)
+    total = float(np.sum(w * w))                     # R_ii = 1
+    for k in range(1, n):
+        same = g[k:] == g[:-k]
+        inter = np.minimum(b[:-k], b[k:]) - a[k:] + 1   # a[k:] >= a[:-k] within a stock
+        ok = same & (inter > 0)
+        # sorted by (stock, start): if window i's k-th successor is another stock's or starts
+        # after i ends, so does every further successor; no overlap at k ends the search
+        if not ok.any():
+            break
+        r = np.where(ok, inter, 0) / np.sqrt(length[:-k] * length[k:])
+        total += 2.0 * float(np.sum(r * w[:-k] * w[k:]))
+    return total
+
+
 def _overlap_inputs(scar, corr, dof=None):
     s = np.asarray(scar, dtype=float).ravel()
     r = np.asarray(corr, dtype=float)
+    if r.ndim == 0:
+        if not np.isfinite(s).all():
+            raise ValueError("with the sum of R_ij given, every SCAR must be finite")
+        return s, r, None, 0
     if r.shape != (s.size, s.size):
         raise ValueError(f"corr must be ({s.size}, {s.size}) for {s.size} SCARs, not {r.shape}")
     keep = np.isfinite(s)
@@ -753,8 +800,10 @@ def bmp_overlap_test(scar, corr) -> TestResult:
     ----------
     scar : array_like, shape (N,)
         Standardized CARs.
-    corr : ndarray, shape (N, N)
-        :func:`overlap_correlation` of the events' windows (``R_ij``, 1 on the diagonal).
+    corr : ndarray, shape (N, N), or float
+        :func:`overlap_correlation` of the events' windows (``R_ij``, 1 on the diagonal), or
+        its sum ``sum_ij R_ij`` (:func:`overlap_pair_sum`, for groups too large for the
+        matrix; every SCAR must then be finite).
 
     Returns
     -------
@@ -780,7 +829,7 @@ def bmp_overlap_test(scar, corr) -> TestResult:
     sd = float(s.std(ddof=1))
     if sd == 0:
         return _nan_result("bmp_overlap", n, REF_OVERLAP, "zero cross-sectional dispersion")
-    total = float(r.sum())
+    total = float(r.sum())  # the matrix's sum, or the sum itself
     rbar = (total - n) / (n * (n - 1))
     if rbar >= 1:
         return _nan_result("bmp_overlap", n, REF_OVERLAP,

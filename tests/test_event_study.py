@@ -669,3 +669,17 @@ def test_headline_holds_its_size_on_a_clustered_campaign(zero_share, thin):
         bmp += int(row["bmp_p"] < 0.05)
     assert head <= hi, (head, hi)
     assert bmp > hi, (bmp, hi)
+
+
+def test_large_group_uses_the_overlap_sums_with_the_same_numbers(monkeypatch):
+    import analytics.event_tests as et
+
+    prices, market = simulate(n_tickers=2, n_days=600)
+    events = some_events(prices, n=40)
+    res = event_study(prices, events, market)
+    dense = res.summary()
+    assert (dense["headline_test"] == "bmp_overlap").all()   # two stocks, clustered events
+    monkeypatch.setattr(et, "_DENSE_OVERLAP_MAX", 5)
+    sparse = res.summary()
+    for col in ("bmp_overlap_stat", "bmp_overlap_p", "headline_p", "mde_car"):
+        np.testing.assert_allclose(sparse[col], dense[col], rtol=1e-12)

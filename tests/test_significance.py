@@ -20,6 +20,7 @@ from analytics.significance import (
     kolari_pynnonen_test,
     mean_residual_correlation,
     overlap_correlation,
+    overlap_pair_sum,
     patell_overlap_test,
     patell_test,
     wilcoxon_min_attainable_p,
@@ -522,3 +523,31 @@ def test_mean_residual_correlation_leaves_same_stock_pairs_out():
     assert mean_residual_correlation(df) == pytest.approx((1 + 2 * r02) / 3)
     assert mean_residual_correlation(df, groups=["X", "X", "Y"]) == pytest.approx(r02)
     assert math.isnan(mean_residual_correlation(df[[0, 1]], groups=["X", "X"]))
+
+
+OVERLAP_LAYOUTS = {
+    "one_stock_equal_lengths": ([0, 1, 2, 10, 11], [2, 3, 4, 12, 13], None),
+    "same_day_many": ([5, 5, 5, 5], [7, 7, 7, 7], None),
+    "long_window_spans_later_ones": ([0, 1, 6, 9], [20, 2, 7, 10], None),
+    "two_stocks": ([0, 1, 0, 1, 3], [2, 3, 2, 3, 5], ["A", "A", "B", "B", "A"]),
+    "random_60": tuple(x.tolist() if x is not None else None for x in (
+        np.sort(np.random.default_rng(8).integers(0, 200, 60)),
+        np.sort(np.random.default_rng(8).integers(0, 200, 60)) + np.random.default_rng(9).integers(0, 8, 60),
+        np.random.default_rng(10).choice(["A", "B", "C"], 60))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERLAP_LAYOUTS))
+def test_overlap_pair_sum_equals_the_matrix_sum(name):
+    starts, ends, groups = OVERLAP_LAYOUTS[name]
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(starts))
+    r = overlap_correlation(starts, ends, groups)
+    assert overlap_pair_sum(starts, ends, groups) == pytest.approx(r.sum(), rel=1e-12)
+    assert overlap_pair_sum(starts, ends, groups, w) == pytest.approx(w @ r @ w, rel=1e-12)
+
+
+def test_bmp_overlap_takes_the_sum_instead_of_the_matrix():
+    scar, starts, ends = [1.0, 2.0, 3.0], [0, 1, 5], [1, 2, 6]
+    by_matrix = bmp_overlap_test(scar, overlap_correlation(starts, ends))
+    by_sum = bmp_overlap_test(scar, overlap_pair_sum(starts, ends))
+    assert by_sum.statistic == pytest.approx(by_matrix.statistic, rel=1e-14)
