@@ -1,7 +1,10 @@
-"""Command line for analysts: ``python -m analytics event-study ...`` (reads the store, writes CSV).
+"""Command line for analysts: ``python -m analytics event-study|answer ...`` (reads the store, writes CSV).
 
 The one place in ``analytics/`` that does I/O: it reads through ``store.Store`` and hands
-DataFrames to :func:`analytics.event_study.event_study`.
+DataFrames to :func:`analytics.event_study.event_study` and :func:`analytics.answer.programme_answer`.
+Windows are written ``-1,1`` or ``-1..1``; ``--window -1,1`` works as written (a value that starts
+with a minus sign is taken as the option's value), as do ``--window=-1,1`` and ``--window " -1,1"``.
+Every window is checked against the bounds of :mod:`analytics.settings`.
 """
 from __future__ import annotations
 
@@ -14,9 +17,47 @@ from analytics.event_study import MODELS, event_study
 from analytics.overlap import campaign_event_windows, campaigns_for_study, overlap_chains
 
 
+WINDOW_OPTIONS = ("--window", "--estimation-window")
+
+
 def _window(text: str) -> tuple[int, int]:
-    a, b = text.split(",")
-    return int(a), int(b)
+    from analytics.settings import parse_window
+
+    w, why = parse_window(text)
+    if w is None:
+        raise argparse.ArgumentTypeError(why)
+    return w
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--window -1,1`` -> ``--window=-1,1``: argparse would read ``-1,1`` as an unknown option."""
+    out: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a in WINDOW_OPTIONS:
+            nxt = next(it, None)
+            if nxt is None:
+                out.append(a)
+            else:
+                out.append(f"{a}={nxt}")
+        else:
+            out.append(a)
+    return out
+
+
+def _checked_settings(args, ap):
+    """The CLI's method through analytics.settings: the same bounds and defaults as the dashboard."""
+    from analytics.settings import format_window, format_windows, parse_settings
+
+    params = {"model": args.model, "thin": args.thin_trading, "est": format_window(args.estimation_window)}
+    if args.window:
+        params["win"] = format_windows(args.window)
+    if getattr(args, "period", None):
+        params["period"] = args.period
+    parsed = parse_settings(params)
+    if parsed.refusals:
+        ap.error(" ".join(parsed.refusals))
+    return parsed.settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +90,22 @@ def _parser() -> argparse.ArgumentParser:
                          "campaign's span in trading days so it covers every campaign, and cars.csv has one "
                          "row per campaign and window (activity_ids, n_activities, span_days)")
     es.add_argument("--out", required=True, help="output directory")
+
+    an = sub.add_parser("answer", help="the programme's answer: verdict, headline figures, per-type results",
+                        description="The programme's one answer (the figures the dashboard and the ROI report "
+                                    "show) for a client: prints the verdict and the headline figures; with --out "
+                                    "writes headline.csv, per_type.csv, per_activity.csv, skipped.csv and "
+                                    "verdict.txt.")
+    an.add_argument("--db", help="DuckDB file (default: IRDASH_DB or data/irdash.duckdb)")
+    an.add_argument("--client", required=True, help="client_id")
+    an.add_argument("--model", choices=MODELS, default="market")
+    an.add_argument("--thin-trading", choices=["none", "trade_to_trade", "dimson"], default="none")
+    an.add_argument("--estimation-window", type=_window, default=DEFAULT_ESTIMATION_WINDOW, metavar="START,END")
+    an.add_argument("--window", type=_window, action="append", metavar="START,END",
+                    help=f"event window, repeatable (default {list(DEFAULT_EVENT_WINDOWS)})")
+    an.add_argument("--period", default="engagement",
+                    help="engagement (default), all, 1y or YYYY-MM-DD..YYYY-MM-DD")
+    an.add_argument("--out", help="output directory for the CSV tables")
     return ap
 
 
@@ -85,6 +142,61 @@ def _load(st, args):
     events = acts.rename(columns={"activity_id": "event_id"}).assign(ticker=ticker)
     shares = st.shares_outstanding(ticker)
     return prices, market, events, shares
+
+
+def answer_inputs(st, client_id: str, settings):
+    """The answer's inputs for ``client_id`` read from the store (the dashboard's loaders read the same)."""
+    from analytics.answer import AnswerInputs
+    from analytics.settings import resolve_period
+
+    clients = st.clients()
+    row = clients[clients["client_id"] == client_id]
+    if row.empty:
+        raise SystemExit(f"unknown client {client_id!r}")
+    c = row.iloc[0]
+    ticker = c["ticker"]
+    benchmark = c["benchmark"] if isinstance(c.get("benchmark"), str) and c.get("benchmark") else None
+    eng = st.engagements(client_id)
+    ids = [int(e) for e in eng["engagement_id"]] if len(eng) else []
+    import pandas as pd
+
+    grants = pd.concat([st.option_grants(e) for e in ids], ignore_index=True) if ids else st.option_grants(-1)
+    fins = pd.concat([st.financings(e) for e in ids], ignore_index=True) if ids else st.financings(-1)
+    bars = st.bars([ticker])
+    first, last = (bars["date"].min(), bars["date"].max()) if len(bars) else (None, None)
+    start, end = resolve_period(settings.period, data_start=first, data_end=last,
+                                engagement_start=eng["start_date"].min() if len(eng) else None,
+                                engagement_end=eng["end_date"].max() if len(eng) and eng["end_date"].notna().any()
+                                else None)
+    info = st.workspace_info()
+    return AnswerInputs(client_id=client_id, client_name=c["name"], ticker=ticker, benchmark=benchmark,
+                        prices=bars.sort_values("date").reset_index(drop=True),
+                        market=st.bars([benchmark]) if benchmark else pd.DataFrame(),
+                        activities=st.activities(client_id), engagements=eng, grants=grants, financings=fins,
+                        shares_outstanding=st.shares_outstanding(ticker), splits=st.splits(ticker),
+                        start=start, end=end, simulated=bool(info.get("simulated")))
+
+
+def answer_command(args, ap) -> int:
+    from analytics.answer import programme_answer
+    from store import Store
+
+    settings = _checked_settings(args, ap)
+    ans = programme_answer(answer_inputs(Store(args.db), args.client, settings), settings)
+    lines = (["SIMULATED DATA (demo workspace)"] if ans.simulated else []) + list(ans.verdict) + [""] + \
+        list(ans.renewal) + [""] + [f"{label}: {text}" for _, label, text in ans.headline] + ["", ans.reproducibility]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        sim = {"data": "simulated"} if ans.simulated else {}
+        ans.headline_frame().assign(**sim).to_csv(out / "headline.csv", index=False)
+        ans.per_type.assign(**sim).to_csv(out / "per_type.csv", index=False)
+        ans.per_activity.assign(**sim).to_csv(out / "per_activity.csv", index=False)
+        ans.skipped.assign(**sim).to_csv(out / "skipped.csv", index=False)
+        (out / "verdict.txt").write_text(text + "\n", encoding="utf-8")
+    return 0
 
 
 def event_study_command(args) -> int:
@@ -134,9 +246,13 @@ def event_study_command(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    ap = _parser()
+    args = ap.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "event-study":
+        _checked_settings(args, ap)
         return event_study_command(args)
+    if args.command == "answer":
+        return answer_command(args, ap)
     return 2  # pragma: no cover
 
 

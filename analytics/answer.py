@@ -697,13 +697,18 @@ def _renewal(per_type, around, whole, cost, months) -> list[str]:
     return out
 
 
+def _bare(roi_text: str) -> str:
+    """An ROI phrase without its leading "ROI" (the headline's label says it)."""
+    return roi_text.removeprefix("ROI: ").removeprefix("ROI ")
+
+
 def _headline(around, whole, cost, dilution, per_type, months) -> tuple:
     rows = [("around", AROUND_NAME, around.text if around else "not available"),
             ("around_verdict", f"{AROUND_NAME}: verdict", around.verdict if around else "not available"),
-            ("around_roi", f"{AROUND_NAME}: ROI", around.roi_words if around else "ROI not available"),
+            ("around_roi", f"{AROUND_NAME}: ROI", _bare(around.roi_words) if around else "not available"),
             ("whole", WHOLE_NAME, whole.text if whole else "not available"),
             ("whole_verdict", f"{WHOLE_NAME}: verdict", whole.verdict if whole else "not available"),
-            ("whole_roi", f"{WHOLE_NAME}: ROI", whole.roi_words if whole else "ROI not available"),
+            ("whole_roi", f"{WHOLE_NAME}: ROI", _bare(whole.roi_words) if whole else "not available"),
             ("cost", "Programme cost", money(cost.get("total"))),
             ("cost_per_month", "Cost per month", money(cost["total"] / months)
              if np.isfinite(cost.get("total", math.nan)) and np.isfinite(months) else "n/a"),

@@ -345,6 +345,34 @@ def _used_words(s: Setting, value) -> str:
     return text or "the default"
 
 
+def resolve_period(period: str, *, data_start=None, data_end=None, engagement_start=None,
+                   engagement_end=None):
+    """Dates ``(start, end)`` of a period code (``engagement``, ``all``, ``1y`` or ``YYYY-MM-DD..YYYY-MM-DD``).
+
+    ``engagement`` is the engagement's own dates (clipped to the data; the event study reads the
+    estimation window's prices before them from the whole history); ``1y`` the last 12 months of
+    data; ``all`` (and anything unknown) the data's span. None where a date is unknown.
+    """
+    import pandas as pd
+
+    ts = lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).normalize()  # noqa: E731
+    data_start, data_end = ts(data_start), ts(data_end)
+    m = _RANGE.match(period or "")
+    if m:
+        return pd.Timestamp(period[:10]), pd.Timestamp(period[12:])
+    if period == "engagement" and engagement_start is not None:
+        start = ts(engagement_start)
+        end = ts(engagement_end) or data_end
+        if data_start is not None:
+            start = max(start, data_start)
+        if data_end is not None and end is not None:
+            end = min(max(end, start), data_end) if end > data_end else end
+        return start, end
+    if period == "1y" and data_end is not None:
+        return data_end - pd.DateOffset(years=1), data_end
+    return data_start, data_end
+
+
 def compatible_thin_methods(model: str) -> dict[str, str]:
     """The thin-trading methods a model can use (Dimson betas need a beta: not with the constant mean)."""
     return {k: v for k, v in THIN_METHODS.items() if not (model == "constant_mean" and k == "dimson")}

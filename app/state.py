@@ -133,27 +133,7 @@ class View:
         return f"{self.client_name or self.ticker or 'no client'} · {self.ticker or '-'} · {span}"
 
 
-def resolve_period(period: str, *, data_start=None, data_end=None, engagement_start=None,
-                   engagement_end=None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """Dates of a period code (``engagement``, ``all``, ``1y`` or ``YYYY-MM-DD..YYYY-MM-DD``)."""
-    ts = lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).normalize()  # noqa: E731
-    data_start, data_end = ts(data_start), ts(data_end)
-    m = _RANGE.match(period or "")
-    if m:
-        return pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2))
-    if period == "engagement" and engagement_start is not None:
-        # the engagement's own dates: the event study reads the estimation window's prices before
-        # them from the whole history, so the label and the file names say what they show
-        start = ts(engagement_start)
-        end = ts(engagement_end) or data_end
-        if data_start is not None:
-            start = max(start, data_start)
-        if data_end is not None and end is not None:
-            end = min(max(end, start), data_end) if end > data_end else end
-        return start, end
-    if period == "1y" and data_end is not None:
-        return data_end - pd.DateOffset(years=1), data_end
-    return data_start, data_end
+resolve_period = method.resolve_period
 
 
 def period_controls(container, *, data_start=None, data_end=None, has_engagement=False) -> str:

@@ -108,3 +108,62 @@ def test_help_documents_overlaps_and_merging(capsys):
         main(["event-study", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "overlaps.csv" in text and "--merge-campaigns" in text and "stretched" in text
+
+
+# --- the README's analyst command, window spellings and bounds (issue 10 point 7, issue 11 point 5) ---
+
+@pytest.mark.parametrize("spelling", [["--window", "-1,1"], ["--window=-1,1"], ["--window", " -1,1"],
+                                      ["--window", "-1..1"]], ids=["as-in-readme", "equals", "leading-space", "dots"])
+def test_window_spellings_all_mean_minus_one_to_one(workspace, tmp_path, spelling):
+    out = tmp_path / "w"
+    assert main(["event-study", "--db", str(workspace), "--client", "axgi", *spelling, "--out", str(out)]) == 0
+    cars = pd.read_csv(out / "cars.csv")
+    assert set(zip(cars["window_start"], cars["window_end"])) == {(-1, 1)}
+
+
+def test_readme_analyst_command_runs_as_written(workspace, tmp_path):
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"(\.venv/bin/python -m analytics event-study(?:[^\n]*\\\n)*[^\n]*)", readme).group(1)
+    args = shlex.split(block.replace("\\\n", " "))[3:]  # after ".venv/bin/python -m analytics"
+    args = [str(workspace) if a == "data/demo.duckdb" else a for a in args]
+    args = [str(tmp_path / "readme-out") if a == "out/" else a for a in args]
+    args = ["axgi" if a == "auxer" else a for a in args]
+    assert main(args) == 0
+    assert (tmp_path / "readme-out" / "cars.csv").exists()
+
+
+@pytest.mark.parametrize("bad, words", [
+    (["--window", "0,100000"], "250"),
+    (["--estimation-window", "-30000000,-11"], "-1,000"),
+    (["--window", "junk"], "not two day numbers"),
+    (["--model", "constant_mean", "--thin-trading", "dimson"], "no beta"),
+])
+def test_out_of_bounds_settings_are_refused_in_words(workspace, tmp_path, capsys, bad, words):
+    with pytest.raises(SystemExit) as exc:
+        main(["event-study", "--db", str(workspace), "--client", "axgi", *bad, "--out", str(tmp_path / "x")])
+    assert exc.value.code == 2
+    assert words in capsys.readouterr().err
+
+
+def test_answer_command_prints_and_writes_the_one_answer(workspace, tmp_path, capsys):
+    from analytics.__main__ import answer_inputs
+    from analytics.answer import programme_answer
+    from analytics.settings import DEFAULTS
+    from store import Store
+
+    out = tmp_path / "ans"
+    assert main(["answer", "--db", str(workspace), "--client", "axgi", "--period", "all", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    headline = pd.read_csv(out / "headline.csv", keep_default_na=False)
+    # the same object the dashboard renders, computed again from the store: every figure identical
+    settings = DEFAULTS.__class__(period="all")
+    ans = programme_answer(answer_inputs(Store(workspace), "axgi", settings), settings)
+    assert headline["value"].tolist() == [text for _, _, text in ans.headline]
+    for _, label, text in ans.headline:
+        assert f"{label}: {text}" in printed
+    assert "Reproducibility:" in printed and ans.fingerprint in printed
+    assert set(pd.read_csv(out / "per_type.csv")["label"]) == {"Press release", "Conference"}
+    assert (out / "verdict.txt").read_text().startswith(ans.verdict[0])
