@@ -23,6 +23,11 @@ LOG = logging.getLogger("irdash")
 st.set_page_config(page_title="IR awareness analytics", page_icon=str(ROOT / "app" / "static" / "favicon.png"), layout="wide")
 
 
+def _sign_out(db: str) -> None:
+    auth.audit(db, "sign-out")
+    st.logout()
+
+
 def _refuse_or_sign_in(db: str):
     """Stop here unless this session may see the workspace; returns its scope."""
     run_mode = auth.mode()
@@ -57,7 +62,7 @@ def _refuse_or_sign_in(db: str):
         st.stop()
     side = st.sidebar
     side.caption(f":material/person: {email} · {scope.user.role}")
-    side.button("Sign out", key="logout", on_click=st.logout, icon=":material/logout:")
+    side.button("Sign out", key="logout", on_click=_sign_out, args=(db,), icon=":material/logout:")
     return scope
 
 

@@ -223,7 +223,7 @@ def test_an_address_that_is_no_user_gets_nothing(browser, deployed, workspace):
     assert ((rows["email"] == OUTSIDER) & (rows["action"] == "denied")).any()
 
 
-def test_a_consultant_sees_the_audit_log_with_the_rows(browser, deployed, output_path):
+def test_a_consultant_sees_the_audit_log_with_the_rows_and_signs_out(browser, deployed, workspace, output_path):
     context, page = sign_in(browser, deployed, CONSULTANT)
     try:
         page.goto(f"{deployed}/data")
@@ -231,7 +231,20 @@ def test_a_consultant_sees_the_audit_log_with_the_rows(browser, deployed, output
         page.get_by_text("Audit log").first.wait_for(state="visible")
         text = text_of(page)
         assert "Users and access" in text
+        assert "Nothing recorded yet" not in text  # the table of rows is drawn (on a canvas) instead
         assert_nothing_of_the_other_client(text, "consultant's Data page")
         page.screenshot(path=str(Path(output_path) / "consultant-data.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(re.compile(r".*/oauth2/end_session.*"))  # the provider's end-session form
+        page.get_by_role("button", name="End session").click()
+        page.wait_for_url(re.compile(re.escape(deployed) + r"/.*"))
+        page.goto(f"{deployed}/data")
+        idle(page)
+        page.get_by_role("button", name="Sign in").wait_for(state="visible")  # signed out for real
+        assert "Audit log" not in text_of(page)
     finally:
         context.close()
+    rows = access.audit_log(Store(workspace), limit=1000)
+    mine = rows[rows["email"] == CONSULTANT]
+    assert {"sign-in", "view", "sign-out"} <= set(mine["action"])
+    assert set(mine.loc[mine["action"] == "view", "detail"]) >= {"Overview", "Data"}
