@@ -9,9 +9,9 @@ in what they survive (measured on simulated data in issue 9; sizes at 5%):
 situation                                      headline test        why
 =============================================  ===================  =========================
 one event                                      ``car_t``            the event's own t test
-one stock, activities clustered (a window      ``campaign_t``       shared days and a shared
-touches another's window or estimation         (``bmp_overlap``     estimation window make
-window)                                        without the          the CARs dependent: t,
+one stock, activities clustered (another      ``campaign_t``       shared days and a shared
+activity's report range touches an event's     (``bmp_overlap``     estimation window make
+window or estimation window)                   without the          the CARs dependent: t,
                                                campaign model)      Patell, BMP reject 12-28%
 several stocks, event windows on common        ``kolari_pynnonen``  cross-correlation of
 calendar dates                                 (``grank`` if thin)  different stocks on the
@@ -30,6 +30,7 @@ bmp_overlap_test`) takes its place.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["choose_headline_test", "same_stock_clustered", "common_calendar_dates",
            "HEADLINE_TESTS"]
@@ -66,8 +67,8 @@ def choose_headline_test(n_events: int, n_stocks: int, *, clustered: bool,
     n_stocks : int
         Distinct stocks among them.
     clustered : bool
-        Two events of one stock lie so close that a window touches the other's window or
-        estimation window (:func:`same_stock_clustered`).
+        Another studied activity of the stock (of any type) lies so close that its report
+        range touches an event's window or estimation window (:func:`same_stock_clustered`).
     common_dates : bool
         Events of different stocks have event windows on common calendar dates
         (:func:`common_calendar_dates`).
@@ -101,21 +102,51 @@ def choose_headline_test(n_events: int, n_stocks: int, *, clustered: bool,
 
 
 def same_stock_clustered(stock: np.ndarray, day0_pos: np.ndarray, window: tuple[int, int],
-                         estimation_window: tuple[int, int]) -> bool:
-    """Whether two events of one stock are close enough to make their CARs dependent.
+                         estimation_window: tuple[int, int], *, all_stock=None, all_day0=None,
+                         report_window: tuple[int, int] | None = None) -> bool:
+    """Whether an event's CAR shares days or estimation data with another event of its stock.
 
-    With day-0 positions ``c_i <= c_j`` on the stock's trading days, event j's estimation
-    window ``[c_j + e0, c_j + e1]`` or event window ``[c_j + a, c_j + b]`` touches event i's
-    window ``[c_i + a, c_i + b]`` exactly when ``c_j - c_i <= b - e0``.
+    Parameters
+    ----------
+    stock, day0_pos : array_like, shape (N,)
+        Stock and day-0 position (on the stock's trading days) of the group's events.
+    window, estimation_window : (int, int)
+        The event window ``(a, b)`` and the estimation window ``(e0, e1)``.
+    all_stock, all_day0 : array_like, optional
+        Every studied event of the study (any group): another activity's reaction in this
+        event's estimation window biases it even when it is of another type.  Default: the
+        group's events.
+    report_window : (int, int), optional
+        The days ``(r0, r1)`` around another event that may carry its reaction (default:
+        ``window``).
+
+    Returns
+    -------
+    bool
+        True when, for some group event i and another event j of the same stock,
+        ``c_j - c_i`` lies in ``[e0 - r1, b - r0]``: j's report range
+        ``[c_j + r0, c_j + r1]`` touches i's estimation window or event window
+        ``[c_i + e0, c_i + b]``.
     """
     a, b = window
     e0, _ = estimation_window
-    stock = np.asarray(stock)
-    pos = np.asarray(day0_pos, dtype=np.int64)
-    order = np.lexsort((pos, stock))
-    s, p = stock[order], pos[order]
-    same = s[1:] == s[:-1]
-    return bool((same & (np.diff(p) <= b - e0)).any())
+    r0, r1 = report_window if report_window is not None else window
+    codes, uniq = pd.factorize(pd.Index(np.concatenate([
+        np.asarray(stock, dtype=object),
+        np.asarray(all_stock if all_stock is not None else stock, dtype=object)])))
+    n = len(stock)
+    g_stock, o_stock = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    g_pos = np.asarray(day0_pos, dtype=np.int64)
+    o_pos = np.asarray(all_day0 if all_day0 is not None else day0_pos, dtype=np.int64)
+    # (stock, position) as one sortable key; positions are below 2**40
+    shift = np.int64(2**41)
+    keys = np.sort(o_stock * shift + o_pos + 2**40)
+    base = g_stock * shift + g_pos + 2**40
+    lo = np.searchsorted(keys, base + (e0 - r1), side="left")
+    hi = np.searchsorted(keys, base + (b - r0), side="right")
+    # the event itself is in its own interval (e0 - r1 <= 0 <= b - r0) when it is in all_*
+    own = 1 if all_stock is None else np.isin(base, keys).astype(np.int64)
+    return bool(((hi - lo) - own > 0).any())
 
 
 def common_calendar_dates(stock: np.ndarray, first_day: np.ndarray, last_day: np.ndarray) -> bool:

@@ -191,7 +191,9 @@ class CrossEventTests:
             first = panel.days[stock, np.clip(c0 + a, 0, panel.width - 1)]
             last = panel.days[stock, np.clip(c0 + b, 0, panel.width - 1)]
             n_stocks = len(np.unique(stock))
-            clustered = same_stock_clustered(stock, c0, (a, b), self.estimation_window)
+            clustered = same_stock_clustered(stock, c0, (a, b), self.estimation_window,
+                                             all_stock=s["row"], all_day0=s["col0"],
+                                             report_window=self.report_window)
             camp, camp_why = None, ""
             if clustered and n_stocks == 1 and len(idx) > 1:
                 camp, camp_why = self._campaign_pooled(int(stock[0]), g["event_id"].to_numpy(),
