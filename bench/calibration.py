@@ -518,6 +518,32 @@ def overview_table(results: list[CaseResult]) -> str:
     return "\n".join(lines)
 
 
+def headline_table(results: list[CaseResult]) -> str:
+    """The verdict's test per case and window: which test, size with its 95% CI, power, target."""
+    lines = ["| case | window | headline test | size [95% CI] | power +5% day 0 | target [3.5%, 7%] |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        chosen = ", ".join(r.headline_tests) or "n/a"
+        for w in dict.fromkeys(r.size["window"]):
+            s = r.size[(r.size["test"] == "headline") & (r.size["window"] == w)]
+            if not len(s) or not int(s["n"].iloc[0]):
+                continue
+            n, k = int(s["n"].iloc[0]), int(s["k"].iloc[0])
+            lo, hi = clopper_pearson(k, n)
+            pw = "n/a"
+            if r.power is not None:
+                q = r.power[(r.power["test"] == "headline") & (r.power["window"] == w)]
+                if len(q) and int(q["n"].iloc[0]):
+                    pw = _pct(int(q["k"].iloc[0]) / int(q["n"].iloc[0]))
+            t_lo, t_hi = HEADLINE_SIZE_TARGET
+            verdict = "met" if t_lo <= k / n <= t_hi else (
+                "NOT met (its 95% CI reaches the target)" if lo <= t_hi and hi >= t_lo
+                else "NOT met")
+            lines.append(f"| {r.case.key} | {w} | {chosen} | {_pct(k / n)} [{_pct(lo)}, {_pct(hi)}] "
+                         f"| {pw} | {verdict} |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------
@@ -574,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(results) > 1:
         print("## Sizes of all cases (the layout of issue 9's table)\n")
         print(overview_table(results))
+        print()
+    if any("headline" in set(r.size["test"]) for r in results):
+        print("## headline_p, the test the pages and the report use for their verdict\n")
+        print(headline_table(results))
         print()
     if "roi" in keys:
         print("## The activities' 90% value interval (analytics.roi): share covering the true value\n")
