@@ -123,6 +123,7 @@ def _span(cov: pd.DataFrame, ticker: str | None):
 
 def sidebar_view(db: str) -> state.View:
     """Client, ticker and period selectors in the sidebar (kept in the URL); returns the view."""
+    parsed = state.method_settings()  # before any widget writes the URL back: every refused value is said
     side = st.sidebar
     side.header("View")
     clients = loaders.clients(db)
@@ -153,9 +154,8 @@ def sidebar_view(db: str) -> state.View:
                                       engagement_start=engaged[0], engagement_end=engaged[1])
     if benchmark and isinstance(benchmark, str):
         side.caption("Benchmark: " + escape_md(benchmark))
-    parsed = state.method_settings()
     refusals(parsed)
-    settings = parsed.settings
+    settings = state.method_settings().settings
     from dataclasses import replace
 
     settings = replace(settings, period=period)

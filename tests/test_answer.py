@@ -99,3 +99,111 @@ def test_describe_states_every_setting():
     text = DEFAULTS.describe()
     for part in ("market model", "none (close-to-close)", "-120..-11", "-1..1, 0..5", "the engagement", "all types"):
         assert part in text
+
+
+# --- one answer, rendered everywhere: the headline figures are identical on every surface ------------------
+
+import html as _html  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from pages import open_page, page_text  # noqa: E402
+from test_user_path import workspace  # noqa: E402,F401 - the real-data-like workspace (Yahoo CSV through ingest)
+
+
+def _view(db: str, period: str = "engagement", settings=DEFAULTS):
+    """The view the pages build for the first client (the sidebar's defaults)."""
+    from app import loaders, state
+    from app.ui import _span
+
+    client = loaders.clients(db).iloc[0]
+    eng = loaders.engagements(db, client["client_id"])
+    first, last = _span(loaders.coverage(db), client["ticker"])
+    start, end = state.resolve_period(period, data_start=first, data_end=last,
+                                      engagement_start=eng["start_date"].min(), engagement_end=eng["end_date"].max())
+    return state.View(client["client_id"], client["name"], client["ticker"], client["benchmark"], start, end,
+                      period, replace(settings, period=period))
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext is missing: `make test` installs poppler-utils (or apt-get install poppler-utils)")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True, timeout=120).stdout
+    return " ".join(out.split())
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def demo_ws(demo_db, tmp_path, monkeypatch):
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("IRDASH_DB", str(copy))
+    return copy
+
+
+@pytest.fixture
+def real_ws(workspace, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("IRDASH_DB", str(workspace))
+    return workspace
+
+
+@pytest.mark.parametrize("which", ["demo_ws", "real_ws"])
+def test_each_headline_figure_is_identical_on_every_surface(which, request, tmp_path):
+    from app import analysis, exports, report
+
+    db = str(request.getfixturevalue(which))
+    overview = _flat(page_text(open_page("overview")))
+    roi_page = _flat(page_text(open_page("roi_report")))
+    view = _view(db)
+    ans = analysis.answer(db, view)
+    content = analysis.report_content(db, view, simulated=ans.simulated)
+    html_text = _flat(re.sub(r"<[^>]+>", " ", _html.unescape(report.report_html(content, embed_charts=False))))
+    pdf_text = _pdf_text(report.report_pdf(report.report_html(content)), tmp_path)
+    csv = pd.read_csv(io.BytesIO(exports.table_csv(ans.headline_frame())), keep_default_na=False)
+    assert ans.around is not None and ans.whole is not None, ans.error
+    assert len(ans.headline) >= 8
+    for (key, label, text), (csv_label, csv_value) in zip(ans.headline, csv[["figure", "value"]].itertuples(index=False)):
+        line = f"{label}: {text}"
+        assert line in overview, ("overview", line)
+        assert line in roi_page, ("ROI report page", line)
+        assert f"{label} {text}" in html_text, ("report HTML", line)
+        assert _flat(text) in pdf_text, ("PDF", line)
+        assert (csv_label, csv_value) == (label, text), ("CSV", line)
+    # the same computation: the page states the answer's own data hash and settings
+    assert ans.reproducibility in roi_page and ans.reproducibility in overview
+    assert _flat(ans.reproducibility) in pdf_text
+    # verdict first: the report's first section is the verdict, and it has 3 to 5 sentences
+    assert html_text.index("Verdict") < html_text.index("Inputs")
+    assert 3 <= len(ans.verdict) <= 5
+    # no value without its interval: every dollar figure of the two notions carries one
+    for notion in (ans.around, ans.whole):
+        assert "90% interval" in notion.text
+
+
+def test_the_url_settings_change_the_answer_on_every_page_alike(demo_ws):
+    query = {"model": "market_adjusted", "thin": "trade_to_trade", "win": "0..2"}
+    overview = _flat(page_text(open_page("overview", query)))
+    roi_page = _flat(page_text(open_page("roi_report", query)))
+    default = _flat(page_text(open_page("roi_report")))
+    from analytics.settings import parse_settings
+    from app import analysis
+
+    settings = parse_settings(query).settings
+    ans = analysis.answer(str(demo_ws), _view(str(demo_ws), settings=settings))
+    line = f"{ans.headline[0][1]}: {ans.headline[0][2]}"
+    assert line in overview and line in roi_page and line not in default
+    assert "market-adjusted" in roi_page and "trade-to-trade" in roi_page and "days 0..2" in roi_page
+
+
+def test_a_refused_url_value_is_said_on_the_page(demo_ws):
+    text = page_text(open_page("overview", {"est": "-30000000..-11", "period": "2024-02-30..2024-03-01"}))
+    assert "-1,000" in text and "2024-02-30" in text and "not a calendar date" in text
