@@ -82,7 +82,7 @@ class TermsError(ProviderError):
     """Engagement terms rejected as a whole; ``problems`` lists them in words. Nothing was stored."""
 
     def __init__(self, name: str, problems: list[str]):
-        self.name = name
+        self.name = name = shown(name, 80)
         self.problems = problems
         listed = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"{name}: engagement terms rejected ({len(problems)} problem(s)), nothing was stored:\n"
@@ -122,7 +122,7 @@ def parse_terms(text: str, name: str = "terms") -> Terms:
     problems = []
     for section in doc:
         if section not in SECTIONS:
-            problems.append(f"unknown section [{section}]; the sections are {', '.join(SECTIONS)}.")
+            problems.append(f"unknown section [{shown(section)}]; the sections are {', '.join(SECTIONS)}.")
     if not isinstance(doc.get("engagement"), dict):
         problems.append("an [engagement] section is required.")
     for section, keys in SECTIONS.items():
@@ -138,7 +138,7 @@ def parse_terms(text: str, name: str = "terms") -> Terms:
             for key in row:
                 if key not in keys:
                     where = f"[[{section}]] #{i}" if many else f"[{section}]"
-                    problems.append(f"{where}: unknown key '{key}'; the keys are {', '.join(keys)}.")
+                    problems.append(f"{where}: unknown key '{shown(key)}'; the keys are {', '.join(keys)}.")
     if problems:
         raise TermsError(name, problems)
     return Terms(engagement=dict(doc["engagement"]), client=doc.get("client"),
@@ -246,17 +246,17 @@ def validate_terms(terms: Terms, known_clients: pd.DataFrame | None = None) -> l
     client_id = terms.client_id
     if terms.client is not None:
         if not SLUG.fullmatch(str(terms.client.get("client_id") or "")):
-            problems.append(f"[client]: client_id {terms.client.get('client_id')!r} must be a slug (lower-case "
+            problems.append(f"[client]: client_id {shown(repr(terms.client.get('client_id')))} must be a slug (lower-case "
                             "letters, digits, - or _), e.g. 'auxer'.")
         if not terms.client.get("name"):
             problems.append("[client]: name is required.")
         if e.get("client_id") and e["client_id"] != terms.client.get("client_id"):
-            problems.append(f"[engagement]: client_id {e['client_id']!r} differs from [client] "
-                            f"{terms.client.get('client_id')!r}; give it once.")
+            problems.append(f"[engagement]: client_id {shown(repr(e['client_id']))} differs from [client] "
+                            f"{shown(repr(terms.client.get('client_id')))}; give it once.")
     elif not client_id:
         problems.append("name the client: a [client] section, or client_id in [engagement].")
     elif known_clients is not None and client_id not in set(known_clients["client_id"]):
-        problems.append(f"client {client_id!r} is not in the workspace: add a [client] section "
+        problems.append(f"client {shown(repr(client_id))} is not in the workspace: add a [client] section "
                         "(client_id, name, ticker) or add the client on the Data page first.")
 
     if not e.get("start_date"):
@@ -268,13 +268,13 @@ def validate_terms(terms: Terms, known_clients: pd.DataFrame | None = None) -> l
     elif e["retainer_amount"] < 0:
         problems.append("[engagement]: retainer_amount is negative.")
     if (e.get("retainer_frequency") or "monthly") != "monthly":
-        problems.append(f"[engagement]: retainer_frequency {e['retainer_frequency']!r}: only 'monthly' is "
+        problems.append(f"[engagement]: retainer_frequency {shown(repr(e['retainer_frequency']))}: only 'monthly' is "
                         "supported.")
     if e.get("minimum_months") is not None and e["minimum_months"] < 0:
         problems.append("[engagement]: minimum_months is negative.")
     rule = e.get("retainer_price_rule") or "close_on_payment"
     if rule not in PRICE_RULES:
-        problems.append(f"[engagement]: retainer_price_rule {rule!r} must be one of {', '.join(PRICE_RULES)}.")
+        problems.append(f"[engagement]: retainer_price_rule {shown(repr(rule))} must be one of {', '.join(PRICE_RULES)}.")
     elif rule == "avg_close_prior_n" and not (e.get("retainer_price_days") or 0) >= 1:
         problems.append("[engagement]: retainer_price_rule 'avg_close_prior_n' needs retainer_price_days "
                         "(at least 1).")
