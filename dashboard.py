@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts the script's folder first;
     sys.path.insert(0, str(ROOT))
 
 from app import auth, loaders  # noqa: E402
+from store import StoreBusyError  # noqa: E402
 
 PAGES = ROOT / "app" / "pages"
 LOG = logging.getLogger("irdash")
@@ -106,6 +107,10 @@ try:
     navigation.run()
 except auth.AccessDenied as exc:  # a write or read the user may not make: say so, nothing more
     st.warning(str(exc), icon=":material/block:")
+except StoreBusyError:  # an ingest job holds the file longer than the lock wait: transient, say so
+    LOG.warning("page %s: workspace busy", navigation.title, exc_info=True)
+    st.warning("The workspace is busy (a load or import is writing to it). Reload the page in a few seconds.",
+               icon=":material/hourglass_top:")
 except Exception:  # error details stay in the server log (client.showErrorDetails is off outside development)
     if str(st.get_option("client.showErrorDetails")).lower() in ("full", "stacktrace", "true"):
         raise  # development and the tests: Streamlit shows the traceback

@@ -413,3 +413,54 @@ def test_data_page_shows_users_and_audit_log_to_the_demos_consultant(ws, monkeyp
     text = page_text(at)
     assert "Users and access" in text and "Audit log" in text
     assert "local demo, no sign-in, only this machine can open it" in text
+
+
+def test_a_failing_page_shows_a_friendly_message_and_logs_the_error_when_details_are_off(tmp_path, monkeypatch,
+                                                                                          caplog):
+    import logging
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pages import ROOT
+
+    bad = tmp_path / "not-a-workspace.duckdb"
+    bad.write_text("not a database")  # every read fails: the page cannot be drawn
+    monkeypatch.setenv("IRDASH_DB", str(bad))
+    st.config.set_option("client.showErrorDetails", "none")  # as .streamlit/config.toml serves visitors
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    with caplog.at_level(logging.ERROR, logger="irdash"):
+        at.run()
+    assert not at.exception  # no traceback, type or path for the visitor
+    shown = " ".join(e.value for e in at.error)
+    assert "Something went wrong on this page" in shown and "server's log" in shown
+    assert str(bad) not in shown
+    assert any("page Overview failed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_an_unknown_client_in_the_url_is_not_available_and_named_nowhere(demo_db, monkeypatch):
+    from pages import open_page, page_text
+
+    monkeypatch.setenv("IRDASH_DB", str(demo_db))
+    text = page_text(open_page("overview", {"client": "zephyr"}))
+    assert "not available to your account" in text
+    assert "zephyr" not in text.lower() and "Auxer" not in text  # neither the asked-for id nor another client
+
+
+def test_the_demo_served_on_every_interface_shows_only_the_refusal(demo_db, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pages import ROOT, page_text
+
+    monkeypatch.setenv("IRDASH_DB", str(demo_db))
+    before = st.get_option("server.address")
+    st.config.set_option("server.address", "0.0.0.0")
+    try:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        at.run()
+    finally:
+        st.config.set_option("server.address", before)
+    text = page_text(at)
+    assert "Refusing to serve the demo on 0.0.0.0" in text
+    assert "Auxer" not in text and "AXGI" not in text
