@@ -110,10 +110,15 @@ class CrossEventTests:
         state_pos = pd.Index(self.events["event_id"].to_numpy()[s["event_index"]])
         rows = []
         group_iter = cars.groupby(cols, sort=True, dropna=False)
+        # each event's group number (the campaign model pools every group of a stock at once)
+        group_no = (cars.groupby(keys, sort=True, dropna=False).ngroup().to_numpy() if keys
+                    else np.zeros(len(cars), dtype=np.int64))
+        pooled_cache: dict[Any, Any] = {}
         e0, e1 = self.estimation_window
         est_rel = np.arange(e0, e1 + 1)
         rbar_cache: dict[Any, float] = {}
-        campaign_cache: dict[int, Any] = {}
+        # fitted campaign models by stock, kept on the result: summary() is often called twice
+        campaign_cache: dict[int, Any] = s.setdefault("campaigns", {})
         for key, g in group_iter:
             key = key if isinstance(key, tuple) else (key,)
             a, b = int(key[-2]), int(key[-1])
@@ -196,8 +201,9 @@ class CrossEventTests:
                                              report_window=self.report_window)
             camp, camp_why = None, ""
             if clustered and n_stocks == 1 and len(idx) > 1:
-                camp, camp_why = self._campaign_pooled(int(stock[0]), g["event_id"].to_numpy(),
-                                                       (a, b), campaign_cache)
+                camp, camp_why = self._campaign_pooled(
+                    int(stock[0]), int(group_no[cars.index.get_loc(g.index[0])]), (a, b),
+                    group_no, campaign_cache, pooled_cache)
             name, reason = choose_headline_test(
                 len(idx), n_stocks, clustered=clustered,
                 common_dates=common_calendar_dates(stock, first, last),
@@ -242,16 +248,18 @@ class CrossEventTests:
                                         f"rows of this table with a p-value")
         return out
 
-    def _campaign_pooled(self, row: int, event_ids: np.ndarray, window: tuple[int, int],
-                         cache: dict[int, Any]) -> tuple[dict | None, str]:
-        """The campaign model's pooled ``campaign_t`` of some events of one stock, or why not.
+    def _campaign_pooled(self, row: int, group: int, window: tuple[int, int],
+                         group_no: np.ndarray, cache: dict[int, Any],
+                         pooled_cache: dict[Any, Any]) -> tuple[dict | None, str]:
+        """The campaign model's pooled ``campaign_t`` of one group of one stock, or why not.
 
         :func:`analytics.campaign.campaign_study` is fitted once per stock (cached in
-        ``cache``) on *all* that stock's studied events, so every activity's report range gets
-        its dummies and none sits in the estimation days; the group's events are then pooled
-        (``CampaignResult.pooled`` with a mapping of their ids).  Returns ``(None, reason)``
-        when the campaign model cannot be used: Dimson betas (not offered there), the prices
-        not kept, or a fit that fails (its message is the reason).
+        ``cache``, kept on the result) on *all* that stock's studied events, so every
+        activity's report range gets its dummies and none sits in the estimation days; the
+        stock's events are then pooled by summary group (``group_no``, one number per row of
+        ``cars``) with one ``CampaignResult.pooled`` call per window (``pooled_cache``).
+        Returns ``(None, reason)`` when the campaign model cannot be used: Dimson betas (not
+        offered there), the prices not kept, or a fit that fails (its message is the reason).
         """
         from analytics.campaign import CAMPAIGN_MODELS, CAMPAIGN_THIN_TRADING, campaign_study
 
@@ -277,11 +285,18 @@ class CrossEventTests:
         cs = cache[row]
         if isinstance(cs, str):
             return None, f"campaign model not fitted: {cs}"
-        pooled = cs.pooled(groups={eid: "group" for eid in event_ids}, window=window)
-        pooled = pooled[pooled.iloc[:, 0] == "group"]
-        if pooled.empty:
+        if (row, window) not in pooled_cache:
+            cars = self.cars
+            ticker = s["panel"].tickers[row]
+            sel = ((cars["ticker"] == ticker) & (cars["window_start"] == window[0])
+                   & (cars["window_end"] == window[1])).to_numpy()
+            labels = pd.Series(group_no[sel], index=cars["event_id"].to_numpy()[sel])
+            pooled = cs.pooled(groups=labels, window=window)
+            pooled_cache[(row, window)] = pooled.set_index(pooled.columns[0])
+        pooled = pooled_cache[(row, window)]
+        if group not in pooled.index:
             return None, "the campaign model could not study these activities"
-        rec = pooled.iloc[0].to_dict()
+        rec = pooled.loc[group].to_dict()
         if not np.isfinite(rec["campaign_t_p"]):
             return None, "the campaign model gave no p-value"
         return rec, ""
