@@ -57,12 +57,13 @@ def _refuse_or_sign_in(db: str):
                    None if scope is not None else "signed in but not a user of this workspace")
     if scope is None or scope.user.disabled:
         st.title("IR awareness analytics")
-        st.warning(f"You are signed in as **{email}**, but this address has no access to this workspace. "
+        shown = email.replace("`", "'")  # the identity provider's text: shown as code, never as markdown
+        st.warning(f"You are signed in as `{shown}`, but this address has no access to this workspace. "
                    "Ask your consultant to add you (Data page, *Users and access*).")
         st.button("Sign out", on_click=st.logout, icon=":material/logout:")
         st.stop()
     side = st.sidebar
-    side.caption(f":material/person: {email} · {scope.user.role}")
+    side.text(f"Signed in as {email} ({scope.user.role})")  # plain text: no markdown, no mailto link
     side.button("Sign out", key="logout", on_click=_sign_out, args=(db,), icon=":material/logout:")
     return scope
 
