@@ -64,8 +64,10 @@ class CrossEventTests:
             different stocks*; NaN for one stock), ``corrado_rank`` (Corrado 1989 /
             Campbell and Wasley 1993), ``generalized_sign`` (Cowan 1992), ``wilcoxon``
             (Wilcoxon 1945; NaN p-value where N is too small to ever reject at 5%),
-            ``grank`` (Kolari and Pynnonen 2011) and ``bmp_overlap`` (BMP with the
-            covariance of one stock's overlapping windows); ``rbar``; ``placebo_p`` when
+            ``grank`` (Kolari and Pynnonen 2011), ``bmp_overlap`` and ``patell_overlap``
+            (BMP and Patell with the covariance of one stock's overlapping windows,
+            ``R_ij = |W_i & W_j| / sqrt(L_i L_j)``; Patell's only up to 2,000 events);
+            ``rbar``; ``placebo_p`` when
             asked; then the verdict's columns:
 
             - ``headline_test``: the test the pages and the report read, chosen by
@@ -161,9 +163,13 @@ class CrossEventTests:
                 (sig.bmp_overlap_test(scar, overlap) if np.ndim(overlap) or np.isfinite(overlap)
                  else sig.TestResult("bmp_overlap", float("nan"), float("nan"), len(idx),
                                      sig.REF_OVERLAP, "a non-finite SCAR in a large group")),
+                (sig.patell_overlap_test(scar, dof, overlap) if dense else
+                 sig.TestResult("patell_overlap", float("nan"), float("nan"), len(idx),
+                                sig.REF_OVERLAP, f"not computed above {_DENSE_OVERLAP_MAX} "
+                                                 f"events (bmp_overlap is)")),
             ]
             names = ["csect_t", "patell", "bmp", "kolari_pynnonen", "corrado_rank",
-                     "generalized_sign", "wilcoxon", "grank", "bmp_overlap"]
+                     "generalized_sign", "wilcoxon", "grank", "bmp_overlap", "patell_overlap"]
             row = dict(zip(cols, key))
             n_thin = int(g["thin_warning"].sum())
             row.update({

@@ -543,6 +543,21 @@ def test_one_stock_campaign_headline_is_overlap_aware_and_kp_is_not_offered():
     assert summ["notes"].str.contains("different stocks on common dates").all()
 
 
+def test_overlap_columns_use_the_windows_on_the_stocks_trading_days():
+    from analytics import significance as sig
+
+    prices, events, market = _one_stock_campaign(spacing=2)
+    res = event_study(prices, events, market, event_windows=((0, 5),))
+    row = res.summary().iloc[0]
+    c = res.cars
+    pos = pd.DatetimeIndex(prices["date"]).get_indexer(c["day0_date"])   # one stock: row = day
+    r = sig.overlap_correlation(pos, pos + 5)
+    assert r[0, 1] == pytest.approx(4 / 6)   # day-0s 2 apart, 6-day windows share 4 days
+    assert row["bmp_overlap_stat"] == pytest.approx(sig.bmp_overlap_test(c["car_t"], r).statistic)
+    assert row["patell_overlap_stat"] == pytest.approx(
+        sig.patell_overlap_test(c["car_t"], c["dof"], r).statistic)
+
+
 def test_dimson_falls_back_to_the_overlap_bmp_and_says_why():
     prices, events, market = _one_stock_campaign()
     summ = event_study(prices, events, market, thin_trading="dimson").summary()
