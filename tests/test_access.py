@@ -464,3 +464,58 @@ def test_the_demo_served_on_every_interface_shows_only_the_refusal(demo_db, monk
     text = page_text(at)
     assert "Refusing to serve the demo on 0.0.0.0" in text
     assert "Auxer" not in text and "AXGI" not in text
+
+
+LOADER_READS = {  # every loader a page reads through -> how to call it
+    "clients": lambda L, db: L.clients(db),
+    "engagements": lambda L, db: L.engagements(db),
+    "engagements of alpha": lambda L, db: L.engagements(db, "alpha"),
+    "activities": lambda L, db: L.activities(db),
+    "activities of alpha": lambda L, db: L.activities(db, "alpha"),
+    "option grants": lambda L, db: L.option_grants(db),
+    "financings": lambda L, db: L.financings(db),
+    "securities": lambda L, db: L.securities(db),
+    "coverage": lambda L, db: L.coverage(db),
+    "bars of both": lambda L, db: L.bars(db, ("AAA", "BBB")),
+    "splits": lambda L, db: L.splits(db),
+    "shares outstanding": lambda L, db: L.shares_outstanding(db),
+    "ingest log": lambda L, db: L.ingest_log(db),
+    "audit log": lambda L, db: L.audit_log(db),
+    "users": lambda L, db: L.users(db),
+}
+ALPHA_WORDS = {"alpha", "AAA", "^IDX", "secret alpha", "cons@pmr.com"}  # beta's executive must meet none
+
+
+@pytest.fixture
+def two_clients_with_data(signed_in, ws):
+    """alpha and beta each with bars, a split, shares, an engagement with a grant and a financing, a log row."""
+    from factories import make_bars
+
+    for ticker in ("AAA", "BBB", "^IDX2"):
+        ws.upsert_bars(make_bars(ticker))
+        ws.replace_splits(ticker, pd.DataFrame({"ticker": [ticker], "date": pd.to_datetime(["1999-01-05"]),
+                                                "ratio": [2.0]}))
+        ws.upsert_shares_outstanding(pd.DataFrame({"ticker": [ticker], "date": pd.to_datetime(["1999-01-05"]),
+                                                   "shares": [1e6], "source": ["test"]}))
+        ws.log_run("load-csv", ticker, pd.Timestamp("2024-01-01"), "ok", added=4)
+    for cid in ("alpha", "beta"):
+        eng = ws.save_engagement(client_id=cid, start_date="1999-01-04", notes=f"secret {cid}")
+        ws.save_option_grant(engagement_id=eng, holder=f"secret {cid}", shares=1.0, strike=1.0)
+        ws.save_financing(engagement_id=eng, date="1999-02-01", amount=1.0, description=f"secret {cid}")
+    access.log_event(ws, "cons@pmr.com", "edit", "alpha", "secret alpha")
+    return signed_in
+
+
+@pytest.mark.parametrize("name", LOADER_READS)
+def test_no_loader_shows_an_executive_another_clients_rows(two_clients_with_data, name):
+    from app import loaders
+
+    db = two_clients_with_data("exec@beta.com")
+    frame = LOADER_READS[name](loaders, db)
+    cells = {str(v) for v in frame.astype(str).to_numpy().ravel()} if len(frame) else set()
+    assert not (cells & ALPHA_WORDS), f"{name} shows {cells & ALPHA_WORDS}"
+    # and the consultant of alpha's firm does see alpha's rows through the same loader (the filter is not empty-all)
+    if name not in ("users",):
+        seen = LOADER_READS[name](loaders, two_clients_with_data("cons@pmr.com"))
+        cells = {str(v) for v in seen.astype(str).to_numpy().ravel()} if len(seen) else set()
+        assert cells & ALPHA_WORDS, f"{name}: the consultant sees none of alpha's rows"
