@@ -397,10 +397,14 @@ class Store:
                 mark.clear()
 
     def _yield_to_writers(self) -> None:
-        """Before a read attaches: wait while another process's writer waits for the file (up to the lock timeout)."""
+        """Before a read attaches: wait while another process's writer waits for the file (up to half the lock timeout).
+
+        Half, so a reader stuck behind a writer that never gets the file still reports busy within the lock timeout
+        plus half of it, and a writer normally has the file within milliseconds of the readers draining.
+        """
         if not _writer_waiting(self.path):
             return
-        deadline = time.monotonic() + lock_timeout()
+        deadline = time.monotonic() + lock_timeout() / 2
         delay = 0.01
         while time.monotonic() < deadline and _writer_waiting(self.path):
             time.sleep(delay * random.uniform(0.5, 1.5))

@@ -405,3 +405,83 @@ def test_one_ticker_merge_matches_the_general_merge(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(fast[1], general[1])
     pd.testing.assert_frame_equal(fast[2], general[2])
     assert fast[1]["stale_close"].any() and fast[1]["zero_volume"].any()
+
+
+# --- unusable workspace paths, atomic rebuilds, workspace metadata ---------------------------------------
+
+def _junk(tmp_path):
+    path = tmp_path / "junk.duckdb"
+    path.write_text("not a database")
+    return path
+
+
+def _folder(tmp_path):
+    path = tmp_path / "folder.duckdb"
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("name, make, fragment", [
+    ("text file", _junk, "is not a DuckDB workspace file"),
+    ("folder", _folder, "is a folder"),
+    ("component over 255 bytes", lambda tmp: tmp / ("n" * 256) / "ws.duckdb", "at most 255 bytes"),
+])
+@pytest.mark.parametrize("op", ["read", "write", "exists"])
+def test_an_unusable_path_is_named_as_such(tmp_path, name, make, fragment, op):
+    st = Store(make(tmp_path))
+    action = {"read": lambda: st.clients(), "write": lambda: st.save_client("x", "X"), "exists": st.exists}[op]
+    if op == "exists" and name == "text file":
+        assert action() is True  # the file is there; reading or writing it says what it is
+    else:
+        with pytest.raises(store_mod.NotAWorkspaceError, match=fragment):
+            action()
+
+
+def test_rebuilt_replaces_the_file_only_when_the_block_succeeds(tmp_path):
+    st = Store(tmp_path / "ws.duckdb")
+    st.save_client("alpha", "Alpha")
+    with pytest.raises(RuntimeError, match="boom"):
+        with st.rebuilt() as tmp:
+            tmp.save_client("beta", "Beta")
+            raise RuntimeError("boom")
+    assert st.clients()["client_id"].tolist() == ["alpha"]
+    assert [p.name for p in tmp_path.glob("*ws.duckdb*")] == ["ws.duckdb"]  # the temporary copy is gone
+    with st.rebuilt() as tmp:
+        assert tmp.clients()["client_id"].tolist() == ["alpha"]  # a copy of every table
+        tmp.save_client("beta", "Beta")
+        assert st.clients()["client_id"].tolist() == ["alpha"]  # readers see the old file meanwhile
+    assert st.clients()["client_id"].tolist() == ["alpha", "beta"]
+    assert sorted(p.name for p in tmp_path.glob("*ws.duckdb*")) == ["ws.duckdb"]
+
+
+def test_rebuilt_of_a_missing_workspace_creates_it(tmp_path):
+    st = Store(tmp_path / "new" / "ws.duckdb")
+    with st.rebuilt() as tmp:
+        tmp.save_client("alpha", "Alpha")
+        assert not st.exists()
+    assert st.clients()["client_id"].tolist() == ["alpha"]
+
+
+def test_rebuilt_removes_the_files_of_dead_builds_only(tmp_path):
+    st = Store(tmp_path / "ws.duckdb")
+    st.init()
+    dead = tmp_path / ".ws.duckdb.building-999999999-1.duckdb"  # no such process
+    dead.write_bytes(b"half")
+    import os
+
+    alive = tmp_path / f".ws.duckdb.building-{os.getppid()}-1.duckdb"  # a live process (the test's parent)
+    alive.write_bytes(b"in progress")
+    with st.rebuilt():
+        pass
+    assert not dead.exists() and alive.exists()
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("demo_complete", "19990104", {"demo_complete": "19990104"}),
+    ("demo_complete", None, {}),
+])
+def test_workspace_meta_round_trip(empty_store, key, value, expected):
+    empty_store.set_workspace_meta(key, "old")
+    empty_store.set_workspace_meta(key, value)
+    meta = empty_store.workspace_meta()
+    assert {k: v for k, v in meta.items() if k == key} == expected
