@@ -335,3 +335,27 @@ def test_two_fresh_builds_are_identical_in_every_column(tmp_path):
         pd.testing.assert_frame_equal(a, b, obj=table)
     assert (one["activities"]["created_at"] == one["activities"]["date"] + pd.Timedelta(hours=18)).all()
     assert (one["bars"]["ingested_at"] == demo.BUILT_AT).all()
+
+
+def test_demo_job_states_and_atomic_rebuild(tmp_path):
+    """jobs.demo: missing -> built (marker last), complete -> left alone by if_missing, rebuild keeps other data."""
+    from ingest import jobs
+    from store import Store
+
+    st = Store(tmp_path / "demo.duckdb")
+    assert jobs.demo_state(st) == "missing"
+    first = jobs.demo(st, if_missing=True)
+    assert first.status == "ok" and first.added == 2 * 402
+    assert jobs.demo_state(st) == "complete"
+    assert st.workspace_meta()[jobs.DEMO_COMPLETE_KEY] == str(DEFAULT_SEED)
+    assert jobs.demo(st, if_missing=True).status == "already there"
+    st.save_client("beta", "Beta Corp")
+    st.set_workspace_meta(jobs.DEMO_COMPLETE_KEY, None)  # as a build of older code, or a half-built one, leaves it
+    assert jobs.demo_state(st) == "incomplete"
+    again = jobs.demo(st, if_missing=True)
+    assert again.status == "ok" and (again.added, again.unchanged) == (0, 2 * 402)  # the copy already had the bars
+    assert jobs.demo_state(st) == "complete"
+    assert set(st.clients()["client_id"]) == {"auxer", "beta"}
+    log = st.ingest_log()
+    assert log[log["job"] == "demo"]["status"].tolist() == ["ok", "ok"]
+    assert [p.name for p in tmp_path.glob("*demo.duckdb*")] == ["demo.duckdb"]
