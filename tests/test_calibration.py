@@ -267,3 +267,15 @@ def test_thin_stock_trade_to_trade_tests_hold_their_level(case_key):
     bad = _in_strict_band(s, honest)
     assert not bad, bad
     assert (s["n"] == 200).all()  # every replication gave every test a p-value
+
+
+@pytest.mark.xfail(reason="measured 2026-12-01 with 1,000 replications (python -m bench.calibration "
+                          "--cases c256,c1e4 --reps 1000): on a thin stock studied with daily "
+                          "returns the headline is GRANK and rejects 9.5% / 13.4% ($1/256 ticks, "
+                          "windows (-1,1) / (0,5)) and 8.4% / 12.5% ($0.0001); trade-to-trade "
+                          "holds 4.9%-6.3% (issue 9 points 3 and 9)", strict=False)
+def test_headline_p_holds_its_level_on_a_thin_stock_with_daily_returns():
+    s = _sizes("c256", 200, seed=94)
+    assert "headline" in s.index.get_level_values("test"), "summary() has no headline_p"
+    bad = _in_strict_band(s, {"headline"})
+    assert not bad, bad
