@@ -341,6 +341,17 @@ def save_user(db: str, email: str, role: str, name: str | None, firm: str | None
     return f"{verb.capitalize()} {email} as {role}" + (f" with {', '.join(clients)}." if clients else ".")
 
 
+def set_client_firm(db: str, client_id: str, firm: str | None) -> str:
+    """Record the consulting firm serving a client (a consultant may only name their own firm)."""
+    user = require_write(db, client_id, "set a client's firm")
+    firm = (firm or "").strip() or None
+    if not current_scope(db).everything and firm not in (None, user.firm):
+        raise AccessDenied(f"You can give a client to your own firm ({user.firm or 'none set'}) only.")
+    access.set_client_firm(Store(db), client_id, firm)
+    audit(db, "admin", client_id, f"firm set to {firm or 'none'}")
+    return f"{client_id} is served by {firm or 'no firm'}."
+
+
 def delete_user(db: str, email: str) -> str:
     """Remove a user the consultant manages (never themselves)."""
     user = require_write(db, None, "manage users")

@@ -519,3 +519,15 @@ def test_no_loader_shows_an_executive_another_clients_rows(two_clients_with_data
         seen = LOADER_READS[name](loaders, two_clients_with_data("cons@pmr.com"))
         cells = {str(v) for v in seen.astype(str).to_numpy().ravel()} if len(seen) else set()
         assert cells & ALPHA_WORDS, f"{name}: the consultant sees none of alpha's rows"
+
+
+def test_a_client_goes_to_the_consultants_own_firm_only(signed_in, ws):
+    from app import auth
+
+    db = signed_in("cons@pmr.com")
+    assert auth.set_client_firm(db, "alpha", "pmr") == "alpha is served by pmr."
+    with pytest.raises(auth.AccessDenied, match="your own firm"):
+        auth.set_client_firm(db, "alpha", "rival")
+    with pytest.raises(auth.AccessDenied, match="not available"):
+        auth.set_client_firm(db, "beta", "pmr")  # another firm's client cannot be taken over
+    assert dict(zip(*ws.query("SELECT client_id, firm FROM clients").to_dict("list").values()))["beta"] == "rival"

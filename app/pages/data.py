@@ -80,13 +80,20 @@ else:
 
     st.subheader("Add or update a client")
     with st.form("client_form", border=True):
-        f1, f2, f3, f4 = st.columns(4)
+        f1, f2, f3, f4, f5 = st.columns(5)
         client_id = f1.text_input("Client id", placeholder="e.g. acme", help="Lower-case letters, digits, - or _")
         client_name = f2.text_input("Name", placeholder="Acme Mining Corp.")
         client_ticker = f3.text_input("Ticker", placeholder="e.g. ACME", help="Load its prices above")
         client_bench = f4.text_input("Benchmark", placeholder="e.g. ^RUT", help="Index for the market model")
+        client_firm = f5.text_input("Consulting firm", value=user.firm or "", disabled=bool(user.firm),
+                                    help="Its consultants see this client once signed in (deploy mode)")
         if st.form_submit_button("Save client"):
             ok, message = actions.save_client(db, client_id, client_name, client_ticker, client_bench)
+            if ok and client_firm.strip() and not user.firm:
+                try:
+                    message += " " + auth.set_client_firm(db, client_id.strip(), client_firm)
+                except auth.AccessError as exc:
+                    ok, message = False, f"{message} {exc}"
             (st.success if ok else st.error)(message)
             if ok:
                 loaders.clear()
