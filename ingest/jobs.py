@@ -66,7 +66,10 @@ def parse_day(value, what: str):
     import datetime as dt
 
     try:
-        day = dt.date.fromisoformat(str(value).strip())
+        if isinstance(value, (dt.date, pd.Timestamp)):  # a date widget's value (datetime and Timestamp are dates)
+            day = value.date() if isinstance(value, dt.datetime) else value
+        else:
+            day = dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise UsageError(f"{what} {shown(value)!r} is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31 "
                          "(month 01-12, a day the month has).") from None

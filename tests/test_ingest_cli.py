@@ -204,3 +204,21 @@ def test_the_first_line_of_a_csv_is_not_copied_raw_into_the_ingest_log(tmp_path)
 ])
 def test_sanitise_escapes_control_characters(text, expected):
     assert jobs.sanitise(text) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, None), ("", None), ("2024-01-02", "2024-01-02"), (" 2024-01-02 ", "2024-01-02"),
+    (__import__("datetime").date(2024, 1, 2), "2024-01-02"),  # a date widget's value
+    (__import__("pandas").Timestamp("2024-01-02 15:30"), "2024-01-02"),
+    ("1900-01-01", "1900-01-01"), ("2100-12-31", "2100-12-31"),
+    ("2024-13-45", "is not a date"), ("2024-02-30", "is not a date"), ("01/02/2024", "is not a date"),
+    ("1899-12-31", "is outside 1900-01-01..2100-12-31"), ("9999-12-31", "is outside"),
+    (__import__("datetime").date(1, 1, 1), "0001-01-01 is outside"),
+])
+def test_parse_day(value, expected):
+    if expected is None or expected[0].isdigit():
+        got = jobs.parse_day(value, "--start")
+        assert (got if got is None else str(got.date())) == expected
+    else:
+        with pytest.raises(jobs.UsageError, match=expected):
+            jobs.parse_day(value, "--start")
