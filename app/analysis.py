@@ -315,8 +315,7 @@ def reaction_note(db: str, view) -> str:
 
 # --- event study ---------------------------------------------------------------------------------
 
-MODELS = {"market": "Market model", "market_adjusted": "Market-adjusted", "constant_mean": "Constant mean"}
-THIN_METHODS = {"none": "None (close-to-close)", "trade_to_trade": "Trade-to-trade", "dimson": "Dimson betas"}
+from analytics.settings import MODELS, THIN_METHODS  # noqa: E402 - declared once, with the other settings
 
 
 def activity_types_present(db: str, view) -> set[str]:
@@ -410,6 +409,10 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
         out["error"] = "No activities logged in this period yet: log them on the Activities page."
         return out
     px = prices(db, ticker)
+    if px.empty:
+        out["error"] = f"No prices of {ticker} are stored: load its history on the Data page."
+        return out
+    px = px.assign(ticker=ticker) if "ticker" not in px else px
     if not benchmark:
         if model != "constant_mean":
             out["error"] = "This client has no benchmark: choose the constant-mean model or set a benchmark."
@@ -461,7 +464,11 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
         n = int(res.cars.loc[res.cars["thin_warning"], "event_id"].nunique())
         out["warnings"].append(f"{n} {'campaigns' if merge else 'activities'} have mostly zero-volume days in their "
                                "windows: their CARs are not "
-                               "reliable. Try the trade-to-trade thin-trading method.")
+                               "reliable. " + (
+                                   "Trade-to-trade returns are already selected: the windows simply hold too few "
+                                   "trades to measure a reaction." if thin == "trade_to_trade" else
+                                   "Choose the trade-to-trade thin-trading method above, which uses only the days "
+                                   "with a trade."))
     if not out["skipped"].empty:
         what = "campaigns or activities" if merge else "activities"
         out["warnings"].append(f"{out['skipped']['event_id'].nunique()} {what} could not be studied (see the list "

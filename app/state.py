@@ -45,17 +45,26 @@ def remember(name: str, value) -> None:
         st.query_params[name] = text
 
 
+def _widget_changed(name: str, key: str) -> None:
+    """on_change of a synced widget: the user's choice goes to the mirror before the script reruns."""
+    remember(name, st.session_state.get(key))
+
+
 def synced_selectbox(label: str, options: list, name: str, default=None, container=st, **kwargs):
-    """A selectbox whose value is kept in the URL under ``name``."""
+    """A selectbox whose value is kept in the URL under ``name``.
+
+    The widget is seeded from the URL/session mirror on every run (a widget's own state does not
+    survive a page switch reliably); a change by the user reaches the mirror first, in ``on_change``.
+    """
     if not options:
         remember(name, None)
         return None
     key = f"w_{name}"
     wanted = url_value(name, None if default is None else str(default))
     by_text = {str(o): o for o in options}
-    if key not in st.session_state or st.session_state[key] not in options:
-        st.session_state[key] = by_text.get(wanted, options[0] if default is None else by_text.get(str(default), options[0]))
-    value = container.selectbox(label, options, key=key, **kwargs)
+    st.session_state[key] = by_text.get(wanted, options[0] if default is None else by_text.get(str(default),
+                                                                                             options[0]))
+    value = container.selectbox(label, options, key=key, on_change=_widget_changed, args=(name, key), **kwargs)
     remember(name, value)
     return value
 
@@ -136,6 +145,11 @@ class View:
 resolve_period = method.resolve_period
 
 
+def _period_changed(key: str, whole_range: str) -> None:
+    choice = st.session_state.get(key)
+    remember("period", whole_range if choice == "custom" else choice)
+
+
 def period_controls(container, *, data_start=None, data_end=None, has_engagement=False) -> str:
     """Period selector (+ a date range for custom); returns the period code kept in the URL."""
     parsed = method.parse_settings({"period": url_value("period") or ""})
@@ -145,14 +159,14 @@ def period_controls(container, *, data_start=None, data_end=None, has_engagement
     if choice_default not in options:
         choice_default = options[0]
     key = "w_period_choice"
-    if key not in st.session_state or st.session_state[key] not in options:
-        st.session_state[key] = choice_default
-    choice = container.selectbox("Period", options, key=key, format_func=PERIODS.get)
+    lo = (data_start or pd.Timestamp("1990-01-01")).date()
+    hi = (data_end or pd.Timestamp(date.today())).date()
+    st.session_state[key] = choice_default  # seeded from the URL/mirror every run (see synced_selectbox)
+    choice = container.selectbox("Period", options, key=key, format_func=PERIODS.get, on_change=_period_changed,
+                                 args=(key, f"{lo:%Y-%m-%d}..{hi:%Y-%m-%d}"))
     if choice != "custom":
         remember("period", choice)
         return choice
-    lo = (data_start or pd.Timestamp("1990-01-01")).date()
-    hi = (data_end or pd.Timestamp(date.today())).date()
     m = _RANGE.match(current)
     initial = (pd.Timestamp(m.group(1)).date(), pd.Timestamp(m.group(2)).date()) if m else (lo, hi)
     initial = (min(max(initial[0], lo), hi), min(max(initial[1], lo), hi))

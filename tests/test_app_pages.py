@@ -169,11 +169,19 @@ def test_event_impact_lists_overlapping_activities_and_merges_them_into_campaign
     campaigns = _event_table(at)
     assert campaigns["event_id"].astype(str).str.startswith("campaign-").all()
     assert campaigns["event_id"].nunique() < per_event["event_id"].nunique()
-    assert set(campaigns.loc[campaigns["n_activities"] >= 2, "event_id"]) == set(chains["chain"])
+    # every chain of the first window lies inside one campaign (campaigns whose widened windows overlap are
+    # merged again, analytics.overlap.merge_campaigns), and no activity is in two campaigns
+    members = {cid: set(str(ids).split(", ")) for cid, ids in
+               zip(campaigns.drop_duplicates("event_id")["event_id"], campaigns.drop_duplicates("event_id")["activity_ids"])}
+    for ids in chains["activity_ids"]:
+        assert any(set(ids.split(", ")) <= m for m in members.values()), ids
+    flat = [a for m in members.values() for a in m]
+    assert len(flat) == len(set(flat))
     assert "stretched" in page_text(at)
     assert at.query_params["merge"] in ("1", ["1"])
-    # the stretched windows cover the longest chain
-    longest = int(chains["span_days"].max())
+    # the stretched windows cover the longest campaign (at least the longest chain)
+    longest = int(campaigns["span_days"].max())
+    assert longest >= int(chains["span_days"].max())
     assert campaigns["window_end"].max() == 5 + longest
 
 
@@ -309,3 +317,58 @@ def test_an_uploaded_terms_file_goes_through_the_import_job(empty_store):
     ok, message = actions.import_terms_file(str(empty_store), "bad.toml", b"[engagement]\nstart_date = 1\n")
     assert not ok and "start_date = 1 is not a date" in message
     assert len(Store(empty_store).engagements()) == 1
+
+
+# --- issue 10 points 5 and 7 on the Event impact and Activities pages ------------------------------------
+
+def test_a_client_whose_ticker_has_no_prices_gets_a_message_not_a_crash(empty_store):
+    from store import Store
+
+    st = Store(empty_store)
+    st.save_client("acme", "Acme Mining", "ACMX", "^RUT")
+    st.add_activities(pd.DataFrame({"client_id": "acme", "date": [pd.Timestamp("2024-01-08")],
+                                    "type": ["press_release"], "title": ["First release"]}))
+    for page in ("activities", "event_impact", "overview", "roi_report"):
+        at = open_page(page)  # fails on any exception (was KeyError: ['ticker'] not in index)
+        text = page_text(at)
+        assert "ACMX" in text, page
+
+
+def test_event_impact_tests_table_is_short_and_labelled_with_the_rest_behind_a_toggle(demo):
+    at = open_page("event_impact", {"period": "all"})
+    short = next(t.value for t in at.dataframe if "caar" in t.value and "group" in t.value)
+    assert len(short.columns) <= 8, list(short.columns)
+    assert not short["group"].str.contains("_").any() and "Press release" in set(short["group"])
+    at.toggle(key="w_all_tests").set_value(True).run()
+    full = next(t.value for t in at.dataframe if "caar" in t.value and "group" in t.value)
+    assert len(full.columns) > len(short.columns) and "patell_p" in full
+
+
+def test_the_caar_chart_draws_the_pooled_curve_and_only_the_chosen_types(demo):
+    import json
+
+    at = open_page("event_impact", {"period": "all"})
+    names = lambda: {d.get("name") for d in json.loads(chart_specs(at)[0])["data"] if d.get("name")}  # noqa: E731
+    pooled = names()
+    assert not {"Press release", "Conference", "Shareholder inquiry"} & pooled, pooled
+    at.multiselect(key="w_types").set_value(["press_release", "conference"]).run()
+    chosen = names()
+    assert {"Press release", "Conference"} <= {n.split(" (")[0] for n in chosen}, chosen
+    assert "Shareholder inquiry" not in {n.split(" (")[0] for n in chosen}
+    assert at.query_params["types"] in ("press_release,conference", ["press_release,conference"])
+
+
+def test_constant_mean_does_not_offer_dimson_and_a_url_asking_for_both_is_refused_in_words(demo):
+    query = {"period": "all", "model": "constant_mean", "thin": "dimson"}
+    assert "no beta" in page_text(open_page("overview", query))  # said where the link lands
+    at = open_page("event_impact", query)
+    assert "Dimson betas" not in at.selectbox(key="w_thin").options
+    assert at.selectbox(key="w_thin").value == "trade_to_trade"
+
+
+def test_the_thin_trading_warning_does_not_suggest_the_method_already_chosen(demo):
+    at = open_page("event_impact", {"period": "all", "thin": "trade_to_trade"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Choose the trade-to-trade" not in warnings
+    at2 = open_page("event_impact", {"period": "all"})
+    assert "Choose the trade-to-trade" in " ".join(w.value for w in at2.warning)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import settings as method
 from app import analysis, charts, state, ui
 
 db, info = ui.page_header("Event impact", "Did the activities move the price beyond what the market explains? "
@@ -30,6 +31,14 @@ TEST_COLUMNS = {
     "corrado_rank_p": st.column_config.NumberColumn("Corrado rank p", format="%.3f", help="Corrado (1989)"),
     "generalized_sign_p": st.column_config.NumberColumn("Gen. sign p", format="%.3f", help="Cowan (1992)"),
     "wilcoxon_p": st.column_config.NumberColumn("Wilcoxon p", format="%.3f"),
+}
+SHORT_TEST_COLUMNS = {
+    "headline_p_adjusted": st.column_config.NumberColumn("p (corrected)", format="%.3f",
+                                                         help="The headline test's p-value, Holm-corrected"),
+    "headline_p": st.column_config.NumberColumn("p", format="%.3f", help="The headline test's p-value"),
+    "mde_car": st.column_config.NumberColumn("Detectable CAAR", format="percent",
+                                             help="Minimum detectable effect at 80% power"),
+    "headline_test": st.column_config.TextColumn("Test"),
 }
 EVENT_COLUMNS = {
     "event_id": st.column_config.NumberColumn("Activity", pinned=True),
@@ -63,20 +72,25 @@ OVERLAP_COLUMNS = {
 
 controls = st.container(border=True)
 c1, c2, c3, c4 = controls.columns(4)
-model = state.synced_selectbox("Model", list(analysis.MODELS), "model", default="market", container=c1,
-                               format_func=analysis.MODELS.get)
-thin = state.synced_selectbox("Thin trading", list(analysis.THIN_METHODS), "thin", default="none", container=c2,
-                              format_func=analysis.THIN_METHODS.get)
-est_text = c3.text_input("Estimation window", state.format_window(state.estimation_window()), key="w_est",
-                         help="Trading days relative to day 0, e.g. -120..-11")
-win_text = c4.text_input("Event windows", state.format_windows(state.event_windows()), key="w_win",
-                         help="Comma-separated, e.g. -1..1,0..5")
-est = state.parse_window(est_text, state.estimation_window())
-wins = state.parse_windows(win_text)
-state.remember("est", state.format_window(est))
-state.remember("win", state.format_windows(wins))
-if est[1] >= wins[0][0]:
-    st.warning("The estimation window should end before the event window starts.")
+current = view.settings
+model = state.synced_selectbox("Model", list(method.MODELS), "model", default=current.model, container=c1,
+                               format_func=method.MODELS.get, help=method.BY_NAME["model"].help)
+thin_options = method.compatible_thin_methods(model)
+thin = state.synced_selectbox("Thin trading", list(thin_options), "thin", default=current.thin
+                              if current.thin in thin_options else "none", container=c2,
+                              format_func=thin_options.get, help=method.BY_NAME["thin"].help)
+if model == "constant_mean":
+    c2.caption("Dimson betas adjust a market beta; the constant-mean model has none, so they are not offered.")
+est_text = c3.text_input("Estimation window", method.format_window(current.est), key="w_est",
+                         help=method.BY_NAME["est"].help + " Bounds: " + method.BY_NAME["est"].bounds + ".")
+win_text = c4.text_input("Event windows", method.format_windows(current.windows), key="w_win",
+                         help=method.BY_NAME["windows"].help + " Bounds: " + method.BY_NAME["windows"].bounds + ".")
+chosen_settings = method.parse_settings({"model": model, "thin": thin, "est": est_text, "win": win_text},
+                                        base=current)
+ui.refusals(chosen_settings)
+est, wins = chosen_settings.settings.est, chosen_settings.settings.windows
+state.remember("est", method.format_window(est))
+state.remember("win", method.format_windows(wins))
 
 st.subheader("Overlapping activities")
 chains = analysis.overlap_view(db, view, wins[0])
@@ -96,7 +110,8 @@ result = analysis.event_study_view(db, view, model=model, thin=thin, est=est, wi
 if analysis.campaign_note(result, wins):
     st.caption(analysis.campaign_note(result, wins))
 if result["error"]:
-    ui.empty_state(result["error"], "Choose a longer period or a shorter estimation window.")
+    ui.empty_state(ui.escape_md(result["error"]), "With too little history before the activities, load more of it on "
+                   "the **Data** page or start the estimation window later (e.g. -60..-11, at least 30 days).")
     st.stop()
 used = result["windows"]
 
@@ -107,7 +122,15 @@ chosen = state.synced_selectbox("Activity type", analysis.group_options(present)
 for text in result["warnings"]:
     st.warning(text)
 
-curves = result["curves"] if chosen == "all" else result["curves"][result["curves"]["group"] == chosen]
+if chosen == "all":
+    # the pooled curve, and the types chosen to compare (not eleven lines at once)
+    compare = st.multiselect("Compare types on the chart", [g for g in analysis.group_options(present) if g != "all"],
+                             default=[t for t in current.types if t in present], format_func=analysis.group_label,
+                             key="w_types", placeholder="Pooled curve only: choose types to compare")
+    state.remember("types", ",".join(compare))
+    curves = result["curves"][result["curves"]["group"].isin(["all", *compare])]
+else:
+    curves = result["curves"][result["curves"]["group"] == chosen]
 fig = charts.caar_chart(curves, title=f"{view.ticker}: cumulative average abnormal return by activity type",
                         simulated=simulated)
 ui.chart(fig, "caar", view, key="caar", simulated=simulated)
@@ -117,10 +140,22 @@ tests = result["tests"] if chosen == "all" else result["tests"][result["tests"][
 if tests.empty:
     ui.empty_state("No events of this type could be studied.")
 else:
-    st.caption("One row per activity type and event window. CAAR: mean CAR; each test gives its statistic and "
-               "two-sided p-value (hover a column name for the reference).")
-    ui.table(tests[["group", *[c for c in tests.columns if c != "group"]]], "caar-tests", view, key="caar_tests",
-             simulated=simulated, column_config=TEST_COLUMNS)
+    tests = tests.assign(group=tests["group"].map(analysis.group_label))
+    p_col = next((c for c in ("headline_p_adjusted", "headline_p", "kolari_pynnonen_p") if c in tests), None)
+    if st.toggle("Show every test", key="w_all_tests", help="Every test's statistic and p-value, under its name"):
+        st.caption("One row per activity type and event window. CAAR: mean CAR; each test gives its statistic and "
+                   "two-sided p-value (hover a column name for the reference).")
+        ui.table(tests[["group", *[c for c in tests.columns if c != "group"]]], "caar-tests", view, key="caar_tests",
+                 simulated=simulated, column_config=TEST_COLUMNS)
+    else:
+        short = ["group", "window_start", "window_end", "n", "caar", *([p_col] if p_col else []),
+                 *[c for c in ("mde_car", "headline_test") if c in tests]]
+        st.caption("One row per activity type and event window. "
+                   + ("p: the headline test's p-value, corrected for testing several rows (Holm); MDE: the smallest "
+                      "CAAR the test would detect 80% of the time." if p_col == "headline_p_adjusted" else
+                      "p: the Kolari-Pynnonen test (clustered activities), not yet corrected for multiple testing."))
+        ui.table(tests[short], "caar-tests", view, key="caar_tests", simulated=simulated,
+                 column_config=TEST_COLUMNS | SHORT_TEST_COLUMNS)
 
 st.subheader("Each event")
 events = result["events"] if chosen == "all" else result["events"][result["events"]["type"] == chosen]
