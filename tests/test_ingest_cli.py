@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -216,7 +217,7 @@ def test_sanitise_escapes_control_characters(text, expected):
     (__import__("datetime").date(1, 1, 1), "0001-01-01 is outside"),
 ])
 def test_parse_day(value, expected):
-    if expected is None or expected[0].isdigit():
+    if expected is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", expected):
         got = jobs.parse_day(value, "--start")
         assert (got if got is None else str(got.date())) == expected
     else:
