@@ -207,3 +207,111 @@ def test_the_url_settings_change_the_answer_on_every_page_alike(demo_ws):
 def test_a_refused_url_value_is_said_on_the_page(demo_ws):
     text = page_text(open_page("overview", {"est": "-30000000..-11", "period": "2024-02-30..2024-03-01"}))
     assert "-1,000" in text and "2024-02-30" in text and "not a calendar date" in text
+
+
+# --- the answer's pieces, against hand computations ------------------------------------------------------
+
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from analytics import answer as A  # noqa: E402
+
+
+class _Roi:  # the fields of analytics.roi.RoiResult that roi_words reads
+    def __init__(self, roi, lo, hi, level=0.9):
+        self.roi, self.roi_low, self.roi_high, self.level = roi, lo, hi, level
+
+
+@pytest.mark.parametrize("name, roi, lo, hi, expected", [
+    ("inside +-1,000%", 2.5679, -0.5, 9.99, "ROI +257% (90% interval \u221250% to +999%)"),
+    ("exactly 1,000% is still a number", 1.0, -10.0, 10.0, "ROI +100% (90% interval \u22121,000% to +1,000%)"),
+    ("beyond: words, both ends", 2.57, -70.57, 75.70,
+     "ROI: the interval is too wide to say (its 90% interval runs from a loss of more than ten times the cost "
+     "to a gain of more than ten times the cost)"),
+    ("beyond on one end only", 0.5, -0.9, 12.0,
+     "ROI: the interval is too wide to say (its 90% interval runs from \u221290% to a gain of more than ten times "
+     "the cost)"),
+    ("unknown", float("nan"), 0.0, 1.0, "ROI not available: the cost or the value is unknown"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None)
+def test_roi_words(name, roi, lo, hi, expected):
+    assert A.roi_words(_Roi(roi, lo, hi)) == expected
+
+
+@pytest.mark.parametrize("share, expected", [
+    (358_207.416 / 63_458_207, "0.56%"),       # 0.5645%: two decimals
+    (5_000_000 / 63_458_207, "7.88%"),
+    (1_000 / 6_000_000_000, "0.000017%"),       # a large cap: 1.67e-7 is not "0%"
+    (0.0, "0%"),
+    (float("nan"), "n/a"),
+])
+def test_share_percent_never_rounds_a_real_stake_to_zero(share, expected):
+    assert A.share_percent(share) == expected
+
+
+@pytest.mark.parametrize("caar, p, mde, corrected, words", [
+    (0.031, 0.004, 0.02, True, ["up 3.1%", "distinguishable from zero", "p = 0.004", "after correction"]),
+    (-0.05, 0.02, np.nan, False, ["down 5.0%", "not yet corrected"]),
+    (0.01, 0.40, 0.08, True, ["not distinguishable from zero", "p = 0.40", "about 8.0% or more"]),
+    (0.01, np.nan, np.nan, True, ["not tested"]),
+])
+def test_type_verdict_words(caar, p, mde, corrected, words):
+    text = A.type_verdict(caar, p, mde, corrected)
+    for w in words:
+        assert w in text, (w, text)
+
+
+def test_value_with_interval_and_no_bare_value():
+    assert A.value_with_interval(319_000, -6_200_000, 6_900_000) == "$319k (90% interval \u2212$6.2M to $6.9M)"
+    assert A.value_with_interval(1.0, np.nan, 2.0) == "not available"
+
+
+def test_activities_outside_the_price_history_are_listed_with_their_reason():
+    acts = pd.DataFrame({"activity_id": [1, 2, 3], "date": pd.to_datetime(["2019-12-31", "2020-01-02",
+                                                                              "2020-02-01"])})
+    px = pd.DataFrame({"date": pd.bdate_range("2020-01-01", "2020-01-31")})
+    out = A.outside_price_history(acts, px, "ACME")
+    assert out["event_id"].tolist() == [1, 3]
+    assert out["reason"].tolist() == ["before the first stored price of ACME (2020-01-01)",
+                                      "after the last stored price of ACME (2020-01-31)"]
+    none = A.outside_price_history(acts, pd.DataFrame(columns=["date"]), "ACME")
+    assert none["reason"].eq("no prices of ACME are stored").all() and len(none) == 3
+
+
+def test_data_fingerprint_follows_the_data_only():
+    a = pd.DataFrame({"date": pd.bdate_range("2020-01-01", periods=3), "close": [1.0, 2.0, 3.0]})
+    assert A.data_fingerprint(a) == A.data_fingerprint(a.copy())
+    assert A.data_fingerprint(a) != A.data_fingerprint(a.assign(close=[1.0, 2.0, 3.5]))
+    assert len(A.data_fingerprint(a)) == 16
+
+
+def test_dilution_counts_the_option_as_potential_dilution():
+    d = {"shares_outstanding": 60_000_000.0, "retainer_shares": 300_000.0, "retainer_share": 0.005,
+         "option_shares": 5_000_000.0, "option_share": 5_000_000 / 60_000_000, "option_status": "live",
+         "exercised": None}
+    text = A.dilution_sentence(d)
+    # 0.5% + 8.33% = 8.83% if exercised
+    assert "0.50% of the 60,000,000 shares outstanding" in text and "8.33%" in text and "8.83% in all" in text
+    assert "records no exercise" in text
+
+
+def test_the_whole_engagement_band_ends_on_the_reported_interval(demo_db):
+    """The band's last day reproduces roi.engagement_period_abnormal_value's normal interval (MacKinlay variance)."""
+    from analytics.__main__ import answer_inputs
+    from store import Store
+
+    inputs = answer_inputs(Store(demo_db), "auxer", DEFAULTS)
+    ans = A.programme_answer(inputs, DEFAULTS)
+    p = ans.account.impact["period"]
+    last = ans.whole_band.iloc[-1]
+    assert last["cum_value"] == pytest.approx(p.abnormal_value, rel=1e-10)
+    assert last["cum_low"] == pytest.approx(p.interval_low, rel=1e-9)
+    assert last["cum_high"] == pytest.approx(p.interval_high, rel=1e-9)
+    # and the first day by hand: sd_1 = sigma * w_1 * sqrt(1 + x_1' (X'X)^-1 x_1) > sigma * w_1
+    first = ans.whole_band.iloc[0]
+    w1 = p.daily["cap_prev"].iloc[0]
+    z = 1.6448536269514722
+    assert (first["cum_high"] - first["cum_value"]) / z > p.sigma * w1
+    assert ans.stake["date"].max() <= p.end and ans.stake["date"].min() >= p.start
+    assert {"company_low", "company_high"} <= set(ans.stake.columns)
+    assert math.isfinite(ans.cost["total"]) and ans.cost["cash"] + ans.cost["stock"] == pytest.approx(ans.cost["total"])
