@@ -119,3 +119,56 @@ def test_pages_in_light_and_dark_theme_at_laptop_size(browser, server, output_pa
             page.screenshot(path=str(Path(output_path) / f"{path}-{scheme}.png"))
     finally:
         context.close()
+
+
+def _report_figures(page) -> list[str]:
+    """The ROI report's headline lines and reproducibility line as the browser shows them."""
+    text = page.locator("[data-testid='stMain']").inner_text()
+    keep = ("Value around the activities", "Value over the whole engagement", "Programme cost", "Cost per month",
+            "Dilution", "Reproducibility:")
+    return [line.strip() for line in text.splitlines() if line.strip().startswith(keep)]
+
+
+def test_a_method_changed_on_event_impact_travels_in_the_report_address(browser, server, output_path):
+    """Issue 10 point 2: a session that changed the method and a fresh browser opening the report's address
+    see the same report; the default report differs (the method is in the URL, not in hidden state)."""
+    first = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = first.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server}/event-impact")
+        wait_until_idle(page)
+        page.get_by_test_id("stSelectbox").filter(has_text="Model").click()
+        page.get_by_role("option", name="Market-adjusted").click()
+        wait_until_idle(page)
+        page.get_by_test_id("stSelectbox").filter(has_text="Thin trading").click()
+        page.get_by_role("option", name="Trade-to-trade").click()
+        wait_until_idle(page)
+        page.get_by_role("link", name="ROI report").click()
+        page.wait_for_url(re.compile(r".*/roi-report.*"))
+        wait_until_idle(page)
+        page.get_by_text("Reproducibility:", exact=False).first.wait_for(state="visible")
+        address = page.url
+        assert "model=market_adjusted" in address and "thin=trade_to_trade" in address, address
+        session_view = _report_figures(page)
+        page.screenshot(path=str(Path(output_path) / "report-in-session.png"), full_page=True)
+    finally:
+        first.close()
+    assert len(session_view) >= 6, session_view
+    assert any("market-adjusted" in line for line in session_view)
+
+    fresh = browser.new_context(viewport={"width": 1366, "height": 900})
+    other = fresh.new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    try:
+        other.goto(address)
+        wait_until_idle(other)
+        other.get_by_text("Reproducibility:", exact=False).first.wait_for(state="visible")
+        assert _report_figures(other) == session_view
+        other.screenshot(path=str(Path(output_path) / "report-fresh-browser.png"), full_page=True)
+        other.goto(f"{server}/roi-report")
+        wait_until_idle(other)
+        other.get_by_text("Reproducibility:", exact=False).first.wait_for(state="visible")
+        assert _report_figures(other) != session_view  # the default method gives another report
+    finally:
+        fresh.close()
