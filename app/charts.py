@@ -12,14 +12,20 @@ from plotly.subplots import make_subplots
 
 from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
 
-# Colour-blind-safe qualitative palette (Okabe-Ito + Tol), one colour per activity type.
+# Eleven activity types: no qualitative palette of eleven colours stays apart for every kind of colour
+# blindness, so each type gets a colour AND a marker shape of its own. Colours: Okabe and Ito (2008)'s
+# eight colour-blind-safe colours (black swapped for a mid grey that reads on both themes) and three of
+# Paul Tol's "muted" scheme (wine, olive, indigo) that differ from them in lightness.
 _PALETTE = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-    "#B8860B", "#882255", "#44AA99", "#AA4499", "#999999",
+    "#F0E442", "#882255", "#999933", "#332288", "#8C8C8C",
 )
+_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "pentagon",
+            "hexagon", "hourglass")
 TYPE_COLOURS: dict[str, str] = {
     code: _PALETTE[i % len(_PALETTE)] for i, code in enumerate(ACTIVITY_TYPE_CODES)
 }
+TYPE_SYMBOLS: dict[str, str] = {code: _SYMBOLS[i % len(_SYMBOLS)] for i, code in enumerate(ACTIVITY_TYPE_CODES)}
 PRICE_COLOUR = "#2F7BC4"  # mid blue: readable on the light and the dark background
 BENCH_COLOUR = "#7f7f7f"
 VOLUME_COLOUR = "rgba(47, 123, 196, 0.45)"
@@ -121,7 +127,7 @@ def price_volume_chart(
         for code, group in marks.groupby("type", sort=False):
             fig.add_trace(go.Scatter(
                 x=group["date"], y=group["close"], mode="markers", name=activity_label(code),
-                marker=dict(color=type_colour(code), size=10, symbol="diamond",
+                marker=dict(color=type_colour(code), size=10, symbol=TYPE_SYMBOLS.get(code, "diamond"),
                             line=dict(width=1, color="white")),
                 customdata=group[["label", "title", "car_text"]].to_numpy(),
                 hovertemplate=("%{x|%Y-%m-%d}<br>%{customdata[0]}<br>%{customdata[1]}"

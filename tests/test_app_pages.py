@@ -372,3 +372,43 @@ def test_the_thin_trading_warning_does_not_suggest_the_method_already_chosen(dem
     assert "Choose the trade-to-trade" not in warnings
     at2 = open_page("event_impact", {"period": "all"})
     assert "Choose the trade-to-trade" in " ".join(w.value for w in at2.warning)
+
+
+# --- charts drawn for the pages (issue 10 point 7: told apart by shape; the value's band) -------------------
+
+_STAKE = pd.DataFrame({
+    "date": pd.to_datetime(["1999-01-04", "1999-01-05", "1999-01-06"]),
+    "retainer_value": [3_500.0, 3_600.0, 7_200.0],
+    "option_fair_value": [26_000.0, 30_000.0, 31_000.0],
+    "company_cum_abnormal_value": [200_000.0, 1_800_000.0, 7_700_000.0],
+})
+_NAMES = {"retainer_value": "retainer", "option_fair_value": "option", "company_cum_abnormal_value": "company"}
+
+
+def test_each_activity_type_has_its_own_colour_and_marker_shape():
+    """Eleven types: distinguishable by shape whatever the viewer's colour vision (issue 10 point 7)."""
+    from analytics.constants import ACTIVITY_TYPE_CODES
+
+    assert len(set(_charts().TYPE_COLOURS.values())) == len(ACTIVITY_TYPE_CODES) == 11
+    assert len(set(_charts().TYPE_SYMBOLS.values())) == len(ACTIVITY_TYPE_CODES)
+    markers = pd.DataFrame({"date": pd.to_datetime(["1999-01-05", "1999-01-06"]),
+                            "type": ["press_release", "conference"], "title": ["a", "b"]})
+    prices = pd.DataFrame({"date": pd.bdate_range("1999-01-04", periods=5), "close": [1.0] * 5,
+                           "volume": [10.0] * 5})
+    fig = _charts().price_volume_chart(prices, markers)
+    symbols = {t.name: t.marker.symbol for t in fig.data if getattr(t, "mode", None) == "markers"}
+    assert len(set(symbols.values())) == 2, symbols
+
+
+def test_the_stake_chart_draws_the_company_band():
+    frame = _STAKE.assign(company_low=_STAKE["company_cum_abnormal_value"] - 1e6,
+                         company_high=_STAKE["company_cum_abnormal_value"] + 1e6)
+    fig = _charts().stake_chart(frame, _NAMES, company="company_cum_abnormal_value")
+    band = [t for t in fig.data if t.fill == "tonexty"]
+    assert len(band) == 1 and list(band[0].y) == frame["company_low"].tolist()
+
+
+def _charts():
+    from app import charts
+
+    return charts
