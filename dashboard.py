@@ -32,7 +32,8 @@ def _sign_out(db: str) -> None:
 def _refuse_or_sign_in(db: str):
     """Stop here unless this session may see the workspace; returns its scope."""
     run_mode = auth.mode()
-    problem = auth.startup_problem(run_mode, st.get_option("server.address"), auth.providers(auth._auth_section()))
+    configured = auth.providers(auth._auth_section()) if run_mode == auth.DEPLOY else []  # the demo reads no secrets
+    problem = auth.startup_problem(run_mode, st.get_option("server.address"), configured)
     if problem:
         LOG.error(problem)
         st.title("IR awareness analytics")
@@ -44,7 +45,7 @@ def _refuse_or_sign_in(db: str):
     if auth.signed_in_email() is None:
         st.title("IR awareness analytics")
         st.write("Sign in to see your clients' investor-relations programmes.")
-        for provider in auth.providers(auth._auth_section()):
+        for provider in configured:
             label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
             st.button(label, key=f"login_{provider or 'default'}", type="primary", icon=":material/login:",
                       on_click=st.login, args=() if provider is None else (provider,))
