@@ -550,10 +550,10 @@ def headline_table(results: list[CaseResult]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m bench.calibration",
-        description="Size at 5%% (two-sided) and power at +5%% on day 0 of every event-study "
+        description="Size at 5% (two-sided) and power at +5% on day 0 of every event-study "
                     "test on seeded SIMULATED data (issue 9's calibration suite). "
                     "Cases: " + "; ".join(f"{k}: {c.title}" for k, c in CASES.items())
-                    + "; roi: coverage of the activities' 90%% value interval.")
+                    + "; roi: coverage of the activities' 90% value interval.")
     ap.add_argument("--reps", type=int, default=400, help="replications per case (default 400)")
     ap.add_argument("--seed", type=int, default=20261201, help="seed (default 20261201)")
     ap.add_argument("--cases", default="all",
