@@ -57,8 +57,10 @@ def answer(db: str, view, settings=None):
         return None
     s = settings or view_settings(view)
     simulated = bool(loaders.workspace_info(db).get("simulated"))
-    return _answer(db, view.client_id, view.client_name, view.ticker, view.benchmark, _ts(view.start),
-                   _ts(view.end), tuple(sorted(s.query(all_keys=True).items())), simulated)
+    # "all history" has no bounds of its own: activities dated before or after the prices are listed, not cut
+    start, end = (None, None) if view.period == "all" else (_ts(view.start), _ts(view.end))
+    return _answer(db, view.client_id, view.client_name, view.ticker, view.benchmark, start, end,
+                   tuple(sorted(s.query(all_keys=True).items())), simulated)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
@@ -263,7 +265,8 @@ def price_span(db: str, ticker: str | None):
 
 def activity_table(db: str, view, types: tuple[str, ...] = ()) -> pd.DataFrame:
     """The client's activities in the view's period (optionally of some types) with their reaction."""
-    acts = activities_in(db, view.client_id, view.start, view.end)
+    bounds = (None, None) if view.period == "all" else (view.start, view.end)  # "all": every logged activity
+    acts = activities_in(db, view.client_id, *bounds)
     if acts.empty:
         return pd.DataFrame(columns=ACTIVITY_COLUMNS + ["car", "p_value", "abnormal_volume"])
     if types:

@@ -176,7 +176,7 @@ def chart(fig: go.Figure, name: str, view: state.View | None, *, key: str,
     for col, ext, build in ((cols[0], "png", exports.figure_png), (cols[1], "svg", exports.figure_svg),
                             (cols[2], "html", exports.figure_html)):
         col.download_button(
-            ext.upper(), data=lambda build=build: build(fig),
+            f"{ext.upper()} file", data=lambda build=build: build(fig),
             file_name=exports.export_filename(ticker, name, start, end, ext, simulated),
             mime=exports.MIME[ext], key=f"dl_{key}_{ext}", on_click="ignore",
             icon=":material/download:", help=f"Download this chart as {ext.upper()}",

@@ -412,3 +412,14 @@ def _charts():
     from app import charts
 
     return charts
+
+
+def test_activities_outside_the_price_history_are_listed_with_their_reason(demo):
+    from store import Store
+
+    Store(demo).add_activities(pd.DataFrame({"client_id": "auxer", "date": [pd.Timestamp("1990-03-01")],
+                                             "type": ["press_release"], "title": ["Before any price"]}))
+    at = open_page("activities", {"period": "all"})
+    listed = next(t.value for t in at.dataframe if "reason" in t.value.columns)
+    row = listed[listed["reason"].str.startswith("before the first stored price")]
+    assert len(row) == 1 and "AXGI" in row["reason"].iloc[0]

@@ -65,7 +65,17 @@ if save:
     st.toast(summary)
     st.rerun()
 
-st.caption(analysis.reaction_note(db, view))
+ui.text(analysis.reaction_note(db, view), caption=True)
+ans = analysis.answer(db, view)
+if ans is not None and len(ans.skipped):
+    # never dropped silently: activities outside the price history or without enough of it, with the reason
+    with st.expander(f"{len(ans.skipped)} of the activities could not be studied", expanded=False):
+        ui.table(ans.skipped.rename(columns={"event_id": "activity_id", "event_date": "date"}), "activities-not-studied",
+                 view, key="not_studied", simulated=simulated,
+                 column_config={"activity_id": st.column_config.NumberColumn("ID"),
+                                "ticker": st.column_config.TextColumn("Ticker"),
+                                "date": st.column_config.DateColumn("Date"),
+                                "reason": st.column_config.TextColumn("Why", width="large")})
 ui.csv_download(log, "activities", view, key="activities", simulated=simulated, label="Export CSV")
 
 with st.expander("Import activities from CSV"):
