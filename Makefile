@@ -4,6 +4,7 @@ DEMO_DB := data/demo.duckdb
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 DB ?= data/irdash.duckdb
+SECRETS ?= .streamlit/secrets.toml
 
 .PHONY: demo serve test test-fast bench clean-demo help
 
@@ -16,9 +17,9 @@ demo:  ## install, build the simulated demo workspace (offline), start the dashb
 	@echo "demo: local demo, no sign-in, only this machine can open it: http://127.0.0.1:$(PORT)"
 	IRDASH_MODE=demo IRDASH_DB=$(DEMO_DB) $(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-serve:  ## deployment: sign-in required (.streamlit/secrets.toml), users from the workspace; ADDRESS=0.0.0.0 DB=...
+serve:  ## deployment: sign-in required ([auth] in SECRETS), users from the workspace; ADDRESS=0.0.0.0 DB=... SECRETS=...
 	scripts/setup.sh runtime
-	IRDASH_MODE=deploy IRDASH_DB=$(DB) $(PY) -m app.auth serve --address $(ADDRESS) --port $(PORT)
+	IRDASH_MODE=deploy IRDASH_DB=$(DB) $(PY) -m app.auth serve --address $(ADDRESS) --port $(PORT) --secrets $(SECRETS)
 
 test:  ## install test dependencies (incl. Debian chromium) and run the whole suite
 	scripts/setup.sh dev
