@@ -42,6 +42,7 @@ SHORT_TEST_COLUMNS = {
 }
 EVENT_COLUMNS = {
     "event_id": st.column_config.NumberColumn("Activity", pinned=True),
+    "type": st.column_config.TextColumn("Type"), "title": st.column_config.TextColumn("Title"),
     "event_date": st.column_config.DateColumn("Date"), "day0_date": st.column_config.DateColumn("Day 0"),
     "window_start": st.column_config.NumberColumn("From day"), "window_end": st.column_config.NumberColumn("To day"),
     "car": st.column_config.NumberColumn("CAR", format="percent"),
@@ -159,6 +160,8 @@ else:
 
 st.subheader("Each event")
 events = result["events"] if chosen == "all" else result["events"][result["events"]["type"] == chosen]
+if "type" in events:
+    events = events.assign(type=events["type"].map(analysis.group_label))  # labels, not codes
 ui.table(events, "campaign-cars" if merge else "event-cars", view, key="event_cars", simulated=simulated,
          column_config=CAMPAIGN_COLUMNS if merge else EVENT_COLUMNS)
 if not result["skipped"].empty:
