@@ -76,7 +76,25 @@ def _answer(db, client_id, client_name, ticker, benchmark, start, end, settings_
                           engagements=eng["engagements"], grants=eng["grants"], financings=eng["financings"],
                           shares_outstanding=loaders.shares_outstanding(db, ticker), splits=loaders.splits(db, ticker),
                           start=start, end=end, simulated=simulated)
-    return programme_answer(inputs, settings)
+    from dataclasses import replace
+
+    answer = programme_answer(inputs, settings)
+    return replace(answer, version=f"{answer.version}, {software_commit()}")
+
+
+@st.cache_resource(show_spinner=False)
+def software_commit() -> str:
+    """``commit abc1234`` of the running code (git), or ``commit not recorded`` outside a git checkout."""
+    import subprocess
+    from pathlib import Path
+
+    try:
+        out = subprocess.run(["git", "-C", str(Path(__file__).resolve().parents[1]), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return "commit not recorded"
+    sha = out.stdout.strip()
+    return f"commit {sha}" if out.returncode == 0 and sha else "commit not recorded"
 
 
 # --- overview ------------------------------------------------------------------------------------
