@@ -90,7 +90,7 @@ def workspace_info(db: str) -> dict:
     """``{"schema_version", "simulated", "name"}``; ``simulated`` False when there is no workspace."""
     if not _exists(db):
         return {"schema_version": None, "simulated": False, "name": None, "missing": True}
-    info = dict(open_store(db).workspace_info())
+    info = dict(_raw_store(db).workspace_info())  # name, schema, simulated: the same for every user
     info.setdefault("simulated", False)
     info["missing"] = False
     return info
