@@ -117,10 +117,19 @@ from analytics.constants import (
 from analytics.thin_trading import trade_to_trade_panel
 
 __all__ = ["campaign_study", "CampaignResult", "CAMPAIGN_MODELS", "CAMPAIGN_THIN_TRADING",
-           "CAMPAIGN_PLACEBO_DRAWS", "FEW_PLACEMENTS", "FEW_INDEPENDENT_PLACEMENTS"]
+           "CAMPAIGN_PLACEBO_DRAWS", "FEW_PLACEMENTS", "FEW_INDEPENDENT_PLACEMENTS",
+           "CAMPAIGN_AUTOCORRELATION", "RHO1_RULES", "RHO1_RULE", "RHO1_BOUND"]
 
 CAMPAIGN_MODELS: tuple[str, ...] = ("market", "constant_mean", "market_adjusted")
 CAMPAIGN_THIN_TRADING: tuple[str | None, ...] = (None, "trade_to_trade")
+#: ``autocorrelation`` choices: the first-order (MA(1)) residual covariance, or none.
+CAMPAIGN_AUTOCORRELATION: tuple[str | None, ...] = ("first_order", None)
+#: When the estimated first-order autocorrelation is applied (see the module docstring).
+RHO1_RULES: tuple[str, ...] = ("always", "negative", "significant")
+RHO1_RULE = "always"
+#: |rho1| above 1/2 has no MA(1) process (the tridiagonal correlation matrix would not be
+#: positive definite): the estimate is clipped to [-1/2, 1/2].
+RHO1_BOUND = 0.5
 #: Draws of the campaign placebo (999: the p-value's grid is then multiples of 1/1000).
 CAMPAIGN_PLACEBO_DRAWS = 999
 #: Below this many distinct placements the placebo's p-value is coarse: said in its note.
@@ -264,6 +273,118 @@ def _two_sided_p(t, dof):
 
 
 # --------------------------------------------------------------------------------------
+# First-order autocorrelation of the residuals (tick-rounding noise, Roll 1984)
+# --------------------------------------------------------------------------------------
+def _previous_adjacent(valid: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Row of the return observation adjacent before each row, or -1.
+
+    Row ``r``'s return spans rows ``r - n_r .. r``; the observation before it is the one
+    measured on row ``r - n_r`` (the previous traded day with trade-to-trade returns, the
+    previous row with daily returns) when that row has a usable return itself.  Two such
+    observations share the close of row ``r - n_r``: its rounding error enters one with +,
+    the other with -.
+    """
+    rows = np.arange(len(valid))
+    q = rows - np.rint(n).astype(np.int64)
+    ok = valid & (q >= 0)
+    ok[ok] = valid[q[ok]]
+    return np.where(ok, q, -1)
+
+
+def _pairs_within(prev: np.ndarray, est: np.ndarray, union_cols: np.ndarray, start: int,
+                  end: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Adjacent observation pairs ``(q, r)`` (``q = prev[r]``) with both rows in the span.
+
+    Keyed by kind: ``"EE"`` both estimation days, ``"UU"`` both union days, ``"EU"`` ``q``
+    estimation and ``r`` union, ``"UE"`` the reverse (every usable row of the span is one or
+    the other).
+    """
+    r = np.arange(max(start, 0), end + 1)
+    r = r[prev[r] >= start] if len(r) else r
+    q = prev[r]
+    is_u = np.zeros(len(prev), dtype=bool)
+    is_u[union_cols] = True
+    kinds = {"EE": est[q] & est[r], "UU": is_u[q] & is_u[r], "EU": est[q] & is_u[r],
+             "UE": is_u[q] & est[r]}
+    return {k: q[m] for k, m in kinds.items()}, {k: r[m] for k, m in kinds.items()}
+
+
+def _rho1_rule(rho: float, pairs: int, rule: str) -> float:
+    """The first-order autocorrelation applied: ``rho`` clipped to [-1/2, 1/2], then the rule.
+
+    ``"always"``: applied whatever its sign; ``"negative"``: only a negative one (the
+    direction tick noise gives); ``"significant"``: only when ``|rho| sqrt(pairs) > 1.96``.
+    """
+    if not np.isfinite(rho) or pairs < 1:
+        return 0.0
+    rho = float(np.clip(rho, -RHO1_BOUND, RHO1_BOUND))
+    if rule == "negative":
+        return min(rho, 0.0)
+    if rule == "significant":
+        return rho if abs(rho) * np.sqrt(pairs) > 1.96 else 0.0
+    return rho
+
+
+def _variance_note(autocorrelation, rho1: dict[str, Any], rule: str) -> str:
+    """Which Cov(AR) is used, in words."""
+    raw, used, pairs = rho1["raw"], rho1["used"], rho1["pairs"]
+    est = (f"rho1 = {raw:+.3f} from {pairs} adjacent estimation pairs" if np.isfinite(raw)
+           else "rho1 not estimated")
+    if autocorrelation is None:
+        return (f"Cov(AR) with uncorrelated residuals (autocorrelation=None; {est}, not used)")
+    if used == 0.0:
+        why = {"negative": "the rule applies a negative one only",
+               "significant": "it is not significant at 5%"}.get(rule, "nothing to apply")
+        return f"Cov(AR) with uncorrelated residuals: {est} not applied ({why})"
+    clipped = f", clipped to {used:+.3f}" if used != raw else ""
+    return (f"Cov(AR) with the first-order autocorrelation of the residuals ({est}{clipped}): "
+            f"tick rounding makes consecutive returns negatively correlated, so a multi-day "
+            f"CAR varies less than the sum of its days' variances")
+
+
+def _rho1_estimate(q, r, y, x, n, coef, sigma2, rule) -> dict[str, Any]:
+    """``rho1 = mean(z_q z_r) / sigma^2`` over adjacent estimation pairs, ``z = e / sqrt(n)``."""
+    if len(q) == 0 or not np.isfinite(sigma2) or sigma2 <= 0:
+        return {"raw": np.nan, "used": 0.0, "pairs": int(len(q))}
+    e_q = y[q] - (x[q] @ coef if len(coef) else 0.0)
+    e_r = y[r] - (x[r] @ coef if len(coef) else 0.0)
+    raw = float(np.mean(e_q * e_r / np.sqrt(n[q] * n[r])) / sigma2)
+    return {"raw": raw, "used": _rho1_rule(raw, len(q), rule), "pairs": int(len(q))}
+
+
+def _first_order_term(q, r, x, n, union_cols, inv) -> np.ndarray:
+    """``(Cov(AR) - Cov_0(AR)) / (sigma^2 rho1)`` on the union days (module docstring).
+
+    ``C_UU - X* A V - (X* A V)' + X* A P A X*'`` with ``A = (X'WX)^-1``: ``C_UU`` the
+    adjacent union pairs' ``sqrt(n_q n_r)``, ``V`` (p x K) the union days' adjacent
+    estimation neighbours ``x_t sqrt(n_d / n_t)``, ``P`` the adjacent estimation pairs'
+    ``(x_q x_r' + x_r x_q') / sqrt(n_q n_r)``.
+    """
+    K = len(union_cols)
+    pos = np.full(len(n), -1, dtype=np.int64)
+    pos[union_cols] = np.arange(K)
+    c = np.zeros((K, K))
+    i, j = pos[q["UU"]], pos[r["UU"]]
+    s = np.sqrt(n[q["UU"]] * n[r["UU"]])
+    np.add.at(c, (i, j), s)
+    np.add.at(c, (j, i), s)
+    p = x.shape[1]
+    if p == 0:
+        return c
+    v = np.zeros((p, K))
+    np.add.at(v.T, pos[r["EU"]], x[q["EU"]] * np.sqrt(n[r["EU"]] / n[q["EU"]])[:, None])
+    np.add.at(v.T, pos[q["UE"]], x[r["UE"]] * np.sqrt(n[q["UE"]] / n[r["UE"]])[:, None])
+    qe, re_ = q["EE"], r["EE"]
+    xq, xr = x[qe] / np.sqrt(n[qe] * n[re_])[:, None], x[re_]
+    pm = xq.T @ xr
+    pm = pm + pm.T
+    xu = x[union_cols]
+    b = xu @ inv @ v
+    a_xu = inv @ xu.T
+    return c - b - b.T + a_xu.T @ pm @ a_xu
+
+
+# --------------------------------------------------------------------------------------
 # The result
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)  # frames inside: compare their parts, not the objects
@@ -290,6 +411,15 @@ class CampaignResult:
         The normal model's parameters (``alpha, beta`` or ``mu``; empty for market-adjusted).
     sigma2, dof, n_estimation : float, int, int
         Residual variance per trading day, residual degrees of freedom and estimation days.
+    autocorrelation : {"first_order", None}
+        The residual covariance asked for (``None``: uncorrelated residuals, the old Cov(AR)).
+    rho1, rho1_used, rho1_pairs : float, float, int
+        First-order autocorrelation of the span-standardised estimation residuals (NaN
+        without a fit), the value ``Cov(AR)`` uses (0 with ``autocorrelation=None`` or when
+        the rule ``rho1_rule`` leaves it out) and the adjacent estimation pairs it rests on.
+    variance_note : str
+        Which ``Cov(AR)`` the CARs, ``campaign_t`` and the placebo's t use, in words (for the
+        pages).
     """
 
     ticker: str
@@ -306,6 +436,11 @@ class CampaignResult:
     sigma2: float
     dof: int
     n_estimation: int
+    autocorrelation: str | None
+    rho1: float
+    rho1_used: float
+    rho1_pairs: int
+    variance_note: str
     _state: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     # ---- covariances -------------------------------------------------------------------
@@ -772,6 +907,8 @@ def campaign_study(
     event_windows: Sequence[tuple[int, int]] = DEFAULT_EVENT_WINDOWS,
     min_estimation_obs: int = MIN_ESTIMATION_OBS,
     report_window: tuple[int, int] | None = None,
+    autocorrelation: str | None = "first_order",
+    rho1_rule: str = RHO1_RULE,
 ) -> CampaignResult:
     """Study the activities of ONE stock jointly (dummy-variable event study, Karafiath 1988).
 
@@ -797,6 +934,13 @@ def campaign_study(
         Fewest estimation days in an activity's own estimation window for it to be studied.
     report_window : (int, int), optional
         Widens the range of days that get dummies (and of ``caar_band``).
+    autocorrelation : {"first_order", None}
+        ``"first_order"`` (default): ``Cov(AR)`` includes the first-order autocovariance of
+        the residuals estimated on adjacent estimation observations (tick-rounding noise
+        makes consecutive returns negatively correlated; module docstring); ``None``: the
+        residuals are taken as uncorrelated (the Binder/Karafiath covariance).
+    rho1_rule : {"always", "negative", "significant"}
+        When the estimate is applied (default ``RHO1_RULE``, chosen by simulation).
 
     Returns
     -------
@@ -804,6 +948,11 @@ def campaign_study(
     """
     if model not in CAMPAIGN_MODELS:
         raise ValueError(f"model must be one of {CAMPAIGN_MODELS}, not {model!r}")
+    if autocorrelation not in CAMPAIGN_AUTOCORRELATION:
+        raise ValueError(f"autocorrelation must be one of {CAMPAIGN_AUTOCORRELATION}, not "
+                         f"{autocorrelation!r}")
+    if rho1_rule not in RHO1_RULES:
+        raise ValueError(f"rho1_rule must be one of {RHO1_RULES}, not {rho1_rule!r}")
     if thin_trading not in CAMPAIGN_THIN_TRADING:
         raise ValueError(f"thin_trading must be one of {CAMPAIGN_THIN_TRADING} for the campaign "
                          f"method, not {thin_trading!r} (Dimson betas are not offered here: use "
@@ -905,6 +1054,13 @@ def campaign_study(
     xu = x[union_cols]
     ar = y[union_cols] - xu @ coef if p else y[union_cols].copy()
     cov = sigma2 * (np.diag(n[union_cols]) + (xu @ inv[0] @ xu.T if p else 0.0))
+    prev = _previous_adjacent(valid, n)
+    rho1 = {"raw": np.nan, "used": 0.0, "pairs": 0}
+    if fit_ok:
+        q, r = _pairs_within(prev, est, union_cols, start, end)
+        rho1 = _rho1_estimate(q["EE"], r["EE"], y, x, n, coef, sigma2, rho1_rule)
+        if autocorrelation == "first_order" and rho1["used"] != 0.0:
+            cov = cov + sigma2 * rho1["used"] * _first_order_term(q, r, x, n, union_cols, inv[0])
 
     # ---- CARs: G AR per window ---------------------------------------------------------------
     by_window: dict[tuple[int, int], dict[str, np.ndarray]] = {}
@@ -968,9 +1124,12 @@ def campaign_study(
         "all_col0": col0[has0], "col0": col0,
         "base": int(col0[has0].min()) if len(has0) else 0,
         "estimation_window": (e0, e1), "report_window": (r0, r1), "min_obs": min_obs,
+        "prev": prev, "autocorrelation": autocorrelation, "rho1_rule": rho1_rule,
     }
     return CampaignResult(
         ticker=ticker, model=model, thin_trading=thin_trading, estimation_window=(e0, e1),
         event_windows=wins, report_window=(r0, r1), events=ev, cars=cars, day_ar=day_ar,
         skipped=skipped, coef=dict(zip(names, map(float, coef))), sigma2=float(sigma2),
-        dof=int(dof), n_estimation=L, _state=state)
+        dof=int(dof), n_estimation=L, autocorrelation=autocorrelation, rho1=float(rho1["raw"]),
+        rho1_used=float(rho1["used"]) if autocorrelation else 0.0, rho1_pairs=int(rho1["pairs"]),
+        variance_note=_variance_note(autocorrelation, rho1, rho1_rule), _state=state)

@@ -124,7 +124,8 @@ def test_day_ars_and_covariances_equal_an_explicit_statsmodels_dummy_regression(
     zero_share, t2t, d0 = SM_CASES[name]
     prices, market = simulated_stock(7, 200, zero_share=zero_share)
     events = campaign_events(prices["date"], d0)
-    res = campaign_study(prices, events, market, thin_trading="trade_to_trade" if t2t else None)
+    res = campaign_study(prices, events, market, thin_trading="trade_to_trade" if t2t else None,
+                         autocorrelation=None)
     fit, k, udays = reference_fit(prices, market, d0, trade_to_trade=t2t)
     # only a window without a trade is skipped (its activity stays in the other window)
     assert set(res.skipped["reason"]) <= {"no return observed in the event window"}
@@ -157,7 +158,7 @@ def test_constant_mean_matches_statsmodels_too():
     prices, market = simulated_stock(3, 200, zero_share=0.3)
     d0 = [140, 143, 150]
     res = campaign_study(prices, campaign_events(prices["date"], d0), market, model="constant_mean",
-                         thin_trading="trade_to_trade")
+                         thin_trading="trade_to_trade", autocorrelation=None)
     fit, k, udays = reference_fit(prices, market, d0, trade_to_trade=True, model="constant_mean")
     np.testing.assert_allclose(res.day_ar["ar"], fit.params[k:], atol=1e-10)
     np.testing.assert_allclose(res.day_ar_cov().to_numpy(), fit.cov_params()[k:, k:], rtol=1e-9,
@@ -170,7 +171,7 @@ def test_constant_mean_matches_statsmodels_too():
 # ---------------------------------------------------------------------------------------
 def test_two_overlapping_activities_by_hand():
     prices, events, market = hand_inputs()
-    res = campaign_study(prices, events, market, **HAND_KW)
+    res = campaign_study(prices, events, market, **HAND_KW, autocorrelation=None)
     # Estimation rows 1-5 (span start 6 - 5 = 1; rows 6-10 are the union of the windows
     # [6, 8] and [8, 10]): mean mu = (.01 - .01 + .02 + 0 + .03) / 5 = .01; deviations
     # 0, -.02, .01, -.01, .02 -> SSR = 10e-4; sigma^2 = 10e-4 / (5 - 1) = 2.5e-4.
@@ -208,7 +209,8 @@ def test_two_overlapping_activities_by_hand():
 
 def test_market_adjusted_has_no_estimation_error():
     prices, events, market = hand_inputs()
-    res = campaign_study(prices, events, market, **{**HAND_KW, "model": "market_adjusted"})
+    res = campaign_study(prices, events, market, **{**HAND_KW, "model": "market_adjusted"},
+                         autocorrelation=None)
     # market flat: AR = R; sigma^2 = mean of squared estimation returns = (1+1+4+0+9)e-4/5 = 3e-4
     assert res.sigma2 == pytest.approx(3e-4, rel=1e-9) and res.dof == 5
     np.testing.assert_allclose(res.car_cov((0, 2)).to_numpy(), [[9e-4, 3e-4], [3e-4, 9e-4]], rtol=1e-9)
@@ -442,3 +444,154 @@ def test_nothing_to_study_gives_empty_tables_with_their_columns():
     early = campaign_study(prices, campaign_events(prices["date"], [5, 8]), market)
     assert early.cars.empty
     assert early.skipped["reason"].str.contains("not enough estimation data for the campaign").all()
+
+
+# ---------------------------------------------------------------------------------------
+# First-order autocorrelation (tick noise): Cov(AR) = M Omega M' written out
+# ---------------------------------------------------------------------------------------
+def reference_first_order_cov(prices, market, day0_rows, rho, sigma2, *, trade_to_trade,
+                              est=(-120, -11), report=(-1, 5), model="market"):
+    """Cov(AR) as an explicit matrix product, independent of the engine's sparse sums.
+
+    Over the span's return rows (time order): AR_U = e_U - X_U A e_E with A = (X_E'WX_E)^-1
+    X_E'W, i.e. AR = M e, M = [I_U, -X_U A]; Omega has sigma^2 n_t on the diagonal and
+    rho sigma^2 sqrt(n_s n_t) where the return of row t starts on row s (adjacent returns
+    sharing a close); Cov(AR) = M Omega M'.  Also the residual autocorrelation, in a loop.
+    """
+    ret, mret, span = reference_returns(prices, market, trade_to_trade)
+    T = len(ret)
+    d0 = np.asarray(day0_rows)
+    lo, hi = max(0, d0.min() + est[0]), min(T - 1, d0.max() + report[1])
+    union = {t for c in d0 for t in range(c + report[0], c + report[1] + 1)}
+    rows = [t for t in range(lo, hi + 1) if np.isfinite(ret[t])]
+    u = [t for t in rows if t in union]
+    e = [t for t in rows if t not in union]
+    y = ret - mret if model == "market_adjusted" else ret
+    cols = {"market": lambda t: [span[t], mret[t]], "constant_mean": lambda t: [span[t]],
+            "market_adjusted": lambda t: []}[model]
+    X_E = np.array([cols(t) for t in e]).reshape(len(e), -1)
+    X_U = np.array([cols(t) for t in u]).reshape(len(u), -1)
+    W = np.diag(1.0 / span[e])
+    A = (np.linalg.inv(X_E.T @ W @ X_E) @ X_E.T @ W if X_E.shape[1]
+         else np.zeros((0, len(e))))
+    M = np.hstack([np.eye(len(u)), -X_U @ A])
+    order = u + e
+    Omega = np.zeros((len(order), len(order)))
+    for a, s in enumerate(order):
+        for b, t in enumerate(order):
+            if s == t:
+                Omega[a, b] = sigma2 * span[t]
+            elif t - span[t] == s or s - span[s] == t:
+                Omega[a, b] = rho * sigma2 * np.sqrt(span[s] * span[t])
+    # residual autocorrelation: adjacent estimation rows, residuals standardised by the span
+    coef = A @ y[e] if X_E.shape[1] else np.zeros(0)
+    resid = {t: (y[t] - (np.array(cols(t)) @ coef if len(coef) else 0.0)) / np.sqrt(span[t])
+             for t in e}
+    prods = [resid[s] * resid[t] for t in e for s in [t - int(span[t])] if s in resid]
+    return M @ Omega @ M.T, u, float(np.mean(prods)), len(prods)
+
+
+FIRST_ORDER_CASES = {
+    # name: (zero_share, trade_to_trade, model, tick)
+    "daily_liquid_market": (0.0, False, "market", None),
+    "trade_to_trade_thin_market_1_256": (0.5, True, "market", 1 / 256),
+    "daily_thin_market_1_256": (0.5, False, "market", 1 / 256),
+    "trade_to_trade_constant_mean": (0.3, True, "constant_mean", 1 / 64),
+    "trade_to_trade_market_adjusted": (0.3, True, "market_adjusted", 1 / 64),
+}
+
+
+@pytest.mark.parametrize("name", list(FIRST_ORDER_CASES))
+def test_first_order_cov_equals_an_explicit_m_omega_m(name):
+    zero_share, t2t, model, tick = FIRST_ORDER_CASES[name]
+    prices, market = simulated_stock(8, 200, zero_share=zero_share, tick=tick)
+    d0 = [150, 152, 157, 158, 171]
+    events = campaign_events(prices["date"], d0)
+    res = campaign_study(prices, events, market, model=model,
+                         thin_trading="trade_to_trade" if t2t else None, rho1_rule="always")
+    assert res.autocorrelation == "first_order"
+    cov_ref, udays, gamma1, pairs = reference_first_order_cov(
+        prices, market, d0, res.rho1_used, res.sigma2, trade_to_trade=t2t, model=model)
+    sigma2_ref = res.sigma2
+    assert res.rho1_pairs == pairs
+    assert res.rho1 == pytest.approx(gamma1 / sigma2_ref, rel=1e-9)
+    assert res.rho1_used == pytest.approx(np.clip(res.rho1, -0.5, 0.5), rel=1e-12)
+    assert list(pd.DatetimeIndex(res.day_ar["date"])) == list(prices["date"].iloc[udays])
+    np.testing.assert_allclose(res.day_ar_cov().to_numpy(), cov_ref, rtol=1e-9, atol=1e-15)
+    # ticks make rho1 negative (Roll 1984: the rounding error of a close enters two adjacent
+    # returns with opposite signs); without ticks it is within sampling error of zero
+    if tick is not None:
+        assert res.rho1 < 0, res.rho1
+    else:
+        assert abs(res.rho1) < 3 / np.sqrt(pairs)
+    # the uncorrected path is the same with rho1 = 0
+    old = campaign_study(prices, events, market, model=model,
+                         thin_trading="trade_to_trade" if t2t else None, autocorrelation=None)
+    cov0, _u, _g, _n = reference_first_order_cov(prices, market, d0, 0.0, old.sigma2,
+                                                 trade_to_trade=t2t, model=model)
+    np.testing.assert_allclose(old.day_ar_cov().to_numpy(), cov0, rtol=1e-9, atol=1e-15)
+    assert old.rho1 == pytest.approx(res.rho1, rel=1e-12) and old.rho1_used == 0.0
+    assert "uncorrelated" in old.variance_note and "first-order" in res.variance_note
+    np.testing.assert_allclose(res.day_ar["ar"], old.day_ar["ar"], atol=1e-15)  # ARs unchanged
+
+
+def test_two_adjacent_days_by_hand():
+    prices, events, market = hand_inputs()
+    res = campaign_study(prices, events, market, **HAND_KW)
+    # Constant mean .01; estimation residuals (rows 1-5) 0, -.02, .01, -.01, .02;
+    # sigma^2 = 10e-4 / 4 = 2.5e-4.  Adjacent pairs (1,2) (2,3) (3,4) (4,5): products
+    # 0, -2e-4, -1e-4, -2e-4 -> gamma_1 = -5e-4 / 4 = -1.25e-4, rho1 = -1.25e-4 / 2.5e-4 = -0.5.
+    assert res.rho1 == pytest.approx(-0.5, rel=1e-9) and res.rho1_pairs == 4
+    assert res.rho1_used == pytest.approx(-0.5, rel=1e-9)
+    # AR_6 + AR_7 = e_6 + e_7 - 2 ebar:
+    #   Var(e_6 + e_7) = 2 sigma^2 + 2 gamma_1;
+    #   Cov(e_6 + e_7, ebar) = Cov(e_6, e_5) / 5 = gamma_1 / 5  (row 5 is row 6's neighbour);
+    #   Var(ebar) = (5 sigma^2 + 2 x 4 gamma_1) / 25.
+    # Var = 2 s2 + 2 g - 4 g / 5 + 4 (5 s2 + 8 g) / 25 = 2.8 s2 + 2.48 g
+    #     = 2.8 x 2.5e-4 - 2.48 x 1.25e-4 = 7e-4 - 3.1e-4 = 3.9e-4 (uncorrected: 7e-4)
+    out = res.weighted_ar(np.array([1.0, 1.0, 0.0, 0.0, 0.0]))
+    assert out["var"] == pytest.approx(3.9e-4, rel=1e-9)
+    old = campaign_study(prices, events, market, **HAND_KW, autocorrelation=None)
+    assert old.weighted_ar(np.array([1.0, 1.0, 0.0, 0.0, 0.0]))["var"] == pytest.approx(7e-4, rel=1e-9)
+
+
+def test_market_adjusted_first_order_by_hand():
+    prices, events, market = hand_inputs()
+    res = campaign_study(prices, events, market, **{**HAND_KW, "model": "market_adjusted"})
+    # AR = R (flat market); sigma^2 = 3e-4 (mean square); products of adjacent estimation
+    # returns .01 x -.01, -.01 x .02, .02 x 0, 0 x .03 = -1e-4, -2e-4, 0, 0 -> gamma_1 =
+    # -0.75e-4, rho1 = -0.25.  Nothing estimated: Cov(AR) = sigma^2 (I + rho1 (adjacent)).
+    assert res.rho1 == pytest.approx(-0.25, rel=1e-9)
+    # CAR_a (rows 6-8): s2 (3 + 2 x 2 rho1) = 3e-4 x 2 = 6e-4 (uncorrected 9e-4);
+    # Cov(CAR_a, CAR_b) (rows 6-8 and 8-10): s2 (1 shared + 2 adjacent pairs (7,8), (8,9)
+    # x rho1) = 3e-4 x 0.5 = 1.5e-4 (uncorrected 3e-4)
+    np.testing.assert_allclose(res.car_cov((0, 2)).to_numpy(), [[6e-4, 1.5e-4], [1.5e-4, 6e-4]],
+                               rtol=1e-9)
+
+
+RULE_CASES = {
+    # name: (rho1 estimate, adjacent pairs, rule, applied)
+    "always keeps a positive one": (0.2, 100, "always", 0.2),
+    "always clips below -1/2": (-0.7, 100, "always", -0.5),
+    "negative drops a positive one": (0.2, 100, "negative", 0.0),
+    "negative keeps a negative one": (-0.3, 100, "negative", -0.3),
+    "significant drops |rho| sqrt(n) = 1.9": (-0.19, 100, "significant", 0.0),
+    "significant keeps |rho| sqrt(n) = 2.1": (-0.21, 100, "significant", -0.21),
+    "no pairs, nothing applied": (np.nan, 0, "always", 0.0),
+}
+
+
+@pytest.mark.parametrize("name", list(RULE_CASES))
+def test_rho1_rules(name):
+    from analytics.campaign import _rho1_rule
+
+    rho, pairs, rule, applied = RULE_CASES[name]
+    assert _rho1_rule(rho, pairs, rule) == pytest.approx(applied, abs=1e-15)
+
+
+def test_autocorrelation_arguments_are_checked():
+    prices, events, market = hand_inputs()
+    with pytest.raises(ValueError, match="autocorrelation must be one of"):
+        campaign_study(prices, events, market, **HAND_KW, autocorrelation="ma2")
+    with pytest.raises(ValueError, match="rho1_rule must be one of"):
+        campaign_study(prices, events, market, **HAND_KW, rho1_rule="sometimes")
