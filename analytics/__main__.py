@@ -169,12 +169,18 @@ def answer_inputs(st, client_id: str, settings):
                                 engagement_end=eng["end_date"].max() if len(eng) and eng["end_date"].notna().any()
                                 else None)
     info = st.workspace_info()
+    try:
+        from store.corporate_events import confounding_events
+
+        confounding = confounding_events(st, ticker)
+    except Exception:  # noqa: BLE001 - an older workspace without the table: the stored splits stand in
+        confounding = None
     return AnswerInputs(client_id=client_id, client_name=c["name"], ticker=ticker, benchmark=benchmark,
                         prices=bars.sort_values("date").reset_index(drop=True),
                         market=st.bars([benchmark]) if benchmark else pd.DataFrame(),
                         activities=st.activities(client_id), engagements=eng, grants=grants, financings=fins,
                         shares_outstanding=st.shares_outstanding(ticker), splits=st.splits(ticker),
-                        start=start, end=end, simulated=bool(info.get("simulated")))
+                        start=start, end=end, simulated=bool(info.get("simulated")), confounding=confounding)
 
 
 def answer_command(args, ap) -> int:

@@ -70,6 +70,9 @@ class AnswerInputs:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     simulated: bool = False
+    #: Non-IR events of the stock (``date, kind, title[, after_close]``: earnings, news, dividends,
+    #: splits; ``store.corporate_events.confounding_events``). None: the stored splits stand in.
+    confounding: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ class ProgrammeAnswer:
     notes: tuple
     fingerprint: str
     whole_band: pd.DataFrame = field(default_factory=pd.DataFrame)
+    confounded_note: str = ""
     stake: pd.DataFrame = field(default_factory=pd.DataFrame)
     version: str = SOFTWARE_VERSION
     headline_p_column: str = ""
@@ -489,6 +493,10 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
                     pd.DataFrame(columns=["activity_id", "date", "type", "label", "title", "car", "car_low",
                                           "car_high", "p_value", "thin_warning"]))
 
+    confounded_note = ""
+    if len(per_activity) and len(px):
+        per_activity, confounded_note = _confounders(per_activity, acts, _confounding_events(inputs), px, s)
+
     around = whole = None
     if acc is not None:
         r = acc.impact.get("roi_activities")
@@ -504,6 +512,8 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
     sections = _sections(acc, acts, cost, dilution, around, whole, window, av, inputs, s)
     liq = _liquidity_summary(acc)
     verdict = _verdict(per_type, corrected, around, whole, cost, dilution, liq, acc, window, error, s)
+    if confounded_note:  # said right after the activities' verdict, and kept within five sentences
+        verdict = [*verdict[:1], confounded_note, *verdict[1:]][:5]
     renewal = _renewal(per_type, around, whole, cost, months)
     headline = _headline(around, whole, cost, dilution, per_type, months)
     band = whole_value_band(acc.impact.get("period") if acc is not None else None, px, market, level)
@@ -514,7 +524,35 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
         renewal=tuple(renewal), sections=sections, per_activity=per_activity, per_type=per_type,
         skipped=skipped.reset_index(drop=True), around=around, whole=whole, cost=cost, dilution=dilution,
         account=acc, cars=cars, abnormal=abnormal, abnormal_volume=av, notes=tuple(plain_note(n) for n in notes),
-        fingerprint=fingerprint, headline_p_column=p_col, whole_band=band, stake=stake)
+        fingerprint=fingerprint, headline_p_column=p_col, whole_band=band, stake=stake,
+        confounded_note=confounded_note)
+
+
+def _confounding_events(inputs: AnswerInputs) -> pd.DataFrame:
+    if inputs.confounding is not None:
+        return inputs.confounding
+    sp = _frame(inputs.splits)
+    if sp.empty:
+        return pd.DataFrame(columns=["date", "kind", "title", "after_close"])
+    return pd.DataFrame({"date": pd.to_datetime(sp["date"]), "kind": "split",
+                         "title": [f"split {r:g}:1" if r >= 1 else f"reverse split 1:{1 / r:g}" for r in sp["ratio"]],
+                         "after_close": False})
+
+
+def _confounders(per_activity: pd.DataFrame, acts: pd.DataFrame, events: pd.DataFrame, px: pd.DataFrame,
+                 s: MethodSettings) -> tuple[pd.DataFrame, str]:
+    """Flag the studied activities whose windows hold a non-IR event (analytics.confounders), and the sentence."""
+    from analytics.confounders import confounded_sentence, envelope_window, flag_confounded, split_confounded
+
+    if events is None or len(events) == 0:
+        return per_activity.assign(confounded=False, confounders=""), ""
+    studied = acts[acts["activity_id"].isin(per_activity["activity_id"])]
+    cols = [c for c in ("activity_id", "date", "after_close") if c in studied]
+    flagged = flag_confounded(studied[cols], events, px["date"], window=envelope_window(s.windows))
+    out = per_activity.merge(flagged[["activity_id", "confounded", "confounders"]], on="activity_id", how="left")
+    out["confounded"] = out["confounded"].fillna(False).astype(bool)
+    out["confounders"] = out["confounders"].fillna("").astype(str)
+    return out, confounded_sentence(split_confounded(flagged))
 
 
 STAKE_COLUMNS = {"retainer_value": "Consultant: retainer shares (market value)",

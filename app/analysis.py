@@ -686,6 +686,12 @@ def report_content(db: str, view, *, simulated: bool, settings=None):
         sched = acc.inputs.get("retainer")
         if sched is not None and len(sched):
             content.tables.append(("Retainer payments", rp.retainer_table(sched)))
+    if "confounded" in ans.per_activity and ans.per_activity["confounded"].any():
+        conf = ans.per_activity[ans.per_activity["confounded"]]
+        content.tables.append(("Activities with other news in their event window (shown apart)", pd.DataFrame({
+            "Date": pd.to_datetime(conf["date"]).dt.strftime("%Y-%m-%d"), "Activity type": conf["label"],
+            "Title": conf["title"].astype(str), "Other news": conf["confounders"],
+            "CAR": conf["car"].map(lambda v: rp.percent(v, 1, signed=True))}).reset_index(drop=True)))
     if len(ans.skipped):
         content.tables.append(("Activities that could not be studied", rp.skipped_table(ans.skipped)))
     return content

@@ -315,3 +315,24 @@ def test_the_whole_engagement_band_ends_on_the_reported_interval(demo_db):
     assert ans.stake["date"].max() <= p.end and ans.stake["date"].min() >= p.start
     assert {"company_low", "company_high"} <= set(ans.stake.columns)
     assert math.isfinite(ans.cost["total"]) and ans.cost["cash"] + ans.cost["stock"] == pytest.approx(ans.cost["total"])
+
+
+def test_activities_with_other_news_in_their_window_are_flagged_and_said_apart(demo_db):
+    """An earnings release on 1999-01-05 (time unknown: its day and the next count) confounds the activities
+    whose window (-1..5, the envelope of the default windows) holds either day."""
+    from analytics.__main__ import answer_inputs
+    from store import Store
+
+    inputs = answer_inputs(Store(demo_db), "auxer", DEFAULTS)
+    events = pd.DataFrame({"date": pd.to_datetime(["1999-01-05"]), "kind": ["earnings"], "title": ["Q4 results"],
+                           "after_close": [None]})
+    ans = A.programme_answer(replace(inputs, confounding=events), DEFAULTS)
+    flagged = ans.per_activity[ans.per_activity["confounded"]]
+    assert len(flagged) >= 1 and flagged["confounders"].str.contains("earnings release 1999-01-05").all()
+    # activity 1 is dated 1999-01-05 itself: its day 0 is the release day
+    assert 1 in set(flagged["activity_id"])
+    assert ans.confounded_note in ans.verdict and ans.verdict.index(ans.confounded_note) == 1
+    assert len(ans.verdict) <= 5
+    assert f"{len(flagged)} of {len(ans.per_activity)} activities had an earnings release" in ans.confounded_note
+    clean = A.programme_answer(replace(inputs, confounding=events.iloc[:0]), DEFAULTS)
+    assert not clean.per_activity["confounded"].any() and clean.confounded_note == ""
