@@ -1042,7 +1042,7 @@ def liquidity_sentences(outcomes: dict, level: float = SIGNIFICANCE) -> list[str
                 move += f" ({ratio:,.1f} times as much)" if ratio >= 1.5 else ""
         test_name = "Fisher's exact test" if r["test"] == "fisher_exact" else {
             "mannwhitney": "Mann-Whitney test", "welch": "Welch t-test", "hac": "Newey-West t-test"}.get(
-            r["test"], str(r["test"]))
+            r["test"], str(r["test"]).replace(" (", ": ").rstrip(")"))  # a described test: no nested brackets
         if np.isfinite(p) and p < level:
             verdict = f"a significant change ({test_name}, {p_text(p)})"
             lower = b < a
