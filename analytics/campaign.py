@@ -836,11 +836,101 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
     x_u = [np.where(obs, x[cols, j], 0.0) for j in range(p)]
     fitted = sum((ce[:, j][:, None] * x_u[j] for j in range(p)), np.zeros(cols.shape))
     ar_u = np.where(obs, y[cols] - fitted, 0.0)
+    first_order = None
+    if s.get("autocorrelation") == "first_order":
+        first_order = _placement_first_order(s, cand[elig], ce, sigma2[elig], cols, obs, u_rel,
+                                             run_lo, run_hi, e0, last)
     return {"u_rel": u_rel, "n_eligible": int(elig.sum()),
             "n_independent": _non_overlapping(cand[elig], int(u_rel[-1] - u_rel[0] + 1)),
             "eligible": cand[elig],
             "obs": obs, "x_u": x_u, "n_u": np.where(obs, n[cols], 0.0),
-            "ar_u": ar_u, "inv": inv[elig], "sigma2": sigma2[elig]}
+            "ar_u": ar_u, "inv": inv[elig], "sigma2": sigma2[elig], "first_order": first_order}
+
+
+def _placement_first_order(s: dict[str, Any], b: np.ndarray, coef: np.ndarray,
+                           sigma2: np.ndarray, cols: np.ndarray, obs: np.ndarray,
+                           u_rel: np.ndarray, run_lo: np.ndarray, run_hi: np.ndarray,
+                           lo_off: int, last: int) -> dict[str, Any]:
+    """The first-order pieces of every placement's ``Cov(AR)`` (as :func:`_first_order_term`).
+
+    Per placement ``b``: ``rho1`` re-estimated on its own estimation days (adjacent pairs
+    from prefix sums over the history, like the placement's other sums, less the pairs
+    that cross into its shifted report days or start before its span), the applied value
+    (same rule), the adjacent union pairs (``kprev``: the union column of the previous
+    observation, -1 if it is not a union day; ``sprev = sqrt(n_q n_r)``), the union days'
+    estimation neighbours (``vx``: ``sum x_t sqrt(n_d / n_t)``) and ``A P A``.
+    """
+    y, x, n, valid, prev = s["y"], s["x"], s["n"], s["valid"], s["prev"]
+    T, p = len(y), x.shape[1]
+    S, K = cols.shape
+    est_ok = valid & ~s["report_mask"]
+    has = prev >= 0
+    qq = np.where(has, prev, 0)
+    pair_ok = has & est_ok & est_ok[qq]
+    c = np.where(pair_ok, 1.0 / np.sqrt(n * n[qq]), 0.0)
+    jk = [(j, k) for j in range(p) for k in range(j, p)]
+    comps = [pair_ok.astype(float), c * y * y[qq]]
+    comps += [c * (x[qq, j] * y + x[:, j] * y[qq]) for j in range(p)]
+    comps += [c * (x[qq, j] * x[:, k] + x[:, j] * x[qq, k]) for j, k in jk]
+    q_mat = np.column_stack(comps)
+    pre = np.vstack([np.zeros((1, q_mat.shape[1])), np.cumsum(q_mat, axis=0)])
+    lo, hi = b + lo_off, b + last
+    a_lo, a_hi = b[:, None] + run_lo[None, :], b[:, None] + run_hi[None, :] + 1
+    tot = pre[hi + 1] - pre[lo] - (pre[a_hi] - pre[a_lo]).sum(axis=1)
+    # pairs counted by their later row whose earlier row is not an estimation day of b:
+    # the first observation of the span (earlier row before the span) and the first one
+    # after each shifted run (earlier row in the run); no observation lies between the two
+    # rows of a pair, so there is at most one of each
+    vrows = np.flatnonzero(valid)            # nv[i]: first row >= i with a return (T: none)
+    idx = np.searchsorted(vrows, np.arange(T + 1))
+    nv = (np.where(idx < len(vrows), vrows[np.minimum(idx, len(vrows) - 1)], T) if len(vrows)
+          else np.full(T + 1, T, dtype=np.int64))
+
+    def shifted(rows):
+        off = rows - b.reshape((-1,) + (1,) * (rows.ndim - 1))
+        k = np.minimum(np.searchsorted(u_rel, off), K - 1)
+        return u_rel[k] == off
+
+    r_a = nv[lo]
+    ok_a = r_a <= hi
+    r_a = np.minimum(r_a, T - 1)
+    drop_a = ok_a & pair_ok[r_a] & (prev[r_a] < lo) & ~shifted(r_a)
+    r_b = nv[np.minimum(a_hi, T)]
+    ok_b = r_b <= hi[:, None]
+    r_b = np.minimum(r_b, T - 1)
+    drop_b = (ok_b & pair_ok[r_b] & (prev[r_b] >= a_lo) & (prev[r_b] < a_hi) & ~shifted(r_b))
+    tot = tot - np.where(drop_a[:, None], q_mat[r_a], 0.0) \
+        - (np.where(drop_b[:, :, None], q_mat[r_b], 0.0)).sum(axis=1)
+    count = np.rint(tot[:, 0])
+    pm = np.zeros((S, p, p))
+    for i, (j, k) in enumerate(jk):
+        pm[:, j, k] = pm[:, k, j] = tot[:, 2 + p + i]
+    zz = tot[:, 1] - np.einsum("si,si->s", coef, tot[:, 2:2 + p]) \
+        + np.einsum("si,sij,sj->s", coef, pm, coef) / 2 if p else tot[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = zz / count / sigma2
+    rule = s["rho1_rule"]
+    used = np.clip(np.where(np.isfinite(raw) & (count > 0), raw, 0.0), -RHO1_BOUND, RHO1_BOUND)
+    if rule == "negative":
+        used = np.minimum(used, 0.0)
+    elif rule == "significant":
+        used = np.where(np.abs(used) * np.sqrt(count) > 1.96, used, 0.0)
+    # union pairs and estimation neighbours of the shifted union days
+    qrow = np.where(obs, prev[cols], -1)
+    kq = np.minimum(np.searchsorted(u_rel, qrow - b[:, None]), K - 1)
+    is_u = (qrow >= 0) & (u_rel[kq] == qrow - b[:, None])
+    kprev = np.where(is_u, kq, -1)
+    sprev = np.where(is_u, np.sqrt(n[cols] * n[np.maximum(qrow, 0)]), 0.0)
+    before = (qrow >= 0) & ~is_u & (qrow >= lo[:, None]) & est_ok[np.maximum(qrow, 0)]
+    nxt = nv[np.minimum(cols + 1, T)]
+    nxt_c = np.minimum(nxt, T - 1)
+    after = (obs & (nxt <= hi[:, None]) & (prev[nxt_c] == cols) & est_ok[nxt_c]
+             & ~shifted(nxt_c))
+    qb = np.maximum(qrow, 0)
+    vx = [np.where(before, x[qb, j] * np.sqrt(n[cols] / n[qb]), 0.0)
+          + np.where(after, x[nxt_c, j] * np.sqrt(n[cols] / n[nxt_c]), 0.0) for j in range(p)]
+    return {"rho1": raw, "rho1_used": used, "kprev": kprev, "sprev": sprev, "vx": vx,
+            "pm": pm}
 
 
 def _non_overlapping(starts: np.ndarray, extent: int) -> int:
@@ -859,6 +949,19 @@ def _placement_statistics(fit: dict[str, Any], h: np.ndarray, n_act: int):
     inv = fit["inv"]
     quad = sum((inv[:, i, j] * hx[i] * hx[j] for i in range(len(hx)) for j in range(len(hx))),
                np.zeros(len(mean)))
+    fo = fit.get("first_order")
+    if fo is not None:  # + rho1 (C_UU - X* A V - (X* A V)' + X* A P A X*'), as _first_order_term
+        hch = 2.0 * ((h[None, :] * fo["sprev"] * np.where(fo["kprev"] >= 0,
+                                                           h[np.maximum(fo["kprev"], 0)], 0.0))
+                     .sum(axis=1))
+        vh = [vj @ h for vj in fo["vx"]]
+        p = len(hx)
+        apa = np.einsum("sij,sjk,skl->sil", inv, fo["pm"], inv) if p else None
+        cross = sum((inv[:, i, j] * hx[i] * vh[j] for i in range(p) for j in range(p)),
+                    np.zeros(len(mean)))
+        est_err = sum((apa[:, i, j] * hx[i] * hx[j] for i in range(p) for j in range(p)),
+                      np.zeros(len(mean)))
+        quad = quad + fo["rho1_used"] * (hch - 2.0 * cross + est_err)
     var = fit["sigma2"] * (fit["n_u"] @ (h * h) + quad) / n_act**2
     with np.errstate(invalid="ignore", divide="ignore"):
         t = mean / np.sqrt(var)

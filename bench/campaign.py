@@ -12,10 +12,17 @@ trade-to-trade returns) with a clustered campaign of ``--activities`` activities
    contrast of the same fit, so the scaling does not count windows); and the largest
    difference between its per-placement mean CARs and the engine's (same model: ~1e-15).
 
+With ``--size`` it prints instead the size at 5% (and power at +5% on day 0) of
+``campaign_t`` under each residual covariance: ``autocorrelation=None`` and the first-order
+autocorrelation with each ``rho1_rule`` (``always``, ``negative``, ``significant``), on the
+one-stock cases of :mod:`bench.calibration` (``d1`` liquid, ``d1t`` thin with $1/256 ticks and
+trade-to-trade returns; the same seeds, so the same samples as ``python -m bench.calibration
+--cases d1,d1t``), with the mean estimated ``rho1``: the measurement behind ``RHO1_RULE``.
+
 The stock, its prices and the campaign are simulated (nothing here is market data).
 
 Usage: ``python -m bench.campaign [--activities 30] [--draws 999] [--days 1000] [--runs 7]
-[--alt-draws 40]``
+[--alt-draws 40]``; ``python -m bench.campaign --size [--cases d1,d1t] [--reps 400]``
 """
 from __future__ import annotations
 
@@ -101,6 +108,65 @@ def alternative_statistics(prices, events, market, res, starts, window):
     return pd.DataFrame(out)
 
 
+VARIANTS = (("uncorrelated (None)", dict(autocorrelation=None)),
+            ("first_order, always", dict(rho1_rule="always")),
+            ("first_order, negative", dict(rho1_rule="negative")),
+            ("first_order, significant", dict(rho1_rule="significant")))
+
+
+def size_by_rule(case_keys, reps: int, seed: int, chunk: int = 200, power: bool = True) -> str:
+    """Size and power of ``campaign_t`` per covariance variant, as a markdown table."""
+    from scipy import stats
+
+    from bench.calibration import ALPHA, CASES, EFFECT, clopper_pearson, simulate
+
+    lines = [f"campaign_t on SIMULATED one-stock campaigns, {reps} replications per case "
+             f"(seed {seed}, as bench.calibration); rejection at 5%, two-sided; binomial 95% "
+             f"band of a correct test: [{stats.binom.ppf(0.025, reps, ALPHA) / reps:.1%}, "
+             f"{stats.binom.ppf(0.975, reps, ALPHA) / reps:.1%}]", "",
+             "| case | covariance | mean rho1 | size (-1, 1) [95% CI] | size (0, 5) [95% CI] | "
+             "power (-1, 1) | power (0, 5) |", "|---|---|---|---|---|---|---|"]
+    for key in case_keys:
+        case = CASES[key]
+        counts = {name: {"size": np.zeros(2), "power": np.zeros(2), "n": np.zeros(2)}
+                  for name, _ in VARIANTS}
+        rhos = []
+        done, chunk_no = 0, 0
+        while done < reps:
+            n = min(chunk, reps - done)
+            cseed = seed * 1000 + chunk_no
+            for effect, kind in ((0.0, "size"), (EFFECT, "power")) if power else ((0.0, "size"),):
+                smp = simulate(case, n, cseed, effect)
+                n_days = len(smp.info["dates"])
+                for rep_no, tk in enumerate(smp.info["tickers"]):
+                    pr = smp.prices.iloc[rep_no * n_days:(rep_no + 1) * n_days]
+                    ev = smp.events[smp.events["ticker"] == tk].drop(columns="rep")
+                    for name, kw in VARIANTS:
+                        res = campaign_study(pr, ev, smp.market, thin_trading=case.thin_trading,
+                                             event_windows=case.windows, **kw)
+                        if kind == "size" and name == VARIANTS[0][0]:
+                            rhos.append(res.rho1)
+                        for j, w in enumerate(case.windows):
+                            pv = res.pooled(None, w)["campaign_t_p"]
+                            if len(pv) and np.isfinite(pv.iloc[0]):
+                                counts[name][kind][j] += pv.iloc[0] < ALPHA
+                                if kind == "size":
+                                    counts[name]["n"][j] += 1
+            done += n
+            chunk_no += 1
+        for name, _ in VARIANTS:
+            c = counts[name]
+            cells = []
+            for j in range(2):
+                k, m = int(c["size"][j]), int(c["n"][j])
+                lo, hi = clopper_pearson(k, m)
+                cells.append(f"{k / m:.1%} [{lo:.1%}, {hi:.1%}]")
+            pw = [f"{c['power'][j] / c['n'][j]:.1%}" if power else "n/a" for j in range(2)]
+            lines.append(f"| {key} | {name} | {np.nanmean(rhos):+.3f} | {cells[0]} | {cells[1]} | "
+                         f"{pw[0]} | {pw[1]} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.campaign", description=__doc__.split("\n")[0])
     ap.add_argument("--activities", type=int, default=30, help="activities in the campaign (30)")
@@ -109,7 +175,17 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=7, help="timed runs of the engine, median shown (7)")
     ap.add_argument("--alt-draws", type=int, default=40,
                     help="draws of the statsmodels loop actually run, then scaled (40)")
+    ap.add_argument("--size", action="store_true",
+                    help="print campaign_t's size per residual covariance instead of timings")
+    ap.add_argument("--cases", default="d1,d1t", help="bench.calibration cases for --size")
+    ap.add_argument("--reps", type=int, default=400, help="replications per case for --size")
+    ap.add_argument("--seed", type=int, default=20261201, help="seed for --size (as calibration)")
+    ap.add_argument("--no-power", action="store_true", help="--size without the power runs")
     args = ap.parse_args(argv)
+    if args.size:
+        print(size_by_rule([k.strip() for k in args.cases.split(",")], args.reps, args.seed,
+                           power=not args.no_power))
+        return 0
 
     prices, events, market = simulated_inputs(args.days, args.activities)
     engine_run(prices, events, market, args.draws)  # warm imports and caches of numpy/pandas

@@ -331,24 +331,43 @@ def test_campaign_t_holds_its_size_on_a_clustered_campaign(name):
 # ---------------------------------------------------------------------------------------
 # Campaign placebo
 # ---------------------------------------------------------------------------------------
-def test_placebo_statistics_equal_an_explicit_refit_of_that_placement():
-    prices, market = simulated_stock(21, 400, zero_share=0.4)
+PLACEBO_REFIT_CASES = {
+    # name: (autocorrelation, tick, trade-to-trade): None against statsmodels' t test;
+    # first_order against M Omega M' refitted (rho1 re-estimated) at that placement
+    "uncorrelated_statsmodels": (None, None, True),
+    "first_order_trade_to_trade_1_64": ("first_order", 1 / 64, True),
+    "first_order_daily_1_64": ("first_order", 1 / 64, False),
+}
+
+
+@pytest.mark.parametrize("name", list(PLACEBO_REFIT_CASES))
+def test_placebo_statistics_equal_an_explicit_refit_of_that_placement(name):
+    autocorrelation, tick, t2t = PLACEBO_REFIT_CASES[name]
+    prices, market = simulated_stock(21, 400, zero_share=0.4, tick=tick)
     d0 = np.array([200, 203, 205, 214])
     events = campaign_events(prices["date"], d0, ["pr", "mm", "pr", "mm"])
-    res = campaign_study(prices, events, market, thin_trading="trade_to_trade")
+    res = campaign_study(prices, events, market, thin_trading="trade_to_trade" if t2t else None,
+                         autocorrelation=autocorrelation, rho1_rule="always")
     table = res.placements("type", (0, 5))
     real_union = {t for c in d0 for t in range(c - 1, c + 6)}
-    for start in (table["first_day0"].iloc[0], table["first_day0"].iloc[-1]):
+    n_pl = table["first_day0"].nunique()
+    for start in table["first_day0"].drop_duplicates().iloc[[0, n_pl // 3, n_pl // 2, -1]]:
         b = int(prices.index[prices["date"] == start][0])
         shifted = d0 - d0[0] + b
-        fit, k, udays = reference_fit(prices, market, shifted, trade_to_trade=True,
+        fit, k, udays = reference_fit(prices, market, shifted, trade_to_trade=t2t,
                                       extra_union_rows=real_union)
+        if autocorrelation:
+            cov, u2, _g, _n, _s2, rho = reference_first_order_cov(
+                prices, market, shifted, trade_to_trade=t2t, extra_union_rows=real_union)
+            assert u2 == udays and rho != 0.0
         for typ, ids in (("pr", [0, 2]), ("mm", [1, 3])):
             h = np.array([sum(c + 0 <= u <= c + 5 for c in shifted[ids]) for u in udays], float)
             tt = fit.t_test(np.r_[np.zeros(k), h / len(ids)][None, :])
+            t_ref = (float(np.squeeze(tt.effect)) / np.sqrt(h @ cov @ h / len(ids) ** 2)
+                     if autocorrelation else float(np.squeeze(tt.tvalue)))
             row = table[(table["first_day0"] == start) & (table["type"] == typ)].iloc[0]
             assert row["mean_car"] == pytest.approx(float(np.squeeze(tt.effect)), abs=1e-10)
-            assert row["campaign_t"] == pytest.approx(float(np.squeeze(tt.tvalue)), rel=1e-8)
+            assert row["campaign_t"] == pytest.approx(t_ref, rel=1e-8)
     # placements never touch the real report days and keep the whole span inside the history
     starts = prices.index[prices["date"].isin(table["first_day0"])].to_numpy()
     for b in starts:
@@ -449,20 +468,23 @@ def test_nothing_to_study_gives_empty_tables_with_their_columns():
 # ---------------------------------------------------------------------------------------
 # First-order autocorrelation (tick noise): Cov(AR) = M Omega M' written out
 # ---------------------------------------------------------------------------------------
-def reference_first_order_cov(prices, market, day0_rows, rho, sigma2, *, trade_to_trade,
-                              est=(-120, -11), report=(-1, 5), model="market"):
+def reference_first_order_cov(prices, market, day0_rows, rho=None, sigma2=None, *,
+                              trade_to_trade, est=(-120, -11), report=(-1, 5), model="market",
+                              extra_union_rows=()):
     """Cov(AR) as an explicit matrix product, independent of the engine's sparse sums.
 
     Over the span's return rows (time order): AR_U = e_U - X_U A e_E with A = (X_E'WX_E)^-1
     X_E'W, i.e. AR = M e, M = [I_U, -X_U A]; Omega has sigma^2 n_t on the diagonal and
     rho sigma^2 sqrt(n_s n_t) where the return of row t starts on row s (adjacent returns
     sharing a close); Cov(AR) = M Omega M'.  Also the residual autocorrelation, in a loop.
+    ``rho`` / ``sigma2`` None: this function's own estimates (rho clipped to [-1/2, 1/2]).
+    Returns Cov(AR), the union rows, gamma_1, the pairs, sigma^2 and the rho used.
     """
     ret, mret, span = reference_returns(prices, market, trade_to_trade)
     T = len(ret)
     d0 = np.asarray(day0_rows)
     lo, hi = max(0, d0.min() + est[0]), min(T - 1, d0.max() + report[1])
-    union = {t for c in d0 for t in range(c + report[0], c + report[1] + 1)}
+    union = {t for c in d0 for t in range(c + report[0], c + report[1] + 1)} | set(extra_union_rows)
     rows = [t for t in range(lo, hi + 1) if np.isfinite(ret[t])]
     u = [t for t in rows if t in union]
     e = [t for t in rows if t not in union]
@@ -475,6 +497,14 @@ def reference_first_order_cov(prices, market, day0_rows, rho, sigma2, *, trade_t
     A = (np.linalg.inv(X_E.T @ W @ X_E) @ X_E.T @ W if X_E.shape[1]
          else np.zeros((0, len(e))))
     M = np.hstack([np.eye(len(u)), -X_U @ A])
+    coef = A @ y[e] if X_E.shape[1] else np.zeros(0)
+    resid = {t: (y[t] - (np.array(cols(t)) @ coef if len(coef) else 0.0)) / np.sqrt(span[t])
+             for t in e}  # residuals standardised by the span
+    if sigma2 is None:
+        sigma2 = sum(z * z for z in resid.values()) / (len(e) - X_E.shape[1])
+    prods = [resid[s] * resid[t] for t in e for s in [t - int(span[t])] if s in resid]
+    if rho is None:
+        rho = float(np.clip(np.mean(prods) / sigma2, -0.5, 0.5))
     order = u + e
     Omega = np.zeros((len(order), len(order)))
     for a, s in enumerate(order):
@@ -483,12 +513,7 @@ def reference_first_order_cov(prices, market, day0_rows, rho, sigma2, *, trade_t
                 Omega[a, b] = sigma2 * span[t]
             elif t - span[t] == s or s - span[s] == t:
                 Omega[a, b] = rho * sigma2 * np.sqrt(span[s] * span[t])
-    # residual autocorrelation: adjacent estimation rows, residuals standardised by the span
-    coef = A @ y[e] if X_E.shape[1] else np.zeros(0)
-    resid = {t: (y[t] - (np.array(cols(t)) @ coef if len(coef) else 0.0)) / np.sqrt(span[t])
-             for t in e}
-    prods = [resid[s] * resid[t] for t in e for s in [t - int(span[t])] if s in resid]
-    return M @ Omega @ M.T, u, float(np.mean(prods)), len(prods)
+    return M @ Omega @ M.T, u, float(np.mean(prods)), len(prods), sigma2, rho
 
 
 FIRST_ORDER_CASES = {
@@ -510,9 +535,10 @@ def test_first_order_cov_equals_an_explicit_m_omega_m(name):
     res = campaign_study(prices, events, market, model=model,
                          thin_trading="trade_to_trade" if t2t else None, rho1_rule="always")
     assert res.autocorrelation == "first_order"
-    cov_ref, udays, gamma1, pairs = reference_first_order_cov(
-        prices, market, d0, res.rho1_used, res.sigma2, trade_to_trade=t2t, model=model)
-    sigma2_ref = res.sigma2
+    cov_ref, udays, gamma1, pairs, sigma2_ref, rho_ref = reference_first_order_cov(
+        prices, market, d0, trade_to_trade=t2t, model=model)
+    assert res.sigma2 == pytest.approx(sigma2_ref, rel=1e-9)
+    assert res.rho1_used == pytest.approx(rho_ref, rel=1e-9)
     assert res.rho1_pairs == pairs
     assert res.rho1 == pytest.approx(gamma1 / sigma2_ref, rel=1e-9)
     assert res.rho1_used == pytest.approx(np.clip(res.rho1, -0.5, 0.5), rel=1e-12)
@@ -527,8 +553,7 @@ def test_first_order_cov_equals_an_explicit_m_omega_m(name):
     # the uncorrected path is the same with rho1 = 0
     old = campaign_study(prices, events, market, model=model,
                          thin_trading="trade_to_trade" if t2t else None, autocorrelation=None)
-    cov0, _u, _g, _n = reference_first_order_cov(prices, market, d0, 0.0, old.sigma2,
-                                                 trade_to_trade=t2t, model=model)
+    cov0 = reference_first_order_cov(prices, market, d0, 0.0, trade_to_trade=t2t, model=model)[0]
     np.testing.assert_allclose(old.day_ar_cov().to_numpy(), cov0, rtol=1e-9, atol=1e-15)
     assert old.rho1 == pytest.approx(res.rho1, rel=1e-12) and old.rho1_used == 0.0
     assert "uncorrelated" in old.variance_note and "first-order" in res.variance_note
