@@ -74,7 +74,8 @@ class CrossEventTests:
               :func:`analytics.event_headline.choose_headline_test` (one event: ``car_t``;
               one stock with clustered activities: ``campaign_t`` or ``bmp_overlap``;
               several stocks on common dates: ``kolari_pynnonen`` or ``grank``; thinly
-              traded: ``grank``; otherwise ``bmp``), ``headline_stat``, ``headline_p``;
+              traded with trade-to-trade returns: ``grank``; otherwise ``bmp``),
+              ``headline_stat``, ``headline_p``;
             - ``headline_p_adjusted``: Holm (1979) across every row of this table (the types
               and windows shown), named in ``headline_p_adjustment``;
             - ``mde_car``: the minimum detectable CAR (mean over the group's events) at 80%
@@ -214,7 +215,8 @@ class CrossEventTests:
                 len(idx), n_stocks, clustered=clustered,
                 common_dates=common_calendar_dates(stock, first, last),
                 thin=row["zero_volume_share_est"] > THIN_TRADING_HEADLINE_SHARE,
-                campaign_available=camp is not None)
+                campaign_available=camp is not None,
+                trade_to_trade=self.thin_trading == "trade_to_trade")
             if camp_why:
                 reason += f" ({camp_why})"
             n = len(idx)

@@ -11,7 +11,8 @@ from analytics.event_headline import (
 )
 
 RULES = {
-    # name: (n_events, n_stocks, clustered, common_dates, thin, campaign_available, expected)
+    # name: (n_events, n_stocks, clustered, common_dates, thin, campaign_available, expected);
+    # returns trade-to-trade unless the name says daily
     "one_event": (1, 1, False, False, True, True, "car_t"),
     "campaign": (10, 1, True, False, False, True, "campaign_t"),
     "campaign_thin": (10, 1, True, False, True, True, "campaign_t"),
@@ -22,6 +23,8 @@ RULES = {
     "thin_independent": (20, 20, False, False, True, False, "grank"),
     "independent": (20, 20, False, False, False, False, "bmp"),
     "one_stock_far_apart": (3, 1, False, False, False, True, "bmp"),
+    "thin_independent_daily": (20, 20, False, False, True, False, "bmp"),
+    "common_dates_thin_daily": (20, 20, False, True, True, False, "kolari_pynnonen"),
 }
 
 
@@ -29,9 +32,12 @@ RULES = {
 def test_rule_table(name):
     n, k, clustered, common, thin, camp, expected = RULES[name]
     test, reason = choose_headline_test(n, k, clustered=clustered, common_dates=common, thin=thin,
-                                        campaign_available=camp)
+                                        campaign_available=camp,
+                                        trade_to_trade=not name.endswith("_daily"))
     assert test == expected and test in HEADLINE_TESTS
     assert reason
+    if name.endswith("_daily"):
+        assert "trade_to_trade" in reason
 
 
 CLUSTER_CASES = {

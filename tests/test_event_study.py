@@ -494,17 +494,18 @@ def _one_stock_campaign(n_days=400, spacing=3, n=10, seed=5, zero_share=0.0):
 
 
 HEADLINE_CASES = {
-    # name: (n_tickers, zero_share, n_events, same_dates, expected headline)
-    "independent_liquid": (6, 0.0, 12, False, "bmp"),
-    "common_dates_liquid": (6, 0.0, 6, True, "kolari_pynnonen"),
-    "common_dates_thin": (6, 0.4, 6, True, "grank"),
-    "independent_thin": (6, 0.4, 12, False, "grank"),
+    # name: (n_tickers, zero_share, thin_trading, n_events, same_dates, expected headline)
+    "independent_liquid": (6, 0.0, None, 12, False, "bmp"),
+    "common_dates_liquid": (6, 0.0, None, 6, True, "kolari_pynnonen"),
+    "common_dates_thin": (6, 0.4, "trade_to_trade", 6, True, "grank"),
+    "independent_thin": (6, 0.4, "trade_to_trade", 12, False, "grank"),
+    "independent_thin_daily_returns": (6, 0.4, None, 12, False, "bmp"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(HEADLINE_CASES))
 def test_headline_follows_the_situation(name):
-    n_tickers, zero, n, same, expected = HEADLINE_CASES[name]
+    n_tickers, zero, thin, n, same, expected = HEADLINE_CASES[name]
     prices, market = simulate(n_tickers=n_tickers, n_days=700, zero_share=zero)
     dates = pd.DatetimeIndex(prices["date"].unique())
     tick = [f"T{i}" for i in range(n_tickers)]
@@ -514,7 +515,8 @@ def test_headline_follows_the_situation(name):
         events = pd.DataFrame({"event_id": np.arange(n), "ticker": [tick[i % n_tickers] for i in range(n)],
                                "date": [dates[150 + 7 * (i % n_tickers) + 150 * (i // n_tickers)]
                                         for i in range(n)]})
-    summ = event_study(prices, events, market, event_windows=((-1, 1),)).summary()
+    summ = event_study(prices, events, market, event_windows=((-1, 1),),
+                       thin_trading=thin).summary()
     row = summ.iloc[0]
     assert row["headline_test"] == expected, row["headline_note"]
     assert row["headline_p"] == pytest.approx(row[f"{expected}_p"], nan_ok=True)
