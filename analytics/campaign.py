@@ -57,6 +57,77 @@ longer hold when the campaign is dense).  Every activity that cannot be studied 
 ``skipped`` with its reason, and its report range still gets dummies (its reaction stays out
 of the estimation data).
 
+Residual autocorrelation: tick noise (``autocorrelation="first_order"``, the default)
+-----------------------------------------------------------------------------------
+A penny stock's close is rounded to its tick, and the rounding error is large beside a day's
+move ($1/256 on a $0.06 stock is 6.5% of the price).  Write the observed log close as the
+efficient price plus an error, ``p_t = p*_t + u_t`` with ``Var(u_t) = s_u^2`` (about
+``tick^2 / (12 P^2)`` for uniform rounding), independent of the efficient returns (Roll
+1984; Hasbrouck 1993; Zhou 1996).  An observation measured on row ``r`` spans ``q .. r``
+(``q = r - n_r``: the previous row, or the previous traded day with trade-to-trade
+returns), so ``R_r = (p*_r - p*_q) + u_r - u_q``: two *adjacent* observations (``q -> r`` and
+``r -> s``) share ``u_r`` with opposite signs, ``Cov = -s_u^2``, and observations further
+apart share nothing (an MA(1); higher lags are zero).  In a multi-day CAR the interior
+closes' errors cancel and only the window's two end closes remain, so ``sigma^2 (D + ...)``,
+which adds every day's ``2 s_u^2``, overstates the variance and ``campaign_t`` under-rejects
+(measured 2.7% at 5% on a thin $1/256 stock, table below).
+
+The model keeps the WLS scale (``Var(e_r) = n_r sigma^2``) and lets the span-standardised
+residuals ``z_r = e_r / sqrt(n_r)`` be MA(1) with first-order autocorrelation ``rho1`` on
+adjacent observations::
+
+    Omega_rr = n_r sigma^2,   Omega_qr = rho1 sigma^2 sqrt(n_q n_r)  (q, r adjacent),   0 else.
+
+With daily returns (``n = 1``) this is the noise model exactly (``rho1 = -s_u^2 /
+Var(R)``); with spans it approximates a covariance that does not grow with the span by one
+that does, which keeps ``Omega`` a correlation matrix times the WLS scale (positive definite
+for ``|rho1| <= 1/2``: the estimate is clipped there).  ``rho1`` is estimated on the adjacent
+pairs of *estimation* observations (both rows estimation days of the span):
+``rho1 = mean(z_q z_r) / sigma^2`` with the fitted residuals.  Neglected: the ``O(1/L)``
+bias of residual autocovariances from the estimated coefficients, and ``rho1``'s sampling
+error in the t's degrees of freedom (they stay ``L - p``).
+
+Given ``Omega``, ``Cov(AR)`` is exact (nothing further neglected).  With ``A = (X'WX)^-1``
+and ``AR_U = e_U - X* A X'W e_E``::
+
+    Cov(AR) = sigma^2 (D + X* A X*')
+              + sigma^2 rho1 (C_UU - X* A V - V' A X*' + X* A P A X*'),
+
+``C_UU`` the adjacent union-day pairs' ``sqrt(n_q n_r)``; ``V = X'W C_EU`` (p x union days:
+a union day ``d``'s adjacent estimation neighbours ``t``, ``x_t sqrt(n_d / n_t)``; the
+covariance between an event observation and the neighbouring estimation observation);
+``P = X'W C_EE W X = sum over adjacent estimation pairs (x_q x_r' + x_r x_q') / sqrt(n_q n_r)``.
+``C_UU`` dominates: a CAR over ``K`` adjacent daily observations has ``Var = sigma^2 (K + 2
+(K - 1) rho1) + ...``.  The estimation-error terms are ``O(1/L)`` per day but not for a pooled
+group of many days: the intercept's variance changes by about ``1 + 2 rho1`` (0.5-0.7 for
+rho1 = -0.15..-0.25), so they are kept rather than dropped.  The ARs themselves are the same
+(the fit is unchanged); only their covariance, and so ``car_var``, ``campaign_t`` and the
+placebo's t, change.  ``autocorrelation=None`` gives the uncorrelated ``sigma^2 (D + X* A
+X*')`` of Binder and Karafiath; the result names the covariance used (``autocorrelation``,
+``rho1``, ``rho1_used``, ``variance_note``, and a ``variance`` column in :meth:`pooled`).
+
+Guard (``rho1_rule``, default ``RHO1_RULE = "significant"``): the estimate is applied only
+when ``|rho1| sqrt(pairs) > 1.96`` (5% two-sided against no autocorrelation, Bartlett's
+standard error ``1 / sqrt(pairs)``); otherwise ``Cov(AR)`` is the uncorrelated one and the
+result says so.  Chosen by simulation (``python -m bench.campaign --size --reps 1000``: the
+samples of ``python -m bench.calibration``'s cases d1, one liquid stock, and d1t, one thin
+stock with half its days untraded, $1/256 ticks and trade-to-trade returns; 10 activities in
+30 trading days, no effect); size of ``campaign_t`` at 5%, windows (-1, 1) / (0, 5)::
+
+    covariance                  d1 (mean rho1 -0.007)   d1t (mean rho1 -0.128)
+    uncorrelated (None)         5.0% / 6.2%             4.4% / 2.7%
+    first order, always         5.6% / 7.0%             6.2% / 5.8%
+    first order, negative only  6.2% / 7.4%             6.5% / 5.9%
+    first order, significant    5.4% / 6.5%             5.6% / 4.1%
+SEED7_PLACEHOLDER
+Applying every estimate adds its sampling error (about ``1 / sqrt(pairs)``, 0.1 with 100
+pairs, times about 2 in a multi-day variance) to the variance without the t's degrees of
+freedom knowing it: on the liquid stock, where the true ``rho1`` is 0, size rises; applying
+only negative estimates biases the variance down as well.  The significance guard leaves the
+liquid stock near the uncorrected figures and moves the thin one into the target
+[3.5%, 7%].  The campaign placebo re-estimates ``rho1`` at every placement on that
+placement's estimation days and applies the same rule, so its t is the same statistic.
+
 Pooled statistics (``campaign_t``)
 ----------------------------------
 For a group of ``N`` activities (one type, say) and one window, with ``h = G_g' 1`` (how many
@@ -65,11 +136,12 @@ of the group's windows contain each union day): mean CAR ``= h' AR / N``, its va
 from Student's t with the regression's ``L - p`` degrees of freedom.  With standardized CARs
 of one firm and no estimation error this is the overlap formula of issue 9
 (``Var(sum) = sum_{i,j} |W_i cap W_j| / L2``).  The t is exact for normal errors (a linear
-restriction on the dummy regression).  Measured size at 5% on a simulated market-model stock
-with 10 activities in 30 trading days and no effect (seeded, 1,000 replications): 5.8% / 5.3%
-for windows (-1, 1) / (0, 5) on daily returns, 6.0% / 5.2% with half the days untraded and
-trade-to-trade returns (500 replications with $0.01 ticks on a ~$0.14 stock: 2-4%,
-conservative).
+restriction on the dummy regression) when they are uncorrelated.  Measured size at 5% with
+the uncorrelated covariance on a simulated market-model stock with 10 activities in 30
+trading days and no effect (seeded, 1,000 replications): 5.8% / 5.3% for windows (-1, 1) /
+(0, 5) on daily returns, 6.0% / 5.2% with half the days untraded and trade-to-trade returns
+(500 replications with $0.01 ticks on a ~$0.14 stock: 2-4%, conservative: the tick noise of
+the section above; with the default first-order covariance see its table).
 
 Campaign placebo
 ----------------
@@ -96,6 +168,15 @@ Thompson, R. (1985). "Conditioning the return-generating process on firm-specifi
 Karafiath, I. (1988). "Using dummy variables in the event methodology". Financial Review
     23(3), 351-357.
 Maynes, E. and Rumsey, J. (1993). Journal of Banking and Finance 17(1), 145-157.
+Roll, R. (1984). "A simple implicit measure of the effective bid-ask spread in an efficient
+    market". Journal of Finance 39(4), 1127-1139 (price noise: adjacent returns' covariance
+    ``-s^2``, none beyond).
+Hasbrouck, J. (1993). "Assessing the quality of a security market: a new approach to
+    transaction-cost measurement". Review of Financial Studies 6(1), 191-212 (observed price =
+    efficient price + pricing error).
+Zhou, B. (1996). "High-frequency data and volatility in foreign-exchange rates". Journal of
+    Business and Economic Statistics 14(1), 45-52 (the first-order autocovariance correction
+    for noise in a variance).
 MacKinlay, A. C. (1997). Journal of Economic Literature 35(1), 13-39.
 """
 from __future__ import annotations
@@ -126,7 +207,7 @@ CAMPAIGN_THIN_TRADING: tuple[str | None, ...] = (None, "trade_to_trade")
 CAMPAIGN_AUTOCORRELATION: tuple[str | None, ...] = ("first_order", None)
 #: When the estimated first-order autocorrelation is applied (see the module docstring).
 RHO1_RULES: tuple[str, ...] = ("always", "negative", "significant")
-RHO1_RULE = "always"
+RHO1_RULE = "significant"
 #: |rho1| above 1/2 has no MA(1) process (the tridiagonal correlation matrix would not be
 #: positive definite): the estimate is clipped to [-1/2, 1/2].
 RHO1_BOUND = 0.5
@@ -445,7 +526,8 @@ class CampaignResult:
 
     # ---- covariances -------------------------------------------------------------------
     def day_ar_cov(self) -> pd.DataFrame:
-        """``Cov(AR) = sigma^2 (D + X* (X'WX)^-1 X*')`` over the union days (indexed by date)."""
+        """``Cov(AR)`` over the union days (indexed by date): ``sigma^2 (D + X* (X'WX)^-1 X*')``
+        plus the first-order term when ``rho1_used`` is not 0 (module docstring)."""
         idx = pd.DatetimeIndex(self.day_ar["date"])
         return pd.DataFrame(self._state["cov"], index=idx, columns=idx)
 
@@ -526,7 +608,8 @@ class CampaignResult:
         -------
         DataFrame
             ``<group>, window_start, window_end, n, union_days, mean_car, mean_car_var,
-            naive_var, sum_car, campaign_t_stat, campaign_t_p, dof, test``.
+            naive_var, sum_car, campaign_t_stat, campaign_t_p, dof, test, variance`` (the
+            result's ``variance_note``: which ``Cov(AR)`` the variance uses).
         """
         w = self._window(window)
         name, info, parts = self._group_weights(groups, w)
@@ -539,9 +622,10 @@ class CampaignResult:
                         "naive_var": float(info["car_var"][sel].sum()) / n**2,
                         "sum_car": mean * n, "campaign_t_stat": t,
                         "campaign_t_p": float(_two_sided_p(t, self.dof)), "dof": self.dof,
-                        "test": "campaign_t"})
+                        "test": "campaign_t", "variance": self.variance_note})
         cols = [name, "window_start", "window_end", "n", "union_days", "mean_car", "mean_car_var",
-                "naive_var", "sum_car", "campaign_t_stat", "campaign_t_p", "dof", "test"]
+                "naive_var", "sum_car", "campaign_t_stat", "campaign_t_p", "dof", "test",
+                "variance"]
         return pd.DataFrame(out, columns=cols)
 
     # ---- weighted sums of day ARs (abnormal dollar value) ---------------------------------

@@ -39,7 +39,7 @@ HAND_KW = dict(model="constant_mean", estimation_window=(-5, -1), event_windows=
 
 
 def simulated_stock(seed: int, n_days: int = 260, *, zero_share: float = 0.0, beta: float = 1.2,
-                    sigma: float = 0.02, tick: float | None = None):
+                    sigma: float = 0.02, tick: float | None = None, start: float = 2.0):
     """Simulated (seeded) market-model stock; ``zero_share`` of days untraded (close carried)."""
     rng = np.random.default_rng(seed)
     dates = pd.bdate_range("2021-01-04", periods=n_days)
@@ -47,7 +47,7 @@ def simulated_stock(seed: int, n_days: int = 260, *, zero_share: float = 0.0, be
     rm[0] = 0.0
     r = 0.0002 + beta * rm + rng.normal(0.0, sigma, n_days)
     r[0] = 0.0
-    latent = 2.0 * np.cumprod(1.0 + r)
+    latent = start * np.cumprod(1.0 + r)
     traded = rng.random(n_days) >= zero_share
     traded[0] = True
     last = np.maximum.accumulate(np.where(traded, np.arange(n_days), 0))
@@ -305,20 +305,23 @@ def test_every_skipped_activity_has_its_reason(name):
 # Size: 10 activities in 30 trading days, no effect
 # ---------------------------------------------------------------------------------------
 SIZE_CASES = {
-    # name: (share of untraded days, thin-trading method)
-    "liquid_daily": (0.0, None),
-    "half_untraded_trade_to_trade": (0.5, "trade_to_trade"),
+    # name: (share of untraded days, thin-trading method, stock keywords)
+    "liquid_daily": (0.0, None, {}),
+    "half_untraded_trade_to_trade": (0.5, "trade_to_trade", {}),
+    # a $0.06 stock on $1/256 ticks (6.5% of its price), sigma 4%: tick noise (rho1 < 0)
+    "half_untraded_1_256_ticks_trade_to_trade": (0.5, "trade_to_trade",
+                                                 dict(tick=1 / 256, start=0.06, sigma=0.04)),
 }
 
 
 @pytest.mark.parametrize("name", list(SIZE_CASES))
 def test_campaign_t_holds_its_size_on_a_clustered_campaign(name):
-    zero_share, method = SIZE_CASES[name]
+    zero_share, method, stock_kw = SIZE_CASES[name]
     reps = 200
     rng = np.random.default_rng(20261201)
     rejects = {(-1, 1): 0, (0, 5): 0}
     for rep in range(reps):
-        prices, market = simulated_stock(1000 + rep, 200, zero_share=zero_share)
+        prices, market = simulated_stock(1000 + rep, 200, zero_share=zero_share, **stock_kw)
         d0 = 150 + np.sort(rng.choice(30, size=10, replace=False))  # 10 activities in 30 days
         res = campaign_study(prices, campaign_events(prices["date"], d0), market, thin_trading=method)
         for w in rejects:
@@ -562,7 +565,7 @@ def test_first_order_cov_equals_an_explicit_m_omega_m(name):
 
 def test_two_adjacent_days_by_hand():
     prices, events, market = hand_inputs()
-    res = campaign_study(prices, events, market, **HAND_KW)
+    res = campaign_study(prices, events, market, **HAND_KW, rho1_rule="always")
     # Constant mean .01; estimation residuals (rows 1-5) 0, -.02, .01, -.01, .02;
     # sigma^2 = 10e-4 / 4 = 2.5e-4.  Adjacent pairs (1,2) (2,3) (3,4) (4,5): products
     # 0, -2e-4, -1e-4, -2e-4 -> gamma_1 = -5e-4 / 4 = -1.25e-4, rho1 = -1.25e-4 / 2.5e-4 = -0.5.
@@ -578,11 +581,18 @@ def test_two_adjacent_days_by_hand():
     assert out["var"] == pytest.approx(3.9e-4, rel=1e-9)
     old = campaign_study(prices, events, market, **HAND_KW, autocorrelation=None)
     assert old.weighted_ar(np.array([1.0, 1.0, 0.0, 0.0, 0.0]))["var"] == pytest.approx(7e-4, rel=1e-9)
+    # the default guard: |rho1| sqrt(pairs) = 0.5 x 2 = 1 < 1.96, not significant: not applied
+    guarded = campaign_study(prices, events, market, **HAND_KW)
+    assert guarded.rho1 == pytest.approx(-0.5) and guarded.rho1_used == 0.0
+    assert "not significant" in guarded.variance_note
+    assert guarded.weighted_ar(np.array([1.0, 1.0, 0.0, 0.0, 0.0]))["var"] == pytest.approx(7e-4)
+    assert (guarded.pooled(None, (0, 2))["variance"] == guarded.variance_note).all()
 
 
 def test_market_adjusted_first_order_by_hand():
     prices, events, market = hand_inputs()
-    res = campaign_study(prices, events, market, **{**HAND_KW, "model": "market_adjusted"})
+    res = campaign_study(prices, events, market, **{**HAND_KW, "model": "market_adjusted"},
+                         rho1_rule="always")
     # AR = R (flat market); sigma^2 = 3e-4 (mean square); products of adjacent estimation
     # returns .01 x -.01, -.01 x .02, .02 x 0, 0 x .03 = -1e-4, -2e-4, 0, 0 -> gamma_1 =
     # -0.75e-4, rho1 = -0.25.  Nothing estimated: Cov(AR) = sigma^2 (I + rho1 (adjacent)).
