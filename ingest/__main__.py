@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("refresh", help="fetch what is missing for every tracked ticker (nightly cron job)")
 
-    p = sub.add_parser("import-activities", help="append an activity-log CSV to a client")
+    p = sub.add_parser("import-activities", help="merge an activity-log CSV into a client (the same activity again is unchanged, or updated when its details differ)")
     p.add_argument("file", help="CSV with date,type[,end_date,title,channel,reach,cost,after_close,notes,link]")
     p.add_argument("--client", required=True, help="client_id the activities belong to")
 

@@ -9,7 +9,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics.constants import REFRESH_OVERLAP_DAYS
-from ingest.activities import parse_activities_csv
+from ingest.activities import merge_activities, parse_activities_csv
 from ingest.bars import BarValidationError, validate_bars
 from ingest.terms import TermsError, checked_terms, parse_terms, write_terms
 from ingest.providers import (
@@ -293,7 +293,11 @@ def refresh(store: Store, provider: Provider | None = None, progress: Progress |
 
 
 def import_activities(store: Store, path, client_id: str) -> JobSummary:
-    """Append the activities of a CSV log to a client (rejected whole on any problem)."""
+    """Merge the activities of a CSV log into a client by natural key (rejected whole on any problem).
+
+    Idempotent: an activity already stored (same client, date, type, title and end date) is unchanged,
+    or updated when its channel, reach, cost, after_close, notes or link differ (ingest.activities).
+    """
 
     usable_file(path, "the activity log's")
 
@@ -306,8 +310,9 @@ def import_activities(store: Store, path, client_id: str) -> JobSummary:
             raise ClientError(f"Unknown client '{client_id}' (known: {', '.join(known) or 'none'}): add the client "
                              "first (the dashboard's Data page, or the import-terms job), or check the --client "
                              "spelling.")
-        ids = store.add_activities(frame)
-        return JobSummary("import-activities", client_id, added=len(ids))
+        merged = merge_activities(store, frame)
+        return JobSummary("import-activities", client_id, added=merged.added, updated=merged.updated,
+                          unchanged=merged.unchanged)
     return _logged(store, "import-activities", None, work)
 
 

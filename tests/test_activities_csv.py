@@ -92,6 +92,17 @@ def test_import_job_appends_and_logs(empty_store, tmp_path):
     assert len(empty_store.activities()) == 3
 
 
+def test_import_job_twice_adds_nothing_the_second_time(empty_store, tmp_path):
+    """Issue 10: importing the same activity log twice must not duplicate every activity."""
+    empty_store.save_client("auxer", "Auxer Group, Inc.", "AXGI", "^RUT")
+    first = jobs.import_activities(empty_store, write(tmp_path, GOOD), "auxer")
+    second = jobs.import_activities(empty_store, write(tmp_path, GOOD), "auxer")
+    assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 3)
+    assert "0 added" in second.line() and "3 unchanged" in second.line()
+    assert len(empty_store.activities("auxer")) == 3
+
+
 # Issue 11: every bad value gets a message with its line number, and no traceback.
 OUT_OF_RANGE = [
     ("year 1", "date,type\n0001-01-01,other\n", (2, "date 0001-01-01 is outside 1900-01-01..2100-12-31")),
