@@ -106,7 +106,8 @@ def reference_fit(prices, market, day0_rows, *, trade_to_trade, est=(-120, -11),
         cols.append(mret[rows])
     dummies = np.array([[1.0 if t == u else 0.0 for u in udays] for t in rows])
     X = np.column_stack(cols + [dummies])
-    fit = sm.WLS(ret[rows], X, weights=1.0 / span[rows]).fit()
+    y = ret - mret if model == "market_adjusted" else ret
+    fit = sm.WLS(y[rows], X, weights=1.0 / span[rows]).fit()
     k = len(cols)
     return fit, k, udays
 
@@ -337,20 +338,22 @@ def test_campaign_t_holds_its_size_on_a_clustered_campaign(name):
 PLACEBO_REFIT_CASES = {
     # name: (autocorrelation, tick, trade-to-trade): None against statsmodels' t test;
     # first_order against M Omega M' refitted (rho1 re-estimated) at that placement
-    "uncorrelated_statsmodels": (None, None, True),
-    "first_order_trade_to_trade_1_64": ("first_order", 1 / 64, True),
-    "first_order_daily_1_64": ("first_order", 1 / 64, False),
+    "uncorrelated_statsmodels": (None, None, True, "market"),
+    "first_order_trade_to_trade_1_64": ("first_order", 1 / 64, True, "market"),
+    "first_order_daily_1_64": ("first_order", 1 / 64, False, "market"),
+    "first_order_constant_mean": ("first_order", 1 / 64, True, "constant_mean"),
+    "first_order_market_adjusted": ("first_order", 1 / 64, True, "market_adjusted"),
 }
 
 
 @pytest.mark.parametrize("name", list(PLACEBO_REFIT_CASES))
 def test_placebo_statistics_equal_an_explicit_refit_of_that_placement(name):
-    autocorrelation, tick, t2t = PLACEBO_REFIT_CASES[name]
+    autocorrelation, tick, t2t, model = PLACEBO_REFIT_CASES[name]
     prices, market = simulated_stock(21, 400, zero_share=0.4, tick=tick)
     d0 = np.array([200, 203, 205, 214])
     events = campaign_events(prices["date"], d0, ["pr", "mm", "pr", "mm"])
     res = campaign_study(prices, events, market, thin_trading="trade_to_trade" if t2t else None,
-                         autocorrelation=autocorrelation, rho1_rule="always")
+                         autocorrelation=autocorrelation, rho1_rule="always", model=model)
     table = res.placements("type", (0, 5))
     real_union = {t for c in d0 for t in range(c - 1, c + 6)}
     n_pl = table["first_day0"].nunique()
@@ -358,10 +361,11 @@ def test_placebo_statistics_equal_an_explicit_refit_of_that_placement(name):
         b = int(prices.index[prices["date"] == start][0])
         shifted = d0 - d0[0] + b
         fit, k, udays = reference_fit(prices, market, shifted, trade_to_trade=t2t,
-                                      extra_union_rows=real_union)
+                                      extra_union_rows=real_union, model=model)
         if autocorrelation:
             cov, u2, _g, _n, _s2, rho = reference_first_order_cov(
-                prices, market, shifted, trade_to_trade=t2t, extra_union_rows=real_union)
+                prices, market, shifted, trade_to_trade=t2t, extra_union_rows=real_union,
+                model=model)
             assert u2 == udays and rho != 0.0
         for typ, ids in (("pr", [0, 2]), ("mm", [1, 3])):
             h = np.array([sum(c + 0 <= u <= c + 5 for c in shifted[ids]) for u in udays], float)
