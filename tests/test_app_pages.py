@@ -423,3 +423,9 @@ def test_activities_outside_the_price_history_are_listed_with_their_reason(demo)
     listed = next(t.value for t in at.dataframe if "reason" in t.value.columns)
     row = listed[listed["reason"].str.startswith("before the first stored price")]
     assert len(row) == 1 and "AXGI" in row["reason"].iloc[0]
+
+
+def test_the_roi_report_offers_the_answer_as_csv(demo):
+    at = open_page("roi_report")
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"Download headline figures (CSV)", "Results by type (CSV)", "Results by activity (CSV)"} <= labels, labels

@@ -57,5 +57,16 @@ for i, (caption, fig) in enumerate(content.figures):
 for i, (caption, frame) in enumerate(content.tables):
     st.markdown(f"**{ui.escape_md(caption)}**")
     st.dataframe(frame, hide_index=True, key=f"report_table_{i}")
+st.caption("The answer's tables as CSV (the same figures as above, full precision):")
+d1, d2, d3, _ = st.columns([1, 1, 1, 3])
+with d1:
+    ui.csv_download(ans.per_type, "results-by-type", view, key="per_type", simulated=simulated,
+                    label="Results by type (CSV)")
+with d2:
+    ui.csv_download(ans.per_activity, "results-by-activity", view, key="per_activity", simulated=simulated,
+                    label="Results by activity (CSV)")
+with d3:
+    ui.csv_download(ans.skipped, "activities-not-studied", view, key="skipped", simulated=simulated,
+                    label="Not studied (CSV)")
 with st.expander("Methodology"):
     ui.sentences((content.methodology or report.METHODOLOGY) + content.notes)
