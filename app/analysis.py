@@ -225,13 +225,12 @@ def overview_snapshot(db: str, view) -> dict:
                                   "Refresh it on the **Data** page."))
 
     markers = activity_markers(db, view)
-    cars = event_cars(db, view)
-    if cars is not None and not markers.empty and not cars.empty:
-        first = cars.sort_values(["event_id", "window_start"]).drop_duplicates("event_id")
-        markers = markers.merge(first[["event_id", "car", "p_value"]].rename(columns={"event_id": "activity_id"}),
+    ans = answer(db, view)
+    if ans is not None and not markers.empty and len(ans.per_activity):
+        markers = markers.merge(ans.per_activity[["activity_id", "car", "car_low", "car_high", "p_value"]],
                                 on="activity_id", how="left")
     note = (f"As of {as_of:%Y-%m-%d}. Markers sit on the close of the first trading day on or after the "
-            "activity; hover for its CAR over the first event window.")
+            "activity; hover for its CAR over the first event window, with its 90% interval.")
     return {"metrics": metrics, "alerts": alerts, "markers": markers, "strike": strike, "note": note}
 
 

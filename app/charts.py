@@ -123,6 +123,9 @@ def price_volume_chart(
         if "car" not in marks:
             marks["car"] = float("nan")
         marks["car_text"] = marks["car"].map(lambda v: "n/a" if pd.isna(v) else f"{v:+.1%}")
+        if {"car_low", "car_high"} <= set(marks.columns):  # a CAR is shown with its interval
+            marks["car_text"] = [t if pd.isna(lo) or pd.isna(hi) else f"{t} (90% interval {lo:+.1%} to {hi:+.1%})"
+                                 for t, lo, hi in zip(marks["car_text"], marks["car_low"], marks["car_high"])]
         marks["label"] = marks["type"].map(activity_label)
         for code, group in marks.groupby("type", sort=False):
             fig.add_trace(go.Scatter(

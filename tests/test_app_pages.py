@@ -429,3 +429,12 @@ def test_the_roi_report_offers_the_answer_as_csv(demo):
     at = open_page("roi_report")
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"Download headline figures (CSV)", "Results by type (CSV)", "Results by activity (CSV)"} <= labels, labels
+
+
+def test_overview_marker_hover_gives_each_car_with_its_interval(demo):
+    import json
+
+    at = open_page("overview", {"period": "all"})
+    fig = json.loads(chart_specs(at)[0])
+    hover = [str(c[2]) for d in fig["data"] if d.get("mode") == "markers" for c in d.get("customdata", [])]
+    assert hover and all("90% interval" in h for h in hover if h != "n/a"), hover[:3]
