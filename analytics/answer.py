@@ -621,6 +621,78 @@ def whole_value_band(period, prices: pd.DataFrame, market: pd.DataFrame, level: 
                          "cum_high": cum + z * sd})
 
 
+def market_snapshot(prices: pd.DataFrame, shares_outstanding: pd.DataFrame | None = None, option_status=None, *,
+                    last_stored=None, today=None, simulated: bool = False) -> dict:
+    """The Overview's key figures and alerts as of the last bar of ``prices`` (pure).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        ``date, close, volume`` (+ ``stale_close``) up to the end of the view, sorted.
+    shares_outstanding : pandas.DataFrame, optional
+        ``date, shares``: market cap = the last report on or before the last bar x its close.
+    option_status : analytics.options.OptionStatus, optional
+    last_stored : date-like, optional
+        The ticker's last stored bar: the data's age is measured from it (not from the period's end).
+    today : date-like, optional
+        Default: today. ``simulated`` workspaces get no staleness alert.
+
+    Returns
+    -------
+    dict
+        ``metrics`` (label, value, delta, help), ``alerts`` (level, text), ``as_of``, ``strike``.
+        Volume vs normal = last volume / median of the previous ``NORMAL_VOLUME_DAYS`` volumes.
+    """
+    from analytics.constants import EXPIRY_ALERT_DAYS, NORMAL_VOLUME_DAYS, STALE_DATA_DAYS, VOLUME_ALERT_RATIO
+
+    px = prices
+    last, prev = px.iloc[-1], (px.iloc[-2] if len(px) > 1 else px.iloc[-1])
+    as_of = pd.Timestamp(last["date"])
+    change = (last["close"] / prev["close"] - 1) if prev["close"] else math.nan
+    metrics, alerts = [], []
+    metrics.append(("Last close", price(last["close"]), f"{change:+.1%}" if np.isfinite(change) else None,
+                    f"Close of {as_of:%Y-%m-%d} and change from the previous trading day"))
+    cap = math.nan
+    so = _frame(shares_outstanding)
+    if not so.empty:
+        known = so[pd.to_datetime(so["date"]) <= as_of]
+        if not known.empty:
+            cap = float(known.sort_values("date")["shares"].iloc[-1]) * float(last["close"])
+    metrics.append(("Market cap", money(cap), None, "Shares outstanding x last close"))
+    normal = px["volume"].iloc[-NORMAL_VOLUME_DAYS - 1:-1].median() if len(px) > 1 else math.nan
+    ratio = last["volume"] / normal if normal and np.isfinite(normal) else math.nan
+    metrics.append(("Volume vs normal", "n/a" if not np.isfinite(ratio) else f"{ratio:.1f}x",
+                    f"{last['volume']:,.0f} shares", f"Last volume / median of the previous {NORMAL_VOLUME_DAYS} "
+                    "trading days"))
+    if np.isfinite(ratio) and ratio >= VOLUME_ALERT_RATIO:
+        alerts.append(("warning", f"Abnormal volume on {as_of:%Y-%m-%d}: {ratio:.1f}x the normal level."))
+    strike = None
+    status = option_status
+    if status is not None:
+        strike = status.strike
+        metrics.append(("Option moneyness", "n/a" if not np.isfinite(status.moneyness) else f"{status.moneyness:.2f}x",
+                        f"{status.days_to_expiry} days to expiry" if status.days_to_expiry >= 0 else status.status,
+                        f"Price / strike ({price(status.strike)}); {status.status}"))
+        if status.status == "live" and 0 <= status.days_to_expiry <= EXPIRY_ALERT_DAYS:
+            alerts.append(("warning", f"The option expires in {status.days_to_expiry} days "
+                                      f"({status.status}, moneyness {status.moneyness:.2f}x)."))
+        above = px.tail(6)["close"] > status.strike
+        if above.nunique() > 1:
+            side = "above" if above.iloc[-1] else "below"
+            alerts.append(("info", f"The price crossed the strike {price(status.strike)} in the last "
+                                   f"five trading days; it is now {side} it."))
+    else:
+        metrics.append(("Option moneyness", "n/a", None, "No option grant for this client"))
+    if "stale_close" in px and bool(px.tail(STALE_DATA_DAYS)["stale_close"].fillna(False).any()):
+        alerts.append(("warning", "A recent bar is flagged: the close changed on a zero-volume day."))
+    last_bar = pd.Timestamp(last_stored) if last_stored is not None else as_of
+    age = ((pd.Timestamp(today) if today is not None else pd.Timestamp.today()).normalize() - last_bar).days
+    if age > STALE_DATA_DAYS and not simulated:
+        alerts.append(("warning", f"Data is stale: the last stored bar ({last_bar:%Y-%m-%d}) is {age:,} days old. "
+                                  "Refresh it on the **Data** page."))
+    return {"metrics": metrics, "alerts": alerts, "as_of": as_of, "strike": strike}
+
+
 # --- the words of the answer ----------------------------------------------------------------------
 
 def value_with_interval(value: float, low: float, high: float, level: float = ROI_INTERVAL_LEVEL) -> str:

@@ -169,61 +169,15 @@ def option_status(db: str, view, grants: pd.DataFrame):
 
 
 def overview_snapshot(db: str, view) -> dict:
-    """Key figures, alerts and chart markers of the overview page."""
-    from analytics.constants import EXPIRY_ALERT_DAYS, NORMAL_VOLUME_DAYS, STALE_DATA_DAYS, VOLUME_ALERT_RATIO
+    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page."""
+    from analytics.answer import market_snapshot
 
     px = prices(db, view.ticker, None, view.end)
-    last, prev = px.iloc[-1], (px.iloc[-2] if len(px) > 1 else px.iloc[-1])
-    as_of = pd.Timestamp(last["date"])
-    change = (last["close"] / prev["close"] - 1) if prev["close"] else float("nan")
-    metrics, alerts = [], []
-    metrics.append(("Last close", price_text(last["close"]), f"{change:+.1%}" if pd.notna(change) else None,
-                    f"Close of {as_of:%Y-%m-%d} and change from the previous trading day"))
-    shares = loaders.shares_outstanding(db, view.ticker)
-    cap = float("nan")
-    if not shares.empty:
-        known = shares[pd.to_datetime(shares["date"]) <= as_of]
-        if not known.empty:
-            cap = float(known.sort_values("date")["shares"].iloc[-1]) * float(last["close"])
-    metrics.append(("Market cap", _money(cap), None, "Shares outstanding x last close"))
-    normal = px["volume"].iloc[-NORMAL_VOLUME_DAYS - 1:-1].median() if len(px) > 1 else float("nan")
-    ratio = last["volume"] / normal if normal and pd.notna(normal) else float("nan")
-    metrics.append(("Volume vs normal", "n/a" if pd.isna(ratio) else f"{ratio:.1f}x", f"{last['volume']:,.0f} shares",
-                    f"Last volume / median of the previous {NORMAL_VOLUME_DAYS} trading days"))
-    if pd.notna(ratio) and ratio >= VOLUME_ALERT_RATIO:
-        alerts.append(("warning", f"Abnormal volume on {as_of:%Y-%m-%d}: {ratio:.1f}x the normal level."))
-
     eng = client_engagement(db, view.client_id)
-    status = option_status(db, view, eng["grants"])
-    strike = None
-    if status is not None:
-        strike = status.strike
-        metrics.append(("Option moneyness", "n/a" if pd.isna(status.moneyness) else f"{status.moneyness:.2f}x",
-                        f"{status.days_to_expiry} days to expiry" if status.days_to_expiry >= 0 else status.status,
-                        f"Price / strike ({price_text(status.strike)}); {status.status}"))
-        if status.status == "live" and 0 <= status.days_to_expiry <= EXPIRY_ALERT_DAYS:
-            alerts.append(("warning", f"The option expires in {status.days_to_expiry} days "
-                                      f"({status.status}, moneyness {status.moneyness:.2f}x)."))
-        recent = px.tail(6)
-        above = recent["close"] > status.strike
-        if above.nunique() > 1:
-            side = "above" if above.iloc[-1] else "below"
-            alerts.append(("info", f"The price crossed the strike {price_text(status.strike)} in the last "
-                                   f"five trading days; it is now {side} it."))
-    else:
-        metrics.append(("Option moneyness", "n/a", None, "No option grant for this client"))
-
-
-    flagged = px.tail(STALE_DATA_DAYS)
-    if "stale_close" in px and bool(flagged["stale_close"].fillna(False).any()):
-        alerts.append(("warning", "A recent bar is flagged: the close changed on a zero-volume day."))
-    # staleness is measured from the ticker's last stored bar, not from the end of the period shown
-    last_bar = pd.Timestamp(prices(db, view.ticker)["date"].iloc[-1])
-    age = (pd.Timestamp.today().normalize() - last_bar).days
-    if age > STALE_DATA_DAYS and not loaders.workspace_info(db).get("simulated"):
-        alerts.append(("warning", f"Data is stale: the last stored bar ({last_bar:%Y-%m-%d}) is {age:,} days old. "
-                                  "Refresh it on the **Data** page."))
-
+    snap = market_snapshot(px, loaders.shares_outstanding(db, view.ticker), option_status(db, view, eng["grants"]),
+                           last_stored=prices(db, view.ticker)["date"].iloc[-1],
+                           simulated=bool(loaders.workspace_info(db).get("simulated")))
+    metrics, alerts, strike, as_of = snap["metrics"], snap["alerts"], snap["strike"], snap["as_of"]
     markers = activity_markers(db, view)
     ans = answer(db, view)
     if ans is not None and not markers.empty and len(ans.per_activity):

@@ -336,3 +336,39 @@ def test_activities_with_other_news_in_their_window_are_flagged_and_said_apart(d
     assert f"{len(flagged)} of {len(ans.per_activity)} activities had an earnings release" in ans.confounded_note
     clean = A.programme_answer(replace(inputs, confounding=events.iloc[:0]), DEFAULTS)
     assert not clean.per_activity["confounded"].any() and clean.confounded_note == ""
+
+
+def _bars(closes, volumes, start="2024-01-02"):
+    return pd.DataFrame({"date": pd.bdate_range(start, periods=len(closes)), "close": closes, "volume": volumes})
+
+
+@pytest.mark.parametrize("name, bars, kw, words", [
+    # 61 bars of 100 shares then 400: 400 / median(100) = 4.0x >= 3x
+    ("volume alert", _bars([1.0] * 62, [100.0] * 61 + [400.0]), {}, ["Abnormal volume on", "4.0x"]),
+    ("no alert at 2x", _bars([1.0] * 62, [100.0] * 61 + [200.0]), {}, []),
+    # the period ends 2024-03-26 but the ticker's last stored bar is 2024-06-28: 2024-07-08 - 06-28 = 10 days
+    ("stale from the last stored bar, not the period's end", _bars([1.0] * 62, [100.0] * 62),
+     {"last_stored": "2024-06-28", "today": "2024-07-08"}, ["last stored bar (2024-06-28) is 10 days old"]),
+    ("fresh data", _bars([1.0] * 62, [100.0] * 62), {"last_stored": "2024-06-28", "today": "2024-07-01"}, []),
+    ("simulated data is never stale", _bars([1.0] * 62, [100.0] * 62),
+     {"last_stored": "2024-06-28", "today": "2030-01-01", "simulated": True}, []),
+])
+def test_market_snapshot_alerts(name, bars, kw, words):
+    kw = {"today": bars["date"].iloc[-1], **kw}
+    snap = A.market_snapshot(bars, None, None, **kw)
+    text = " ".join(t for _, t in snap["alerts"])
+    for w in words:
+        assert w in text, (name, text)
+    if not words:
+        assert snap["alerts"] == [], (name, snap["alerts"])
+
+
+def test_market_snapshot_figures():
+    bars = _bars([0.04, 0.05], [1_000.0, 3_000.0])
+    shares = pd.DataFrame({"date": [pd.Timestamp("2023-12-01")], "shares": [60_000_000.0]})
+    snap = A.market_snapshot(bars, shares, None, today=bars["date"].iloc[-1])
+    m = {label: (value, delta) for label, value, delta, _ in snap["metrics"]}
+    assert m["Last close"] == ("$0.0500", "+25.0%")           # 0.05 / 0.04 - 1
+    assert m["Market cap"][0] == "$3.0M"                       # 60M x $0.05
+    assert m["Volume vs normal"][0] == "3.0x"                  # 3,000 / median(1,000)
+    assert m["Option moneyness"][0] == "n/a"
