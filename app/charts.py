@@ -16,9 +16,9 @@ from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
 # blindness, so each type gets a colour AND a marker shape of its own. Colours: Okabe and Ito (2008)'s
 # eight colour-blind-safe colours (black swapped for a mid grey that reads on both themes) and three of
 # Paul Tol's "muted" scheme (wine, olive, indigo) that differ from them in lightness.
-_PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-    "#F0E442", "#882255", "#999933", "#332288", "#8C8C8C",
+_PALETTE = (  # in ACTIVITY_TYPE_CODES order; the pale yellow (weak on white) goes to "other"
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#882255",
+    "#D55E00", "#999933", "#332288", "#8C8C8C", "#F0E442",
 )
 _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "pentagon",
             "hexagon", "hourglass")
@@ -44,19 +44,19 @@ def _finish(fig: go.Figure, title: str | None, simulated: bool, height: int = _H
     fig.update_layout(
         title=dict(text=title or "", x=0.01, xanchor="left"),
         height=height,
-        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        margin=dict(l=10, r=10, t=50 if title else (34 if simulated else 20), b=10),
         # below the plot (above it, a long legend ran into the title at laptop width), clear of an x-axis title
         legend=dict(orientation="h", yanchor="top", y=-0.22 if fig.layout.xaxis.title.text else -0.12,
                     xanchor="left", x=0.0),
         hovermode="closest",
     )
     if simulated:
+        # above the plotting area, top right: it never covers data or the strike's label (issue 10 point 7)
         fig.add_annotation(
-            text=SIMULATED_MARK, xref="paper", yref="paper", x=0.99, y=0.02,
+            text=SIMULATED_MARK, xref="paper", yref="paper", x=1.0, y=1.0,
             xanchor="right", yanchor="bottom", showarrow=False,
-            font=dict(size=13, color="rgba(192, 57, 43, 0.75)"),
-            bordercolor="rgba(192, 57, 43, 0.75)", borderwidth=1, borderpad=3,
-            bgcolor="rgba(255, 255, 255, 0.85)",
+            font=dict(size=12, color="rgba(192, 57, 43, 0.9)"),
+            bordercolor="rgba(192, 57, 43, 0.75)", borderwidth=1, borderpad=2,
         )
     return fig
 

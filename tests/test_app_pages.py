@@ -438,3 +438,12 @@ def test_overview_marker_hover_gives_each_car_with_its_interval(demo):
     fig = json.loads(chart_specs(at)[0])
     hover = [str(c[2]) for d in fig["data"] if d.get("mode") == "markers" for c in d.get("customdata", [])]
     assert hover and all("90% interval" in h for h in hover if h != "n/a"), hover[:3]
+
+
+def test_the_simulated_mark_sits_above_the_plotting_area():
+    """Issue 10 point 7: the mark covered data and the strike label; it now sits in the top margin."""
+    charts = _charts()
+    prices = pd.DataFrame({"date": pd.bdate_range("1999-01-04", periods=5), "close": [1.0] * 5, "volume": [10.0] * 5})
+    fig = charts.price_volume_chart(prices, strike=1.0, simulated=True)
+    mark = next(a for a in fig.layout.annotations if a.text == charts.SIMULATED_MARK)
+    assert (mark.yref, mark.y, mark.yanchor) == ("paper", 1.0, "bottom") and mark.bgcolor is None
