@@ -227,7 +227,7 @@ class CrossEventTests:
                 stat, p = camp["campaign_t_stat"], camp["campaign_t_p"]
                 se, df = float(np.sqrt(camp["mean_car_var"])), float(camp["dof"])
                 note = (f"campaign model of {camp['n']} activities over {camp['union_days']} "
-                        f"union days, {camp['dof']} df")
+                        f"union days, {camp['dof']} df; {camp['variance']}")
             else:
                 t = by_name[name]
                 stat, p, note = t.statistic, t.p_value, t.note
@@ -262,7 +262,7 @@ class CrossEventTests:
         """The campaign model's pooled ``campaign_t`` of one group of one stock, or why not.
 
         :func:`analytics.campaign.campaign_study` is fitted once per stock (cached in
-        ``cache``, kept on the result) on *all* that stock's studied events, so every
+        ``cache``, kept on the result) on *all* that stock's events (studied or skipped), so every
         activity's report range gets its dummies and none sits in the estimation days; the
         stock's events are then pooled by summary group (``group_no``, one number per row of
         ``cars``) with one ``CampaignResult.pooled`` call per window (``pooled_cache``).
@@ -279,9 +279,9 @@ class CrossEventTests:
         if row not in cache:
             prices, market = s["inputs"]
             ticker = s["panel"].tickers[row]
-            mine = s["row"] == row
-            ids = self.events["event_id"].to_numpy()[s["event_index"][mine]]
-            ev = self.events[self.events["event_id"].isin(ids)]
+            # every activity of the stock, studied or not: a skipped activity's report range
+            # still gets its dummies, so its reaction stays out of the estimation days
+            ev = self.events[self.events["ticker"] == ticker]
             try:
                 cache[row] = campaign_study(
                     prices[prices["ticker"] == ticker], ev, market, model=self.model,
