@@ -802,7 +802,11 @@ class Store:
             raise StoreError(f"client_id {client_id!r} must be a slug (lower-case letters, digits, - or _), "
                              "e.g. 'auxer'.")
         with self.transaction() as con:
-            con.execute("INSERT OR REPLACE INTO clients (client_id, name, ticker, benchmark) VALUES (?, ?, ?, ?)",
+            # ON CONFLICT ... DO UPDATE keeps the columns it does not name (the consulting firm):
+            # INSERT OR REPLACE would reset clients.firm and take the client from its firm's consultants
+            con.execute("INSERT INTO clients (client_id, name, ticker, benchmark) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, ticker = excluded.ticker, "
+                        "benchmark = excluded.benchmark",
                         [client_id, name, ticker and ticker.upper(), benchmark and benchmark.upper()])
         return client_id
 

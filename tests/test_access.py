@@ -531,3 +531,17 @@ def test_a_client_goes_to_the_consultants_own_firm_only(signed_in, ws):
     with pytest.raises(auth.AccessDenied, match="not available"):
         auth.set_client_firm(db, "beta", "pmr")  # another firm's client cannot be taken over
     assert dict(zip(*ws.query("SELECT client_id, firm FROM clients").to_dict("list").values()))["beta"] == "rival"
+
+
+def test_re_saving_a_client_keeps_its_firm(tmp_path):
+    """import-terms re-saves the client: it must not take the client away from its firm's consultants."""
+    from store import Store
+    from store.access import set_client_firm
+
+    st = Store(tmp_path / "ws.duckdb")
+    st.init()
+    st.save_client("acme", "Acme", "ACME", None)
+    set_client_firm(st, "acme", "pmr")
+    st.save_client("acme", "Acme Inc.", "ACME", "^RUT")
+    row = st.query("SELECT name, benchmark, firm FROM clients WHERE client_id = 'acme'").iloc[0]
+    assert (row["name"], row["benchmark"], row["firm"]) == ("Acme Inc.", "^RUT", "pmr")
