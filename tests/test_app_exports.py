@@ -203,7 +203,7 @@ def demo_report(tmp_path_factory):
 def test_demo_report_outcomes_are_liquidity_and_volume(demo_report):
     outcomes = " ".join(demo_report.sections["Outcomes"])
     for words in ("turnover", "days without a single trade", "dollar volume", "Amihud", "Corwin-Schultz",
-                  "Mann-Whitney", "Fisher's exact test", "normal daily volume"):
+                  "placebo split dates", "normal daily volume"):
         assert words in outcomes, words
     assert "trading days later" not in outcomes and "reversed" not in outcomes  # persistence is impact
     impact = " ".join(demo_report.sections["Impact"])
