@@ -14,6 +14,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ "$mode" = dev ]; then
   command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+  command -v strace >/dev/null 2>&1 || need_apt+=(strace)   # the test that no export reaches the network
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
