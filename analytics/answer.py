@@ -465,7 +465,8 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
                     v = res.abnormal_volume
                     v = v() if callable(v) else v
                     v = v[(v["window_start"] == window[0]) & (v["window_end"] == window[1])]
-                    av = v[["event_id", "cav", "cav_t"]].rename(columns={
+                    keep = ["event_id", "cav", "cav_t"] + [c for c in VOLUME_CHANGE_COLUMNS if c in v]
+                    av = v[keep].rename(columns={
                         "event_id": "activity_id", "cav": "abnormal_volume", "cav_t": "abnormal_volume_t"})
                 except (AttributeError, KeyError, ValueError):
                     av = None
@@ -1175,23 +1176,40 @@ def liquidity_table(outcomes: dict) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+#: the engine's abnormal-volume columns that say how much more the stock traded, in plain numbers
+VOLUME_CHANGE_COLUMNS = ("mean_ratio", "traded_share_est", "traded_share_event", "measure", "ratio_measure")
+
+
 def abnormal_volume_sentence(av: pd.DataFrame | None, window, t_cut: float = 1.645) -> str | None:
-    """The activities' abnormal volume over the event window (``activity_id, abnormal_volume, abnormal_volume_t``)."""
+    """The activities' trading around their event window, in plain numbers.
+
+    The ratio of *mean* daily volume (turnover with shares outstanding) in the window to the
+    estimation window and the change in the share of days traded (medians over the activities,
+    :func:`analytics.volume.volume_change_summary`), with the test's measure named
+    (:func:`analytics.volume.volume_change_sentence`); then how many activities had volume
+    significantly above normal by the Campbell-Wasley test. The geometric mean of log(1+v) is not
+    used for "times normal": on a stock that trades half its days it measures whether it traded,
+    not how much (issue 9).
+    """
     if av is None or av.empty or "abnormal_volume" not in av:
         return None
     cav = pd.to_numeric(av["abnormal_volume"], errors="coerce").dropna()
     if cav.empty:
         return None
-    days = int(window[1]) - int(window[0]) + 1
-    times = math.exp(float(cav.median()) / days)
-    n_up = int((pd.to_numeric(av.get("abnormal_volume_t"), errors="coerce") > t_cut).sum()) \
-        if "abnormal_volume_t" in av else None
-    text = (f"Around the activities ({window_text(window)}), the median activity traded about {times:,.1f} times "
-            "its normal daily volume (abnormal log turnover against its estimation window)")
-    if n_up is not None:
-        text += (f"; {n_up} of the {count(len(cav), 'activity')} had volume significantly above normal "
-                 f"(t above {t_cut:.2f})")
-    return text + "."
+    from analytics.volume import volume_change_sentence, volume_change_summary
+
+    if all(c in av for c in VOLUME_CHANGE_COLUMNS):
+        s = volume_change_summary(av)
+        text = volume_change_sentence(s["mean_ratio"], s["traded_share_est"], s["traded_share_event"],
+                                      s["measure"], ratio_measure=s["ratio_measure"],
+                                      window=window_text(window), n_events=s["n"])
+    else:
+        text = f"Around the activities ({window_text(window)}), abnormal volume was measured."
+    if "abnormal_volume_t" in av:
+        n_up = int((pd.to_numeric(av["abnormal_volume_t"], errors="coerce") > t_cut).sum())
+        text += (f" By that test, {n_up} of the {count(len(cav), 'activity')} had volume significantly above "
+                 f"normal (t above {t_cut:.2f}).")
+    return text
 
 
 # --- impact -----------------------------------------------------------------------------------------
@@ -1221,26 +1239,14 @@ def roi_sentence(result) -> str:
 
 
 def persistence_sentence(pers: pd.DataFrame | None, horizon: int = 60) -> str | None:
-    """How many activities kept their abnormal return ``horizon`` trading days later, how many reversed."""
-    col = f"status_{horizon}"
-    if pers is None or pers.empty or col not in pers:
-        return None
-    status = pers[col].fillna("n/a")
-    n = len(status)
-    kept, part, rev = (int((status == k).sum()) for k in ("persisted", "partly reversed", "reversed"))
-    runups = int(((status == "reversed") & (pd.to_numeric(pers.get("car"), errors="coerce") > 0)).sum()) \
-        if "car" in pers else None
-    text = (f"Of the {count(n, 'activity')} studied, {kept} kept at least half of their event-window abnormal "
-            f"return {horizon} trading days later")
-    if part:
-        text += f"; {part} gave part of it back"
-    text += f"; {rev} reversed (the cumulative abnormal return turned around)"
-    if runups is not None and rev:
-        text += f", {runups} of them run-ups given back"
-    unknown = n - kept - part - rev
-    if unknown:
-        text += f"; {unknown} could not be followed that long (the data stop)"
-    return text + ". A run-up that reverses is promotion, not value."
+    """Did the reactions last ``horizon`` trading days: the drift test of :func:`analytics.roi.persistence`.
+
+    "Reversed" only where the post-window drift is significantly against the reaction; otherwise
+    "no significant reversal" or "cannot tell" (:func:`analytics.roi.persistence_sentence`).
+    """
+    from analytics.roi import persistence_sentence as drift_sentence
+
+    return drift_sentence(pers, horizon)
 
 
 def cost_sentence(by_kind: pd.DataFrame, n_activities: int | None = None) -> str | None:
