@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from app import actions, analysis, exports, loaders
+from app import actions, analysis, exports, loaders, ui
 
 EARLIEST = dt.date(1970, 1, 1)  # date_input's default lower bound is ten years ago; engagements can be older
 SIMULATED_NOTE = ("SIMULATED demo workspace: the contract terms are the real engagement's; the financing and the "
@@ -43,8 +43,6 @@ def stored_terms(db: str, client_id: str, eng: dict):
 
 def render(db: str, client_id: str, eng: dict, view, *, simulated: bool = False) -> None:
     """The form (contract and first option grant), then the TOML upload and the download of the stored terms."""
-    from ingest.terms import terms_to_toml
-
     terms = stored_terms(db, client_id, eng)
     e = terms.engagement
     grant = terms.option_grants[0] if terms.option_grants else {}
@@ -105,9 +103,22 @@ def render(db: str, client_id: str, eng: dict, view, *, simulated: bool = False)
                 st.rerun()
             st.error(message)
     with c2:
-        if terms.engagement:
-            st.download_button(
-                "Download the stored terms (TOML)",
-                data=terms_to_toml(terms, note=SIMULATED_NOTE if simulated else None),
-                file_name=exports.export_filename(view.ticker, "engagement-terms", None, None, "toml", simulated),
-                mime="application/toml", key="terms_download", icon=":material/download:")
+        download(client_id, terms, view, simulated=simulated)
+
+
+def download(client_id: str, terms, view, *, simulated: bool = False) -> None:
+    """The stored terms as a TOML file (built on click, audited as an export); nothing without an engagement."""
+    from ingest.terms import terms_to_toml
+
+    if terms.engagement:
+        ui.download(
+            st, "Download the stored terms (TOML)",
+            lambda: terms_to_toml(terms, note=SIMULATED_NOTE if simulated else None),
+            exports.export_filename(view.ticker, "engagement-terms", None, None, "toml", simulated), client_id,
+            mime="application/toml", key="terms_download", icon=":material/download:")
+
+
+def render_read_only(db: str, client_id: str, eng: dict, view, *, simulated: bool = False) -> None:
+    """What a read-only role gets instead of the editor: one line saying whom to ask, and the terms' download."""
+    ui.read_only_note("the engagement terms")
+    download(client_id, stored_terms(db, client_id, eng), view, simulated=simulated)

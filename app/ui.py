@@ -169,15 +169,17 @@ def chart(fig: go.Figure, name: str, view: state.View | None, *, key: str,
     """Show a figure with PNG / SVG / HTML downloads named after ticker, chart and dates."""
     # the modebar camera would save an unnamed PNG: the named exports below replace it
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
+    if not may_export():
+        return
     ticker = view.ticker if view else None
     start = view.start if view else None
     end = view.end if view else None
     cols = st.columns([1, 1, 1, 5])
     for col, ext, build in ((cols[0], "png", exports.figure_png), (cols[1], "svg", exports.figure_svg),
                             (cols[2], "html", exports.figure_html)):
-        col.download_button(
-            f"{ext.upper()} file", data=lambda build=build: build(fig),
-            file_name=exports.export_filename(ticker, name, start, end, ext, simulated),
+        download(
+            col, f"{ext.upper()} file", lambda build=build: build(fig),
+            exports.export_filename(ticker, name, start, end, ext, simulated), view.client_id if view else None,
             mime=exports.MIME[ext], key=f"dl_{key}_{ext}", on_click="ignore",
             icon=":material/download:", help=f"Download this chart as {ext.upper()}",
         )
@@ -197,8 +199,36 @@ def csv_download(frame: pd.DataFrame, name: str, view: state.View | None, *, key
     start = view.start if view else None
     end = view.end if view else None
     out = frame.assign(data="simulated") if simulated else frame
-    st.download_button(
-        label, data=lambda: exports.table_csv(out),
-        file_name=exports.export_filename(ticker, name, start, end, "csv", simulated),
+    download(
+        st, label, lambda: exports.table_csv(out), exports.export_filename(ticker, name, start, end, "csv", simulated),
+        view.client_id if view else None,
         mime="text/csv", key=f"dl_{key}_csv", on_click="ignore", icon=":material/download:",
     )
+
+
+def may_export() -> bool:
+    """Whether the session's user may download files (every role may today: ``store.access.User.can_export``)."""
+    return loaders.scope(loaders.db_path()).user.can_export
+
+
+def may_edit() -> bool:
+    """Whether the session's user is offered edit controls (consultants and the local demo: ``User.can_edit``)."""
+    return loaders.scope(loaders.db_path()).user.can_edit
+
+
+def read_only_note(what: str) -> None:
+    """The one line a read-only role sees where the edit controls would be."""
+    role = loaders.scope(loaders.db_path()).user.role
+    st.caption(f":material/lock: Read-only ({escape_md(role)}): ask the consultant to change {escape_md(what)}.")
+
+
+def download(container, label: str, build, file_name: str, client_id: str | None = None, **kwargs) -> None:
+    """A download button whose file is built on click through ``auth.audited`` (an ``export`` audit row: who,
+    which file, which client); nothing is offered to a user who may not export."""
+    from app import auth
+
+    if not may_export():
+        return
+    db = loaders.db_path()
+    container.download_button(label, data=auth.audited(db, build, file_name, client_id), file_name=file_name,
+                              **kwargs)

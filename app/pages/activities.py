@@ -6,8 +6,9 @@ import streamlit as st
 from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
 from app import actions, activity_edits, analysis, loaders, ui
 
-db, info = ui.page_header("Activities", "The campaign log. Edit cells, add rows at the bottom, select rows "
-                          "to delete, then save. Reaction columns come from the event study.")
+db, info = ui.page_header("Activities", ("The campaign log. Edit cells, add rows at the bottom, select rows "
+                                        "to delete, then save. " if ui.may_edit() else "The campaign log. ")
+                          + "Reaction columns come from the event study.")
 if ui.no_workspace(db, info):
     st.stop()
 view = ui.sidebar_view(db)
@@ -47,23 +48,28 @@ shown = log[[c for c in column_config if c in log.columns]]
 # str column cannot hold (pandas warns it will refuse, inside st.data_editor).
 shown = shown.astype({c: ("boolean" if c == "after_close" else object) for c in shown.columns
                       if c == "after_close" or str(shown[c].dtype) == "str"})
+editable = ui.may_edit()  # read-only roles are not offered edits (writes are refused below the page anyway)
 if shown.empty:
-    ui.empty_state("No activities yet for this filter.", "Add the first one in the table below, or import a CSV.")
-st.data_editor(shown, key="activity_editor", num_rows="dynamic", hide_index=True,
-               column_config=column_config, disabled=["activity_id", "car", "p_value", "abnormal_volume"])
-
-changes = activity_edits.pending_changes(st.session_state.get("activity_editor"), shown, view.client_id,
-                                         first, last)
-for problem in changes.errors:
-    st.error(problem)
-save = st.button("Save changes", type="primary", key="save_activities",
-                 disabled=changes.empty or bool(changes.errors))
-if save:
-    summary = actions.apply_activity_changes(db, changes)
-    loaders.clear()
-    st.session_state.pop("activity_editor", None)
-    st.toast(summary)
-    st.rerun()
+    ui.empty_state("No activities yet for this filter.", "Add the first one in the table below, or import a CSV."
+                   if editable else None)
+if editable:
+    st.data_editor(shown, key="activity_editor", num_rows="dynamic", hide_index=True,
+                   column_config=column_config, disabled=["activity_id", "car", "p_value", "abnormal_volume"])
+    changes = activity_edits.pending_changes(st.session_state.get("activity_editor"), shown, view.client_id,
+                                             first, last)
+    for problem in changes.errors:
+        st.error(problem)
+    save = st.button("Save changes", type="primary", key="save_activities",
+                     disabled=changes.empty or bool(changes.errors))
+    if save:
+        summary = actions.apply_activity_changes(db, changes)
+        loaders.clear()
+        st.session_state.pop("activity_editor", None)
+        st.toast(summary)
+        st.rerun()
+else:
+    st.dataframe(shown, key="activity_table", hide_index=True, column_config=column_config)
+    ui.read_only_note("the activities")
 
 ui.text(analysis.reaction_note(db, view), caption=True)
 ans = analysis.answer(db, view)
@@ -78,11 +84,13 @@ if ans is not None and len(ans.skipped):
                                 "reason": st.column_config.TextColumn("Why", width="large")})
 ui.csv_download(log, "activities", view, key="activities", simulated=simulated, label="Export CSV")
 
-with st.expander("Import activities from CSV"):
-    st.caption("Columns: date, type, title, and optionally end_date, channel, reach, cost, after_close, notes, link.")
-    upload = st.file_uploader("Activity CSV", type=["csv"], key="activity_csv")
-    if upload is not None and st.button("Import", key="import_activities"):
-        ok, message = actions.import_activity_csv(db, view.client_id, upload.name, upload.getvalue())
-        (st.success if ok else st.error)(message)
-        if ok:
-            loaders.clear()
+if editable:
+    with st.expander("Import activities from CSV"):
+        st.caption("Columns: date, type, title, and optionally end_date, channel, reach, cost, after_close, notes, "
+                   "link.")
+        upload = st.file_uploader("Activity CSV", type=["csv"], key="activity_csv")
+        if upload is not None and st.button("Import", key="import_activities"):
+            ok, message = actions.import_activity_csv(db, view.client_id, upload.name, upload.getvalue())
+            (st.success if ok else st.error)(message)
+            if ok:
+                loaders.clear()

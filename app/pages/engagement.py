@@ -43,12 +43,16 @@ if view.client_id is None:
                    "page.")
     st.stop()
 eng = analysis.client_engagement(db, view.client_id)
+editable = ui.may_edit()  # read-only roles are not offered the editor (writes are refused below the page anyway)
 if eng["engagements"].empty:
     ui.empty_state(f"No engagement recorded for {view.client_name or view.client_id}.",
-                   "Record its terms below: the form takes the contract and the consultant's option; a terms "
-                   "file (TOML, like `data/examples/engagement-terms.toml`, or `python -m ingest import-terms`) "
-                   "also carries financings and shares outstanding.")
-    terms_form.render(db, view.client_id, eng, view, simulated=simulated)
+                   ("Record its terms below: the form takes the contract and the consultant's option; a terms "
+                    "file (TOML, like `data/examples/engagement-terms.toml`, or `python -m ingest import-terms`) "
+                    "also carries financings and shares outstanding.") if editable else None)
+    if editable:
+        terms_form.render(db, view.client_id, eng, view, simulated=simulated)
+    else:
+        ui.read_only_note("the engagement terms")
     st.stop()
 
 st.subheader("Contract")
@@ -62,8 +66,10 @@ with st.expander("Terms as stored"):
     for frame in (eng["engagements"], eng["grants"], eng["financings"]):
         if not frame.empty:
             st.dataframe(frame, hide_index=True, column_config=TERMS_COLUMNS)
-if st.toggle("Edit the terms", key="edit_terms", help="A form for the contract and the option; upload or download "
-             "the terms as a TOML file"):  # a toggle, not an expander: the form's widgets cost ~35 ms a run
+if not editable:
+    terms_form.render_read_only(db, view.client_id, eng, view, simulated=simulated)
+elif st.toggle("Edit the terms", key="edit_terms", help="A form for the contract and the option; upload or download "
+               "the terms as a TOML file"):  # a toggle, not an expander: the form's widgets cost ~35 ms a run
     terms_form.render(db, view.client_id, eng, view, simulated=simulated)
 
 st.subheader("Option")

@@ -23,15 +23,13 @@ if view.client_id is None or view.ticker is None:
 simulated = bool(info.get("simulated"))
 content = analysis.report_content(db, view, simulated=simulated)
 c1, c2, c3, _ = st.columns([1, 1, 1, 3])
-c1.download_button("Download HTML report", data=lambda: report.report_html(content).encode("utf-8"),
-                   file_name=exports.export_filename(view.ticker, "roi-report", view.start, view.end, "html",
-                                                     content.simulated),
-                   mime="text/html", key="dl_report_html", on_click="ignore", icon=":material/download:")
-c2.download_button("Download PDF report", data=lambda: report.report_pdf(report.report_html(content)),
-                   file_name=exports.export_filename(view.ticker, "roi-report", view.start, view.end, "pdf",
-                                                     content.simulated),
-                   mime="application/pdf", key="dl_report_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
-                   type="primary")
+ui.download(c1, "Download HTML report", lambda: report.report_html(content).encode("utf-8"),
+            exports.export_filename(view.ticker, "roi-report", view.start, view.end, "html", content.simulated),
+            view.client_id, mime="text/html", key="dl_report_html", on_click="ignore", icon=":material/download:")
+ui.download(c2, "Download PDF report", lambda: report.report_pdf(report.report_html(content)),
+            exports.export_filename(view.ticker, "roi-report", view.start, view.end, "pdf", content.simulated),
+            view.client_id, mime="application/pdf", key="dl_report_pdf", on_click="ignore",
+            icon=":material/picture_as_pdf:", type="primary")
 ans = analysis.answer(db, view)
 with c3:
     ui.csv_download(ans.headline_frame(), "headline-figures", view, key="headline", simulated=simulated,
