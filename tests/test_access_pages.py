@@ -150,3 +150,15 @@ def test_the_local_demo_keeps_every_control_and_its_downloads_work(demo_db, tmp_
     header = _click_download(at, deferred, "dl_activities_csv").split(b"\r\n")[0].split(b",")
     assert b"title" in header and header[-1] == b"data"  # the log as CSV, labelled simulated
     assert access.audit_log(Store(copy)).empty  # the demo has nobody to name: README, "audit log: not written"
+
+
+def test_a_role_that_may_not_export_is_offered_no_download(signed_in, monkeypatch):
+    """Every role may export today; were executives refused (``User.can_export``), their pages offer no file."""
+    from store.access import User
+
+    monkeypatch.setattr(User, "can_export", property(lambda self: self.role != "executive"))
+    for email, offered in (("ceo@auxer.example", False), ("analyst@pmr.example", True)):
+        signed_in(email)
+        for page in ("activities", "engagement"):
+            buttons = len(open_page(page).get("download_button"))
+            assert (buttons > 0) == offered, (email, page, buttons)
