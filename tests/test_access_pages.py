@@ -162,3 +162,15 @@ def test_a_role_that_may_not_export_is_offered_no_download(signed_in, monkeypatc
         for page in ("activities", "engagement"):
             buttons = len(open_page(page).get("download_button"))
             assert (buttons > 0) == offered, (email, page, buttons)
+
+
+@pytest.mark.parametrize("email, offered", [("analyst@pmr.example", False), ("cons@pmr.example", True)])
+def test_a_client_without_terms_offers_the_form_to_the_consultant_only(signed_in, email, offered):
+    ws = signed_in(email)
+    ws.save_client("newco", "Newco", "NEWC")
+    access.set_client_firm(ws, "newco", "pmr")
+    access.assign_client(ws, "analyst@pmr.example", "newco")
+    at = open_page("engagement", {"client": "newco"})
+    assert any("No engagement recorded for Newco" in i.value for i in at.info)
+    assert bool(at.get("form")) == offered and bool(at.get("file_uploader")) == offered
+    assert ("ask the consultant to change the engagement terms" in page_text(at)) == (not offered)
