@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--ticker", help="a ticker: all activities of the clients on that ticker")
     es.add_argument("--benchmark", help="benchmark ticker (default: the client's benchmark)")
     es.add_argument("--model", choices=MODELS, default="market")
-    es.add_argument("--thin-trading", choices=["none", "trade_to_trade", "dimson"], default="none")
+    es.add_argument("--thin-trading", choices=["auto", "none", "trade_to_trade", "dimson"], default="auto",
+                    help="auto (default): trade-to-trade when many days had no trade, else close-to-close")
     es.add_argument("--estimation-window", type=_window, default=DEFAULT_ESTIMATION_WINDOW,
                     metavar="START,END", help="inclusive trading-day offsets (default %(default)s)")
     es.add_argument("--window", type=_window, action="append", metavar="START,END",
@@ -99,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument("--db", help="DuckDB file (default: IRDASH_DB or data/irdash.duckdb)")
     an.add_argument("--client", required=True, help="client_id")
     an.add_argument("--model", choices=MODELS, default="market")
-    an.add_argument("--thin-trading", choices=["none", "trade_to_trade", "dimson"], default="none")
+    an.add_argument("--thin-trading", choices=["auto", "none", "trade_to_trade", "dimson"], default="auto",
+                    help="auto (default): trade-to-trade when many days had no trade, else close-to-close")
     an.add_argument("--estimation-window", type=_window, default=DEFAULT_ESTIMATION_WINDOW, metavar="START,END")
     an.add_argument("--window", type=_window, action="append", metavar="START,END",
                     help=f"event window, repeatable (default {list(DEFAULT_EVENT_WINDOWS)})")
@@ -216,7 +218,7 @@ def event_study_command(args) -> int:
     overlaps = pd.concat([overlap_chains(events, prices, w) for w in windows], ignore_index=True)
     left_out = events.iloc[:0]
     if args.merge_campaigns:
-        events, left_out = campaigns_for_study(events, prices, windows[0])
+        events, left_out = campaigns_for_study(events, prices, windows[0], windows=windows)
         stretched = campaign_event_windows(events, windows)
         print(f"{len(events)} campaigns from the activities overlapping in window {windows[0][0]},{windows[0][1]}; "
               f"windows {list(windows)} stretched to {list(stretched)} to cover the longest campaign")

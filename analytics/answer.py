@@ -163,6 +163,8 @@ class ProgrammeAnswer:
     stake: pd.DataFrame = field(default_factory=pd.DataFrame)
     version: str = SOFTWARE_VERSION
     headline_p_column: str = ""
+    thin_trading_used: str = ""     # the method the event study used ("none", "trade_to_trade", "dimson")
+    thin_trading_reason: str = ""   # why, in words (the automatic choice follows the zero-volume share)
 
     def figure(self, key: str) -> str | None:
         """The written headline figure ``key`` (``around``, ``whole``, ``cost``, ``dilution``...)."""
@@ -171,8 +173,20 @@ class ProgrammeAnswer:
     @property
     def reproducibility(self) -> str:
         """Parameters, the data's hash and the software version, in one line."""
-        return (f"Reproducibility: {self.settings.describe()}; data hash {self.fingerprint}; "
+        used = ""
+        if self.settings.thin == "auto" and self.thin_trading_used:
+            used = f" (used: {THIN_METHODS.get(self.thin_trading_used, self.thin_trading_used).lower()})"
+        return (f"Reproducibility: {self.settings.describe()}{used}; data hash {self.fingerprint}; "
                 f"software {self.version}.")
+
+    @property
+    def thin_trading_words(self) -> str:
+        """Which thin-trading method was used and why, for the pages and the report's method paragraph."""
+        if not self.thin_trading_used:
+            return ""
+        name = THIN_METHODS.get(self.thin_trading_used, self.thin_trading_used)
+        how = "chosen automatically" if self.settings.thin == "auto" else "as selected"
+        return f"Thin trading: {name.lower()}, {how} ({self.thin_trading_reason})."
 
     def headline_frame(self) -> pd.DataFrame:
         """The headline figures as a table (the CSV export): ``figure, value``."""
@@ -526,7 +540,9 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
         skipped=skipped.reset_index(drop=True), around=around, whole=whole, cost=cost, dilution=dilution,
         account=acc, cars=cars, abnormal=abnormal, abnormal_volume=av, notes=tuple(plain_note(n) for n in notes),
         fingerprint=fingerprint, headline_p_column=p_col, whole_band=band, stake=stake,
-        confounded_note=confounded_note)
+        confounded_note=confounded_note,
+        thin_trading_used=("" if res is None else (getattr(res, "thin_trading_chosen", None) or "none")),
+        thin_trading_reason=("" if res is None else str(getattr(res, "thin_trading_reason", ""))))
 
 
 def _confounding_events(inputs: AnswerInputs) -> pd.DataFrame:

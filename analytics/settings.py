@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from analytics.constants import (ACTIVITY_TYPE_CODES, DEFAULT_ESTIMATION_WINDOW, DEFAULT_EVENT_WINDOWS,
-                                 MIN_ESTIMATION_OBS, activity_label)
+                                 MIN_ESTIMATION_OBS, THIN_TRADING_AUTO_SHARE, activity_label)
 
 #: Bounds on URL state (issue 11 point 5). Offsets are the stock's own trading days.
 MIN_ESTIMATION_START = -1000
@@ -31,8 +31,8 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 
 MODELS: dict[str, str] = {"market": "Market model", "market_adjusted": "Market-adjusted",
                           "constant_mean": "Constant mean"}
-THIN_METHODS: dict[str, str] = {"none": "None (close-to-close)", "trade_to_trade": "Trade-to-trade",
-                                "dimson": "Dimson betas"}
+THIN_METHODS: dict[str, str] = {"auto": "Automatic (follows the data)", "none": "None (close-to-close)",
+                                "trade_to_trade": "Trade-to-trade", "dimson": "Dimson betas"}
 PERIODS: dict[str, str] = {"engagement": "The engagement", "all": "All history", "1y": "Last 12 months",
                            "custom": "Custom range"}
 
@@ -83,7 +83,7 @@ class MethodSettings:
     """
 
     model: str = "market"
-    thin: str = "none"
+    thin: str = "auto"
     est: tuple[int, int] = tuple(DEFAULT_ESTIMATION_WINDOW)
     windows: tuple[tuple[int, int], ...] = tuple(tuple(w) for w in DEFAULT_EVENT_WINDOWS)
     period: str = "engagement"
@@ -253,9 +253,12 @@ SETTINGS: tuple[Setting, ...] = (
             "How the expected return is estimated over the estimation window: the market model (OLS on the "
             "benchmark), market-adjusted (the benchmark's return) or the stock's constant mean.",
             _choice(MODELS, "the model"), str, choices=MODELS),
-    Setting("thin", "thin", "Thin trading", "none",
+    Setting("thin", "thin", "Thin trading", "auto",
             "For stocks that do not trade every day: trade-to-trade returns (Maynes and Rumsey 1993) when many "
-            "days have no trade; Dimson (1979) betas when the stock trades most days but reacts late.",
+            "days have no trade; Dimson (1979) betas when the stock trades most days but reacts late. "
+            "Automatic (the default) uses trade-to-trade returns when more than "
+            f"{THIN_TRADING_AUTO_SHARE:.0%} of the stock's days had no trade, close-to-close returns otherwise, "
+            "and says which it chose and why.",
             _choice(THIN_METHODS, "the thin-trading method"), str, choices=THIN_METHODS),
     Setting("est", "est", "Estimation window", tuple(DEFAULT_ESTIMATION_WINDOW),
             "Trading days relative to day 0 over which the model is estimated, e.g. -120..-11.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -402,7 +403,7 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
     left_out = events.iloc[:0]
     if merge:
         ov = module("overlap")
-        events, left_out = ov.campaigns_for_study(events, study_prices(px), wins[0])
+        events, left_out = ov.campaigns_for_study(events, study_prices(px), wins[0], windows=wins)
         out["max_span"] = int(events["span_days"].max()) if len(events) else 0
         wins = ov.campaign_event_windows(events, wins)
         out["windows"] = wins
@@ -416,6 +417,10 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
         out["error"] = str(exc)
         return out
     out["cars"] = res.cars
+    used = getattr(res, "thin_trading_chosen", None) or "none"
+    out["thin_note"] = (f"Thin trading: {THIN_METHODS.get(used, used).lower()}, "
+                        + ("chosen automatically" if thin == "auto" else "as selected")
+                        + f" ({getattr(res, 'thin_trading_reason', '')}).")
     out["abnormal"] = res.abnormal
     out["study_events"] = events
     out["skipped"] = res.skipped
@@ -440,7 +445,8 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
                                "windows: their CARs are not "
                                "reliable. " + (
                                    "Trade-to-trade returns are already selected: the windows simply hold too few "
-                                   "trades to measure a reaction." if thin == "trade_to_trade" else
+                                   "trades to measure a reaction." if (getattr(res, "thin_trading_chosen", None)
+                                                                       or thin) == "trade_to_trade" else
                                    "Choose the trade-to-trade thin-trading method above, which uses only the days "
                                    "with a trade."))
     if not out["skipped"].empty:
@@ -449,6 +455,14 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
                                "below the event table).")
     if with_tests and hasattr(res, "summary"):
         tests = pd.concat([res.summary().assign(type="all"), res.summary(by="type")], ignore_index=True)
+        if "headline_p" in tests:  # one Holm family: every row the page shows (all activities and each type)
+            from analytics.constants import HEADLINE_P_ADJUSTMENT
+            from analytics.multiple_testing import METHODS, adjust_p_values
+
+            tests["headline_p_adjusted"] = adjust_p_values(tests["headline_p"].to_numpy(dtype=float),
+                                                           HEADLINE_P_ADJUSTMENT)
+            m = int(np.isfinite(tests["headline_p"].to_numpy(dtype=float)).sum())
+            tests["headline_p_adjustment"] = f"{METHODS[HEADLINE_P_ADJUSTMENT]}, across the {m} rows shown"
         out["tests"] = tests.rename(columns={"type": "group"})
     if with_tests and hasattr(res, "placebo"):
         from analytics.constants import DEFAULT_PLACEBO_DRAWS
@@ -603,11 +617,11 @@ def report_content(db: str, view, *, simulated: bool, settings=None):
     content.verdict = list(ans.verdict)
     content.renewal = list(ans.renewal)
     content.headline = [(label, text) for _, label, text in ans.headline]
-    content.method = ans.settings.describe()
+    content.method = ans.settings.describe() + (f". {ans.thin_trading_words}" if ans.thin_trading_words else "")
     content.reproducibility = ans.reproducibility
     content.sections = {k: list(v) for k, v in ans.sections.items()}
     content.notes.extend(ans.notes)
-    content.methodology = rp.methodology(ans.settings)
+    content.methodology = rp.methodology(ans.settings, ans.thin_trading_used)
     if len(ans.per_type):
         content.tables.append(("Results by activity type (" + rp.window_text(ans.settings.windows[0]) + ")",
                                rp.per_type_table(ans.per_type)))

@@ -29,6 +29,8 @@ THIN_WORDS = {
     "none": "close-to-close returns",
     "trade_to_trade": "trade-to-trade returns (Maynes and Rumsey 1993) over the days with a trade",
     "dimson": "Dimson (1979) betas with a lag and a lead of the market",
+    "auto": "trade-to-trade returns when many days had no trade, close-to-close returns otherwise (chosen "
+            "from the data)",
 }
 
 METHODOLOGY = [
@@ -106,12 +108,16 @@ class ReportContent:
     methodology: list[str] = field(default_factory=list)   # empty: METHODOLOGY
 
 
-def methodology(settings) -> list[str]:
-    """The methodology appendix for these settings: the first line names the model and returns used."""
+def methodology(settings, used: str = "") -> list[str]:
+    """The methodology appendix for these settings: the first line names the model and returns used.
+
+    ``used`` is the thin-trading method the study actually used (the automatic choice resolved).
+    """
     from analytics.settings import format_window
 
+    thin = used if settings.thin == "auto" and used in THIN_WORDS else settings.thin
     first = (f"Abnormal returns follow MacKinlay (1997): the expected return is {MODEL_WORDS[settings.model]} "
-             f"(days {format_window(settings.est)} relative to the activity), from {THIN_WORDS[settings.thin]}; "
+             f"(days {format_window(settings.est)} relative to the activity), from {THIN_WORDS[thin]}; "
              "abnormal return = actual return - expected return, cumulated over each event window (days "
              + ", ".join(format_window(w) for w in settings.windows) + ").")
     return [first, *METHODOLOGY[1:]]

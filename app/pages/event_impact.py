@@ -78,7 +78,7 @@ model = state.synced_selectbox("Model", list(method.MODELS), "model", default=cu
                                format_func=method.MODELS.get, help=method.BY_NAME["model"].help)
 thin_options = method.compatible_thin_methods(model)
 thin = state.synced_selectbox("Thin trading", list(thin_options), "thin", default=current.thin
-                              if current.thin in thin_options else "none", container=c2,
+                              if current.thin in thin_options else "auto", container=c2,
                               format_func=thin_options.get, help=method.BY_NAME["thin"].help)
 if model == "constant_mean":
     c2.caption("Dimson betas adjust a market beta; the constant-mean model has none, so they are not offered.")
@@ -115,6 +115,8 @@ if result["error"]:
                    "the **Data** page or start the estimation window later (e.g. -60..-11, at least 30 days).")
     st.stop()
 used = result["windows"]
+if result.get("thin_note"):
+    st.caption(result["thin_note"])  # our own words (the method and its reason), no user text
 
 present = set(result["events"]["type"]) if merge else analysis.activity_types_present(db, view)
 chosen = state.synced_selectbox("Activity type", analysis.group_options(present), "type", default="all",
