@@ -94,7 +94,10 @@ def _not_available(scope) -> bool:
 db = loaders.db_path()
 scope = _refuse_or_sign_in(db)
 navigation = st.navigation([
-    st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    # the default page is served at "/" only; the hidden page below serves the same Overview at /overview
+    st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", url_path="home", default=True),
+    st.Page(PAGES / "overview_address.py", title="Overview", icon=":material/dashboard:", url_path="overview",
+            visibility="hidden"),
     st.Page(PAGES / "activities.py", title="Activities", icon=":material/campaign:", url_path="activities"),
     st.Page(PAGES / "event_impact.py", title="Event impact", icon=":material/query_stats:", url_path="event-impact"),
     st.Page(PAGES / "engagement.py", title="Engagement", icon=":material/handshake:", url_path="engagement"),

@@ -174,11 +174,8 @@ def test_a_method_changed_on_event_impact_travels_in_the_report_address(browser,
         fresh.close()
 
 
-@pytest.mark.xfail(strict=True, reason="Streamlit serves the default page at / only and answers /overview with "
-                   "'Page not found'; the fix belongs in dashboard.py (the access-control engineer's file): see the "
-                   "coordinator report")
 def test_overview_opens_at_its_own_address(app, server):
-    """Issue 10 point 7: /overview opens "Page not found" (still true: strict xfail, passes once fixed)."""
+    """Issue 10 point 7: /overview opened "Page not found" (Streamlit serves the default page at / only)."""
     app.goto(f"{server}/overview")
     wait_until_idle(app)
     assert app.get_by_role("heading", name="Overview").first.is_visible()
