@@ -76,6 +76,7 @@ def _answer(db, client_id, client_name, ticker, benchmark, start, end, settings_
                           prices=prices(db, ticker), market=market, activities=loaders.activities(db, client_id),
                           engagements=eng["engagements"], grants=eng["grants"], financings=eng["financings"],
                           shares_outstanding=loaders.shares_outstanding(db, ticker), splits=loaders.splits(db, ticker),
+                          confounding=loaders.confounding_events(db, ticker) if ticker else None,
                           start=start, end=end, simulated=simulated)
     from dataclasses import replace
 

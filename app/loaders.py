@@ -136,6 +136,27 @@ def shares_outstanding(db: str, ticker: str | None = None) -> pd.DataFrame:
     return read(db, "shares_outstanding", ticker)
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+def _confounding_all(db: str, ticker: str) -> pd.DataFrame:
+    import duckdb
+
+    from store.corporate_events import confounding_events
+
+    if not _exists(db):
+        return pd.DataFrame()
+    try:
+        return confounding_events(_raw_store(db), ticker)
+    except duckdb.CatalogException:  # a workspace older than schema v3, opened read-only: no such table yet
+        return pd.DataFrame()
+
+
+def confounding_events(db: str, ticker: str) -> pd.DataFrame:
+    """Non-IR events of a ticker (earnings, news, dividends, splits), only for a user who may see it."""
+    from store.access import scope_frame
+
+    return scope_frame(_confounding_all(db, ticker), _scope_or_deny(db))
+
+
 def ingest_log(db: str, limit: int = 50) -> pd.DataFrame:
     """The newest jobs on the user's tickers (consultants also see jobs without one, e.g. refresh)."""
     log = read(db, "ingest_log", limit)

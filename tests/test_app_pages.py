@@ -1,10 +1,12 @@
 """AppTest for every dashboard page: on the demo workspace and on an empty store; widgets change what is shown."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from pages import PAGES, ROOT, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
@@ -451,3 +453,10 @@ def test_the_simulated_mark_sits_above_the_plotting_area():
     fig = charts.price_volume_chart(prices, strike=1.0, simulated=True)
     mark = next(a for a in fig.layout.annotations if a.text == charts.SIMULATED_MARK)
     assert (mark.yref, mark.y, mark.yanchor) == ("paper", 1.0, "bottom") and mark.bgcolor is None
+
+
+def test_the_overview_verdict_separates_activities_with_stored_earnings_releases(demo):
+    """Issue 10 point 6: the demo stores six simulated quarterly earnings releases (corporate_events); the
+    activities whose window holds one are named in the verdict, read through the scoped loader."""
+    text = page_text(open_page("overview"))
+    assert re.search(r"\d+ of \d+ activities had an earnings release in their event window", text)
