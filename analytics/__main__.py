@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analytics.constants import DEFAULT_ESTIMATION_WINDOW, DEFAULT_EVENT_WINDOWS, MIN_ESTIMATION_OBS
 from analytics.event_study import MODELS, event_study
+from analytics.csv_safety import safe_csv_bytes
 from analytics.overlap import campaign_event_windows, campaigns_for_study, overlap_chains
 
 
@@ -199,10 +200,10 @@ def answer_command(args, ap) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         sim = {"data": "simulated"} if ans.simulated else {}
-        ans.headline_frame().assign(**sim).to_csv(out / "headline.csv", index=False)
-        ans.per_type.assign(**sim).to_csv(out / "per_type.csv", index=False)
-        ans.per_activity.assign(**sim).to_csv(out / "per_activity.csv", index=False)
-        ans.skipped.assign(**sim).to_csv(out / "skipped.csv", index=False)
+        (out / "headline.csv").write_bytes(safe_csv_bytes(ans.headline_frame().assign(**sim)))
+        (out / "per_type.csv").write_bytes(safe_csv_bytes(ans.per_type.assign(**sim)))
+        (out / "per_activity.csv").write_bytes(safe_csv_bytes(ans.per_activity.assign(**sim)))
+        (out / "skipped.csv").write_bytes(safe_csv_bytes(ans.skipped.assign(**sim)))
         (out / "verdict.txt").write_text(text + "\n", encoding="utf-8")
     return 0
 
@@ -236,17 +237,17 @@ def event_study_command(args) -> int:
     by = args.by or None
     if by is not None and by not in res.events.columns:
         by = None
-    res.cars.to_csv(out / "cars.csv", index=False)
-    res.summary(by=by).to_csv(out / "summary.csv", index=False)
+    (out / "cars.csv").write_bytes(safe_csv_bytes(res.cars))
+    (out / "summary.csv").write_bytes(safe_csv_bytes(res.summary(by=by)))
     skipped = res.skipped
     if len(left_out):  # no trading day on or after them: in no campaign, listed rather than dropped
         skipped = pd.concat([skipped.astype({"event_id": object}), pd.DataFrame({
             "event_id": left_out["event_id"].astype(object), "ticker": left_out["ticker"],
             "event_date": pd.to_datetime(left_out["date"]),
             "reason": "no trading day on or after the activity date: in no campaign"})], ignore_index=True)
-    skipped.to_csv(out / "skipped.csv", index=False)
-    overlaps.assign(activity_ids=overlaps["activity_ids"].map(lambda ids: ", ".join(map(str, ids)))).to_csv(
-        out / "overlaps.csv", index=False)
+    (out / "skipped.csv").write_bytes(safe_csv_bytes(skipped))
+    (out / "overlaps.csv").write_bytes(safe_csv_bytes(
+        overlaps.assign(activity_ids=overlaps["activity_ids"].map(lambda ids: ", ".join(map(str, ids))))))
     print(f"{res.cars['event_id'].nunique()} events studied, {skipped['event_id'].nunique()} "
           f"skipped, {len(overlaps)} overlap chains; wrote {out / 'cars.csv'}, {out / 'summary.csv'}, "
           f"{out / 'skipped.csv'}, {out / 'overlaps.csv'}")

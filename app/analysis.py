@@ -658,8 +658,10 @@ def report_content(db: str, view, *, simulated: bool, settings=None):
         conf = ans.per_activity[ans.per_activity["confounded"]]
         content.tables.append(("Activities with other news in their event window (shown apart)", pd.DataFrame({
             "Date": pd.to_datetime(conf["date"]).dt.strftime("%Y-%m-%d"), "Activity type": conf["label"],
-            "Title": conf["title"].astype(str), "Other news": conf["confounders"],
-            "CAR": conf["car"].map(lambda v: rp.percent(v, 1, signed=True))}).reset_index(drop=True)))
+            "CAR": conf["car"].map(lambda v: rp.percent(v, 1, signed=True)),
+            # the long texts together in the last column: the report wraps only the last column of a table
+            "Activity and the other news": conf["title"].astype(str) + ": " + conf["confounders"],
+        }).reset_index(drop=True)))
     if len(ans.skipped):
         content.tables.append(("Activities that could not be studied", rp.skipped_table(ans.skipped)))
     return content

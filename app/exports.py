@@ -130,33 +130,12 @@ def figure_html(fig: go.Figure) -> bytes:
     return _for_export(fig).to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """``'`` + a text cell a spreadsheet would read as a formula; every other value unchanged.
-
-    Only text is touched: a float or int column (-0.05) is written as a number, a text cell "-0.05"
-    (a number stored as text, e.g. by a user) gets the prefix like any text, which keeps the rule simple
-    and safe (OWASP CSV injection: prefix cells starting with = + - @ tab CR).
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from analytics.csv_safety import FORMULA_START, neutralise_cell, safe_csv_bytes  # noqa: E402,F401
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes of a table (UTF-8, no index, CRLF rows), text cells neutralised (:func:`neutralise_cell`)."""
-    columns = {}
-    for i, name in enumerate(frame.columns):
-        col = frame.iloc[:, i]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)):
-            col = col.astype(object).map(neutralise_cell)
-        columns[i] = col
-    out = pd.DataFrame(columns)
-    out.columns = [neutralise_cell(str(c)) for c in frame.columns]
-    # CRLF rows (RFC 4180) also make the writer quote a cell holding a bare CR, which would split the row
-    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return safe_csv_bytes(frame)
 
 
 def _slug(text: str) -> str:

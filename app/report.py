@@ -210,11 +210,19 @@ def _fmt(v: float) -> str:
     return f"{v:.4f}"
 
 
+def offline_fetcher():
+    """WeasyPrint's fetcher for the report: inline ``data:`` URLs only, so nothing in the HTML (a stored
+    link or an image address) makes the PDF renderer send a request off the machine."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), timeout=5)
+
+
 def report_pdf(html_text: str) -> bytes:
-    """PDF bytes of the report HTML (WeasyPrint, offline)."""
+    """PDF bytes of the report HTML (WeasyPrint, offline: only inline data URLs are fetched)."""
     from weasyprint import HTML
 
-    return HTML(string=html_text, base_url=".").write_pdf()
+    return HTML(string=html_text, base_url=".", url_fetcher=offline_fetcher()).write_pdf()
 
 
 # --- words and numbers for executives: written once in analytics.answer, re-exported for the pages ---

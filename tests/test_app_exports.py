@@ -1,6 +1,8 @@
 """Chart exports (kaleido once per process), file names, and the ROI report as HTML and PDF."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import numpy as np
@@ -407,3 +409,37 @@ def test_offline_flags_are_on_the_browser_command_line():
     assert cls.get_cli is not None
     for flag in ("--disable-background-networking", "--no-first-run", "--disable-component-update"):
         assert flag in exports.OFFLINE_CHROMIUM_FLAGS
+
+
+def test_the_pdf_renderer_fetches_nothing_but_inline_data(monkeypatch):
+    """Issue 11 point 5: an address in the report HTML (a stored link, an image) is never fetched for the PDF."""
+    import urllib.error
+    import urllib.request
+
+    asked = []
+    real = urllib.request.OpenerDirector.open
+
+    def spy(self, url, *args, **kwargs):  # every fetch WeasyPrint makes goes through urllib's opener
+        full = url.full_url if isinstance(url, urllib.request.Request) else url
+        asked.append(full)
+        if not str(full).startswith("data:"):  # recorded, never sent (the test must not reach the network)
+            raise urllib.error.URLError("blocked by the test")
+        return real(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", spy)
+    html = ("<html><body><p>x</p><img src='http://198.51.100.7/pixel.png'>"
+            "<img src='data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+            "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='></body></html>")
+    pdf = report.report_pdf(html)
+    assert pdf.startswith(b"%PDF")
+    assert asked and all(u.startswith("data:") for u in asked)
+
+
+def test_the_analyst_cli_csvs_are_neutralised(tmp_path):
+    from analytics.csv_safety import safe_csv_bytes
+
+    frame = pd.DataFrame({"title": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "+cmd|' /C calc'!A0", "plain"],
+                          "car": [-0.05, 0.01, 0.0, 1.0]})
+    rows = list(csv.reader(io.StringIO(safe_csv_bytes(frame).decode("utf-8"))))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'+cmd|' /C calc'!A0", "plain"]
+    assert [r[1] for r in rows[1:]] == ["-0.05", "0.01", "0.0", "1.0"]
