@@ -866,17 +866,24 @@ def retainer_sentence(schedule: pd.DataFrame | None) -> str | None:
     return text
 
 
-def option_sentence(status) -> str:
-    """One option grant (:class:`analytics.options.OptionStatus`) in words: status, fair value, break-even."""
+def option_value_words(status) -> str:
+    """The grant-date fair value, how it was priced (the volatility estimator named), break-even and
+    value at expiry: the same words on the Engagement page and in the report."""
     from analytics.constants import DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW
 
-    text = (f"Option on {status.shares:,.0f} shares at a strike of {price(status.strike)}: {status.status}. "
-            f"Grant-date fair value {money(status.grant_date_fair_value)} (Black-Scholes with the volatility of the "
-            f"previous {DEFAULT_VOL_WINDOW} trading days and a risk-free rate of {DEFAULT_RISK_FREE_RATE:.0%} a "
+    vol = getattr(status, "volatility_method", "") or f"daily log returns of the previous {DEFAULT_VOL_WINDOW} trading days"
+    text = (f"Grant-date fair value {money(status.grant_date_fair_value)} (Black-Scholes with a volatility of "
+            f"{status.volatility:.0%} a year from {vol}, and a risk-free rate of {DEFAULT_RISK_FREE_RATE:.0%} a "
             f"year). Break-even price {price(status.break_even)}.")
     if np.isfinite(status.value_at_expiry):
         text += f" Value at expiry {money(status.value_at_expiry)}."
     return text
+
+
+def option_sentence(status) -> str:
+    """One option grant (:class:`analytics.options.OptionStatus`) in words: status, fair value, break-even."""
+    return (f"Option on {status.shares:,.0f} shares at a strike of {price(status.strike)}: {status.status}. "
+            + option_value_words(status))
 
 
 def _sections(acc, acts, cost, dilution, around, whole, window, av, inputs, s) -> dict:

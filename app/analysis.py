@@ -558,15 +558,9 @@ def option_view(db: str, view, grants: pd.DataFrame):
     if series.empty:
         return None
     chart = series.rename(columns={"intrinsic_value": "intrinsic_total", "fair_value": "fair_value_total"})
-    fv = status.grant_date_fair_value
-    from analytics.constants import DEFAULT_RISK_FREE_RATE, DEFAULT_VOL_WINDOW
+    from analytics.answer import option_value_words
 
-    summary = (f"{status.status.capitalize()}. Grant-date fair value {_money(fv)} (Black-Scholes with the "
-               f"volatility of the previous {DEFAULT_VOL_WINDOW} trading days and a risk-free rate of "
-               f"{DEFAULT_RISK_FREE_RATE:.0%} a year). "
-               f"Break-even price {price_text(status.break_even)}.")
-    if pd.notna(status.value_at_expiry):
-        summary += f" Value at expiry {_money(status.value_at_expiry)}."
+    summary = f"{status.status.capitalize()}. " + option_value_words(status)
     return {"series": chart, "strike": float(grant["strike"]), "summary": summary}
 
 
