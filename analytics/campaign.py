@@ -246,12 +246,9 @@ SKIPPED_COLUMNS: tuple[str, ...] = ("event_id", "event_date", "window_start", "w
 # Inputs: one stock's returns and the design
 # --------------------------------------------------------------------------------------
 def _one_stock(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None):
-    for col in ("ticker", "date", "close", "volume"):
-        if col not in prices.columns:
-            raise ValueError(f"prices needs a {col!r} column (ticker, date, close, volume)")
-    for col in ("date", "close"):
-        if col not in market.columns:
-            raise ValueError(f"market needs a {col!r} column (date, close)")
+    from analytics.event_panel import check_study_frames
+
+    check_study_frames(prices, market)
     has_ticker = prices["ticker"].notna().to_numpy()
     tickers = pd.unique(prices["ticker"][has_ticker])
     if len(tickers) != 1:

@@ -92,13 +92,18 @@ def _first_col_on_or_after(panel: _Panel, r: np.ndarray, target: np.ndarray) -> 
     return c
 
 
-def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None) -> _Panel:
+def check_study_frames(prices: pd.DataFrame, market: pd.DataFrame) -> None:
+    """The columns an event study needs (prices: ticker, date, close, volume; market: date, close)."""
     for col in ("ticker", "date", "close", "volume"):
         if col not in prices.columns:
             raise ValueError(f"prices needs a {col!r} column (ticker, date, close, volume)")
     for col in ("date", "close"):
         if col not in market.columns:
             raise ValueError(f"market needs a {col!r} column (date, close)")
+
+
+def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None) -> _Panel:
+    check_study_frames(prices, market)
 
     tick = prices["ticker"]
     if isinstance(tick.dtype, pd.CategoricalDtype):
