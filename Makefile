@@ -23,7 +23,8 @@ serve:  ## deployment: sign-in required ([auth] in SECRETS), users from the work
 
 test:  ## install test dependencies (incl. Debian chromium) and run the whole suite
 	scripts/setup.sh dev
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e" -n 2
+	$(PY) -m pytest -m e2e
 
 test-fast:  ## the suite without the browser tests
 	$(PY) -m pytest -m "not e2e"
@@ -32,6 +33,9 @@ bench:  ## run every benchmark and print its figures
 	$(PY) -m bench.ingest
 	$(PY) -m bench.event_study
 	$(PY) -m bench.dashboard
+	$(PY) -m bench.campaign
+	$(PY) -m bench.calibration
+	$(PY) -m bench.load
 
 clean-demo:  ## delete the demo workspace (it is rebuilt by make demo)
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
