@@ -460,3 +460,12 @@ def test_the_overview_verdict_separates_activities_with_stored_earnings_releases
     activities whose window holds one are named in the verdict, read through the scoped loader."""
     text = page_text(open_page("overview"))
     assert re.search(r"\d+ of \d+ activities had an earnings release in their event window", text)
+
+
+def test_every_test_and_the_stock_placebo_carry_the_measured_over_rejection_warning(demo):
+    """Issue 9: no test whose size passes 10% in the calibration is shown without a warning."""
+    at = open_page("event_impact", {"period": "all"})
+    at.toggle(key="w_all_tests").set_value(True).run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "rejected 12-33% of simulated campaigns" in warnings
+    assert "shown for reference, not as the verdict" in warnings
