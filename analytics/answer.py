@@ -29,6 +29,7 @@ import pandas as pd
 from analytics.constants import ROI_INTERVAL_LEVEL, activity_label
 from analytics.roi import value_interval_phrase
 from analytics.settings import MODELS, THIN_METHODS, MethodSettings, format_window
+from analytics.shares import shares_for_study
 
 #: The version of the answer's method, stated on the report's reproducibility line.
 SOFTWARE_VERSION = "irdash-answer 1"
@@ -460,8 +461,8 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
         try:
             res = es.event_study(prices, events, mkt, model=s.model, thin_trading=s.thin_trading,
                                  estimation_window=s.est, event_windows=s.windows,
-                                 shares_outstanding=None if shares.empty else shares[["ticker", "date", "shares"]]
-                                 if "ticker" in shares else shares.assign(ticker=inputs.ticker)[["ticker", "date", "shares"]])
+                                 shares_outstanding=shares_for_study(shares, prices["date"], _frame(inputs.splits),
+                                                                     inputs.ticker))
         except ValueError as exc:
             error = f"The event study could not run with these settings: {exc}."
         else:

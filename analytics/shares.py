@@ -111,3 +111,20 @@ def shares_outstanding_daily(shares_outstanding, dates, splits: pd.DataFrame | N
             latest = latest_rep[np.clip(pos, 0, None)]
             vals = latest if basis == "latest" else latest / f_day
     return pd.Series(vals, index=idx, name="shares_outstanding")
+
+
+def shares_for_study(shares_outstanding: pd.DataFrame | None, dates, splits: pd.DataFrame | None,
+                     ticker: str) -> pd.DataFrame | None:
+    """The event study's ``shares_outstanding`` input: one row per trading day on the latest basis.
+
+    The engine takes, for each day, the last report on or before it; the volume it divides is
+    split-adjusted to the latest basis, so each day's shares must be too (:func:`shares_outstanding_daily`
+    with ``basis="latest"``). Without this a report dated before a 1-for-10 reverse split made the
+    turnover before the split 10x too small. None when there are no reports.
+    """
+    if shares_outstanding is None or len(shares_outstanding) == 0:
+        return None
+    sp = None if splits is None or len(splits) == 0 else splits
+    daily = shares_outstanding_daily(shares_outstanding[["date", "shares"]], dates, sp, basis="latest")
+    out = pd.DataFrame({"ticker": ticker, "date": daily.index, "shares": daily.to_numpy(dtype=float)})
+    return out[np.isfinite(out["shares"])].reset_index(drop=True)

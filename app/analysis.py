@@ -410,10 +410,12 @@ def _event_study(db, client_id, ticker, benchmark, start, end, model, thin, est,
         out["windows"] = wins
     shares = loaders.shares_outstanding(db, ticker)
     try:
-        res = es.event_study(study_prices(px), events, market, model=model,
+        sp = study_prices(px)
+        res = es.event_study(sp, events, market, model=model,
                              thin_trading=None if thin == "none" else thin, estimation_window=est,
                              event_windows=wins,
-                             shares_outstanding=None if shares.empty else shares[["ticker", "date", "shares"]])
+                             shares_outstanding=module("shares").shares_for_study(
+                                 shares, sp["date"], loaders.splits(db, ticker), ticker))
     except ValueError as exc:
         out["error"] = str(exc)
         return out

@@ -70,3 +70,18 @@ def test_negative_report_is_refused_with_the_date():
 def test_unknown_basis_is_refused():
     with pytest.raises(ValueError, match="basis"):
         shares_outstanding_daily(1e6, DAYS, basis="quoted")
+
+
+def test_shares_for_study_restates_an_old_report_to_the_latest_basis_every_day():
+    """A report of 24M shares, then a 1-for-10 reverse split: the event study's daily shares are 2.4M on
+    every day, before and after the split (the volume it divides is on the latest basis too)."""
+    from analytics.shares import shares_for_study
+
+    reports = pd.DataFrame({"date": pd.to_datetime(["2024-01-02"]), "shares": [24e6]})
+    splits = pd.DataFrame({"date": pd.to_datetime(["2024-01-04"]), "ratio": [0.1]})
+    days = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"])
+    out = shares_for_study(reports, days, splits, "ACME")
+    assert list(out["ticker"].unique()) == ["ACME"]
+    assert out["date"].tolist() == list(days)
+    assert np.allclose(out["shares"], 2.4e6)  # 24e6 x 0.1 on the latest basis, every day
+    assert shares_for_study(reports.iloc[0:0], days, splits, "ACME") is None
