@@ -1,7 +1,7 @@
 """The demo workspace: the Auxer Group / PMR and Associates engagement with simulated AXGI prices.
 
 No public price history of AXGI (OTC Bulletin Board, 1999) can be downloaded, so the demo
-combines the contract's real terms (``/work/shared/engagement.md``: retainer $3,500/month in
+combines the contract's real terms (the reference engagement, see the README: retainer $3,500/month in
 free-trading stock, three-month minimum, an option on 5,000,000 shares at $0.04 granted
 1999-01-04 and expiring 1999-02-15, a finder's fee on financings) with **simulated** prices,
 volumes and a plausible schedule of the services A-J. Everything simulated is labelled so:

@@ -6,7 +6,7 @@ by hand from the demo's raw inputs where the arithmetic is short (closes are who
 1/256 dollar, so they are listed as integers), and otherwise by an independent route
 (statsmodels OLS on the same windows). Tolerances are for floating-point noise only.
 
-Raw inputs used by the hand checks (contract terms from /work/shared/engagement.md, demo
+Raw inputs used by the hand checks (contract terms of the reference engagement in the README, demo
 assumptions from the ``ingest.demo`` docstring):
 - retainer $3,500 a month from 1999-01-04, six payments, each on the monthly anniversary
   rolled to the next trading day, priced at the mean close of the 5 trading days before it;

@@ -53,3 +53,12 @@ def test_every_ingest_job_is_in_the_readme():
 def test_every_activity_type_is_named_in_the_readme(code):
     label = ACTIVITY_TYPES[code][0]
     assert label.lower() in README.lower()
+
+
+def test_nothing_in_the_project_points_outside_it():
+    """The project stands alone: no file refers to the workplace's shared notes beside it."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    needle = "/" + "shared/"  # written in two pieces so this file does not match itself
+    hits = [p for p in tracked if (ROOT / p).is_file()
+            and any(s + needle in (ROOT / p).read_text(encoding="utf-8", errors="ignore") for s in ("..", "/work"))]
+    assert hits == []
