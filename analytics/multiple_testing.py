@@ -26,11 +26,13 @@ METHODS: dict[str, str] = {
 }
 
 
-def _finite(p) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_finite(p) -> tuple[np.ndarray, np.ndarray]:
+    """The p-values as a flat array, and the positions of the finite ones sorted ascending (stable)."""
     a = np.asarray(p, dtype=float).ravel()
     if (a[np.isfinite(a)] < 0).any() or (a[np.isfinite(a)] > 1).any():
         raise ValueError("p-values must lie in [0, 1] (NaN for a test that was not computed)")
-    return a, np.flatnonzero(np.isfinite(a))
+    idx = np.flatnonzero(np.isfinite(a))
+    return a, idx[np.argsort(a[idx], kind="stable")]
 
 
 def holm_adjust(p) -> np.ndarray:
@@ -49,12 +51,11 @@ def holm_adjust(p) -> np.ndarray:
         Rejecting where ``adj <= alpha`` controls the family-wise error rate at ``alpha``.
         Equal to ``statsmodels.stats.multitest.multipletests(p, method="holm")[1]``.
     """
-    a, idx = _finite(p)
+    a, order = _sorted_finite(p)
     out = np.full(a.shape, np.nan)
-    m = idx.size
+    m = order.size
     if m == 0:
         return out
-    order = idx[np.argsort(a[idx], kind="stable")]
     adj = np.minimum(1.0, (m - np.arange(m)) * a[order])
     out[order] = np.maximum.accumulate(adj)
     return out
@@ -76,12 +77,11 @@ def benjamini_hochberg_adjust(p) -> np.ndarray:
         discovery rate at ``q`` for independent (or positively dependent) tests.  Equal to
         ``multipletests(p, method="fdr_bh")[1]``.
     """
-    a, idx = _finite(p)
+    a, order = _sorted_finite(p)
     out = np.full(a.shape, np.nan)
-    m = idx.size
+    m = order.size
     if m == 0:
         return out
-    order = idx[np.argsort(a[idx], kind="stable")]
     adj = np.minimum(1.0, m * a[order] / np.arange(1, m + 1))
     out[order] = np.minimum.accumulate(adj[::-1])[::-1]
     return out
