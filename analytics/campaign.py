@@ -206,6 +206,7 @@ from analytics.constants import (
     DEFAULT_SEED,
     MIN_ESTIMATION_OBS,
 )
+from analytics.event_panel import check_study_frames, checked_windows
 from analytics.thin_trading import trade_to_trade_panel
 
 __all__ = ["campaign_study", "CampaignResult", "CAMPAIGN_MODELS", "CAMPAIGN_THIN_TRADING",
@@ -246,8 +247,6 @@ SKIPPED_COLUMNS: tuple[str, ...] = ("event_id", "event_date", "window_start", "w
 # Inputs: one stock's returns and the design
 # --------------------------------------------------------------------------------------
 def _one_stock(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None):
-    from analytics.event_panel import check_study_frames
-
     check_study_frames(prices, market)
     has_ticker = prices["ticker"].notna().to_numpy()
     tickers = pd.unique(prices["ticker"][has_ticker])
@@ -305,15 +304,7 @@ def _design(model: str, ret, mret, span):
 
 
 def _validate_windows(estimation_window, event_windows, report_window):
-    e0, e1 = (int(v) for v in estimation_window)
-    if e0 > e1:
-        raise ValueError(f"estimation_window {estimation_window} must be (start, end), start <= end")
-    wins = tuple((int(a), int(b)) for a, b in event_windows)
-    if not wins:
-        raise ValueError("event_windows is empty: give at least one (start, end) window")
-    for a, b in wins:
-        if a > b:
-            raise ValueError(f"event window {(a, b)} must be (start, end), start <= end")
+    (e0, e1), wins = checked_windows(estimation_window, event_windows)
     r0 = min(a for a, _ in wins)
     r1 = max(b for _, b in wins)
     if report_window is not None:

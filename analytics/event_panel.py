@@ -102,6 +102,20 @@ def check_study_frames(prices: pd.DataFrame, market: pd.DataFrame) -> None:
             raise ValueError(f"market needs a {col!r} column (date, close)")
 
 
+def checked_windows(estimation_window, event_windows) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
+    """The estimation window and the event windows as int pairs, each checked ``start <= end``."""
+    e0, e1 = (int(v) for v in estimation_window)
+    if e0 > e1:
+        raise ValueError(f"estimation_window {estimation_window} must be (start, end), start <= end")
+    wins = tuple((int(a), int(b)) for a, b in event_windows)
+    if not wins:
+        raise ValueError("event_windows is empty: give at least one (start, end) window")
+    for a, b in wins:
+        if a > b:
+            raise ValueError(f"event window {(a, b)} must be (start, end), start <= end")
+    return (e0, e1), wins
+
+
 def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | None) -> _Panel:
     check_study_frames(prices, market)
 

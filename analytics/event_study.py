@@ -102,6 +102,7 @@ from analytics.event_models import (  # noqa: F401
     _window_sum,
 )
 from analytics.event_panel import (  # noqa: F401
+    checked_windows,
     _BLOCK_CELLS,
     _PAD_DAY,
     _Panel,
@@ -133,15 +134,7 @@ SKIPPED_COLUMNS: tuple[str, ...] = (
 # The engine
 # --------------------------------------------------------------------------------------
 def _validate_windows(estimation_window, event_windows, report_window):
-    e0, e1 = (int(v) for v in estimation_window)
-    if e0 > e1:
-        raise ValueError(f"estimation_window {estimation_window} must be (start, end), start <= end")
-    wins = tuple((int(a), int(b)) for a, b in event_windows)
-    if not wins:
-        raise ValueError("event_windows is empty")
-    for a, b in wins:
-        if a > b:
-            raise ValueError(f"event window {(a, b)} must be (start, end), start <= end")
+    (e0, e1), wins = checked_windows(estimation_window, event_windows)
     wmin = min(a for a, _ in wins)
     wmax = max(b for _, b in wins)
     if e1 >= wmin:
