@@ -96,6 +96,33 @@ def workspace_info(db: str) -> dict:
     return info
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+def _read_table_all(db: str, function: str, *args) -> pd.DataFrame:
+    """``module.function(Store(db), *args)`` cached, unscoped, for the store modules beside ``Store``
+    (``store.corporate_events``, ``store.integrity``, ``store.services``, ``store.peers``)."""
+    import importlib
+
+    import duckdb
+
+    if not _exists(db):
+        return pd.DataFrame()
+    module, name = function.split(":")
+    if module.split(".")[0] != "store":  # only the store's own readers, never a name from elsewhere
+        raise ValueError(f"not a store reader: {function}")
+    try:
+        return getattr(importlib.import_module(module), name)(_raw_store(db), *args)
+    except duckdb.CatalogException:  # a workspace older than its table, opened read-only
+        return pd.DataFrame()
+
+
+def read_table(db: str, function: str, *args) -> pd.DataFrame:
+    """A store module's reader (``"store.integrity:trades"``), cached, and only the rows the signed-in user
+    may see (every ``client_id``, ``engagement_id`` and ``ticker`` column is scoped)."""
+    from store.access import scope_frame
+
+    return scope_frame(_read_table_all(db, function, *args), _scope_or_deny(db))
+
+
 def clients(db: str) -> pd.DataFrame:
     return read(db, "clients")
 

@@ -108,7 +108,7 @@ FINANCING_COLS = {"financing_id": "int", "engagement_id": "int", "date": "date",
 ACTIVITY_COLS = {"activity_id": "int", "client_id": "str", "date": "date", "end_date": "date",
                  "type": "str", "title": "str", "channel": "str", "reach": "Int64", "cost": "float",
                  "after_close": "bool", "notes": "str", "link": "str", "created_at": "ts",
-                 "updated_at": "ts"}
+                 "updated_at": "ts", "disclosed": "boolean"}
 LOG_COLS = {"run_id": "int", "job": "str", "ticker": "str", "status": "str", "started_at": "ts",
             "ended_at": "ts", "added": "int", "updated": "int", "rejected": "int", "error": "str"}
 LAST_BAR_COLS = {"ticker": "str", "simulated": "bool", "last_date": "date", "sources": "str"}
@@ -142,6 +142,8 @@ def canonical(df: pd.DataFrame, cols: dict[str, str]) -> pd.DataFrame:
             s = pd.to_numeric(s).astype("Int64")
         elif kind == "bool":
             s = s.astype("boolean").fillna(False).astype(bool)
+        elif kind == "boolean":  # yes / no / not recorded
+            s = s.astype("boolean")
         else:
             s = s.astype("str")
         out[name] = s.array
