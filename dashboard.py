@@ -101,6 +101,9 @@ navigation = st.navigation([
     st.Page(PAGES / "activities.py", title="Activities", icon=":material/campaign:", url_path="activities"),
     st.Page(PAGES / "event_impact.py", title="Event impact", icon=":material/query_stats:", url_path="event-impact"),
     st.Page(PAGES / "engagement.py", title="Engagement", icon=":material/handshake:", url_path="engagement"),
+    st.Page(PAGES / "integrity.py", title="Promotion integrity", icon=":material/gavel:", url_path="integrity"),
+    st.Page(PAGES / "services.py", title="Services", icon=":material/support_agent:", url_path="services"),
+    st.Page(PAGES / "peers.py", title="Peers", icon=":material/groups:", url_path="peers"),
     st.Page(PAGES / "roi_report.py", title="ROI report", icon=":material/summarize:", url_path="roi-report"),
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
 ])

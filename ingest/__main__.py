@@ -55,7 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="create or upgrade the workspace schema")
     users.add_parser(sub)
+    for module in _job_modules():
+        module.add_parsers(sub)
     return parser
+
+
+# The record-keeping jobs beside the loads: each module registers its subcommands (``add_parsers``) and
+# carries them out (``run(store, args) -> exit code``, with its own messages).
+JOB_MODULES = ("ingest.integrity", "ingest.services", "ingest.peers")
+
+
+def _job_modules():
+    import importlib
+
+    return [importlib.import_module(name) for name in JOB_MODULES]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(args.db)
     if args.job == "users":  # ingest/users.py: who may sign in; its own messages and exit codes
         return users.run(store, args)
+    for module in _job_modules():
+        if args.job in module.JOBS:
+            return module.run(store, args)
 
     def progress(message: str) -> None:
         if not args.quiet:
