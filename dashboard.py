@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` puts the script's folder first; AppTest may not
     sys.path.insert(0, str(ROOT))
 
-from app import auth, loaders  # noqa: E402
+from app import auth, loaders, timing  # noqa: E402
 from store import StoreBusyError  # noqa: E402
 
+_timing = timing.start()  # server-side page time (IRDASH_TIMING); ends in the finally below
 PAGES = ROOT / "app" / "pages"
 LOG = logging.getLogger("irdash")
 
@@ -117,6 +118,7 @@ except auth.AccessDenied as exc:  # a write or read the user may not make: say s
     st.warning(str(exc), icon=":material/block:")
 except StoreBusyError:  # an ingest job holds the file longer than the lock wait: transient, say so
     LOG.warning("page %s: workspace busy", navigation.title, exc_info=True)
+    timing.note(_timing, "busy")
     st.warning("The workspace is busy (a load or import is writing to it). Reload the page in a few seconds.",
                icon=":material/hourglass_top:")
 except Exception:  # error details stay in the server log (client.showErrorDetails is off outside development)
@@ -124,6 +126,7 @@ except Exception:  # error details stay in the server log (client.showErrorDetai
         raise  # development and the tests: Streamlit shows the traceback
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     LOG.exception("page %s failed (%s UTC)", navigation.title, stamp)
+    timing.note(_timing, "error")
     st.error(f"Something went wrong on this page and it could not be shown. The details were written to the "
              f"server's log ({stamp} UTC); reload the page, or tell whoever runs this dashboard.",
              icon=":material/error:")
@@ -132,3 +135,4 @@ finally:
     if not scope.everything and st.session_state.get("_audited_view") != viewed:
         st.session_state["_audited_view"] = viewed
         auth.audit(db, "view", viewed[1], viewed[0])
+    timing.finish(_timing, navigation.title, navigation.url_path, sys.exc_info()[1])
