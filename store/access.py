@@ -90,13 +90,15 @@ def _clean(values) -> set[str]:
 
 
 def scope_of(user: User, clients: pd.DataFrame, assignments: pd.DataFrame, engagements: pd.DataFrame,
-             securities: pd.DataFrame | None = None) -> Scope:
-    """The scope of ``user`` from the workspace's clients, assignments, engagements and securities.
+             securities: pd.DataFrame | None = None, peers: pd.DataFrame | None = None) -> Scope:
+    """The scope of ``user`` from the workspace's clients, assignments, engagements, securities and peers.
 
     Clients: assigned ones (``assignments.email == user.email``), plus for a consultant with a firm
     every client whose ``firm`` equals it. Engagements: those of these clients. Tickers: the clients'
     tickers and benchmarks, plus for a consultant every stored ticker that is no client's ticker
-    (a benchmark, or a ticker loaded before its client was created). A disabled user gets nothing.
+    (a benchmark, or a ticker loaded before its client was created), plus the peer tickers of these
+    clients (``peers``: client_id, ticker) except a peer that is the ticker of a client outside the
+    scope (a peer group never opens another client's data). A disabled user gets nothing.
     """
     if user.disabled:
         return Scope(user=user)
@@ -110,6 +112,10 @@ def scope_of(user: User, clients: pd.DataFrame, assignments: pd.DataFrame, engag
     if user.role == "consultant" and securities is not None and len(securities):
         claimed = {t.upper() for t in _clean(clients.get("ticker", []))}
         tickers |= {t.upper() for t in _clean(securities["ticker"])} - claimed
+    if peers is not None and len(peers):
+        others = clients[~clients["client_id"].isin(ids)] if len(clients) else clients
+        foreign = {t.upper() for t in _clean(others.get("ticker", []))}
+        tickers |= {t.upper() for t in _clean(peers["ticker"][peers["client_id"].isin(ids)])} - foreign
     eng = _clean(engagements["engagement_id"][engagements["client_id"].isin(ids)]) if len(engagements) else set()
     return Scope(user=user, client_ids=frozenset(ids), engagement_ids=frozenset(eng), tickers=frozenset(tickers))
 
@@ -233,7 +239,16 @@ def user_scope(store: Store, email) -> Scope | None:
     return scope_of(user, store.query("SELECT client_id, ticker, benchmark, firm FROM clients"),
                     store.query("SELECT email, client_id FROM user_clients WHERE email = ?", [user.email]),
                     store.query("SELECT engagement_id, client_id FROM engagements"),
-                    store.query("SELECT ticker FROM securities") if user.role == "consultant" else None)
+                    store.query("SELECT ticker FROM securities") if user.role == "consultant" else None,
+                    _peer_groups(store))
+
+
+def _peer_groups(store: Store) -> pd.DataFrame | None:
+    """Every client's peer tickers for :func:`scope_of` (None in a workspace older than the peers table)."""
+    try:
+        return store.query("SELECT client_id, ticker FROM peers")
+    except StoreError:
+        return None
 
 
 def visible_users(store: Store, scope: Scope) -> pd.DataFrame:
