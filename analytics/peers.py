@@ -80,6 +80,8 @@ __all__ = [
     "peer_did",
     "did_reading",
     "peer_amec_rows",
+    "format_measure",
+    "method_sentence",
 ]
 
 #: Measures the comparison chart offers: code -> label. ``close`` is rebased to 100 at the period start;
@@ -434,7 +436,7 @@ def peer_did(daily: pd.DataFrame, client: str, pre, post, *, measures=tuple(DID_
 def did_reading(row) -> str:
     """The words for one DiD row (see the module docstring): only an interval that excludes zero says
     "beyond the peers"."""
-    label = str(row["label"]).lower() if "label" in row else str(row["measure"])
+    label = str(row["label"]) if "label" in row else str(row["measure"])
     did, low, high = row["did"], row["low"], row["high"]
     if not all(np.isfinite([did, low, high])):
         return f"{label}: not enough observed days to compare the client with its peers"
@@ -462,7 +464,10 @@ def method_sentence(n_peers: int, n_placebo: int, level: float = ROI_INTERVAL_LE
 
 # ---- the ROI report's AMEC rows ---------------------------------------------------------------
 
-def _fmt(measure: str, x: float, signed: bool = False, column: str = "") -> str:
+def format_measure(measure: str, x: float, signed: bool = False) -> str:
+    """A measure's value (or, ``signed``, its change) in its unit: shares of days and turnover in percent
+    (changes in percentage points, "pts"), the spread in percent, dollar volume in USD, log measures as
+    numbers; "n/a" when not finite."""
     if not np.isfinite(x):
         return "n/a"
     s = "+" if signed and x > 0 else ""
@@ -521,13 +526,13 @@ def peer_amec_rows(did: pd.DataFrame, client: str, peers, pre, post, *, simulate
             value = (f"{client} mean {unit} {r['client_post']:.2f} during the engagement; peers' median "
                      f"{r['peers_post']:.2f}")
         else:
-            value = (f"{client} {_fmt(m, r['client_post'])} during the engagement; peers' median "
-                     f"{_fmt(m, r['peers_post'])}")
-        change = (f"{client} {_fmt(m, r['client_change'], True)} against the {r['n_pre']} days before, peers "
-                  f"{_fmt(m, r['peers_change'], True)}: difference in differences {_fmt(m, r['did'], True)}; "
+            value = (f"{client} {format_measure(m, r['client_post'])} during the engagement; peers' median "
+                     f"{format_measure(m, r['peers_post'])}")
+        change = (f"{client} {format_measure(m, r['client_change'], True)} against the {r['n_pre']} days before, peers "
+                  f"{format_measure(m, r['peers_change'], True)}: difference in differences {format_measure(m, r['did'], True)}; "
                   f"{r['reading']}")
         if np.isfinite(r["low"]) and np.isfinite(r["high"]):
-            unc = (f"{level:.0%} interval {_fmt(m, r['low'], True)} to {_fmt(m, r['high'], True)} ({r['method']}); "
+            unc = (f"{level:.0%} interval {format_measure(m, r['low'], True)} to {format_measure(m, r['high'], True)} ({r['method']}); "
                    f"with {r['n_peers']} peer{'s' if r['n_peers'] != 1 else ''} the interval rests on {client}'s own "
                    f"history (the peer placebo's smallest p is {1 / (1 + r['n_peers']):.2f}; here "
                    f"{r['peer_rank_p']:.2f})")
