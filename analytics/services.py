@@ -35,7 +35,6 @@ Journal of Finance 67(2), 719-760.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
