@@ -38,7 +38,7 @@ def test_inquiry_csv_parses_dates_times_and_open_inquiries():
     frame = parse_services_csv(INQUIRIES.encode(), "inquiries", client_id="acme")
     assert frame["received_at"].tolist() == [pd.Timestamp("1999-01-06 09:15"), pd.Timestamp("1999-01-07")]
     assert frame["answered_at"].iloc[0] == pd.Timestamp("1999-01-06 15:00") and pd.isna(frame["answered_at"].iloc[1])
-    assert frame["channel"].tolist() == ["phone", "e-mail"] and frame["answered_by"].iloc[1] is None
+    assert frame["channel"].tolist() == ["phone", "e-mail"] and pd.isna(frame["answered_by"].iloc[1])
 
 
 BAD_FILES = {  # name: (table, file text, what the message must say, its line)
