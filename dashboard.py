@@ -131,8 +131,9 @@ except Exception:  # error details stay in the server log (client.showErrorDetai
              f"server's log ({stamp} UTC); reload the page, or tell whoever runs this dashboard.",
              icon=":material/error:")
 finally:
+    # first: after a page's st.stop() any st.* call below raises StopException again (Streamlit 1.67)
+    timing.finish(_timing, navigation.title, navigation.url_path, sys.exc_info()[1])
     viewed = (navigation.title, st.session_state.get("_url_client"))
     if not scope.everything and st.session_state.get("_audited_view") != viewed:
         st.session_state["_audited_view"] = viewed
         auth.audit(db, "view", viewed[1], viewed[0])
-    timing.finish(_timing, navigation.title, navigation.url_path, sys.exc_info()[1])

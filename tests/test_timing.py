@@ -176,3 +176,16 @@ def test_dashboard_records_each_page_run(demo_db, tmp_path, monkeypatch):
         ("Overview", "", "finished"), ("Data", "data", "finished")]
     assert all(r["seconds"] > 0 for r in records)
     assert Path(out).read_text().count("\n") == 2
+
+
+def test_dashboard_records_a_page_that_stops_early(tmp_path, monkeypatch):
+    # no workspace file: every page says so and calls st.stop(); after it any st.* call in dashboard.py's
+    # finally raises StopException again, so the line must be written before them
+    out = tmp_path / "timing.jsonl"
+    monkeypatch.setenv(timing.ENV, str(out))
+    monkeypatch.setenv("IRDASH_DB", str(tmp_path / "missing.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("app/pages/activities.py")
+    at.run()
+    assert [(r["page"], r["status"]) for r in timing.read(out)] == [("Overview", "stopped"), ("Activities", "stopped")]
