@@ -3,6 +3,7 @@ states, and charts/tables with their download buttons (files built only when cli
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,8 +17,13 @@ SIMULATED_BANNER = (
 )
 
 
+#: The page's own CSS (key metrics wrap instead of being cut with an ellipsis); see the file's comment.
+LAYOUT_CSS = Path(__file__).resolve().parent / "static" / "layout.css"
+
+
 def page_header(title: str | None, caption: str | None = None, *, container=st) -> tuple[str, dict]:
     """Title (None: already drawn), the simulated-data banner where it applies; returns (db path, info)."""
+    st.html(LAYOUT_CSS)  # style only: Streamlit puts it in the event container, it takes no space
     db = loaders.db_path()
     info = loaders.workspace_info(db)
     if title:
