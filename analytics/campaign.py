@@ -57,8 +57,51 @@ longer hold when the campaign is dense).  Every activity that cannot be studied 
 ``skipped`` with its reason, and its report range still gets dummies (its reaction stays out
 of the estimation data).
 
-Residual autocorrelation: tick noise (``autocorrelation="first_order"``, the default)
------------------------------------------------------------------------------------
+Rounding noise of the price grid (``autocorrelation="tick_noise"``, the default)
+------------------------------------------------------------------------------
+Why ``campaign_t`` under-rejected on a thin $1/256 stock (``bench.calibration`` case d1t:
+2.3% at 5% on window (0, 5), 1,000 replications, with the estimated first-order term below):
+a close on a price grid ``g`` is the efficient price plus a rounding error ``u_t`` of
+variance ``s2_t = g^2 / (12 P_t^2)`` in return units (uniform rounding: Gottlieb and Kalay
+1985; Harris 1990), independent from close to close once the price moves by more than a
+fraction of a tick between observations (the Fourier terms of the rounding error's
+dependence fall like ``exp(-2 pi^2 Var / g^2)``).  A return measured on row ``r`` over its
+span ``q .. r`` therefore carries ``u_r - u_q``, whose variance ``b_r = s2_r + s2_q`` does
+**not** grow with the span, and adjacent observations share one close (``Cov = -s2_q``,
+Roll 1984).  The WLS scale ``Var(e_r) = n_r sigma^2`` spreads that noise over the span
+instead, and a sum of consecutive returns (a CAR, and above all the pooled ``h' AR`` of a
+dense campaign, whose interior closes cancel) is charged every observation's ``2 s2``: the
+variance was overstated by 20-40% and the size fell to 1.7-3.2% (0, 5) / 3.2-4% (-1, 1).
+The first-order term below corrects it only when the residuals' estimated ``rho1`` passes its
+significance guard, which on ~55 adjacent pairs and a true ``rho1`` near -0.11 is rare.
+
+The default models the noise from the grid the closes lie on (:func:`price_grid`), which is
+known, not estimated::
+
+    Omega_rr = n_r sigma_e^2 + b_r,   Omega_qr = -s2_q  (the return ending on q and the
+    one starting there),   0 else;
+    sigma_e^2 = (SSR_w - sum_E b_r / n_r) / (L - p)      (E[e_r^2] = n_r sigma_e^2 + b_r),
+    Cov(AR) = sigma_e^2 (D + X* A X*') + N_UU - X* A V - V' A X*' + X* A P A X*',
+
+with ``N`` the noise covariance, ``V = X'W N_EU`` and ``P = X'W N_EE W X`` (the estimation
+days' ``sum b x x' / n^2`` plus their adjacent pairs' ``-s2_q (x_q x_r' + x_r x_q') / (n_q
+n_r)``).  Nothing is estimated beyond ``sigma_e^2``, so no sampling error enters the variance
+and no pre-test is needed; on a liquid stock (a $0.01 tick on a $20 price: ``s2 = 2e-8``
+against ``sigma^2 = 4e-4``) it is the uncorrelated covariance to four digits.  Measured with
+the simulation of ``bench.calibration`` (1,000 replications, seed 20261201, size of
+``campaign_t`` at 5%, windows (-1, 1) / (0, 5)): d1t (thin, $1/256, trade-to-trade) 5.3% /
+5.2% (uncorrelated 3.2% / 1.7%, first-order with its guard 3.7% / 2.3%); d1 (liquid) 5.2% /
+4.3%; the same $1/256 stock traded every day 4.8% / 5.8% (uncorrelated 2.2% / 1.5%; 400
+replications).  It applies where every observation ends on a traded close: trade-to-trade
+returns, or daily returns of a stock with volume every day (a stale close repeats the last
+rounding error, so daily returns with untraded days keep the first-order term below, as do
+closes on no grid, e.g. irregular adjustments; ``variance_note`` says which and why).  Scaling
+every price by a constant scales the grid with it (``g / P`` unchanged).  Neglected: the
+leverage of the noise in ``sigma_e^2``'s degrees of freedom (``O(1/L)``), other
+microstructure noise (bid-ask bounce beyond the tick).
+
+Residual autocorrelation: the estimated first-order term (``autocorrelation="first_order"``)
+--------------------------------------------------------------------------------------
 A penny stock's close is rounded to its tick, and the rounding error is large beside a day's
 move ($1/256 on a $0.06 stock is 6.5% of the price).  Write the observed log close as the
 efficient price plus an error, ``p_t = p*_t + u_t`` with ``Var(u_t) = s_u^2`` (about
@@ -185,6 +228,12 @@ Roll, R. (1984). "A simple implicit measure of the effective bid-ask spread in a
 Hasbrouck, J. (1993). "Assessing the quality of a security market: a new approach to
     transaction-cost measurement". Review of Financial Studies 6(1), 191-212 (observed price =
     efficient price + pricing error).
+Gottlieb, G. and Kalay, A. (1985). "Implications of the discreteness of observed stock
+    prices". Journal of Finance 40(1), 135-153 (rounding to the tick: error variance
+    ``tick^2 / 12``).
+Harris, L. (1990). "Estimation of stock price variances and serial covariances from discrete
+    observations". Journal of Financial and Quantitative Analysis 25(3), 291-306 (the
+    rounding error's variance and the negative first-order serial covariance it induces).
 Zhou, B. (1996). "High-frequency data and volatility in foreign-exchange rates". Journal of
     Business and Economic Statistics 14(1), 45-52 (the first-order autocovariance correction
     for noise in a variance).
@@ -211,12 +260,17 @@ from analytics.thin_trading import trade_to_trade_panel
 
 __all__ = ["campaign_study", "CampaignResult", "CAMPAIGN_MODELS", "CAMPAIGN_THIN_TRADING",
            "CAMPAIGN_PLACEBO_DRAWS", "FEW_PLACEMENTS", "FEW_INDEPENDENT_PLACEMENTS",
-           "CAMPAIGN_AUTOCORRELATION", "RHO1_RULES", "RHO1_RULE", "RHO1_BOUND"]
+           "CAMPAIGN_AUTOCORRELATION", "RHO1_RULES", "RHO1_RULE", "RHO1_BOUND", "price_grid"]
 
 CAMPAIGN_MODELS: tuple[str, ...] = ("market", "constant_mean", "market_adjusted")
 CAMPAIGN_THIN_TRADING: tuple[str | None, ...] = (None, "trade_to_trade")
-#: ``autocorrelation`` choices: the first-order (MA(1)) residual covariance, or none.
-CAMPAIGN_AUTOCORRELATION: tuple[str | None, ...] = ("first_order", None)
+#: ``autocorrelation`` choices: the rounding noise of the price grid (``"tick_noise"``, the
+#: default), the estimated first-order (MA(1)) residual covariance, or none (module docstring).
+CAMPAIGN_AUTOCORRELATION: tuple[str | None, ...] = ("tick_noise", "first_order", None)
+#: The coarsest price grid looked for is the smallest close change divided by at most this.
+_GRID_DIVISORS = 16
+#: A close is on the grid when it is within this share of a tick of a multiple of it (floats).
+_GRID_TOLERANCE = 1e-4
 #: When the estimated first-order autocorrelation is applied (see the module docstring).
 RHO1_RULES: tuple[str, ...] = ("always", "negative", "significant")
 RHO1_RULE = "significant"
@@ -282,7 +336,7 @@ def _one_stock(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str | N
             ret[1:] = close[1:] / close[:-1] - 1.0
             mret[1:] = mc[1:] / mc[:-1] - 1.0
         span = np.ones(len(days))
-    return str(tickers[0]), days, ret, mret, span, volume
+    return str(tickers[0]), days, ret, mret, span, volume, close
 
 
 def _design(model: str, ret, mret, span):
@@ -405,11 +459,24 @@ def _rho1_rule(rho: float, pairs: int, rule: str) -> float:
     return rho
 
 
-def _variance_note(autocorrelation, rho1: dict[str, Any], rule: str) -> str:
+def _variance_note(autocorrelation, rho1: dict[str, Any], rule: str, mode=None,
+                   grid: float = 0.0, noise_var: float = np.nan, sigma2_eff: float = np.nan,
+                   every_close_traded: bool = True) -> str:
     """Which Cov(AR) is used, in words."""
     raw, used, pairs = rho1["raw"], rho1["used"], rho1["pairs"]
     est = (f"rho1 = {raw:+.3f} on {pairs} adjacent estimation pairs" if np.isfinite(raw)
            else "rho1 not estimated")
+    if mode == "tick_noise":
+        sd = np.sqrt(noise_var) if np.isfinite(noise_var) else np.nan
+        return (f"Cov(AR) with the rounding noise of the ${grid:.6g} price grid (each close off "
+                f"its efficient price by about {sd:.2%}, sd tick/(P sqrt 12), Harris 1990; "
+                f"noise does not grow with a return's span and cancels inside a multi-day CAR, "
+                f"Roll 1984); efficient variance per day {sigma2_eff:.3g}")
+    if autocorrelation == "tick_noise":
+        why = ("the closes lie on no price grid" if grid <= 0 else
+               "untraded days with daily returns (use trade-to-trade returns)")
+        est = f"{est}; no tick-noise model: {why}"
+        autocorrelation = "first_order"
     if autocorrelation is None:
         return (f"Cov(AR) with uncorrelated residuals (autocorrelation=None; {est}, not used)")
     if used == 0.0:
@@ -462,6 +529,94 @@ def _first_order_term(q, r, x, n, union_cols, inv) -> np.ndarray:
     b = xu @ inv @ v
     a_xu = inv @ xu.T
     return c - b - b.T + a_xu.T @ pm @ a_xu
+
+
+# --------------------------------------------------------------------------------------
+# Rounding noise of the price grid (autocorrelation="tick_noise")
+# --------------------------------------------------------------------------------------
+def price_grid(close: np.ndarray) -> float:
+    """The price grid (tick) the closes lie on, or 0 when they lie on none.
+
+    The coarsest ``g = d / m`` (``d`` the smallest change between distinct closes, ``m = 1 ..
+    16``) of which every close is a multiple, within ``_GRID_TOLERANCE`` of a tick (floats).
+    Adjusted closes scaled by a dividend lie on no grid (0: no tick noise is modelled);
+    a split-adjusted history gives the finer of its grids (less noise modelled, not more).
+
+    Parameters
+    ----------
+    close : array_like
+        Closes (non-positive and missing values are ignored).
+
+    Returns
+    -------
+    float
+        The tick, e.g. ``1/256 = 0.00390625`` for a 1999 OTC stock; 0 when there is none.
+    """
+    c = np.asarray(close, dtype=float)
+    c = np.unique(c[np.isfinite(c) & (c > 0)])
+    if len(c) < 2:
+        return 0.0
+    d = float(np.diff(c).min())
+    for m in range(1, _GRID_DIVISORS + 1):
+        g = d / m
+        k = c / g
+        if np.all(np.abs(k - np.rint(k)) <= _GRID_TOLERANCE):
+            return g
+    return 0.0
+
+
+def _noise_variances(close: np.ndarray, grid: float, valid: np.ndarray, n: np.ndarray):
+    """Rounding-noise variance of each close and of each observation's noise.
+
+    ``s2_t = g^2 / (12 P_t^2)``: the rounding error of a close on a grid ``g`` is about
+    uniform on ``(-g/2, g/2)`` (Gottlieb and Kalay 1985; Harris 1990), ``g / P_t`` in return
+    units.  An observation measured on row ``r`` spans ``q = r - n_r .. r``, so its noise
+    ``u_r - u_q`` has variance ``b_r = s2_r + s2_q`` (0 on rows without a usable return).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = np.where(np.isfinite(close) & (close > 0), (grid / close) ** 2 / 12.0, 0.0)
+    rows = np.arange(len(close))
+    q = np.clip(rows - np.rint(n).astype(np.int64), 0, max(len(close) - 1, 0))
+    b = np.where(valid, s2 + s2[q], 0.0) if len(close) else np.zeros(0)
+    return s2, b
+
+
+def _tick_noise_term(q, r, x, n, union_cols, inv, s2, b, est) -> np.ndarray:
+    """The rounding noise's part of ``Cov(AR)`` on the union days (module docstring).
+
+    ``N_UU - X* A V - (X* A V)' + X* A P A X*'`` for the noise covariance ``N``: ``b_r`` on
+    the diagonal, ``-s2_q`` between the observations that end and start on close ``q``
+    (adjacent pairs ``(q, r)``), 0 else; ``V = X'W N_EU`` (the union days' adjacent
+    estimation neighbours ``-s2 x_t / n_t``), ``P = X'W N_EE W X`` (``sum b x x' / n^2`` over
+    the estimation days plus the adjacent estimation pairs' ``-s2_q (x_q x_r' + x_r x_q') /
+    (n_q n_r)``).
+    """
+    K = len(union_cols)
+    pos = np.full(len(n), -1, dtype=np.int64)
+    pos[union_cols] = np.arange(K)
+    c = np.diag(b[union_cols])
+    i, j = pos[q["UU"]], pos[r["UU"]]
+    w = -s2[q["UU"]]
+    np.add.at(c, (i, j), w)
+    np.add.at(c, (j, i), w)
+    p = x.shape[1]
+    if p == 0:
+        return c
+    v = np.zeros((p, K))
+    qa, ra = q["EU"], r["EU"]            # estimation q, union r: they share close q
+    np.add.at(v.T, pos[ra], x[qa] * (-s2[qa] / n[qa])[:, None])
+    qb, rb = q["UE"], r["UE"]            # union q, estimation r: they share close q
+    np.add.at(v.T, pos[qb], x[rb] * (-s2[qb] / n[rb])[:, None])
+    qe, re_ = q["EE"], r["EE"]
+    xq = x[qe] * (-s2[qe] / (n[qe] * n[re_]))[:, None]
+    pm = xq.T @ x[re_]
+    pm = pm + pm.T
+    xe = x[est]
+    pm = pm + (xe * (b[est] / n[est] ** 2)[:, None]).T @ xe
+    xu = x[union_cols]
+    bb = xu @ inv @ v
+    a_xu = inv @ xu.T
+    return c - bb - bb.T + a_xu.T @ pm @ a_xu
 
 
 # --------------------------------------------------------------------------------------
@@ -521,6 +676,10 @@ class CampaignResult:
     rho1_used: float
     rho1_pairs: int
     variance_note: str
+    covariance: str | None = None
+    tick: float = 0.0
+    noise_var: float = float("nan")
+    sigma2_efficient: float = float("nan")
     _state: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     # ---- covariances -------------------------------------------------------------------
@@ -892,6 +1051,11 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
     comps += [est_ok * x[:, j] * x[:, k] * w for j, k in pairs]
     comps += [est_ok * x[:, j] * y * w for j in range(p)]
     comps.append(est_ok * y * y * w)
+    tick = s.get("noise_mode") == "tick_noise"
+    if tick:  # sum w b (the noise in the SSR) and sum b w^2 x x' (the noise part of X'W N W X)
+        bvar = s["b"]
+        comps.append(est_ok * bvar * w)
+        comps += [est_ok * bvar * w * w * x[:, j] * x[:, k] for j, k in pairs]
     q = np.column_stack(comps)
     pre = np.vstack([np.zeros((1, q.shape[1])), np.cumsum(q, axis=0)])
     lo, hi = cand + e0, cand + last
@@ -901,7 +1065,7 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
     for i, (j, k) in enumerate(pairs):
         sxx[:, j, k] = sxx[:, k, j] = tot[:, 1 + i]
     sxy = tot[:, 1 + len(pairs):1 + len(pairs) + p]
-    syy = tot[:, -1]
+    syy = tot[:, 1 + len(pairs) + p]
     inv, singular = _inverse(sxx)
     coef = np.einsum("sij,sj->si", inv, sxy) if p else np.zeros((len(cand), 0))
     ssr = np.maximum(syy - np.einsum("si,si->s", coef, sxy), 0.0)
@@ -920,20 +1084,30 @@ def _placement_fits(s: dict[str, Any]) -> dict[str, Any]:
     fitted = sum((ce[:, j][:, None] * x_u[j] for j in range(p)), np.zeros(cols.shape))
     ar_u = np.where(obs, y[cols] - fitted, 0.0)
     first_order = None
-    if s.get("autocorrelation") == "first_order":
+    sigma2_used = sigma2[elig]
+    if tick:
+        k0 = 2 + len(pairs) + p
+        sigma2_used = np.maximum((ssr - tot[:, k0]) / dof, 0.0)[elig]
+        pdiag = np.zeros((len(cand), p, p))
+        for i, (j, k) in enumerate(pairs):
+            pdiag[:, j, k] = pdiag[:, k, j] = tot[:, k0 + 1 + i]
+        first_order = _placement_first_order(s, cand[elig], ce, sigma2[elig], cols, obs, u_rel,
+                                             run_lo, run_hi, e0, last, pdiag=pdiag[elig])
+    elif s.get("noise_mode") == "first_order":
         first_order = _placement_first_order(s, cand[elig], ce, sigma2[elig], cols, obs, u_rel,
                                              run_lo, run_hi, e0, last)
     return {"u_rel": u_rel, "n_eligible": int(elig.sum()),
             "n_independent": _non_overlapping(cand[elig], int(u_rel[-1] - u_rel[0] + 1)),
             "eligible": cand[elig],
             "obs": obs, "x_u": x_u, "n_u": np.where(obs, n[cols], 0.0),
-            "ar_u": ar_u, "inv": inv[elig], "sigma2": sigma2[elig], "first_order": first_order}
+            "ar_u": ar_u, "inv": inv[elig], "sigma2": sigma2_used, "first_order": first_order}
 
 
 def _placement_first_order(s: dict[str, Any], b: np.ndarray, coef: np.ndarray,
                            sigma2: np.ndarray, cols: np.ndarray, obs: np.ndarray,
                            u_rel: np.ndarray, run_lo: np.ndarray, run_hi: np.ndarray,
-                           lo_off: int, last: int) -> dict[str, Any]:
+                           lo_off: int, last: int, pdiag: np.ndarray | None = None
+                           ) -> dict[str, Any]:
     """The first-order pieces of every placement's ``Cov(AR)`` (as :func:`_first_order_term`).
 
     Per placement ``b``: ``rho1`` re-estimated on its own estimation days (adjacent pairs
@@ -942,7 +1116,15 @@ def _placement_first_order(s: dict[str, Any], b: np.ndarray, coef: np.ndarray,
     (same rule), the adjacent union pairs (``kprev``: the union column of the previous
     observation, -1 if it is not a union day; ``sprev = sqrt(n_q n_r)``), the union days'
     estimation neighbours (``vx``: ``sum x_t sqrt(n_d / n_t)``) and ``A P A``.
+
+    With ``pdiag`` (the ``"tick_noise"`` covariance: :func:`_tick_noise_term`, ``pdiag`` the
+    placements' ``sum b x x' / n^2`` over their estimation days) the same pieces carry the
+    rounding noise's weights instead: ``-s2_q / (n_q n_r)`` in ``P``, ``-s2_q`` for the
+    union pairs, ``-s2_q x_t / n_t`` for the neighbours, ``b`` on the union days (``bu``);
+    nothing is estimated (``scale`` 1: the weights are covariances already).
     """
+    tick = pdiag is not None
+    s2 = s["s2"] if tick else None
     y, x, n, valid, prev = s["y"], s["x"], s["n"], s["valid"], s["prev"]
     T, p = len(y), x.shape[1]
     S, K = cols.shape
@@ -950,7 +1132,8 @@ def _placement_first_order(s: dict[str, Any], b: np.ndarray, coef: np.ndarray,
     has = prev >= 0
     qq = np.where(has, prev, 0)
     pair_ok = has & est_ok & est_ok[qq]
-    c = np.where(pair_ok, 1.0 / np.sqrt(n * n[qq]), 0.0)
+    c = (np.where(pair_ok, -s2[qq] / (n * n[qq]), 0.0) if tick
+         else np.where(pair_ok, 1.0 / np.sqrt(n * n[qq]), 0.0))
     jk = [(j, k) for j in range(p) for k in range(j, p)]
     comps = [pair_ok.astype(float), c * y * y[qq]]
     comps += [c * (x[qq, j] * y + x[:, j] * y[qq]) for j in range(p)]
@@ -992,6 +1175,8 @@ def _placement_first_order(s: dict[str, Any], b: np.ndarray, coef: np.ndarray,
         + np.einsum("si,sij,sj->s", coef, pm, coef) / 2 if p else tot[:, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = zz / count / sigma2
+    if tick:
+        pm = pm + pdiag
     rule = s["rho1_rule"]
     used = np.clip(np.where(np.isfinite(raw) & (count > 0), raw, 0.0), -RHO1_BOUND, RHO1_BOUND)
     if rule == "negative":
@@ -1003,17 +1188,24 @@ def _placement_first_order(s: dict[str, Any], b: np.ndarray, coef: np.ndarray,
     kq = np.minimum(np.searchsorted(u_rel, qrow - b[:, None]), K - 1)
     is_u = (qrow >= 0) & (u_rel[kq] == qrow - b[:, None])
     kprev = np.where(is_u, kq, -1)
-    sprev = np.where(is_u, np.sqrt(n[cols] * n[np.maximum(qrow, 0)]), 0.0)
+    sprev = (np.where(is_u, -s2[np.maximum(qrow, 0)], 0.0) if tick
+             else np.where(is_u, np.sqrt(n[cols] * n[np.maximum(qrow, 0)]), 0.0))
     before = (qrow >= 0) & ~is_u & (qrow >= lo[:, None]) & est_ok[np.maximum(qrow, 0)]
     nxt = nv[np.minimum(cols + 1, T)]
     nxt_c = np.minimum(nxt, T - 1)
     after = (obs & (nxt <= hi[:, None]) & (prev[nxt_c] == cols) & est_ok[nxt_c]
              & ~shifted(nxt_c))
     qb = np.maximum(qrow, 0)
+    if tick:  # the shared close: qb for the neighbour before, the union day for the one after
+        vx = [np.where(before, -s2[qb] * x[qb, j] / n[qb], 0.0)
+              + np.where(after, -s2[cols] * x[nxt_c, j] / n[nxt_c], 0.0) for j in range(p)]
+        return {"rho1": np.full(S, np.nan), "rho1_used": np.zeros(S), "scale": np.ones(S),
+                "bu": np.where(obs, s["b"][cols], 0.0), "kprev": kprev, "sprev": sprev,
+                "vx": vx, "pm": pm}
     vx = [np.where(before, x[qb, j] * np.sqrt(n[cols] / n[qb]), 0.0)
           + np.where(after, x[nxt_c, j] * np.sqrt(n[cols] / n[nxt_c]), 0.0) for j in range(p)]
-    return {"rho1": raw, "rho1_used": used, "kprev": kprev, "sprev": sprev, "vx": vx,
-            "pm": pm}
+    return {"rho1": raw, "rho1_used": used, "scale": sigma2 * used, "bu": None,
+            "kprev": kprev, "sprev": sprev, "vx": vx, "pm": pm}
 
 
 def _non_overlapping(starts: np.ndarray, extent: int) -> int:
@@ -1044,8 +1236,12 @@ def _placement_statistics(fit: dict[str, Any], h: np.ndarray, n_act: int):
                     np.zeros(len(mean)))
         est_err = sum((apa[:, i, j] * hx[i] * hx[j] for i in range(p) for j in range(p)),
                       np.zeros(len(mean)))
-        quad = quad + fo["rho1_used"] * (hch - 2.0 * cross + est_err)
-    var = fit["sigma2"] * (fit["n_u"] @ (h * h) + quad) / n_act**2
+        noise = hch - 2.0 * cross + est_err
+        if fo["bu"] is not None:
+            noise = noise + fo["bu"] @ (h * h)
+        var = (fit["sigma2"] * (fit["n_u"] @ (h * h) + quad) + fo["scale"] * noise) / n_act**2
+    else:
+        var = fit["sigma2"] * (fit["n_u"] @ (h * h) + quad) / n_act**2
     with np.errstate(invalid="ignore", divide="ignore"):
         t = mean / np.sqrt(var)
     return mean, t
@@ -1093,7 +1289,7 @@ def campaign_study(
     event_windows: Sequence[tuple[int, int]] = DEFAULT_EVENT_WINDOWS,
     min_estimation_obs: int = MIN_ESTIMATION_OBS,
     report_window: tuple[int, int] | None = None,
-    autocorrelation: str | None = "first_order",
+    autocorrelation: str | None = "tick_noise",
     rho1_rule: str = RHO1_RULE,
 ) -> CampaignResult:
     """Study the activities of ONE stock jointly (dummy-variable event study, Karafiath 1988).
@@ -1120,11 +1316,14 @@ def campaign_study(
         Fewest estimation days in an activity's own estimation window for it to be studied.
     report_window : (int, int), optional
         Widens the range of days that get dummies (and of ``caar_band``).
-    autocorrelation : {"first_order", None}
-        ``"first_order"`` (default): ``Cov(AR)`` includes the first-order autocovariance of
-        the residuals estimated on adjacent estimation observations (tick-rounding noise
-        makes consecutive returns negatively correlated; module docstring); ``None``: the
-        residuals are taken as uncorrelated (the Binder/Karafiath covariance).
+    autocorrelation : {"tick_noise", "first_order", None}
+        ``"tick_noise"`` (default): ``Cov(AR)`` includes the rounding noise of the price grid
+        the closes lie on (:func:`price_grid`; variance ``tick^2 / (12 P^2)`` per close,
+        known, not estimated: module docstring); where the closes lie on no grid, or daily
+        returns have untraded days, the ``"first_order"`` term stands in (said in
+        ``variance_note``).  ``"first_order"``: the first-order autocovariance of the
+        residuals estimated on adjacent estimation observations, applied by ``rho1_rule``;
+        ``None``: the residuals are taken as uncorrelated (the Binder/Karafiath covariance).
     rho1_rule : {"always", "negative", "significant"}
         When the estimate is applied (default ``RHO1_RULE``, chosen by simulation).
 
@@ -1151,7 +1350,7 @@ def campaign_study(
     if not ev["event_id"].is_unique:
         dup = ev.loc[ev["event_id"].duplicated(), "event_id"].iloc[0]
         raise ValueError(f"duplicate event_id in events: {dup!r}")
-    ticker, days, ret, mret, span, _volume = _one_stock(prices, market, thin_trading)
+    ticker, days, ret, mret, span, volume, close = _one_stock(prices, market, thin_trading)
     if "ticker" in ev.columns:
         other = sorted({str(t) for t in ev["ticker"].dropna()} - {ticker})
         if other:
@@ -1242,11 +1441,29 @@ def campaign_study(
     cov = sigma2 * (np.diag(n[union_cols]) + (xu @ inv[0] @ xu.T if p else 0.0))
     prev = _previous_adjacent(valid, n)
     rho1 = {"raw": np.nan, "used": 0.0, "pairs": 0}
+    # the covariance actually used: the price grid's rounding noise needs every observation
+    # to end on a traded close (trade-to-trade returns, or a stock traded every day); else
+    # the estimated first-order term stands in (its rule applies)
+    grid = price_grid(close) if autocorrelation == "tick_noise" else 0.0
+    every_close_traded = thin_trading == "trade_to_trade" or bool((volume != 0).all())
+    noise_mode = autocorrelation
+    if autocorrelation == "tick_noise":
+        noise_mode = "tick_noise" if (grid > 0 and every_close_traded) else "first_order"
+    s2 = bvar = None
+    sigma2_eff, noise_var = np.nan, np.nan
     if fit_ok:
         q, r = _pairs_within(prev, est, union_cols, start, end)
         rho1 = _rho1_estimate(q["EE"], r["EE"], y, x, n, coef, sigma2, rho1_rule)
-        if autocorrelation == "first_order" and rho1["used"] != 0.0:
+        if noise_mode == "first_order" and rho1["used"] != 0.0:
             cov = cov + sigma2 * rho1["used"] * _first_order_term(q, r, x, n, union_cols, inv[0])
+        elif noise_mode == "tick_noise":
+            # Var(e_r) = n_r sigma_e^2 + b_r: E[sum w e^2] = (L - p) sigma_e^2 + sum w b
+            # (the leverage of the noise neglected, O(1/L))
+            s2, bvar = _noise_variances(close, grid, valid, n)
+            sigma2_eff = max(float(sigma2 - (w * bvar[est]).sum() / dof), 0.0)
+            noise_var = float(s2[est].mean()) if L else np.nan
+            cov = sigma2_eff * (np.diag(n[union_cols]) + (xu @ inv[0] @ xu.T if p else 0.0))
+            cov = cov + _tick_noise_term(q, r, x, n, union_cols, inv[0], s2, bvar, est)
 
     # ---- CARs: G AR per window ---------------------------------------------------------------
     by_window: dict[tuple[int, int], dict[str, np.ndarray]] = {}
@@ -1311,11 +1528,16 @@ def campaign_study(
         "base": int(col0[has0].min()) if len(has0) else 0,
         "estimation_window": (e0, e1), "report_window": (r0, r1), "min_obs": min_obs,
         "prev": prev, "autocorrelation": autocorrelation, "rho1_rule": rho1_rule,
+        "noise_mode": noise_mode, "s2": s2, "b": bvar,
     }
     return CampaignResult(
         ticker=ticker, model=model, thin_trading=thin_trading, estimation_window=(e0, e1),
         event_windows=wins, report_window=(r0, r1), events=ev, cars=cars, day_ar=day_ar,
         skipped=skipped, coef=dict(zip(names, map(float, coef))), sigma2=float(sigma2),
         dof=int(dof), n_estimation=L, autocorrelation=autocorrelation, rho1=float(rho1["raw"]),
-        rho1_used=float(rho1["used"]) if autocorrelation else 0.0, rho1_pairs=int(rho1["pairs"]),
-        variance_note=_variance_note(autocorrelation, rho1, rho1_rule), _state=state)
+        rho1_used=float(rho1["used"]) if noise_mode == "first_order" else 0.0,
+        rho1_pairs=int(rho1["pairs"]),
+        variance_note=_variance_note(autocorrelation, rho1, rho1_rule, noise_mode, grid,
+                                     noise_var, sigma2_eff, every_close_traded),
+        covariance=noise_mode, tick=float(grid), noise_var=float(noise_var),
+        sigma2_efficient=float(sigma2_eff), _state=state)

@@ -540,7 +540,8 @@ def test_first_order_cov_equals_an_explicit_m_omega_m(name):
     d0 = [150, 152, 157, 158, 171]
     events = campaign_events(prices["date"], d0)
     res = campaign_study(prices, events, market, model=model,
-                         thin_trading="trade_to_trade" if t2t else None, rho1_rule="always")
+                         thin_trading="trade_to_trade" if t2t else None,
+                         autocorrelation="first_order", rho1_rule="always")
     assert res.autocorrelation == "first_order"
     cov_ref, udays, gamma1, pairs, sigma2_ref, rho_ref = reference_first_order_cov(
         prices, market, d0, trade_to_trade=t2t, model=model)
@@ -634,3 +635,159 @@ def test_autocorrelation_arguments_are_checked():
         campaign_study(prices, events, market, **HAND_KW, autocorrelation="ma2")
     with pytest.raises(ValueError, match="rho1_rule must be one of"):
         campaign_study(prices, events, market, **HAND_KW, rho1_rule="sometimes")
+
+
+# ---------------------------------------------------------------------------------------
+# Rounding noise of the price grid (the default covariance): Cov(AR) = M Omega M' written out
+# ---------------------------------------------------------------------------------------
+GRID_CASES = {
+    # name: (closes, the grid they lie on)
+    "1999 OTC: 1/256 dollar": ([0.05859375, 0.0625, 0.06640625, 0.0546875], 1 / 256),
+    "pennies": ([1.23, 1.24, 1.30, 1.21], 0.01),
+    "even cents only: the coarsest grid that holds": ([0.02, 0.04, 0.08, 0.12], 0.02),
+    "smallest change two ticks, one odd tick elsewhere": ([1 / 8, 3 / 8, 4 / 8], 1 / 8),
+    "sub-penny": ([0.0601, 0.0603, 0.0604], 0.0001),
+    "a constant adjustment factor scales the grid (tick / P unchanged)":
+        (list(np.array([1.23, 1.24, 1.30]) * 0.98731), 0.01 * 0.98731),
+    "irregular closes lie on no grid": ([1.0, 1.0137, 1.0291, 1.0412], 0.0),
+    "one distinct close: no grid": ([0.5, 0.5, 0.5], 0.0),
+    "missing and non-positive closes are ignored": ([np.nan, 0.0, 0.25, 0.5, 0.75], 0.25),
+}
+
+
+@pytest.mark.parametrize("name", list(GRID_CASES))
+def test_price_grid(name):
+    from analytics.campaign import price_grid
+
+    closes, grid = GRID_CASES[name]
+    assert price_grid(np.array(closes)) == pytest.approx(grid, rel=1e-9, abs=1e-15)
+
+
+def reference_tick_cov(prices, market, day0_rows, tick, *, trade_to_trade, est=(-120, -11),
+                       report=(-1, 5), model="market", extra_union_rows=()):
+    """Cov(AR) under the rounding-noise model as an explicit matrix product, in loops.
+
+    Observed log close = efficient + u_t, u_t independent with Var = tick^2 / (12 P_t^2)
+    (uniform rounding); the return measured on row t spans s = t - n_t .. t, so
+    e_t = efficient (Var n_t sigma_e^2) + u_t - u_s: Omega_tt = n_t sigma_e^2 + s2_t + s2_s,
+    Omega_st = -s2_s for the return that ends on s, 0 else.  sigma_e^2 = (sum_E e^2 / n -
+    sum_E (s2_t + s2_s) / n) / (L - p) from the WLS residuals.  Cov(AR) = M Omega M' with
+    M = [I_U, -X_U (X_E'WX_E)^-1 X_E'W].  Returns Cov(AR), the union rows and sigma_e^2.
+    """
+    ret, mret, span = reference_returns(prices, market, trade_to_trade)
+    c = prices["close"].to_numpy(float)
+    s2 = tick**2 / (12.0 * c**2)
+    T = len(ret)
+    d0 = np.asarray(day0_rows)
+    lo, hi = max(0, d0.min() + est[0]), min(T - 1, d0.max() + report[1])
+    union = {t for c0 in d0 for t in range(c0 + report[0], c0 + report[1] + 1)}
+    union |= set(extra_union_rows)
+    rows = [t for t in range(lo, hi + 1) if np.isfinite(ret[t])]
+    u = [t for t in rows if t in union]
+    e = [t for t in rows if t not in union]
+    y = ret - mret if model == "market_adjusted" else ret
+    cols = {"market": lambda t: [span[t], mret[t]], "constant_mean": lambda t: [span[t]],
+            "market_adjusted": lambda t: []}[model]
+    X_E = np.array([cols(t) for t in e]).reshape(len(e), -1)
+    X_U = np.array([cols(t) for t in u]).reshape(len(u), -1)
+    W = np.diag(1.0 / span[e])
+    A = (np.linalg.inv(X_E.T @ W @ X_E) @ X_E.T @ W if X_E.shape[1]
+         else np.zeros((0, len(e))))
+    M = np.hstack([np.eye(len(u)), -X_U @ A])
+    coef = A @ y[e] if X_E.shape[1] else np.zeros(0)
+    noise = {t: s2[t] + s2[t - int(span[t])] for t in rows}
+    ssr_w = sum((y[t] - (np.array(cols(t)) @ coef if len(coef) else 0.0)) ** 2 / span[t]
+                for t in e)
+    sigma_e2 = (ssr_w - sum(noise[t] / span[t] for t in e)) / (len(e) - X_E.shape[1])
+    order = u + e
+    Omega = np.zeros((len(order), len(order)))
+    for a, s in enumerate(order):
+        for b, t in enumerate(order):
+            if s == t:
+                Omega[a, b] = sigma_e2 * span[t] + noise[t]
+            elif t - span[t] == s:
+                Omega[a, b] = -s2[s]
+            elif s - span[s] == t:
+                Omega[a, b] = -s2[t]
+    return M @ Omega @ M.T, u, sigma_e2
+
+
+TICK_CASES = {
+    # name: (zero_share, trade_to_trade, model, tick, stock keywords)
+    "trade_to_trade_thin_market_1_256": (0.5, True, "market", 1 / 256, dict(start=0.06, sigma=0.04)),
+    "daily_every_day_traded_1_64": (0.0, False, "market", 1 / 64, {}),
+    "trade_to_trade_constant_mean_1_64": (0.3, True, "constant_mean", 1 / 64, {}),
+    "trade_to_trade_market_adjusted_1_64": (0.3, True, "market_adjusted", 1 / 64, {}),
+}
+
+
+@pytest.mark.parametrize("name", list(TICK_CASES))
+def test_tick_noise_cov_equals_an_explicit_m_omega_m(name):
+    zero_share, t2t, model, tick, kw = TICK_CASES[name]
+    prices, market = simulated_stock(8, 200, zero_share=zero_share, tick=tick, **kw)
+    d0 = [150, 152, 157, 158, 171]
+    events = campaign_events(prices["date"], d0)
+    res = campaign_study(prices, events, market, model=model,
+                         thin_trading="trade_to_trade" if t2t else None)
+    assert res.autocorrelation == "tick_noise" and res.covariance == "tick_noise"
+    assert res.tick == pytest.approx(tick, rel=1e-12) and res.rho1_used == 0.0
+    cov_ref, udays, sigma_e2 = reference_tick_cov(prices, market, d0, tick, trade_to_trade=t2t,
+                                                  model=model)
+    assert res.sigma2_efficient == pytest.approx(sigma_e2, rel=1e-9)
+    assert list(pd.DatetimeIndex(res.day_ar["date"])) == list(prices["date"].iloc[udays])
+    np.testing.assert_allclose(res.day_ar_cov().to_numpy(), cov_ref, rtol=1e-9, atol=1e-15)
+    assert "rounding noise" in res.variance_note
+    old = campaign_study(prices, events, market, model=model,
+                         thin_trading="trade_to_trade" if t2t else None, autocorrelation=None)
+    np.testing.assert_allclose(res.day_ar["ar"], old.day_ar["ar"], atol=1e-15)  # ARs unchanged
+    # a six-day CAR: the noise of its interior closes cancels, so it varies less than the
+    # uncorrelated Cov(AR) says (the reason campaign_t under-rejected on a thin stock)
+    assert (res.cars["car_var"] < old.cars["car_var"]).mean() > 0.5
+
+
+def test_tick_noise_falls_back_to_the_first_order_term_where_it_does_not_apply():
+    # daily returns with untraded days: a stale close is no new rounding; and closes on no grid
+    prices, market = simulated_stock(8, 200, zero_share=0.5, tick=1 / 64)
+    events = campaign_events(prices["date"], [150, 152, 157, 158, 171])
+    daily = campaign_study(prices, events, market)
+    ref = campaign_study(prices, events, market, autocorrelation="first_order")
+    assert daily.covariance == "first_order" and "untraded days" in daily.variance_note
+    np.testing.assert_allclose(daily.day_ar_cov().to_numpy(), ref.day_ar_cov().to_numpy())
+    jitter = 1.0 + 1e-3 * np.random.default_rng(3).random(len(prices))  # no common grid
+    off_grid = campaign_study(prices.assign(close=prices["close"] * jitter), events, market,
+                              thin_trading="trade_to_trade")
+    assert off_grid.tick == 0.0 and "no price grid" in off_grid.variance_note
+
+
+@pytest.mark.parametrize("name", ["trade_to_trade_market_1_256", "constant_mean_1_64",
+                                  "daily_every_day_traded_1_64"])
+def test_tick_noise_placebo_equals_an_explicit_refit_of_that_placement(name):
+    t2t, model, tick, zero_share, kw = {
+        "trade_to_trade_market_1_256": (True, "market", 1 / 256, 0.4, dict(start=0.06, sigma=0.04)),
+        "constant_mean_1_64": (True, "constant_mean", 1 / 64, 0.4, {}),
+        "daily_every_day_traded_1_64": (False, "market", 1 / 64, 0.0, {}),
+    }[name]
+    prices, market = simulated_stock(21, 400, zero_share=zero_share, tick=tick, **kw)
+    d0 = np.array([200, 203, 205, 214])
+    events = campaign_events(prices["date"], d0, ["pr", "mm", "pr", "mm"])
+    res = campaign_study(prices, events, market, thin_trading="trade_to_trade" if t2t else None,
+                         model=model)
+    assert res.covariance == "tick_noise"
+    table = res.placements("type", (0, 5))
+    real_union = {t for c in d0 for t in range(c - 1, c + 6)}
+    n_pl = table["first_day0"].nunique()
+    for start in table["first_day0"].drop_duplicates().iloc[[0, n_pl // 3, n_pl // 2, -1]]:
+        b = int(prices.index[prices["date"] == start][0])
+        shifted = d0 - d0[0] + b
+        fit, k, udays = reference_fit(prices, market, shifted, trade_to_trade=t2t,
+                                      extra_union_rows=real_union, model=model)
+        cov, u2, _s = reference_tick_cov(prices, market, shifted, tick, trade_to_trade=t2t,
+                                         extra_union_rows=real_union, model=model)
+        assert u2 == udays
+        for typ, ids in (("pr", [0, 2]), ("mm", [1, 3])):
+            h = np.array([sum(c + 0 <= u <= c + 5 for c in shifted[ids]) for u in udays], float)
+            effect = float(np.squeeze(fit.t_test(np.r_[np.zeros(k), h / len(ids)][None, :]).effect))
+            row = table[(table["first_day0"] == start) & (table["type"] == typ)].iloc[0]
+            assert row["mean_car"] == pytest.approx(effect, abs=1e-10)
+            assert row["campaign_t"] == pytest.approx(
+                effect / np.sqrt(h @ cov @ h / len(ids) ** 2), rel=1e-8)
