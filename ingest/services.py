@@ -295,3 +295,73 @@ def run(store: Store, args) -> int:
         return code
     print(summary.line())
     return summary.exit_code
+
+
+def validate_rows(table: str, frame: pd.DataFrame) -> list[tuple[int, str]]:
+    """Problems (row position, message) of edited log rows, by the rules of the CSV import; empty when valid.
+
+    ``frame`` holds the editor's rows with the table's columns (dates as dates or Timestamps, numbers as
+    numbers); the dashboard's editor calls it before writing.
+    """
+    from ingest.activities import date_in_range
+
+    out: list[tuple[int, str]] = []
+    for i, r in enumerate(frame.reset_index(drop=True).to_dict("records")):
+        def blank(c):
+            v = r.get(c)
+            return v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
+
+        for c, limit in FIELD_LIMITS.items():
+            if isinstance(r.get(c), str) and len(r[c]) > limit:
+                out.append((i, f"{c} is {len(r[c]):,} characters long, more than {limit:,}"))
+        dates = ("received_at", "answered_at") if table == "inquiries" else ("date",)
+        for c in dates:
+            if blank(c):
+                if c in REQUIRED[table]:
+                    out.append((i, f"{c} is empty"))
+                continue
+            problem = date_in_range(r[c], c)
+            if problem:
+                out.append((i, problem))
+        if table == "inquiries" and not blank("received_at") and not blank("answered_at") \
+                and not date_in_range(r["received_at"], "") and not date_in_range(r["answered_at"], "") \
+                and pd.Timestamp(r["answered_at"]) < pd.Timestamp(r["received_at"]):
+            out.append((i, "answered_at is before received_at"))
+        counts = {"mailings": ("recipients", *RESPONSE_KINDS, "activity_id"),
+                  "coverage_counts": ("market_makers", "analysts")}.get(table, ())
+        values = {}
+        for c in counts:
+            if blank(c):
+                if c == "recipients":
+                    out.append((i, "recipients is empty"))
+                continue
+            try:
+                x = float(r[c])
+            except (TypeError, ValueError, OverflowError):
+                out.append((i, f"{c} '{shown(r[c], 30)}' is not a number"))
+                continue
+            limit = MAX_COVERAGE if table == "coverage_counts" else (2 ** 31 if c == "activity_id" else MAX_COUNT)
+            if not math.isfinite(x):
+                out.append((i, f"{c} is not a finite number"))
+            elif x < 0:
+                out.append((i, f"{c} is negative"))
+            elif x != int(x):
+                out.append((i, f"{c} {x:g} is not a whole number"))
+            elif x > limit:
+                out.append((i, f"{c} {x:g} is more than {limit:,.0f}"))
+            else:
+                values[c] = int(x)
+        if table == "mailings":
+            if mailing_kind(str(r.get("kind") or "")) is None:
+                out.append((i, f"kind '{shown(r.get('kind'), 40)}' is not a mailing (broker_dealer_mailing or "
+                               "fax_mail_blast)"))
+            responses = sum(values.get(c, 0) for c in RESPONSE_KINDS)
+            if "recipients" in values and responses > values["recipients"]:
+                out.append((i, f"{responses} responses for {values['recipients']} recipients"))
+            if not blank("cost"):
+                _, problem = _cost(str(r["cost"]), ",")
+                if problem:
+                    out.append((i, problem))
+        if table == "coverage_counts" and blank("market_makers") and blank("analysts"):
+            out.append((i, "neither market_makers nor analysts is given"))
+    return out

@@ -1,0 +1,139 @@
+"""The Services page (AppTest) on the demo workspace with its simulated services logs: the figures shown are
+recomputed here by hand from the stored rows (plain pandas / numpy / statsmodels, not analytics.services)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pages import open_page, page_text
+from statsmodels.stats.proportion import proportion_confint
+
+from store import Store, access
+from store import services as ss
+
+START, END = pd.Timestamp("1999-01-04"), pd.Timestamp("1999-07-03")   # the demo engagement (period=engagement)
+
+
+@pytest.fixture
+def services_db(demo_db, tmp_path, monkeypatch):
+    """A private copy of the demo workspace with ``write_demo_services`` applied (as ingest.demo will call it)."""
+    from app import loaders
+    from ingest.demo_services import write_demo_services
+
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    store = Store(copy)
+    write_demo_services(store, {"client_id": "auxer", "seed": 19990104})
+    monkeypatch.setenv("IRDASH_DB", str(copy))
+    loaders.clear()
+    yield store
+    loaders.clear()
+
+
+def _metric(at, label: str):
+    return next(m for m in at.get("metric") if m.label == label)
+
+
+def _frame(at, first_columns: list[str]) -> pd.DataFrame:
+    return next(d.value for d in at.get("dataframe") if list(d.value.columns[:len(first_columns)]) == first_columns)
+
+
+def test_the_shown_figures_match_a_hand_computation(services_db):
+    at = open_page("services", {"period": "engagement", "open_days": "5"})
+    text = page_text(at)
+    assert "Simulated data." in text and "Demo workspace" in text
+    q = ss.inquiries(services_db, "auxer")
+    inside = q[(q["received_at"] >= START) & (q["received_at"] < END + pd.Timedelta(days=1))]
+    assert _metric(at, "Inquiries received").value == str(len(inside))
+    days = ((inside["answered_at"] - inside["received_at"]).dt.total_seconds() / 86400).dropna().to_numpy()
+    assert _metric(at, "Median response time").value == f"{np.median(days):.1f} days"
+    assert _metric(at, "90th-percentile response time").value == f"{np.quantile(days, 0.9):.1f} days"
+    # open at the end of 1999-07-03 (ages counted at 1999-07-04 00:00) and received more than 5 days before
+    at_end = END + pd.Timedelta(days=1)
+    still_open = q[(q["received_at"] >= START) & (q["received_at"] < at_end)
+                   & (q["answered_at"].isna() | (q["answered_at"] >= at_end))]
+    old = ((at_end - still_open["received_at"]).dt.total_seconds() / 86400 > 5).sum()
+    assert _metric(at, "Open over 5 days").value == str(int(old)) and old >= 1
+    # the first mailing of the period: responses / recipients and its Wilson interval (statsmodels)
+    m = ss.mailings(services_db, "auxer").sort_values("date").iloc[0]
+    responses = int(m["calls"] + m["meetings"] + m["inquiries"])
+    shown = _frame(at, ["date", "kind", "list_name"]).iloc[0]
+    assert shown["responses"] == responses and shown["response_rate"] == round(responses / m["recipients"], 5)
+    lo, hi = proportion_confint(responses, int(m["recipients"]), alpha=0.10, method="wilson")
+    assert shown["rate_interval"] == f"{100 * lo:.2f}% to {100 * hi:.2f}%"
+    assert shown["cost_per_response"] == round(m["cost"] / responses, 2)
+    assert shown["list_name"].endswith("(simulated)")
+    # the AMEC rows are on the page, every one with its uncertainty
+    amec = _frame(at, ["stage", "measure", "value"])
+    assert set(amec["stage"]) == {"outputs", "outtakes", "outcomes"} and amec["uncertainty"].str.len().min() > 0
+    assert amec.loc[amec["measure"] == "Shareholder inquiries received", "value"].iloc[0] == f"{len(inside)} inquiries"
+    # the charts carry the simulated mark
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert len(specs) >= 3 and all("SIMULATED DATA" in s for s in specs)
+
+
+def test_the_url_carries_n_and_a_bad_value_is_refused_in_words(services_db):
+    at = open_page("services", {"period": "engagement", "open_days": "400"})
+    assert "open_days=400 is outside 0..365: 5 is used." in page_text(at)
+    at = open_page("services", {"period": "engagement", "open_days": "200"})
+    assert _metric(at, "Open over 200 days").value == "0"
+    assert at.query_params["open_days"] == ["200"] or at.query_params["open_days"] == "200"
+
+
+def test_empty_logs_say_how_to_fill_them(demo_db, tmp_path, monkeypatch):
+    from app import loaders
+
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("IRDASH_DB", str(copy))
+    loaders.clear()
+    text = page_text(open_page("services", {"period": "engagement"}))
+    assert "python -m ingest import-inquiries FILE --client auxer" in text
+    assert "received_at,channel,topic,answered_at,answered_by" in text
+    assert "python -m ingest import-mailings FILE --client auxer" in text
+    assert "python -m ingest import-coverage FILE --client auxer" in text
+    loaders.clear()
+
+
+def test_a_count_added_in_the_editor_is_stored(services_db):
+    from app import loaders
+
+    at = open_page("services", {"period": "engagement"})
+    before = ss.coverage_counts(services_db, "auxer")
+    at.session_state["svc_edit_coverage_counts"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"date": "1999-06-15", "market_makers": 4, "analysts": 1, "source": "test"}]}
+    at.run()
+    at.button(key="svc_edit_coverage_counts_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = ss.coverage_counts(services_db, "auxer")
+    assert len(after) == len(before) + 1
+    assert after.set_index("date").loc[pd.Timestamp("1999-06-15"), "market_makers"] == 4
+    loaders.clear()
+
+
+def test_an_invalid_edit_is_refused_with_its_reason(services_db):
+    at = open_page("services", {"period": "engagement"})
+    at.session_state["svc_edit_mailings"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"date": "1999-06-15", "kind": "fax_mail_blast", "recipients": 3, "calls": 5}]}
+    at.run()
+    errors = [e.value for e in at.get("error")]
+    assert any("5 responses for 3 recipients" in e for e in errors), errors
+    assert at.button(key="svc_edit_mailings_save").disabled
+
+
+def test_an_analyst_sees_no_editor(services_db, monkeypatch):
+    from app import auth, loaders
+
+    access.set_client_firm(services_db, "auxer", "pmr")
+    access.add_user(services_db, "analyst@pmr.example", "analyst")
+    access.assign_client(services_db, "analyst@pmr.example", "auxer")
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+    monkeypatch.setattr(auth, "providers", lambda _section: [None])
+    monkeypatch.setattr(auth, "signed_in_email", lambda: "analyst@pmr.example")
+    loaders.clear()
+    at = open_page("services", {"period": "engagement"})
+    assert "Read-only (analyst)" in page_text(at)
+    assert not any(b.key and b.key.startswith("svc_edit_") for b in at.button)
+    loaders.clear()
