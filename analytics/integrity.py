@@ -186,8 +186,9 @@ def disclosure_text(register: pd.DataFrame, day, *, security: str, consultant: s
                          f"({len(stock)} payment{'s' if len(stock) != 1 else ''}, worth "
                          f"{money(stock['amount'].sum(), exact=True)} when issued)")
         for g in _rows(paid[paid["kind"] == "option"]):
+            ends = "expired" if pd.Timestamp(g["expiry_date"]) < d else "expiring"
             items.append(f"an option to buy {g['shares']:,.0f} shares at {price(g['strike'])} a share, "
-                         f"granted {g['date']:%Y-%m-%d} and expiring {pd.Timestamp(g['expiry_date']):%Y-%m-%d}")
+                         f"granted {g['date']:%Y-%m-%d} and {ends} {pd.Timestamp(g['expiry_date']):%Y-%m-%d}")
         for f in _rows(paid[paid["kind"] == "finder's fee"]):
             items.append(f"a {money(f['amount'], exact=True)} {f['description']}")
         for m in _rows(paid[~paid["kind"].isin(["retainer shares", "option", "finder's fee"])]):
@@ -493,7 +494,7 @@ def affiliate_volume_limit(bars: pd.DataFrame, shares_outstanding: float, sales:
         s = sales.copy()
         s["date"] = pd.to_datetime(s["date"])
         since = d - pd.DateOffset(months=VOLUME_LIMIT_MONTHS)
-        sold = float(-s.loc[(s["shares"] < 0) & (s["date"] > since) & (s["date"] <= d), "shares"].sum())
+        sold = max(0.0, float(-s.loc[(s["shares"] < 0) & (s["date"] > since) & (s["date"] <= d), "shares"].sum()))
     if not r["affiliate"]:
         basis = "not an affiliate: no Rule 144(e) volume limit"
     elif r["otc"]:
@@ -679,3 +680,85 @@ def integrity_findings(acc_parts: Mapping[str, Any]) -> list[str]:
         out.append(f"{len(r)} run-ups reversed (persistence test); during them the public bought an estimated "
                    f"{money(r['public_bought'].sum())} of stock beyond the recorded sales.")
     return out
+
+
+def _latest_shares(shares_outstanding, day) -> float:
+    """The last reported shares outstanding on or before ``day`` (the first report before any)."""
+    if shares_outstanding is None:
+        return float("nan")
+    if not isinstance(shares_outstanding, pd.DataFrame):
+        return float(shares_outstanding)
+    if not len(shares_outstanding):
+        return float("nan")
+    so = shares_outstanding.sort_values("date")
+    before = so[pd.to_datetime(so["date"]) <= pd.Timestamp(day)]
+    return float((before if len(before) else so)["shares"].iloc[-1])
+
+
+def integrity_account(*, client_name: str, ticker: str, engagement: Mapping[str, Any] | None,
+                      bars: pd.DataFrame, activities: pd.DataFrame, grants: pd.DataFrame | None = None,
+                      financings: pd.DataFrame | None = None, compensation: pd.DataFrame | None = None,
+                      trades: pd.DataFrame | None = None, rules: Mapping[str, Any] | None = None,
+                      events: pd.DataFrame | None = None, shares_outstanding=None, splits=None,
+                      persistence: pd.DataFrame | None = None, abnormal: pd.DataFrame | None = None,
+                      horizon: int | None = None, objective_rows: tuple = (), simulated: bool = False,
+                      as_of=None) -> IntegrityAccount:
+    """The whole promotion-integrity record of one client, from the stored data, for the page and the report.
+
+    Composes :func:`compensation_register` (with :func:`analytics.retainer.retainer_schedule` of the
+    engagement), :func:`disclosure_status`, :func:`holdings` (the retainer tranches as receipts of the
+    consultant), :func:`sales_after_activities`, :func:`runup_public_purchases` (the persistence
+    test's result as given: ``persistence``/``abnormal`` from :func:`analytics.answer.programme_answer`),
+    :func:`rule144_schedule`, :func:`affiliate_volume_limit` (the consultant's sales, as of ``as_of``),
+    :func:`option_exercises`, :func:`promotion_windows`, :func:`blackout_windows` and
+    :func:`trades_in_windows`. ``objective_rows`` (AMEC rows of :mod:`analytics.objectives`) are
+    carried into ``amec_rows`` beside the outputs row of the disclosures.
+    """
+    from analytics.amec import AmecRow
+    from analytics.constants import PERSISTENCE_HORIZONS
+    from analytics.retainer import retainer_schedule
+
+    r = sale_rules(rules)
+    e = dict(engagement or {})
+    consultant = str(e.get("consultant") or "the consultant")
+    security = f"{client_name} ({ticker})"
+    px = _bars(bars) if bars is not None and len(bars) else pd.DataFrame(columns=["date", "close", "volume"])
+    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else (px["date"].max() if len(px) else
+                                                                        pd.Timestamp.today().normalize())
+    sched = None
+    if e.get("start_date") is not None and len(px):
+        sched = retainer_schedule(e, px, shares_outstanding=shares_outstanding, as_of=as_of, splits=splits)
+    register = compensation_register(e, payer=client_name, retainer=sched, grants=grants, financings=financings,
+                                     manual=compensation)
+    disclosures = disclosure_status(activities if activities is not None else pd.DataFrame(columns=["type"]))
+    t = trades if trades is not None else pd.DataFrame(columns=["trade_id", "holder", "role", "date", "shares",
+                                                                "price", "notes"])
+    t = t.copy()
+    t["date"] = pd.to_datetime(t["date"])
+    issued = sched[sched["status"] == "issued"] if sched is not None else None
+    receipts = (pd.DataFrame({"holder": consultant, "date": issued["payment_date"],
+                              "shares": issued["shares_issued"]}) if issued is not None and len(issued) else None)
+    promo = promotion_windows(activities, int(r["promotion_tail_days"]))
+    black = blackout_windows(activities, events, int(r["blackout_before_days"]), int(r["blackout_after_days"]))
+    flagged = trades_in_windows(t, promo, black)
+    sales = sales_after_activities(t, activities, px, int(r["sale_flag_days"])) if len(px) else \
+        sales_after_activities(None, None, None)
+    h = int(horizon if horizon is not None else PERSISTENCE_HORIZONS[-1])
+    runups = runup_public_purchases(persistence, abnormal, px, t, h) if len(px) else \
+        runup_public_purchases(None, None, px, None, h)
+    consultant_sales = t[(t["role"] == "consultant") & (t["shares"] < 0)] if len(t) else t
+    limit = (affiliate_volume_limit(px, _latest_shares(shares_outstanding, as_of), consultant_sales, r, as_of)
+             if len(px) and np.isfinite(_latest_shares(shares_outstanding, as_of)) else None)
+    parts = {"disclosures": disclosures, "trades": flagged, "sales_windows": sales, "runups": runups}
+    n_flag = int(disclosures["flagged"].sum()) if len(disclosures) else 0
+    outputs = AmecRow("outputs", "Communications that describe the security",
+                      f"{len(disclosures)} ({len(disclosures) - n_flag} recorded with the compensation disclosure)",
+                      f"{n_flag} without a recorded disclosure" if n_flag else "every one recorded as disclosed",
+                      "a count, no sampling interval", "activity log (disclosed flag)", simulated)
+    return IntegrityAccount(
+        client_name=client_name, security=security, consultant=consultant, simulated=simulated, rules=r,
+        register=register, disclosures=disclosures, trades=flagged, holdings=holdings(t, receipts),
+        sales_windows=sales, runups=runups,
+        rule144=rule144_schedule(sched, r, as_of) if sched is not None else rule144_schedule(None, r),
+        volume_limit=limit, options=option_exercises(grants, t, compensation, as_of), promotion=promo,
+        blackout=black, amec_rows=(outputs, *objective_rows), findings=tuple(integrity_findings(parts)))

@@ -367,3 +367,74 @@ def run(store, args: argparse.Namespace) -> int:
         return code
     print(summary.line())
     return summary.exit_code
+
+
+# --- the same rules for a row edited on the page -------------------------------------------------------
+
+def _cell_problem(value, f: Field) -> tuple[object, str | None]:
+    """(clean value, problem) of one edited cell under the CSV's rules."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or (isinstance(value, str) and not value.strip()):
+        return None, (f"{f.name} is empty" if f.required else None)
+    if f.kind == "text":
+        text = str(value).strip()
+        return text, (f"{f.name} is {len(text):,} characters long, more than {f.limit:,}" if len(text) > f.limit
+                      else None)
+    if f.kind == "date":
+        try:
+            day = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            return None, f"{f.name} '{shown(value, 30)}' is not a date (YYYY-MM-DD)"
+        wrong = date_problem(day, f.name)
+        return (None, wrong) if wrong else (day.normalize(), None)
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None, f"{f.name} '{shown(value, 30)}' is not a number"
+    if not math.isfinite(v):
+        return None, f"{f.name} is not a finite number (nan, inf or too large)"
+    if not f.signed and v < 0:
+        return None, f"{f.name} {v:g} is negative"
+    if abs(v) > f.high:
+        return None, f"{f.name} {v:g} is more than {f.high:,.0f}"
+    return v, None
+
+
+def validate_trade(row: dict) -> tuple[dict, list[str]]:
+    """A trade edited on the page, cleaned, and its problems (the import's rules)."""
+    out, errs = {}, []
+    for f in TRADE_FIELDS:
+        if f.name in ("side", "client_id"):
+            continue
+        out[f.name], problem = _cell_problem(row.get(f.name), f)
+        if problem:
+            errs.append(problem)
+    if out.get("shares") == 0:
+        errs.append("shares is 0: a trade buys (+) or sells (-) some shares")
+    role = (out.get("role") or "consultant").lower()
+    if role not in ROLES:
+        errs.append(f"role '{shown(role, 20)}' must be one of {', '.join(ROLES)}")
+    out["role"] = role
+    return out, errs
+
+
+def validate_objective(row: dict) -> tuple[dict, list[str]]:
+    """An objective edited on the page, cleaned, and its problems (the import's rules)."""
+    out, errs = {}, []
+    for f in OBJECTIVE_FIELDS:
+        if f.name == "client_id":
+            continue
+        out[f.name], problem = _cell_problem(row.get(f.name), f)
+        if problem:
+            errs.append(problem)
+    if out.get("measure") is not None:
+        key = measure_key(out["measure"])
+        if key is None:
+            errs.append(f"measure '{shown(out['measure'], 40)}' is unknown")
+        out["measure"] = key
+    d = DIRECTION_WORDS.get(str(out.get("direction") or "at_least").strip().lower())
+    if d is None:
+        errs.append(f"direction '{shown(out.get('direction'), 20)}' must be at_least or at_most")
+    out["direction"] = d
+    if out.get("due_date") is not None and out.get("set_date") is not None and out["due_date"] < out["set_date"]:
+        errs.append("due_date is before set_date")
+    return out, errs

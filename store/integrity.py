@@ -220,14 +220,15 @@ def delete_rows(store: Store, table: str, ids) -> int:
     return int(n)
 
 
-def row_clients(store: Store, table: str, ids) -> list[str]:
-    """The clients owning the rows ``ids`` of ``trades`` or ``objectives`` (for the page's write guard)."""
+def rows_of_client(store: Store, table: str, client_id: str, ids) -> list[int]:
+    """The ids among ``ids`` of ``trades`` or ``objectives`` rows that belong to ``client_id`` (the page's guard)."""
     id_col = TABLES[table][0]
     ids = [int(i) for i in ids]
     if not ids:
         return []
-    rows = store.query(f"SELECT DISTINCT client_id FROM {table} WHERE {id_col} IN (SELECT unnest(?::INTEGER[]))", [ids])
-    return [str(c) for c in rows["client_id"]]
+    rows = store.query(f"SELECT {id_col}, client_id FROM {table} WHERE client_id = ? AND {id_col} IN "
+                       "(SELECT unnest(?::INTEGER[]))", [client_id, ids])
+    return [int(i) for i in rows[id_col]]
 
 
 def save_sale_rules(store: Store, engagement_id: int, **fields) -> str:

@@ -1,0 +1,149 @@
+"""The Integrity page (AppTest) on the demo workspace with its simulated integrity record, the report section's
+HTML, and the demo record itself (idempotent, labelled simulated, windows found)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages import ROOT, page_text
+
+PAGE = "app/pages/integrity.py"
+
+
+@pytest.fixture
+def demo(demo_db, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo workspace with ``write_demo_integrity`` applied, as IRDASH_DB."""
+    from ingest.demo_integrity import write_demo_integrity
+    from store import Store
+
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    store = Store(copy)
+    eng = store.engagements("auxer")
+    write_demo_integrity(store, {"client_id": "auxer", "engagement_id": int(eng["engagement_id"].iloc[0])})
+    monkeypatch.setenv("IRDASH_DB", str(copy))
+    return copy
+
+
+def open_integrity(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_demo_record_is_idempotent_and_labelled(demo):
+    from ingest.demo_integrity import write_demo_integrity
+    from store import Store
+    from store import integrity as si
+
+    store = Store(demo)
+    again = write_demo_integrity(store, {"client_id": "auxer", "engagement_id": 1})
+    assert again["trades"] == {"added": 0, "updated": 0, "unchanged": 5}
+    assert again["objectives"]["unchanged"] == 5 and again["disclosed_changed"] == 0
+    assert again["sale_rules"] == "unchanged"
+    trades = si.trades(store, "auxer")
+    assert trades["notes"].str.endswith("(simulated)").all()
+    assert si.objectives(store, "auxer")["notes"].str.endswith("(simulated)").all()
+
+
+def test_page_shows_the_record_with_its_caveats(demo):
+    at = open_integrity()
+    text = page_text(at)
+    assert "Simulated data" in text
+    assert "This is a record of what the data show, not legal advice; whether anything is lawful is for counsel." in text
+    for phrase in ("recorded without it", "fall inside a promotion window", "activity windows hold sales",
+                   "run-ups reversed"):
+        assert phrase in text, phrase
+    assert "is lawful" not in text.replace("whether anything is lawful", "")
+    assert "unlawful" not in text and "illegal" not in text
+    # the disclosure text of the first communication, as of its date
+    code = at.get("code")[0].value
+    assert code.startswith("Disclosure as of 1999-01-05") and "option to buy 5,000,000 shares" in code
+    assert at.get("plotly_chart"), "no price/volume/holdings chart"
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "recorded sales" in spec and "SIMULATED DATA" in spec
+    assert at.get("data_editor"), "the local demo user may edit: editors expected"
+
+
+def test_period_in_the_url_limits_the_trades(demo):
+    at = open_integrity({"client": "auxer", "period": "engagement"})
+    text = page_text(at)
+    # the engagement runs 1999-01-04 to 1999-07-03: the sale of 1999-08-16 is outside it
+    assert "The trades log holds 4 trades (3 sales)" in text
+
+
+def test_trade_edit_is_validated_then_saved(demo):
+    from store import Store
+    from store import integrity as si
+
+    at = open_integrity()
+    at.session_state["trade_editor"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"date": "1999-02-10", "holder": "PMR", "role": "consultant", "shares": float("inf")}]}
+    at.run()
+    assert any("shares is not a finite number" in e.value for e in at.error)
+    at.session_state["trade_editor"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"date": "1999-02-10", "holder": "PMR", "role": "consultant", "shares": -1000.0, "price": 0.05}]}
+    at.run()
+    assert not at.error
+    at.button(key="save_trades").click()
+    at.run()
+    stored = si.trades(Store(demo), "auxer")
+    assert len(stored) == 6 and (stored["shares"] == -1000).any()
+
+
+def test_disclosure_flag_edit_saves(demo):
+    from store import Store
+
+    at = open_integrity()
+    at.session_state["disclosure_editor"] = {"edited_rows": {0: {"disclosure": "not disclosed"}}, "added_rows": [],
+                                             "deleted_rows": []}
+    at.run()
+    at.button(key="save_disclosures").click()
+    at.run()
+    acts = Store(demo).activities("auxer")
+    assert acts.loc[acts["date"] == pd.Timestamp("1999-01-05"), "disclosed"].iloc[0] == False  # noqa: E712
+
+
+def test_report_section_html_is_amec_and_escaped(demo):
+    from app import report_amec
+    from analytics.amec import AmecRow
+    from analytics.integrity import NOT_LEGAL_ADVICE
+
+    rows = (AmecRow("objectives", "<b>x</b>", "target", "set", "a target, no sampling interval", "log"),)
+    html = report_amec.amec_table_html(rows)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    for stage in ("Objectives", "Outputs", "Outtakes", "Outcomes"):
+        assert f"<h3>{stage}</h3>" in html
+    assert html.count("None recorded.") == 3
+
+
+def test_page_read_only_for_an_analyst(demo, monkeypatch):
+    """Deploy mode with an analyst signed in (as tests/test_access_pages.py does): no editor, no save button, the
+    read-only line instead; and a write below the page is refused."""
+    from app import auth, loaders
+    from app.views import integrity as iv
+    from store import Store, access
+
+    ws = Store(demo)
+    access.add_user(ws, "analyst@pmr.example", "analyst")
+    access.assign_client(ws, "analyst@pmr.example", "auxer")
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+    monkeypatch.setattr(auth, "providers", lambda _section: [None])
+    monkeypatch.setattr(auth, "signed_in_email", lambda: "analyst@pmr.example")
+    loaders.clear()
+    at = open_integrity()
+    text = page_text(at)
+    assert "Read-only (analyst)" in text
+    assert not {"save_trades", "save_objectives", "save_disclosures"} & {b.key for b in at.button}
+    assert all(d.proto.editing_mode == 0 for d in at.dataframe)
+    with pytest.raises(auth.AccessDenied):
+        iv.apply_changes(str(demo), "trades", "auxer", iv.Changes(deleted=[1]))
+    loaders.clear()
