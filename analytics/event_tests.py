@@ -90,6 +90,10 @@ class CrossEventTests:
               freedom (``N - 1``; the regression's for ``campaign_t``; the event's for one
               event);
             - ``headline_note``: why this test, and what it needs said (its note).
+            - ``<test>_size_warning`` for each test above (``""`` when none) and
+              ``size_warning_tests`` (their names, comma-separated): the tests whose size at
+              5% passed 10% in ``bench.calibration``'s cases of this row's situation, in words
+              (:func:`analytics.event_headline.size_warnings`); never the headline test.
 
             ``notes`` holds the tests' notes, and a warning when thinly traded events are in
             the group.  The tests live in :mod:`analytics.significance`.
@@ -99,6 +103,8 @@ class CrossEventTests:
             choose_headline_test,
             common_calendar_dates,
             same_stock_clustered,
+            size_warning_columns,
+            size_warnings,
         )
         from analytics.multiple_testing import METHODS, adjust_p_values
         from analytics.power import minimum_detectable_effect
@@ -211,12 +217,15 @@ class CrossEventTests:
                 camp, camp_why = self._campaign_pooled(
                     int(stock[0]), int(group_no[cars.index.get_loc(g.index[0])]), (a, b),
                     group_no, campaign_cache, pooled_cache)
-            name, reason = choose_headline_test(
-                len(idx), n_stocks, clustered=clustered,
-                common_dates=common_calendar_dates(stock, first, last),
-                thin=row["zero_volume_share_est"] > THIN_TRADING_HEADLINE_SHARE,
-                campaign_available=camp is not None,
-                trade_to_trade=self.thin_trading == "trade_to_trade")
+            situation = dict(clustered=clustered,
+                             common_dates=common_calendar_dates(stock, first, last),
+                             thin=row["zero_volume_share_est"] > THIN_TRADING_HEADLINE_SHARE,
+                             trade_to_trade=self.thin_trading == "trade_to_trade")
+            name, reason = choose_headline_test(len(idx), n_stocks,
+                                                campaign_available=camp is not None, **situation)
+            # issue 9: every other test over-rejecting here (bench.calibration) says so
+            row.update(size_warning_columns(names, size_warnings(len(idx), n_stocks,
+                                                                 headline=name, **situation)))
             if camp_why:
                 reason += f" ({camp_why})"
             n = len(idx)

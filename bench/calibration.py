@@ -341,20 +341,25 @@ def run_chunk(case: Case, n_reps: int, seed: int, effect: float, placebo_draws: 
 
 
 def rejection_counts(summ: pd.DataFrame) -> pd.DataFrame:
-    """Per window and test: replications with a finite p-value, and rejections at 5%."""
+    """Per window and test: replications with a finite p-value, rejections at 5%, and rows
+    whose ``<test>_size_warning`` (the summary's per-test warning) is not empty."""
     rows = []
     for (a, b), g in summ.groupby(["window_start", "window_end"]):
         for c in p_columns(g):
             p = pd.to_numeric(g[c], errors="coerce").to_numpy(dtype=float)
             ok = np.isfinite(p)
+            wcol = f"{c[:-2]}_size_warning"
+            warned = (int((g[wcol].fillna("").astype(str) != "").to_numpy()[ok].sum())
+                      if wcol in g.columns else 0)
             rows.append({"window": (int(a), int(b)), "test": c[:-2], "n": int(ok.sum()),
-                         "k": int((p[ok] < ALPHA).sum())})
-    return pd.DataFrame(rows, columns=["window", "test", "n", "k"])
+                         "k": int((p[ok] < ALPHA).sum()), "warned": warned})
+    return pd.DataFrame(rows, columns=["window", "test", "n", "k", "warned"])
 
 
 def _merge_counts(frames: list[pd.DataFrame]) -> pd.DataFrame:
     cat = pd.concat(frames, ignore_index=True)
-    return cat.groupby(["window", "test"], sort=False, as_index=False)[["n", "k"]].sum()
+    cols = [c for c in ("n", "k", "warned") if c in cat.columns]
+    return cat.groupby(["window", "test"], sort=False, as_index=False)[cols].sum()
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -556,6 +561,31 @@ def headline_table(results: list[CaseResult]) -> str:
     return "\n".join(lines)
 
 
+def over_warn_rows(r: CaseResult) -> list[dict]:
+    """Tests of a case whose size passes ``WARN_SIZE``: window, size, and the share of the
+    summary rows where the test carried its ``<test>_size_warning`` (should be 100%)."""
+    out = []
+    for _, s in r.size.iterrows():
+        n = int(s["n"])
+        if not n or s["test"] == "headline" or s["k"] / n <= WARN_SIZE:
+            continue
+        warned = int(s["warned"]) if "warned" in s else 0
+        out.append({"case": r.case.key, "window": s["window"], "test": s["test"],
+                    "size": s["k"] / n, "warned": warned / n})
+    return out
+
+
+def over_warn_table(results: list[CaseResult]) -> str:
+    """Markdown: every test above 10% size per case, and whether the summary warned of it."""
+    lines = ["| case | window | test | size | shown with its warning |", "|---|---|---|---|---|"]
+    for r in results:
+        for o in over_warn_rows(r):
+            lines.append(f"| {o['case']} | {o['window']} | {o['test']} | {_pct(o['size'])} | "
+                         f"{_pct(o['warned'])} of rows" + (" (NO WARNING)" if o["warned"] < 1
+                                                           else "") + " |")
+    return "\n".join(lines) if len(lines) > 2 else "(none above 10%)"
+
+
 # --------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------
@@ -609,10 +639,18 @@ def main(argv: list[str] | None = None) -> int:
         print(case_table(r))
         if r.headline_tests:
             print("\nheadline_test chosen: " + ", ".join(f"{k} {v}" for k, v in r.headline_tests.items()))
+        over = over_warn_rows(r)
+        print("\ntests above 10% size (must carry a warning): " + ("; ".join(
+            f"{o['test']} {o['window']} {_pct(o['size'])} (warned in {_pct(o['warned'])} of rows)"
+            for o in over) if over else "none"))
         print(flush=True)
     if len(results) > 1:
         print("## Sizes of all cases (the layout of issue 9's table)\n")
         print(overview_table(results))
+        print()
+    if results:
+        print("## Tests whose size passes 10% (each must carry a warning wherever it is shown)\n")
+        print(over_warn_table(results))
         print()
     if any("headline" in set(r.size["test"]) for r in results):
         print("## headline_p, the test the pages and the report use for their verdict\n")

@@ -88,3 +88,62 @@ COMMON_CASES = {
 def test_common_calendar_dates(name):
     stock, lo, hi, expected = COMMON_CASES[name]
     assert common_calendar_dates(stock, lo, hi) is expected
+
+
+# ---------------------------------------------------------------------------------------
+# Size warnings: the tests shown beside the headline that over-reject in this situation
+# ---------------------------------------------------------------------------------------
+WARN_CASES = {
+    # name: (n_events, n_stocks, clustered, common_dates, thin, trade_to_trade, headline,
+    #        must warn, must not warn) -- sizes from the README's calibration table
+    "one stock, clustered: t 26%, GRANK 32%; the overlap tests hold": (
+        10, 1, True, False, False, True, "campaign_t",
+        {"csect_t", "bmp", "grank", "wilcoxon", "corrado_rank"},
+        {"campaign_t", "bmp_overlap", "kolari_pynnonen"}),
+    "common dates: BMP 45%, KP holds (the headline)": (
+        20, 20, False, True, False, True, "kolari_pynnonen",
+        {"bmp", "csect_t", "bmp_overlap", "generalized_sign"}, {"kolari_pynnonen", "grank"}),
+    "thin, daily returns: GRANK 14%": (
+        20, 20, False, False, True, False, "bmp", {"grank"}, {"bmp", "csect_t"}),
+    "thin, trade-to-trade: GRANK is the headline, no warning on it": (
+        20, 20, False, False, True, True, "grank", {"patell"}, {"grank", "bmp"}),
+    "independent liquid events: Patell under event-induced variance (16%) only": (
+        20, 20, False, False, False, True, "bmp", {"patell", "patell_overlap"},
+        {"bmp", "csect_t", "grank", "wilcoxon"}),
+    "five events: GRANK 10.3%": (5, 5, False, False, False, True, "bmp", {"grank"}, {"bmp"}),
+}
+
+
+@pytest.mark.parametrize("name", list(WARN_CASES))
+def test_size_warnings_by_situation(name):
+    from analytics.event_headline import size_warnings
+
+    n, k, clustered, common, thin, t2t, headline, warn, quiet = WARN_CASES[name]
+    out = size_warnings(n, k, clustered=clustered, common_dates=common, thin=thin,
+                        trade_to_trade=t2t, headline=headline)
+    assert warn <= set(out), (name, sorted(out))
+    assert not (quiet & set(out)), (name, sorted(out))
+    for text in out.values():
+        assert "at 5% with no effect on simulated data" in text and "not a verdict" in text
+
+
+def test_every_measured_warning_passes_ten_percent_somewhere():
+    from analytics.event_headline import MEASURED_OVER_REJECTION, SIZE_WARN_LEVEL
+
+    for situation, tests in MEASURED_OVER_REJECTION.items():
+        for test, (lo, hi, case) in tests.items():
+            assert 0 <= lo <= hi <= 1 and case, (situation, test)
+            assert hi > SIZE_WARN_LEVEL, (situation, test, hi)
+
+
+def test_the_summary_carries_a_size_warning_per_test():
+    import bench.calibration as cal
+    from analytics.event_study import event_study
+
+    smp = cal.simulate(cal.CASES["d1"], 2, seed=6)  # one stock, 10 activities in 30 days
+    summ = event_study(smp.prices, smp.events, smp.market).summary(by="rep")
+    assert (summ["headline_test"] == "campaign_t").all()
+    assert summ["bmp_size_warning"].str.contains("not a verdict").all()
+    assert (summ["bmp_overlap_size_warning"] == "").all()
+    assert summ["size_warning_tests"].str.contains("grank").all()
+    assert not summ["size_warning_tests"].str.contains("campaign_t").any()
