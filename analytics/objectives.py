@@ -155,6 +155,8 @@ def measure(key: str, data: MeasureData, start, end, level: float = ROI_INTERVAL
         return Estimate(float(c[key].iloc[-1]), nan, nan,
                         f"a count, no sampling interval (recorded {pd.Timestamp(c['date'].iloc[-1]):%Y-%m-%d})", 1)
     if key in ("inquiries_per_month", "median_response_hours"):
+        if data.inquiries is None or not len(data.inquiries):
+            return Estimate(nan, nan, nan, "no inquiry log recorded: cannot tell", 0)
         q = _in(data.inquiries, "received_at", start, pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(1))
         if key == "inquiries_per_month":
             months = ((pd.Timestamp(end) - pd.Timestamp(start)).days + 1) / DAYS_PER_MONTH

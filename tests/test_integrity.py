@@ -252,3 +252,50 @@ def test_blackout_windows_and_trades_inside():
 def test_sale_rules_fill_defaults():
     r = ig.sale_rules({"sale_flag_days": 3, "holding_months": None, "otc": np.False_})
     assert (r["sale_flag_days"], r["holding_months"], r["otc"], r["promotion_tail_days"]) == (3, None, False, 15)
+
+
+# --- the composed record -------------------------------------------------------------------------------
+
+def tiny_account(**kw):
+    """FLAT prices ($0.05, 1,000 shares a weekday), the tiny engagement, a press release on 2024-01-03 (not
+    disclosed), a fax blast on 2024-01-10 (not recorded), PMR selling 5,000 shares on 2024-01-04."""
+    bars = FLAT_PRICES.assign(volume=1_000.0)
+    acts = pd.DataFrame({"activity_id": [1, 2], "date": pd.to_datetime(["2024-01-03", "2024-01-10"]),
+                         "type": ["press_release", "fax_mail_blast"], "title": ["pr", "fax"],
+                         "after_close": [False, False], "disclosed": pd.array([False, None], dtype="boolean")})
+    trades = pd.DataFrame({"trade_id": [1], "holder": ["PMR"], "role": ["consultant"], "date": [D("2024-01-04")],
+                           "shares": [-5_000.0], "price": [0.05], "notes": [None]})
+    return ig.integrity_account(client_name="Tiny Co", ticker="TINY", engagement=TINY_ENGAGEMENT, bars=bars,
+                                activities=acts, grants=ONE_GRANT, financings=ONE_FINANCING, trades=trades,
+                                shares_outstanding=1_000_000.0, as_of="2024-03-29", **kw)
+
+
+def test_integrity_account_composes_the_record():
+    acc = tiny_account()
+    # holdings: 20,000 received 01-02, 5,000 sold 01-04 -> 15,000; 20,000 more on 02-02 -> 35,000
+    assert acc.holdings.loc[acc.holdings["holder"] == "PMR", "holding"].tolist() == [20_000, 15_000, 35_000]
+    # the sale is day 1 of the press release's window (01-03..01-10 with N = 5): 5,000 of 6 x 1,000 shares
+    s = acc.sales_windows.iloc[0]
+    assert (s["activity_id"], s["shares_sold"], s["window_volume"]) == (1, 5_000, 6_000)
+    assert s["share_of_volume"] == pytest.approx(5_000 / 6_000)
+    # promotion: 01-03 to 01-10 + 15 = 01-25, one window; black-out around the press release 12-29..01-05
+    assert acc.trades[["in_promotion", "in_blackout"]].iloc[0].tolist() == [True, True]
+    assert acc.rule144["sellable_date"].tolist() == [D("2024-07-02"), D("2024-08-02")]  # 6 months, reporting
+    assert not acc.volume_limit.applies and acc.options["status"].iloc[0] == "expired, no exercise recorded"
+    out = acc.amec_rows[0]
+    assert (out.stage, out.value, out.change) == ("outputs", "2 (0 recorded with the compensation disclosure)",
+                                                  "2 without a recorded disclosure")
+    assert acc.findings[0].startswith("2 activities described the security: 0 recorded with their compensation "
+                                      "disclosure, 1 recorded without it, 1 with no record either way.")
+    assert acc.notes == (ig.NOT_LEGAL_ADVICE,)
+
+
+def test_report_section_lays_out_the_account():
+    from app.report_amec import integrity_section_html
+
+    html = integrity_section_html(tiny_account(simulated=True))
+    for phrase in ("<h2>Objectives and outcomes (AMEC)</h2>", "<h2>Promotion integrity</h2>", "Simulated data",
+                   "Compensation register", "finder&#x27;s fee", "Communications without a recorded disclosure",
+                   "PMR sold 5,000 shares 2024-01-03 to 2024-01-10, 83.3% of the 6,000 shares traded",
+                   "6 months, reporting issuer (17 CFR 230.144(d)(1)(i))", ig.NOT_LEGAL_ADVICE):
+        assert phrase in html, phrase

@@ -136,3 +136,12 @@ def test_objective_rows_are_amec_rows_with_their_uncertainty():
     assert rows[1].value.startswith("3 over 2024-02-01 to 2024-02-29: met")
     assert rows[1].change.startswith("+1 against the baseline 2 (2024-01-03 to 2024-01-31)")
     assert rows[1].uncertainty.startswith("a count, no sampling interval") and rows[1].simulated
+
+
+def test_no_inquiry_log_cannot_tell_rather_than_zero():
+    est = ob.measure("inquiries_per_month", ob.MeasureData(bars=FIVE_BARS), "2024-01-01", "2024-03-01")
+    assert pd.isna(est.value) and "no inquiry log recorded" in est.uncertainty
+    objectives = pd.DataFrame({"objective_id": [1], "measure": ["inquiries_per_month"], "target": [5.0],
+                               "direction": ["at_least"], "set_date": [D("2023-12-01")], "due_date": [pd.NaT]})
+    scored = ob.score_objectives(objectives, ob.MeasureData(bars=FIVE_BARS), "2024-01-01", "2024-03-01")
+    assert scored["verdict"].tolist() == ["cannot tell"]

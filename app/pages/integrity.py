@@ -29,6 +29,8 @@ for note in data.notes:
     ui.text(note, caption=True)
 st.subheader("What the data show")
 ui.sentences(acc.findings or ["Nothing to report for this view."])
+ui.text("The register, the trades, the windows and the Rule 144 dates are records and counts, not estimates: they "
+        "have no sampling interval. The objectives' outcomes carry their intervals.", caption=True)
 editable = ui.may_edit()
 
 tabs = st.tabs(["Compensation and disclosure", "Trades", "Rule 144 and the option", "Calendar", "Objectives"])
@@ -105,6 +107,8 @@ with tabs[2]:
         ui.text(f"Volume limit as of {v.day:%Y-%m-%d}: {v.limit:,.0f} shares per three months ({v.basis}); sold in "
                 f"the three months: {v.sold_in_three_months:,.0f}; headroom {v.headroom:,.0f} shares (counts from "
                 "the record, no sampling interval).")
+    ui.text("Sale rules of this engagement: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in acc.rules.items())
+            + " (set them with `python -m ingest sale-rules --client ...`).", caption=True)
     st.markdown("**The option: exercise and expiry**")
     ui.table(acc.options, "options", view, key="options", simulated=simulated)
 

@@ -215,10 +215,14 @@ def integrity_chart(bars: pd.DataFrame, acc, *, simulated: bool = False, start=N
         fig.add_vrect(x0=w.start, x1=w.end, fillcolor=PROMOTION_FILL, line_width=0, layer="below")
     for w in acc.blackout.itertuples(index=False):
         fig.add_vrect(x0=w.start, x1=w.end, fillcolor=BLACKOUT_FILL, line_width=0, layer="below")
+    for w in acc.sales_windows.drop_duplicates(["window_start", "window_end"]).itertuples(index=False):
+        fig.add_vrect(x0=w.window_start, x1=w.window_end, line=dict(color=SALE_COLOUR, width=1, dash="dot"),
+                      fillcolor="rgba(0,0,0,0)", layer="above", row=1, col=1)
     fig.update_yaxes(title_text="close ($)", row=1, col=1)
     fig.update_yaxes(title_text="volume", row=2, col=1)
     fig.update_yaxes(title_text="shares held", row=3, col=1)
-    title = "Price, volume and recorded holdings; promotion windows orange, black-out windows grey"
+    title = ("Price, volume and recorded holdings; promotion windows orange, black-out grey, "
+             "activity windows with sales dotted red")
     return _finish(fig, title + (" (simulated)" if simulated else ""), simulated, height=640)
 
 
