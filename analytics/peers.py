@@ -64,7 +64,7 @@ from scipy import stats
 
 from analytics.amec import AmecRow
 from analytics.constants import LIQUIDITY_MIN_PLACEBO_SPLITS, LOG_TURNOVER_EPSILON, ROI_INTERVAL_LEVEL
-from analytics.liquidity import andrews_bartlett_lags, daily_liquidity, split_date_placebo
+from analytics.liquidity import PRICE_LEVEL_NOTES, andrews_bartlett_lags, daily_liquidity, split_date_placebo
 from analytics.volume import DEFAULT_TURNOVER_SCALE
 
 __all__ = [
@@ -379,7 +379,9 @@ def peer_did(daily: pd.DataFrame, client: str, pre, post, *, measures=tuple(DID_
         client_change, peers_pre, peers_post, peers_change`` (of the daily peer median), ``did`` (= client
         change - peers change), ``low, high`` (the interval), ``p_value``, ``method``, ``n_placebo``,
         ``n_pre, n_post`` (days observed), ``peer_dids`` (tuple of each peer's placebo DiD),
-        ``peer_rank_p``, ``n_peers``, ``reading`` (:func:`did_reading`). Formulas in the module docstring.
+        ``peer_rank_p``, ``n_peers``, ``level``, ``note`` (``analytics.liquidity.PRICE_LEVEL_NOTES`` for the
+        measures that move with the price level: the client's and the peers' prices need not move alike),
+        ``reading`` (:func:`did_reading`). Formulas in the module docstring.
     """
     client = str(client).upper()
     tickers = sorted(set(daily["ticker"]) - {client})
@@ -427,7 +429,8 @@ def peer_did(daily: pd.DataFrame, client: str, pre, post, *, measures=tuple(DID_
                "peers_change": est["peer_median_post"] - est["peer_median_pre"],
                "did": est["did"], "low": float(low), "high": float(high), "p_value": float(p), "method": method,
                "n_placebo": int(ref.size), "n_pre": est["n_pre"], "n_post": est["n_post"],
-               "peer_dids": tuple(peer_dids), "peer_rank_p": rank_p, "n_peers": len(tickers), "level": level}
+               "peer_dids": tuple(peer_dids), "peer_rank_p": rank_p, "n_peers": len(tickers), "level": level,
+               "note": PRICE_LEVEL_NOTES.get(measure, "")}
         row["reading"] = did_reading(row)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -81,6 +81,13 @@ def test_peers_page_shows_the_group_the_chart_and_the_did_checked_by_hand(peers_
     did = (client_during - client_before) - (peers_during - peers_before)
     assert row["difference in differences"] == f"{100 * did:+.1f} pts"
     assert row["days (before / during)"] == "126 / 126"
+    assert "Dollar volume moves with the price level" in text  # AXGI's price rose far more than the peers'
+
+
+def test_a_measure_the_page_does_not_know_is_refused_in_words(peers_ws):
+    at = open_page("peers", {"client": "auxer", "measure": "amihud"})
+    assert "The measure 'amihud' in the link is not one of close, volume" in page_text(at)
+    assert "price (rebased to 100)" in _spec(at)["layout"]["title"]["text"]
 
 
 def test_the_url_carries_the_measure_and_the_ratio_is_client_over_median(peers_ws):

@@ -13,8 +13,12 @@ if ui.no_workspace(db, info):
     st.stop()
 view = ui.sidebar_view(db)
 simulated = bool(info.get("simulated"))
+asked = state.url_value("measure")  # read before the selector writes the URL back: a refused value is said
 measure = state.synced_selectbox("Measure", list(ap.CHART_MEASURES), "measure", container=st.sidebar,
                                  format_func=ap.CHART_MEASURES.get)
+if asked and asked not in ap.CHART_MEASURES:
+    st.warning(ui.escape_md(f"The measure {asked!r} in the link is not one of {', '.join(ap.CHART_MEASURES)}: "
+                            f"showing {ap.CHART_MEASURES[measure].lower()} instead."), icon=":material/rule:")
 if view.client_id is None:
     ui.empty_state("No client yet.", "Record one with `python -m ingest import-terms FILE` or on the "
                    "**Engagement** page, then add its peers.")
@@ -112,6 +116,9 @@ else:
     ui.table(views.did_frame(data.did), "peers-did", view, key="peers_did", simulated=simulated)
     ui.sentences([ap.method_sentence(int(data.did["n_peers"].iloc[0]), int(data.did["n_placebo"].max()),
                                      float(data.did["level"].iloc[0]))])
+    for r in data.did.itertuples(index=False):
+        if r.note:
+            st.caption(ui.escape_md(f"{r.label} {r.note}; the client's and the peers' prices need not move alike."))
     for note in data.notes:
         st.caption(ui.escape_md(note))
 _edit_group()
