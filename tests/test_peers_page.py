@@ -152,3 +152,18 @@ def test_an_executive_sees_the_clients_peers_read_only(peers_ws, monkeypatch):
     assert "Read-only (executive): ask the consultant to change the peer group." in text
     assert not [b for b in at.button if b.label == "Add peers"]
     assert len(_y(_spec(at)["data"][1])) > 300  # the peers' bars reached the executive's chart
+
+
+def test_the_reports_peer_rows_are_the_pages_figures(peers_ws):
+    from analytics import peers as ap
+    from app.views import peers as views
+
+    rows = views.amec_rows(str(peers_ws.path), "auxer", "AXGI", simulated=True)
+    assert [r.measure.split(" against")[0] for r in rows] == ["Turnover", "Share of days traded", "Dollar volume",
+                                                             "Abnormal volume (mean log volume)"]
+    assert all(r.stage == "outcomes" and r.simulated for r in rows)
+    # the same computation as the page's table: its DiD figure appears in the row's change
+    data = views.peer_data(str(peers_ws.path), "auxer", "AXGI")
+    traded = data.did.set_index("measure").loc["traded"]
+    assert f"difference in differences {ap.format_measure('traded', traded['did'], True)}" in rows[1].change
+    assert "peers BJAH, PCFX, SDRG" in rows[0].source

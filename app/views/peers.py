@@ -143,3 +143,13 @@ def did_frame(did: pd.DataFrame) -> pd.DataFrame:
             "reading": r["reading"],
         })
     return pd.DataFrame(rows)
+
+
+def amec_rows(db: str, client_id: str, client_ticker: str | None, *, simulated: bool = False) -> list:
+    """The ROI report's peer outcome rows (``analytics.peers.peer_amec_rows``) for a client; [] without peers
+    with bars or without an engagement (the report then says none were recorded)."""
+    data = peer_data(db, client_id, client_ticker)
+    if data.did is None:
+        return []
+    compared = sorted(set(data.daily["ticker"]) - {data.client_ticker})
+    return ap.peer_amec_rows(data.did, data.client_ticker, compared, *data.periods, simulated=simulated)
