@@ -729,17 +729,25 @@ def services_amec_rows(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage
             "mailing log")
     q = _in(inquiries, "received_at", lo, hi) if inquiries is not None else None
     n_inq = 0 if q is None else int(len(q))
-    if lo is not None and inquiries is not None and len(inquiries) and n_inq is not None:
+    log_start = pd.to_datetime(inquiries["received_at"]).min().normalize() if inquiries is not None \
+        and len(inquiries) else None
+    if lo is not None and log_start is not None and log_start < lo.normalize():
         last = hi if hi is not None else pd.to_datetime(inquiries["received_at"]).max().normalize()
         length = (last.normalize() - lo.normalize()).days + 1
-        prior = _in(inquiries, "received_at", lo - pd.Timedelta(days=length), lo - pd.Timedelta(days=1))
-        rr = poisson_rate_ratio(n_inq, length, len(prior), length, level) if len(prior) + n_inq else None
-        if rr is not None and len(prior):
-            change = f"{rr['ratio']:.2f} times the {len(prior)} of the {length} days before"
+        # the reference: the same number of days before the period, but only as far back as the log goes
+        prior_start = max(lo.normalize() - pd.Timedelta(days=length), log_start)
+        prior_days = (lo.normalize() - prior_start).days
+        prior = _in(inquiries, "received_at", prior_start, lo - pd.Timedelta(days=1))
+        rr = poisson_rate_ratio(n_inq, length, len(prior), prior_days, level)
+        per_day = f"{n_inq / length:.2f} a day against {len(prior) / prior_days:.2f}"
+        if len(prior):
+            change = f"{rr['ratio']:.2f} times the rate of the {prior_days} days before ({per_day})"
+            unc = _ratio_words(rr, level)
         else:
-            change = f"none recorded in the {length} days before"
-        unc = _ratio_words(rr, level) if rr is not None and len(prior) else \
-            "no inquiries recorded before the period: no rate ratio"
+            change = f"none recorded in the {prior_days} days before"
+            unc = f"no rate ratio without inquiries before; {_ratio_words(rr, level)}"
+    elif lo is not None and inquiries is not None and len(inquiries):
+        change, unc = "the log starts with the period: nothing to compare with", "counted: no sampling error"
     else:
         change, unc = "no earlier period to compare with", "counted: no sampling error"
     row("outtakes", "Shareholder inquiries received", f"{n_inq} inquiries", change, unc, "inquiry log")

@@ -304,3 +304,16 @@ def test_service_measures_for_objectives():
     assert got["response_rate"] == pytest.approx(10 / 220) and got["mailing_recipients"] == 220
     assert (got["market_makers"], got["analysts"]) == (3.0, 1.0)
     assert set(got) == set(sv.SERVICE_MEASURES)
+
+
+def test_inquiries_change_is_against_the_days_before_only_as_far_back_as_the_log():
+    # period 1999-01-01..01-31 (31 days, 3 inquiries); the log starts 1998-12-20, so the reference is
+    # 1998-12-20..12-31 (12 days, 1 inquiry), not the 31 days before: (3 / 31) / (1 / 12) = 36/31 = 1.16
+    log = inquiries(("1999-01-05", "1999-01-06"), ("1999-01-20", "1999-01-22"), ("1999-01-25", None),
+                    ("1998-12-20", "1998-12-21"))
+    rows = sv.services_amec_rows(log, MAILINGS.iloc[0:0], pd.DataFrame(), None, start="1999-01-01",
+                                 end="1999-01-31")
+    row = next(r for r in rows if r.measure == "Shareholder inquiries received")
+    assert row.change.startswith("1.16 times the rate of the 12 days before (0.10 a day against 0.08)")
+    ref = sv.poisson_rate_ratio(3, 31, 1, 12)
+    assert f"{ref['low']:.2f} to {ref['high']:.2f}" in row.uncertainty

@@ -139,7 +139,8 @@ else:
             key = f"svc_edit_{table}"
             st.data_editor(shown, key=key, num_rows="dynamic", hide_index=True,
                            disabled=[views.ID_COLUMN[table]] if table != "coverage_counts" else [])
-            pending = views.pending_edits(table, st.session_state.get(key), shown)
+            pending = views.pending_edits(table, st.session_state.get(key), shown,
+                                          data.activities["activity_id"].tolist() if len(data.activities) else [])
             for problem in pending["errors"]:
                 st.error(ui.escape_md(problem))
             empty = pending["added"].empty and not pending["updated"] and not pending["deleted"]

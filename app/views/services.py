@@ -104,8 +104,7 @@ def inquiry_view(data: ServicesData, start, end, open_days: int, window_days: in
         acts = acts[acts["type"].isin(INQUIRY_TYPES)]
         acts = acts[(pd.to_datetime(acts["date"]) >= start) & (pd.to_datetime(acts["date"]) <= end)]
     per, pooled = sv.activity_inquiries(q, acts, window_days=window_days, start=start, end=end, level=LEVEL)
-    opened = sv.open_inquiries(data.inquiries[pd.to_datetime(data.inquiries["received_at"]) >= start],
-                               end, open_days)
+    opened = sv.open_inquiries(data.inquiries, end, open_days)  # also those received before the period
     return {"received": len(q), "weeks": sv.inquiries_by_week(q, start, end),
             "times": sv.response_time_summary(q, LEVEL), "open": opened, "around": per, "pooled": pooled}
 
@@ -156,8 +155,12 @@ def pooled_sentence(pooled: dict, window_days: int) -> str:
         return "No release or mailing in the period with days outside its window: no rate ratio."
     hi = "no upper limit" if not np.isfinite(pooled["high"]) else f"{pooled['high']:.2f}"
     lag = pooled["lag"]
-    lag_text = (f"median lag from the activity {lag.estimate:.1f} days ({quantile_words(lag).replace(' hours', ' h')})"
-                if lag.n else "no inquiry in any window, so no lag")
+    if lag.n:
+        bounds = [f"{x:g}" if np.isfinite(x) else "open" for x in (lag.low, lag.high)]
+        lag_text = (f"the median lag from the latest activity before an inquiry is {lag.estimate:g} calendar days "
+                    f"({100 * lag.coverage:.0f}% interval {bounds[0]} to {bounds[1]}, n={lag.n})")
+    else:
+        lag_text = "no inquiry arrived in any window, so there is no lag"
     return (f"In the {window_days} days from each press release or mailing ({pooled['window_days']} days in all) "
             f"{pooled['inquiries']} inquiries arrived, {pooled['ratio']:.2f} times the baseline of "
             f"{pooled['baseline_rate']:.2f} a day on the other {pooled['baseline_days']} days "
@@ -294,7 +297,7 @@ def _clean(v):
     return v
 
 
-def pending_edits(table: str, edits: dict | None, shown: pd.DataFrame) -> dict:
+def pending_edits(table: str, edits: dict | None, shown: pd.DataFrame, activity_ids=None) -> dict:
     """The editor's state as validated writes: ``{"added", "updated", "deleted", "errors"}``.
 
     ``edits`` is ``st.data_editor``'s ``{"edited_rows", "added_rows", "deleted_rows"}`` against ``shown``.
@@ -338,6 +341,13 @@ def pending_edits(table: str, edits: dict | None, shown: pd.DataFrame) -> dict:
         added.append(row)
     errors = [f"{labels[i]}: {message}." for i, message in validate_rows(table, pd.DataFrame(checks, columns=cols))] \
         if checks else []
+    if table == "mailings" and activity_ids is not None:  # a mailing links to one of this client's activities
+        known = {int(a) for a in activity_ids}
+        for label, row in zip(labels, checks):
+            a = row.get("activity_id")
+            if a is not None and not pd.isna(a) and float(a) == int(float(a)) and int(float(a)) not in known:
+                errors.append(f"{label}: activity_id {int(float(a))} is not an activity of this client (see the "
+                              "Activities page for the ids, or leave it empty).")
     deleted = [ids[int(p)] for p in (edits.get("deleted_rows") or []) if int(p) < len(ids)]
     return {"added": pd.DataFrame(added, columns=cols), "updated": updated, "deleted": deleted, "errors": errors}
 
