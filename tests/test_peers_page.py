@@ -167,3 +167,21 @@ def test_the_reports_peer_rows_are_the_pages_figures(peers_ws):
     traded = data.did.set_index("measure").loc["traded"]
     assert f"difference in differences {ap.format_measure('traded', traded['did'], True)}" in rows[1].change
     assert "peers BJAH, PCFX, SDRG" in rows[0].source
+
+
+def test_a_consultant_edits_the_group_through_the_scoped_store(peers_ws, monkeypatch):
+    from app import auth, loaders
+
+    access.set_client_firm(peers_ws, "auxer", "pmr")
+    access.add_user(peers_ws, "cons@pmr.example", "consultant", firm="pmr")
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+    monkeypatch.setattr(auth, "providers", lambda _section: [None])
+    monkeypatch.setattr(auth, "signed_in_email", lambda: "cons@pmr.example")
+    loaders.clear()
+    at = open_page("peers", {"client": "auxer"})
+    at.multiselect(key="w_peers_remove").select("SDRG").run()  # the button is enabled once something is chosen
+    next(b for b in at.button if b.label == "Remove").click()
+    at.run()
+    assert not at.exception and "Removed: SDRG." in page_text(at)
+    assert store_peers.read_peers(peers_ws, "auxer")["ticker"].tolist() == ["BJAH", "PCFX"]
+    loaders.clear()
