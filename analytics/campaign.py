@@ -1231,7 +1231,9 @@ def _placement_statistics(fit: dict[str, Any], h: np.ndarray, n_act: int):
                      .sum(axis=1))
         vh = [vj @ h for vj in fo["vx"]]
         p = len(hx)
-        apa = np.einsum("sij,sjk,skl->sil", inv, fo["pm"], inv) if p else None
+        if "apa" not in fo:  # A P A per placement: the same for every group and window
+            fo["apa"] = np.einsum("sij,sjk,skl->sil", inv, fo["pm"], inv) if p else None
+        apa = fo["apa"]
         cross = sum((inv[:, i, j] * hx[i] * vh[j] for i in range(p) for j in range(p)),
                     np.zeros(len(mean)))
         est_err = sum((apa[:, i, j] * hx[i] * hx[j] for i in range(p) for j in range(p)),
