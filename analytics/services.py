@@ -48,7 +48,8 @@ __all__ = [
     "OPEN_AFTER_DAYS", "RESPONSE_WINDOW_DAYS", "SPREAD_WINDOW_DAYS", "INTRODUCTION_TYPES", "RESPONSE_KINDS",
     "QuantileInterval", "quantile_interval", "response_days", "response_time_summary", "inquiries_by_week",
     "open_inquiries", "poisson_rate_ratio", "activity_inquiries", "wilson_interval", "mailing_responses",
-    "list_sizes", "coverage_steps", "introduction_spreads", "services_amec_rows", "service_measures",
+    "list_sizes", "coverage_steps", "count_on", "introduction_spreads", "services_amec_rows", "service_measures",
+    "MAILING_KINDS", "SERVICE_MEASURES",
 ]
 
 #: Open inquiries older than this many calendar days are flagged (the page's ``open_days`` URL value).
@@ -780,7 +781,7 @@ def services_amec_rows(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage
         row("outcomes", "Quoted spread after market-maker and analyst introductions",
             f"{100 * mean:+.2f} percentage points on average over {len(s)} introductions",
             f"{100 * float(s['spread_before'].mean()):.2f}% before to {100 * float(s['spread_after'].mean()):.2f}% "
-            "after (20 trading days each side)", "each introduction: " + each,
+            f"after ({SPREAD_WINDOW_DAYS} trading days each side)", "each introduction: " + each,
             "Corwin-Schultz estimate from daily bars (moves with the price level)")
     return rows
 

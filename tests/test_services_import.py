@@ -142,3 +142,30 @@ def test_a_mailing_linked_to_an_unknown_activity_is_rejected(ws, tmp_path, capsy
     path = write(tmp_path, "m.csv", "date,kind,recipients,activity_id\n1999-01-12,H,10,999\n")
     assert main(["--db", str(ws.path), "import-mailings", path, "--client", "acme"]) == jobs.EXIT_BAD_INPUT
     assert "activity_id 999 is not an activity of acme" in capsys.readouterr().err
+
+
+def test_the_demo_services_are_simulated_idempotent_and_cluster_after_mailings(demo_db, tmp_path):
+    from analytics import services as sv
+    from ingest.demo_services import write_demo_services
+
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    store = Store(copy)
+    summary = {"client_id": "auxer", "seed": 19990104}
+    first = write_demo_services(store, summary)
+    again = write_demo_services(store, summary)
+    assert all(again[t]["added"] == again[t]["updated"] == again[t]["deleted"] == 0 for t in again)
+    assert all(again[t]["unchanged"] == first[t]["added"] > 0 for t in first)
+    q, m, c = ss.inquiries(store, "auxer"), ss.mailings(store, "auxer"), ss.coverage_counts(store, "auxer")
+    assert q["answered_by"].dropna().str.endswith("(simulated)").all() and q["answered_at"].isna().sum() >= 3
+    assert m["list_name"].str.endswith("(simulated)").all() and c["source"].str.endswith("(simulated)").all()
+    acts = store.activities("auxer")
+    mailing_acts = acts[acts["type"].isin(["broker_dealer_mailing", "fax_mail_blast"])]
+    assert sorted(m["activity_id"]) == sorted(mailing_acts["activity_id"])          # one per mailing activity
+    reach = mailing_acts.set_index("activity_id")["reach"].astype(int)
+    assert m.set_index("activity_id")["recipients"].sort_index().tolist() == reach.sort_index().tolist()
+    # by construction inquiries cluster after releases and mailings, and not after the other activity types
+    _, after = sv.activity_inquiries(q, acts[acts["type"].isin(["press_release", *mailing_acts["type"]])])
+    assert after["low"] > 1
+    _, others = sv.activity_inquiries(q, acts[acts["type"].isin(["ir_website", "other"])])
+    assert others["low"] < 1 < others["high"] or others["ratio"] < 1.5
