@@ -655,6 +655,14 @@ class CampaignResult:
     variance_note : str
         Which ``Cov(AR)`` the CARs, ``campaign_t`` and the placebo's t use, in words (for the
         pages).
+    covariance : {"tick_noise", "first_order", None}
+        The covariance actually used: ``"tick_noise"`` asked for falls back to
+        ``"first_order"`` where it does not apply (no price grid, or daily returns with
+        untraded days).
+    tick, noise_var, sigma2_efficient : float
+        With ``"tick_noise"``: the price grid found (:func:`price_grid`; 0 when none), the
+        mean rounding-noise variance of a close over the estimation days (``tick^2 / (12
+        P^2)``) and the efficient variance per trading day ``sigma_e^2`` (NaN otherwise).
     """
 
     ticker: str

@@ -29,6 +29,11 @@ otherwise (independent dates)                  ``bmp``              robust to ev
 dummy-variable model, one regression per stock); when it cannot be used (Dimson betas, or
 several stocks in one group) the overlap-adjusted BMP (:func:`analytics.significance.
 bmp_overlap_test`) takes its place.
+
+The other tests are still shown (behind a toggle); :func:`size_warnings` names those whose
+size at 5% passed 10% (``SIZE_WARN_LEVEL``) in ``python -m bench.calibration``'s cases of the
+row's situation (:data:`MEASURED_OVER_REJECTION`), and ``summary()`` carries the sentence in
+``<test>_size_warning`` (``size_warning_tests`` lists them) for the page to show beside it.
 """
 from __future__ import annotations
 
