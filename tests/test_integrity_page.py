@@ -147,3 +147,35 @@ def test_page_read_only_for_an_analyst(demo, monkeypatch):
     with pytest.raises(auth.AccessDenied):
         iv.apply_changes(str(demo), "trades", "auxer", iv.Changes(deleted=[1]))
     loaders.clear()
+
+
+def test_consultant_edits_are_scoped_and_audited(demo, monkeypatch):
+    """Deploy mode, a consultant of the client's firm: a trade is added and audited; a row of another client is
+    refused even by id."""
+    from app import auth, loaders
+    from app.views import integrity as iv
+    from store import Store, access
+    from store import integrity as si
+
+    ws = Store(demo)
+    access.set_client_firm(ws, "auxer", "pmr")
+    access.add_user(ws, "cons@pmr.example", "consultant", firm="pmr")
+    ws.save_client("other", "Other Co", "OTHR", None)
+    si.merge_trades(ws, pd.DataFrame({"client_id": ["other"], "holder": ["X"], "role": ["insider"],
+                                      "date": [pd.Timestamp("1999-03-01")], "shares": [-1.0], "price": [None]}))
+    other_id = int(si.trades(ws, "other")["trade_id"].iloc[0])
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+    monkeypatch.setattr(auth, "providers", lambda _section: [None])
+    monkeypatch.setattr(auth, "signed_in_email", lambda: "cons@pmr.example")
+    loaders.clear()
+    row = {"date": pd.Timestamp("1999-02-10"), "holder": "PMR", "role": "consultant", "shares": -500.0,
+           "price": 0.05, "notes": None}
+    assert iv.apply_changes(str(demo), "trades", "auxer", iv.Changes(added=[row])) == \
+        "Saved trades: 1 added, 0 updated, 0 deleted."
+    assert (si.trades(ws, "auxer")["shares"] == -500).any()
+    log = ws.query("SELECT action, client_id, detail FROM audit_log WHERE action = 'edit'")
+    assert log["detail"].str.startswith("trades: 1 added").any()
+    with pytest.raises(auth.AccessDenied):
+        iv.apply_changes(str(demo), "trades", "auxer", iv.Changes(deleted=[other_id]))
+    assert len(si.trades(ws, "other")) == 1
+    loaders.clear()

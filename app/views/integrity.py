@@ -73,6 +73,10 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
     trades = _in_period(trades_all, "date", view.start, view.end)
     rules = _table(db, "sale_rules", int(engagement["engagement_id"])) if engagement else pd.DataFrame()
     events = loaders.read_table(db, "store.corporate_events:read_corporate_events", view.ticker)
+    # announcements just outside the period can still black out its first and last days
+    margin = pd.Timedelta(days=31)
+    events = _in_period(events, "date", None if view.start is None else pd.Timestamp(view.start) - margin,
+                        None if view.end is None else pd.Timestamp(view.end) + margin)
     shares = loaders.shares_outstanding(db, view.ticker)
     objectives = _table(db, "objectives", view.client_id)
     scored = pd.DataFrame(columns=list(ob.OBJECTIVE_COLUMNS))
