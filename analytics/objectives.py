@@ -30,6 +30,9 @@ from scipy import stats
 from analytics.amec import AmecRow
 from analytics.constants import DEFAULT_BOOTSTRAP_DRAWS, DEFAULT_SEED, ROI_INTERVAL_LEVEL
 
+# AMEC stage of each measure's result: what the audience did (inquiries, responses) is an outtake, what changed
+# in the market (liquidity, coverage) an outcome (AMEC Integrated Evaluation Framework)
+OUTTAKE_MEASURES: tuple[str, ...] = ("inquiries_per_month", "median_response_hours", "response_rate")
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: months of exposure for a rate per month
 DIRECTIONS: tuple[str, ...] = ("at_least", "at_most")
 
@@ -260,7 +263,8 @@ def score_objectives(objectives: pd.DataFrame, data: MeasureData, engagement_sta
 
 def objective_rows(scored: pd.DataFrame, first_activity=None, source: str = "objectives log",
                    simulated: bool = False) -> list[AmecRow]:
-    """The scored objectives as AMEC rows: one "objectives" row (the target) and one "outcomes" row each."""
+    """The scored objectives as AMEC rows: one "objectives" row (the target) and one result row each, in
+    "outtakes" for the audience's response (``OUTTAKE_MEASURES``) and "outcomes" for the market's."""
     out = []
     for r in scored.to_dict("records"):
         key = r["measure"]
@@ -284,7 +288,7 @@ def objective_rows(scored: pd.DataFrame, first_activity=None, source: str = "obj
                 moved = ("+" if diff > 0 else "-" if diff < 0 else "") + format_value(key, abs(diff))
             change = (f"{moved} against the baseline {base} ({r['baseline_start']:%Y-%m-%d} to "
                       f"{r['baseline_end']:%Y-%m-%d})")
-        out.append(AmecRow("outcomes", r["label"],
+        out.append(AmecRow("outtakes" if key in OUTTAKE_MEASURES else "outcomes", r["label"],
                            f"{format_value(key, r['outcome'])} over {r['period_start']:%Y-%m-%d} to "
                            f"{r['period_end']:%Y-%m-%d}: {r['verdict']} (target {word} "
                            f"{format_value(key, r['target'])})",

@@ -21,6 +21,7 @@ from ingest.csvread import (
     best_date_format, date_problem, parse_date, parse_number, pick_date_format, read_table, read_text, shown,
 )
 from ingest.providers.errors import CsvFormatError
+from store.schema import utc_now
 
 JOBS: tuple[str, ...] = ("import-trades", "import-compensation", "import-objectives", "sale-rules")
 
@@ -338,7 +339,9 @@ def sale_rules_job(store, args) -> str:
         merged = {**base, **given}
         if merged.get("holding_months") == -1:
             merged["holding_months"] = None
+        started = utc_now()
         verb = si.save_sale_rules(store, eid, **merged)
+        store.log_run("sale-rules", None, started, "ok", added=int(verb == "added"), updated=int(verb == "updated"))
         current = si.sale_rules(store, eid)
     else:
         verb = "shown (defaults)" if current.empty else "shown"

@@ -167,6 +167,7 @@ def test_sale_rules_show_set_and_refuse(ws, capsys):
     assert code == 0 and "added" in out and "affiliate=True" in out and "sale_flag_days=3" in out
     code, out, _ = cli(ws, capsys, "sale-rules", "--client", "acme", "--affiliate", "yes", "--sale-flag-days", "3")
     assert "unchanged" in out
+    assert ws.ingest_log(1)["job"].iloc[0] == "sale-rules"
     code, out, _ = cli(ws, capsys, "sale-rules", "--client", "acme", "--otc", "no")
     assert "updated" in out and "affiliate=True" in out and "otc=False" in out  # earlier settings kept
     code, _, err = cli(ws, capsys, "sale-rules", "--client", "acme", "--sale-flag-days", "999")

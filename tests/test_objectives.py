@@ -145,3 +145,11 @@ def test_no_inquiry_log_cannot_tell_rather_than_zero():
                                "direction": ["at_least"], "set_date": [D("2023-12-01")], "due_date": [pd.NaT]})
     scored = ob.score_objectives(objectives, ob.MeasureData(bars=FIVE_BARS), "2024-01-01", "2024-03-01")
     assert scored["verdict"].tolist() == ["cannot tell"]
+
+
+def test_audience_measures_are_outtakes():
+    data = ob.MeasureData(bars=BASE_BARS, inquiries=INQUIRIES)
+    objectives = pd.DataFrame({"objective_id": [1], "measure": ["inquiries_per_month"], "target": [1.0],
+                               "direction": ["at_least"], "set_date": [D("2024-01-01")], "due_date": [pd.NaT]})
+    rows = ob.objective_rows(ob.score_objectives(objectives, data, "2024-02-01", "2024-02-29"))
+    assert [r.stage for r in rows] == ["objectives", "outtakes"]

@@ -305,3 +305,12 @@ def apply_disclosures(db: str, client_id: str, shown: pd.DataFrame, edits: dict 
         store.update_activity(int(shown.iloc[int(pos)]["activity_id"]), disclosed=value)
         n += 1
     return f"Saved {n} disclosure record{'s' if n != 1 else ''}."
+
+
+def report_section_html(db: str, view, *, simulated: bool = False) -> str:
+    """The ROI report's "Objectives and outcomes (AMEC)" and "Promotion integrity" HTML for the view ("" without a
+    client and ticker): the same account the Integrity page shows (``app.report_amec.integrity_section_html``)."""
+    from app.report_amec import integrity_section_html
+
+    data = integrity_view(db, view, simulated=simulated)
+    return "" if data is None else integrity_section_html(data.account)
