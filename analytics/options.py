@@ -364,10 +364,10 @@ def split_factor_after(dates, splits: pd.DataFrame | None) -> np.ndarray:
     quoted on ``d``; multiply a number of shares on ``d``'s basis by ``F(d)`` to express it
     on the latest basis.
     """
+    if splits is None or len(splits) == 0:  # no splits: F = 1 (without building the frames below)
+        return np.ones(len(np.atleast_1d(dates)))
     sp = _splits_frame(splits)
     d = pd.to_datetime(pd.Index(np.atleast_1d(dates))).to_numpy()
-    if sp.empty:
-        return np.ones(len(d))
     # reverse cumulative product: suffix[i] = prod(ratio[i:]), suffix[n] = 1
     ratios = sp["ratio"].to_numpy()
     suffix = np.append(np.cumprod(ratios[::-1])[::-1], 1.0)
@@ -465,9 +465,20 @@ def option_grant_series(grant: Mapping[str, Any] | pd.Series,
     optimal; Hull ch. 11). Volatility from historical log returns, Hull ch. 15.4.
     """
     g = _grant_fields(grant)
+    return _grant_series(g, *_close_and_volatility(prices, volatility_method, vol_window, min_vol_obs), splits,
+                         risk_free_rate)
+
+
+def _close_and_volatility(prices, volatility_method, vol_window, min_vol_obs):
+    """The split-adjusted close series and its volatility frame (computed once for the series and the grant value)."""
     close_adj = close_series(prices)
     vol_df = option_volatility(close_adj, volume_series(prices), volatility_method, vol_window,
                                min_vol_obs)
+    return close_adj, vol_df
+
+
+def _grant_series(g: dict, close_adj: pd.Series, vol_df: pd.DataFrame, splits, risk_free_rate) -> pd.DataFrame:
+    """:func:`option_grant_series` from the checked grant, the close and its volatility frame."""
     vol = vol_df["volatility"]
     life = (close_adj.index >= g["grant_date"]) & (close_adj.index <= g["expiry_date"])
     dates = close_adj.index[life]
@@ -595,12 +606,11 @@ def option_status_as_of(grant: Mapping[str, Any] | pd.Series,
     the status is "not yet granted" and the figures are NaN.
     """
     g = _grant_fields(grant)
-    series = option_grant_series(g, prices, splits, risk_free_rate, vol_window, min_vol_obs,
-                                 volatility_method)
-    close_adj = close_series(prices)
+    # the close and its volatility once, for the series and the grant-date value (each computed them again)
+    close_adj, vol_df = _close_and_volatility(prices, volatility_method, vol_window, min_vol_obs)
+    series = _grant_series(g, close_adj, vol_df, splits, risk_free_rate)
     as_of = close_adj.index.max() if as_of is None else pd.Timestamp(as_of).normalize()
-    fv_grant = grant_date_fair_value(g, prices, splits, risk_free_rate, vol_window, min_vol_obs,
-                                     volatility_method)
+    fv_grant = float(_fair_value_on(close_adj, vol_df["volatility"], g, splits, risk_free_rate))
     nan = float("nan")
     upto = series[series["date"] <= min(as_of, g["expiry_date"])] if len(series) else series
     if as_of < g["grant_date"] or len(upto) == 0:

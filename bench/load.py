@@ -155,13 +155,23 @@ class Writer(threading.Thread):
             self.results.append((done.returncode, time.perf_counter() - t0, done.stderr.strip()[-300:]))
 
 
-def start_server(db: Path, port: int, timing_file: Path) -> subprocess.Popen:
+def process_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far, all its threads (Linux ``/proc``); NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return float("nan")
+
+
+def start_server(db: Path, port: int, timing_file: Path, options: tuple[str, ...] = ()) -> subprocess.Popen:
     env = {**os.environ, "IRDASH_DB": str(db), "IRDASH_TIMING": str(timing_file)}
     env.pop("IRDASH_MODE", None)  # demo mode: no sign-in, bound to loopback
     env.pop("IRDASH_PROFILE", None)  # a profiled run is not a timed run
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                             *(f"--{o}" for o in options)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     t0 = time.monotonic()
     while True:
@@ -178,8 +188,10 @@ def start_server(db: Path, port: int, timing_file: Path) -> subprocess.Popen:
 class Tally:
     """What the sessions saw during the timed part: client seconds and errors on screen, per page."""
 
-    def __init__(self, sessions: int, duration: float):
-        self.sessions, self.duration = sessions, duration
+    def __init__(self, sessions: int, duration: float, server_pid: int | None = None):
+        self.sessions, self.duration, self.server_pid = sessions, duration, server_pid
+        self.cpu_from = self.cpu_to = float("nan")  # the server process's CPU seconds over the timed part
+        self.timed_s = float("nan")
         self.opened = 0
         self.until = 0.0
         self.all_open = asyncio.Event()
@@ -193,8 +205,15 @@ class Tally:
         self.opened += 1
         if self.opened == self.sessions:
             self.timed_from = timing_file.stat().st_size if timing_file.exists() else 0
-            self.until = time.monotonic() + self.duration
+            self.cpu_from = process_cpu_seconds(self.server_pid)
+            self.started = time.monotonic()
+            self.until = self.started + self.duration
             self.all_open.set()
+
+    def done(self) -> None:
+        """The sessions are finished: the timed part's server CPU and length."""
+        self.cpu_to = process_cpu_seconds(self.server_pid)
+        self.timed_s = time.monotonic() - self.started
 
     def saw(self, page: str, seconds: float | None, errors: list[str]) -> None:
         if seconds is None:  # a page that never finishes is an error on screen, and the session goes on
@@ -261,15 +280,23 @@ class WsSession:
 
 
 async def ws_session(url: str, tally: Tally, timing_file: Path, index: int, think: float) -> None:
+    """One visitor over the websocket. After a visit that never finished it reconnects (a new session, as a
+    person reloads the tab), so a late ``script_finished`` is never taken for the next visit's."""
     import websockets
 
     stream = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
-    async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=60,
-                                  ping_interval=None) as ws:
+
+    async def connect():
+        ws = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                      ping_interval=None)
         s = WsSession(ws)
         await s.visit("", timeout_s=300)  # the first load: the default page, and the navigation
         if not s.pages:
             raise RuntimeError("the server sent no navigation: is dashboard.py serving pages?")
+        return s
+
+    s = await connect()
+    try:
         tally.pages = tally.pages or [title for title, _ in s.pages]
         for _, page_hash in (*s.pages[1:], s.pages[0]):  # warm-up, not timed: fills the server's caches
             await s.visit(page_hash, timeout_s=300)
@@ -281,13 +308,20 @@ async def ws_session(url: str, tally: Tally, timing_file: Path, index: int, thin
             step += 1
             took, errors = await s.visit(page_hash)
             tally.saw(title, took, errors)
-            if think:
+            if took is None:
+                await s.ws.close()
+                s = await connect()
+            elif think:
                 await asyncio.sleep(think)
+    finally:
+        await s.ws.close()
 
 
-async def drive_ws(url: str, sessions: int, duration: float, timing_file: Path, think: float) -> Tally:
-    tally = Tally(sessions, duration)
+async def drive_ws(url: str, sessions: int, duration: float, timing_file: Path, think: float,
+                   server_pid: int | None = None) -> Tally:
+    tally = Tally(sessions, duration, server_pid)
     await asyncio.gather(*(ws_session(url, tally, timing_file, i, think) for i in range(sessions)))
+    tally.done()
     return tally
 
 
@@ -341,14 +375,16 @@ async def chromium_session(browser, url: str, tally: Tally, timing_file: Path, i
     await context.close()
 
 
-async def drive_chromium(url: str, sessions: int, duration: float, timing_file: Path, think: float) -> Tally:
+async def drive_chromium(url: str, sessions: int, duration: float, timing_file: Path, think: float,
+                         server_pid: int | None = None) -> Tally:
     from playwright.async_api import async_playwright
 
-    tally = Tally(sessions, duration)
+    tally = Tally(sessions, duration, server_pid)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         await asyncio.gather(*(chromium_session(browser, url, tally, timing_file, i, think)
                                for i in range(sessions)))
+        tally.done()
         await browser.close()
     return tally
 
@@ -371,15 +407,16 @@ def server_runs(timing_file: Path, offset: int) -> list[dict]:
 
 
 def one_run(db: Path, folder: Path, driver: str, sessions: int, duration: float, write_every: float | None,
-            think: float, label: str) -> dict:
+            think: float, label: str, options: tuple[str, ...] = ()) -> dict:
     port = free_port()
     timing_file = folder / f"timing-{label}.jsonl"
-    server = start_server(db, port, timing_file)
+    server = start_server(db, port, timing_file, options)
     writer = Writer(db, folder, write_every) if write_every else None
     try:
         if writer:
             writer.start()
-        tally = asyncio.run(DRIVERS[driver](f"http://127.0.0.1:{port}/", sessions, duration, timing_file, think))
+        tally = asyncio.run(DRIVERS[driver](f"http://127.0.0.1:{port}/", sessions, duration, timing_file, think,
+                                            server.pid))
     finally:
         if writer:
             writer.stop.set()
@@ -433,6 +470,13 @@ def report(label: str, run: dict) -> bool:
           "cpu: its thread's CPU; cut: runs stopped by a rerun (not in the percentiles); runs by status: "
           + ", ".join(f"{k} {n}" for k, n in statuses.items()))
     print("  client: the visit's request to the script finished, as the client saw it")
+    cpu_all = tally.cpu_to - tally.cpu_from
+    if every and cpu_all == cpu_all:  # not NaN
+        in_scripts = sum(cpu)
+        print(f"  server process CPU over the timed part: {cpu_all:.1f} s in {tally.timed_s:.0f} s "
+              f"({cpu_all / tally.timed_s:.2f} cores), {cpu_all / len(every):.3f} s a page view; the page scripts' "
+              f"threads {in_scripts:.1f} s of it ({in_scripts / cpu_all:.0%}), the rest Streamlit around them "
+              "(event loop, serialisation, websocket, gc)")
     if writes or label.startswith("with"):
         secs = [w[1] for w in writes]
         print(f"  ingest writes: {len(writes)}, failed {len(failed)}"
@@ -457,9 +501,14 @@ def main(argv=None) -> int:
     ap.add_argument("--workspace", choices=("demo", "large"), default="demo",
                     help="demo workspace, or the simulated 10-year, 500-activity one (default demo)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the run without the writer")
+    ap.add_argument("--server-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="a streamlit run option for the server, e.g. runner.postScriptGC=false (repeatable)")
     args = ap.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0 or args.write_every <= 0 or args.think < 0:
         ap.error("--sessions must be at least 1, --duration and --write-every above 0, --think 0 or more")
+    if any("=" not in o or o.startswith("-") for o in args.server_option):
+        ap.error("--server-option takes KEY=VALUE, e.g. runner.postScriptGC=false")
+    options = tuple(args.server_option)
     if args.driver == "chromium" and not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install chromium (or use --driver ws)", file=sys.stderr)
         return 2
@@ -471,13 +520,16 @@ def main(argv=None) -> int:
                    "chromium": "Chromium sessions (Playwright)"}
         print(f"workspace: {args.workspace} (simulated), built in {time.perf_counter() - t0:.1f} s; "
               f"driver: {args.driver}, {args.sessions} {drivers[args.driver]} x {args.duration:.0f} s, "
-              f"think {args.think:g} s; {os.cpu_count()} cores")
+              f"think {args.think:g} s; {os.cpu_count()} cores; server options: "
+              f"{' '.join(options) or 'none (the repository config)'}; load average at the start "
+              f"{os.getloadavg()[0]:.1f}")
         ok = report(f"with an ingest write every {args.write_every:g} s",
                     one_run(db, folder, args.driver, args.sessions, args.duration, args.write_every, args.think,
-                            "writer"))
+                            "writer", options))
         if not args.no_baseline:
             report("alternative: the same sessions, no writer",
-                   one_run(db, folder, args.driver, args.sessions, args.duration, None, args.think, "baseline"))
+                   one_run(db, folder, args.driver, args.sessions, args.duration, None, args.think, "baseline",
+                           options))
     return 0 if ok else 1
 
 
