@@ -19,6 +19,7 @@ PROMOTION_FILL = "rgba(230, 159, 0, 0.14)"
 BLACKOUT_FILL = "rgba(120, 120, 120, 0.16)"
 SALE_COLOUR = "#C0392B"
 BUY_COLOUR = "#009E73"
+HOLDER_COLOURS = ("#CC79A7", "#0072B2", "#E69F00", "#56B4E9", "#882255")
 
 
 def _table(db: str, name: str, *args) -> pd.DataFrame:
@@ -211,17 +212,29 @@ def integrity_chart(bars: pd.DataFrame, acc, *, simulated: bool = False, start=N
                           for h, s, p, k in zip(g["holder"], g["shares"], g["in_promotion"], g["in_blackout"])],
                     hovertemplate="%{x|%Y-%m-%d} %{text}<extra></extra>"), row=1, col=1)
     h = acc.holdings
-    for holder, g in h.groupby("holder", sort=True):
+    for i, (holder, g) in enumerate(h.groupby("holder", sort=True)):
         fig.add_trace(go.Scatter(x=g["date"], y=g["holding"], name=f"holding: {holder}", line_shape="hv",
+                                 mode="lines+markers", line=dict(color=HOLDER_COLOURS[i % len(HOLDER_COLOURS)]),
                                  hovertemplate="%{x|%Y-%m-%d} %{y:,.0f} shares<extra>" + str(holder)[:40]
                                                + "</extra>"), row=3, col=1)
-    for w in acc.promotion.itertuples(index=False):
-        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=PROMOTION_FILL, line_width=0, layer="below")
-    for w in acc.blackout.itertuples(index=False):
-        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=BLACKOUT_FILL, line_width=0, layer="below")
-    for w in acc.sales_windows.drop_duplicates(["window_start", "window_end"]).itertuples(index=False):
+    lo, hi = (b["date"].min(), b["date"].max()) if len(b) else (None, None)
+
+    def shown(frame, a, z):  # only the windows that overlap the plotted days
+        if lo is None or frame.empty:
+            return frame.iloc[0:0]
+        return frame[(pd.to_datetime(frame[z]) >= lo) & (pd.to_datetime(frame[a]) <= hi)]
+
+    for w in shown(acc.promotion, "start", "end").itertuples(index=False):
+        fig.add_vrect(x0=max(w.start, lo), x1=min(w.end, hi), fillcolor=PROMOTION_FILL, line_width=0, layer="below")
+    for w in shown(acc.blackout, "start", "end").itertuples(index=False):
+        fig.add_vrect(x0=max(w.start, lo), x1=min(w.end, hi), fillcolor=BLACKOUT_FILL, line_width=0, layer="below")
+    sales = shown(acc.sales_windows, "window_start", "window_end")
+    for w in sales.drop_duplicates(["window_start", "window_end"]).itertuples(index=False):
         fig.add_vrect(x0=w.window_start, x1=w.window_end, line=dict(color=SALE_COLOUR, width=1, dash="dot"),
                       fillcolor="rgba(0,0,0,0)", layer="above", row=1, col=1)
+    if lo is not None:
+        fig.update_xaxes(range=[lo, hi])
+    fig.update_yaxes(automargin=True)
     fig.update_yaxes(title_text="close ($)", row=1, col=1)
     fig.update_yaxes(title_text="volume", row=2, col=1)
     fig.update_yaxes(title_text="shares held", row=3, col=1)
