@@ -64,6 +64,16 @@ def sale_rules(row: Mapping[str, Any] | pd.Series | None) -> dict[str, Any]:
     return out
 
 
+def _empty(cols, dates=(), numbers=()) -> pd.DataFrame:
+    """An empty frame with ``cols``, its date columns datetime64 and number columns float (so .dt works)."""
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    for c in dates:
+        out[c] = pd.to_datetime(out[c])
+    for c in numbers:
+        out[c] = out[c].astype(float)
+    return out
+
+
 def _empty_register() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series(dtype=object) for c in REGISTER_COLUMNS})
     out["date"] = pd.to_datetime(out["date"])
@@ -304,8 +314,10 @@ def sales_after_activities(trades: pd.DataFrame, activities: pd.DataFrame, bars:
     """
     cols = ["activity_id", "activity_date", "type", "title", "window_start", "window_end", "holder",
             "shares_sold", "sale_value", "window_volume", "share_of_volume", "trade_ids"]
+    empty = _empty(cols, ("activity_date", "window_start", "window_end"),
+                   ("shares_sold", "sale_value", "window_volume", "share_of_volume"))
     if trades is None or not len(trades) or activities is None or not len(activities) or bars is None or not len(bars):
-        return pd.DataFrame(columns=cols)
+        return empty
     b = _bars(bars)
     cal = b["date"].to_numpy()
     vol = b["volume"].to_numpy(float)
@@ -332,6 +344,8 @@ def sales_after_activities(trades: pd.DataFrame, activities: pd.DataFrame, bars:
                         "shares_sold": sold, "sale_value": float(g["_value"].sum()), "window_volume": wvol,
                         "share_of_volume": sold / wvol if wvol > 0 else np.nan,
                         "trade_ids": ",".join(str(int(t)) for t in g["trade_id"]) if "trade_id" in g else ""})
+    if not out:
+        return empty
     res = pd.DataFrame(out, columns=cols)
     for c in ("activity_date", "window_start", "window_end"):
         res[c] = pd.to_datetime(res[c])
@@ -363,9 +377,11 @@ def runup_public_purchases(persistence: pd.DataFrame | None, abnormal: pd.DataFr
     cols = ["event_id", "window_start_date", "window_end_date", "car", "dollar_volume", "recorded_sales_value",
             "public_bought"]
     status = f"status_{int(horizon)}"
+    empty = _empty(cols, ("window_start_date", "window_end_date"),
+                   ("car", "dollar_volume", "recorded_sales_value", "public_bought"))
     if persistence is None or not len(persistence) or status not in persistence or abnormal is None \
             or not len(abnormal):
-        return pd.DataFrame(columns=cols)
+        return empty
     rev = persistence[(persistence[status] == "reversed") & (persistence["car"] > 0)]
     b = _bars(bars).set_index("date")
     sales = pd.DataFrame(columns=["date", "value"])
@@ -388,7 +404,7 @@ def runup_public_purchases(persistence: pd.DataFrame | None, abnormal: pd.DataFr
         out.append({"event_id": r.event_id, "window_start_date": days.min(), "window_end_date": days.max(),
                     "car": float(r.car), "dollar_volume": dv, "recorded_sales_value": sold,
                     "public_bought": dv - sold})
-    return pd.DataFrame(out, columns=cols)
+    return pd.DataFrame(out, columns=cols) if out else empty
 
 
 # --- Rule 144 -------------------------------------------------------------------------------------
@@ -425,8 +441,8 @@ def rule144_schedule(retainer: pd.DataFrame, rules: Mapping[str, Any], as_of=Non
         ``payment_no, payment_date, shares, holding_months, basis, sellable_date, sellable``.
     """
     cols = ["payment_no", "payment_date", "shares", "holding_months", "basis", "sellable_date", "sellable"]
-    if retainer is None or not len(retainer):
-        return pd.DataFrame(columns=cols)
+    if retainer is None or not len(retainer) or not (retainer["status"] == "issued").any():
+        return _empty(cols, ("payment_date", "sellable_date"), ("shares",))
     issued = retainer[retainer["status"] == "issued"]
     months, basis = holding_period_months(rules)
     out = pd.DataFrame({"payment_no": issued["payment_no"].astype(int).to_numpy(),
@@ -517,7 +533,7 @@ def option_exercises(grants: pd.DataFrame | None, trades: pd.DataFrame | None,
     cols = ["holder", "shares", "strike", "grant_date", "expiry_date", "exercised_shares", "exercise_dates",
             "status"]
     if grants is None or not len(grants):
-        return pd.DataFrame(columns=cols)
+        return _empty(cols, ("grant_date", "expiry_date"), ("shares", "strike", "exercised_shares"))
     marks = []
     if trades is not None and len(trades) and "notes" in trades:
         t = trades[trades["notes"].astype(str).str.contains("exercis", case=False, na=False)]
@@ -554,11 +570,9 @@ def promotion_windows(activities: pd.DataFrame, tail_days: int = SALE_RULE_DEFAU
         ``window_no, start, last_piece, end, pieces``.
     """
     cols = ["window_no", "start", "last_piece", "end", "pieces"]
-    if activities is None or not len(activities):
-        return pd.DataFrame(columns=cols)
+    if activities is None or not len(activities) or not activities["type"].isin(PROMOTIONAL_TYPES).any():
+        return _empty(cols, ("start", "last_piece", "end"))
     acts = activities[activities["type"].isin(PROMOTIONAL_TYPES)]
-    if not len(acts):
-        return pd.DataFrame(columns=cols)
     start = pd.to_datetime(acts["date"])
     last = pd.to_datetime(acts["end_date"]).fillna(start) if "end_date" in acts else start
     order = np.argsort(start.to_numpy(), kind="stable")
@@ -600,7 +614,7 @@ def blackout_windows(activities: pd.DataFrame | None, events: pd.DataFrame | Non
                   "source": "press release (activity log)"} for r in _rows(pr)]
     cols = ["date", "announcement", "source", "start", "end"]
     if not rows:
-        return pd.DataFrame(columns=cols)
+        return _empty(cols, ("date", "start", "end"))
     df = pd.DataFrame(rows)
     df = df.groupby("date", as_index=False, sort=True).agg(
         announcement=("announcement", lambda s: "; ".join(dict.fromkeys(map(str, s)))),

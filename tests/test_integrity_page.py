@@ -179,3 +179,45 @@ def test_consultant_edits_are_scoped_and_audited(demo, monkeypatch):
         iv.apply_changes(str(demo), "trades", "auxer", iv.Changes(deleted=[other_id]))
     assert len(si.trades(ws, "other")) == 1
     loaders.clear()
+
+
+@pytest.fixture
+def plain_demo(demo_db, tmp_path, monkeypatch) -> Path:
+    """The demo workspace without its integrity record (no trades, objectives or disclosure flags)."""
+    copy = tmp_path / "plain.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("IRDASH_DB", str(copy))
+    return copy
+
+
+def test_page_without_any_integrity_record(plain_demo):
+    text = page_text(open_integrity())
+    assert "No trades are recorded for this client: the sales tests have nothing to check." in text
+    assert "with no record either way" in text  # no activity says whether it carried its disclosure
+
+
+def test_page_on_an_empty_workspace(tmp_path, monkeypatch):
+    from store import Store
+
+    path = tmp_path / "empty.duckdb"
+    Store(path).init()
+    monkeypatch.setenv("IRDASH_DB", str(path))
+    at = open_integrity()
+    assert "No client with a loaded ticker yet." in page_text(at)
+
+
+def test_trades_table_names_the_activity_a_sale_followed(demo):
+    from app.views import integrity as iv
+    from analytics import integrity as ig
+
+    acc = ig.integrity_account(
+        client_name="T", ticker="T", engagement=None,
+        bars=pd.DataFrame({"date": pd.bdate_range("2024-01-01", periods=5), "close": 1.0, "volume": 10.0}),
+        activities=pd.DataFrame({"activity_id": [1], "date": [pd.Timestamp("2024-01-02")], "type": ["press_release"],
+                                 "title": ["pr"], "after_close": [False]}),
+        trades=pd.DataFrame({"trade_id": [4, 5], "holder": "P", "role": "consultant",
+                             "date": pd.to_datetime(["2024-01-03", "2024-01-01"]), "shares": [-1.0, -1.0],
+                             "price": [1.0, 1.0], "notes": [None, None]}))
+    table = iv.trades_table(acc)
+    # trade 4 (01-03) is day 1 of the release's window; trade 5 (01-01) came before it
+    assert table.set_index("trade_id")["sale_after_activity_of"].to_dict() == {4: "2024-01-02", 5: ""}

@@ -137,10 +137,17 @@ def disclosure_text(acc, engagement: dict, day) -> str:
 def trades_table(acc) -> pd.DataFrame:
     t = acc.trades
     if t.empty:
-        return pd.DataFrame(columns=["trade_id", "date", "holder", "role", "shares", "price", "in_promotion_window",
+        return pd.DataFrame(columns=["trade_id", "date", "holder", "role", "shares", "price", "sale_after_activity_of",
+                                     "in_promotion_window",
                                      "in_blackout_of", "notes"])
+    after: dict[int, list[str]] = {}
+    for w in acc.sales_windows.itertuples(index=False):
+        for tid in str(w.trade_ids).split(","):
+            if tid:
+                after.setdefault(int(tid), []).append(f"{w.activity_date:%Y-%m-%d}")
     return pd.DataFrame({"trade_id": t["trade_id"], "date": pd.to_datetime(t["date"]).dt.date, "holder": t["holder"],
                          "role": t["role"], "shares": t["shares"], "price": t["price"],
+                         "sale_after_activity_of": [", ".join(after.get(int(i), [])) for i in t["trade_id"]],
                          "in_promotion_window": t["promotion_window"], "in_blackout_of": t["blackout_of"],
                          "notes": t["notes"]})
 
