@@ -706,10 +706,14 @@ def services_amec_rows(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage
     per, kinds = mailing_responses(m if m is not None else pd.DataFrame(), level)
     n_mail = int(len(per))
     recipients = int(per["recipients"].sum()) if n_mail else 0
-    if lo is not None and mailings is not None and len(mailings):
+    mail_start = pd.to_datetime(mailings["date"]).min() if mailings is not None and len(mailings) else None
+    if lo is not None and mail_start is not None and mail_start < lo.normalize():
         length = ((hi if hi is not None else pd.to_datetime(mailings["date"]).max()) - lo).days + 1
-        before = _in(mailings, "date", lo - pd.Timedelta(days=length), lo - pd.Timedelta(days=1))
-        mail_change = f"{len(before)} in the {length} days before"
+        prior_start = max(lo.normalize() - pd.Timedelta(days=length), mail_start)  # only as far back as the log
+        before = _in(mailings, "date", prior_start, lo - pd.Timedelta(days=1))
+        mail_change = f"{len(before)} in the {(lo.normalize() - prior_start).days} days before"
+    elif lo is not None and mail_start is not None:
+        mail_change = "the log starts with the period: nothing to compare with"
     else:
         mail_change = "no earlier period to compare with"
     row("outputs", "Mailings sent (broker/dealer packages, fax/mail blasts)", f"{n_mail} mailings", mail_change,

@@ -282,7 +282,8 @@ def test_services_amec_rows_figures_by_hand():
                                  simulated=True)
     assert all(isinstance(r, AmecRow) and r.stage in STAGES and r.simulated for r in rows)
     by = {r.measure: r for r in rows}
-    assert by["Mailings sent (broker/dealer packages, fax/mail blasts)"].value == "3 mailings"
+    sent = by["Mailings sent (broker/dealer packages, fax/mail blasts)"]
+    assert sent.value == "3 mailings" and sent.change == "the log starts with the period: nothing to compare with"
     assert by["Recipients reached by the mailings"].value == "520 recipients"   # 100 + 300 + 120
     resp = by["Responses to the mailings"]
     assert resp.value.startswith("30 responses") and "5.77%" in resp.change    # 30 / 520 = 5.769%

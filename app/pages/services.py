@@ -124,8 +124,9 @@ else:
 # --- the ROI report's rows --------------------------------------------------------------------------------
 if span is not None:
     st.subheader("In the ROI report (AMEC)")
-    ui.table(views.amec_frame(data, spreads, start, end, simulated), "services-amec", view, key="svc_amec",
-             simulated=simulated)
+    amec = views.amec_frame(data, spreads, start, end, simulated)
+    ui.sentences(views.amec_sentences(amec))
+    ui.csv_download(amec, "services-amec", view, key="svc_amec", simulated=simulated)
 
 # --- editing -----------------------------------------------------------------------------------------------
 if not ui.may_edit():

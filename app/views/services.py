@@ -130,14 +130,15 @@ def open_frame(opened: pd.DataFrame, open_days: int) -> pd.DataFrame:
                                      f"older_than_{open_days}_days"])
     out = opened[["inquiry_id", "received_at", "channel", "topic", "age_days", "flagged"]].copy()
     out["age_days"] = out["age_days"].round(1)
+    out["received_at"] = pd.to_datetime(out["received_at"]).dt.strftime("%Y-%m-%d %H:%M")
     return out.rename(columns={"flagged": f"older_than_{open_days}_days"})
 
 
 def around_frame(per: pd.DataFrame) -> pd.DataFrame:
     """Inquiries after each activity against the baseline, as shown and exported."""
     if per.empty:
-        return pd.DataFrame(columns=["date", "type", "title", "inquiries", "expected", "rate_ratio", "interval",
-                                     "p_value", "median_lag_days"])
+        return pd.DataFrame(columns=["date", "type", "inquiries", "expected", "rate_ratio", "interval", "p_value",
+                                     "median_lag_days", "title"])
     out = per.copy()
     out["type"] = out["type"].map(activity_label)
     out["expected"] = out["expected"].round(2)
@@ -145,8 +146,9 @@ def around_frame(per: pd.DataFrame) -> pd.DataFrame:
     out["interval"] = [f"{lo:.2f} to {'no limit' if not np.isfinite(hi) else f'{hi:.2f}'}"
                        for lo, hi in zip(out["low"], out["high"])]
     out["p_value"] = out["p_value"].round(4)
-    return out[["date", "type", "title", "inquiries", "expected", "rate_ratio", "interval", "p_value",
-                "median_lag_days"]]
+    out["date"] = pd.to_datetime(out["date"]).dt.date
+    return out[["date", "type", "inquiries", "expected", "rate_ratio", "interval", "p_value", "median_lag_days",
+                "title"]]
 
 
 def pooled_sentence(pooled: dict, window_days: int) -> str:
@@ -157,7 +159,8 @@ def pooled_sentence(pooled: dict, window_days: int) -> str:
     lag = pooled["lag"]
     if lag.n:
         bounds = [f"{x:g}" if np.isfinite(x) else "open" for x in (lag.low, lag.high)]
-        lag_text = (f"the median lag from the latest activity before an inquiry is {lag.estimate:g} calendar days "
+        unit = "calendar day" if lag.estimate == 1 else "calendar days"
+        lag_text = (f"the median lag from the latest activity before an inquiry is {lag.estimate:g} {unit} "
                     f"({100 * lag.coverage:.0f}% interval {bounds[0]} to {bounds[1]}, n={lag.n})")
     else:
         lag_text = "no inquiry arrived in any window, so there is no lag"
@@ -185,20 +188,21 @@ def mailing_frames(data: ServicesData, start, end) -> tuple[pd.DataFrame, pd.Dat
     m = _cut(data.mailings, "date", start, end)
     per, kinds = sv.mailing_responses(m, LEVEL)
     shaped = []
-    for frame, first in ((per, ["date", "kind", "list_name", "activity_id"]), (kinds, ["kind", "mailings"])):
+    figures = ["recipients", "responses", "response_rate", "rate_interval", "cost", "cost_per_response", "cpr_interval",
+               "calls", "meetings", "inquiries"]
+    for frame, first, last in ((per, ["date", "kind"], ["list_name", "activity_id"]), (kinds, ["kind", "mailings"], [])):
         out = frame.copy()
         if out.empty:
-            shaped.append(pd.DataFrame(columns=[*first, "recipients", "calls", "meetings", "inquiries", "responses",
-                                                "response_rate", "rate_interval", "cost", "cost_per_response",
-                                                "cpr_interval"]))
+            shaped.append(pd.DataFrame(columns=[*first, *figures, *last]))
             continue
+        if "date" in out:
+            out["date"] = pd.to_datetime(out["date"]).dt.date
         out["kind"] = out["kind"].map(activity_label)
         out["rate_interval"] = [_pct_interval(lo, hi) for lo, hi in zip(out["rate_low"], out["rate_high"])]
         out["cpr_interval"] = [_money_interval(lo, hi) for lo, hi in zip(out["cpr_low"], out["cpr_high"])]
         out["response_rate"] = out["response_rate"].round(5)
         out["cost_per_response"] = out["cost_per_response"].round(2)
-        shaped.append(out[[*first, "recipients", "calls", "meetings", "inquiries", "responses", "response_rate",
-                           "rate_interval", "cost", "cost_per_response", "cpr_interval"]])
+        shaped.append(out[[*first, *figures, *last]])
     return shaped[0], shaped[1], sv.list_sizes(m)
 
 
@@ -257,8 +261,8 @@ def introduction_spreads(data: ServicesData) -> pd.DataFrame:
 def spread_frame(spreads: pd.DataFrame) -> pd.DataFrame:
     """The spread table as shown and exported (percentages of the price)."""
     if spreads.empty:
-        return pd.DataFrame(columns=["date", "type", "title", "spread_before_pct", "spread_after_pct", "change_pp",
-                                     "interval_pp", "p_value", "test", "note"])
+        return pd.DataFrame(columns=["date", "type", "change_pp", "interval_pp", "p_value", "spread_before_pct",
+                                     "spread_after_pct", "title", "test", "note"])
     out = spreads.copy()
     out["type"] = out["type"].map(activity_label)
     for a, b in (("spread_before", "spread_before_pct"), ("spread_after", "spread_after_pct"), ("change", "change_pp")):
@@ -266,8 +270,15 @@ def spread_frame(spreads: pd.DataFrame) -> pd.DataFrame:
     out["interval_pp"] = [f"{100 * lo:+.3f} to {100 * hi:+.3f}" if np.isfinite(lo) and np.isfinite(hi) else "n/a"
                           for lo, hi in zip(out["low"], out["high"])]
     out["p_value"] = out["p_value"].round(4)
-    return out[["date", "type", "title", "spread_before_pct", "spread_after_pct", "change_pp", "interval_pp",
-                "p_value", "test", "note"]]
+    out["date"] = pd.to_datetime(out["date"]).dt.date
+    return out[["date", "type", "change_pp", "interval_pp", "p_value", "spread_before_pct", "spread_after_pct",
+                "title", "test", "note"]]
+
+
+def amec_sentences(amec: pd.DataFrame) -> list[str]:
+    """One sentence per AMEC row, by stage: "Outputs. Mailings sent: 7 mailings (...); uncertainty: ..."."""
+    return [f"{r.stage.capitalize()}. {r.measure}: {r.value} ({r.change}); {r.uncertainty}."
+            for r in amec.itertuples(index=False)]
 
 
 def amec_frame(data: ServicesData, spreads: pd.DataFrame, start, end, simulated: bool) -> pd.DataFrame:
