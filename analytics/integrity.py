@@ -690,6 +690,12 @@ def integrity_findings(acc_parts: Mapping[str, Any]) -> list[str]:
                    f"{top['shares_sold']:,.0f} shares, {percent(top['share_of_volume'], 1)} of the "
                    f"{top['window_volume']:,.0f} shares traded {top['window_start']:%Y-%m-%d} to "
                    f"{top['window_end']:%Y-%m-%d} after the activity of {top['activity_date']:%Y-%m-%d}.")
+    o = acc_parts.get("objectives")
+    if o is not None and len(o):
+        counts = o["verdict"].value_counts()
+        before = int((o["set_before_first_activity"] == True).sum())  # noqa: E712 (None: no activity recorded)
+        out.append(f"{len(o)} objectives: {int(counts.get('met', 0))} met, {int(counts.get('not met', 0))} not met, "
+                   f"{int(counts.get('cannot tell', 0))} cannot tell; {before} set before the first activity.")
     if len(r):
         out.append(f"{len(r)} run-ups reversed (persistence test); during them the public bought an estimated "
                    f"{money(r['public_bought'].sum())} of stock beyond the recorded sales.")
@@ -715,7 +721,8 @@ def integrity_account(*, client_name: str, ticker: str, engagement: Mapping[str,
                       trades: pd.DataFrame | None = None, rules: Mapping[str, Any] | None = None,
                       events: pd.DataFrame | None = None, shares_outstanding=None, splits=None,
                       persistence: pd.DataFrame | None = None, abnormal: pd.DataFrame | None = None,
-                      horizon: int | None = None, objective_rows: tuple = (), simulated: bool = False,
+                      horizon: int | None = None, objective_rows: tuple = (),
+                      objectives_scored: pd.DataFrame | None = None, simulated: bool = False,
                       as_of=None) -> IntegrityAccount:
     """The whole promotion-integrity record of one client, from the stored data, for the page and the report.
 
@@ -726,7 +733,8 @@ def integrity_account(*, client_name: str, ticker: str, engagement: Mapping[str,
     :func:`rule144_schedule`, :func:`affiliate_volume_limit` (the consultant's sales, as of ``as_of``),
     :func:`option_exercises`, :func:`promotion_windows`, :func:`blackout_windows` and
     :func:`trades_in_windows`. ``objective_rows`` (AMEC rows of :mod:`analytics.objectives`) are
-    carried into ``amec_rows`` beside the outputs row of the disclosures.
+    carried into ``amec_rows`` beside the outputs row of the disclosures; ``objectives_scored``
+    (:func:`analytics.objectives.score_objectives`) adds a finding that counts the verdicts.
     """
     from analytics.amec import AmecRow
     from analytics.constants import PERSISTENCE_HORIZONS
@@ -763,7 +771,8 @@ def integrity_account(*, client_name: str, ticker: str, engagement: Mapping[str,
     consultant_sales = t[(t["role"] == "consultant") & (t["shares"] < 0)] if len(t) else t
     limit = (affiliate_volume_limit(px, _latest_shares(shares_outstanding, as_of), consultant_sales, r, as_of)
              if len(px) and np.isfinite(_latest_shares(shares_outstanding, as_of)) else None)
-    parts = {"disclosures": disclosures, "trades": flagged, "sales_windows": sales, "runups": runups}
+    parts = {"disclosures": disclosures, "trades": flagged, "sales_windows": sales, "runups": runups,
+             "objectives": objectives_scored}
     n_flag = int(disclosures["flagged"].sum()) if len(disclosures) else 0
     outputs = AmecRow("outputs", "Communications that describe the security",
                       f"{len(disclosures)} ({len(disclosures) - n_flag} recorded with the compensation disclosure)",

@@ -299,3 +299,10 @@ def test_report_section_lays_out_the_account():
                    "PMR sold 5,000 shares 2024-01-03 to 2024-01-10, 83.3% of the 6,000 shares traded",
                    "6 months, reporting issuer (17 CFR 230.144(d)(1)(i))", ig.NOT_LEGAL_ADVICE):
         assert phrase in html, phrase
+
+
+def test_findings_count_the_objectives_verdicts():
+    scored = pd.DataFrame({"verdict": ["met", "met", "not met", "cannot tell"],
+                           "set_before_first_activity": [True, True, False, None]})
+    acc = tiny_account(objectives_scored=scored)
+    assert "4 objectives: 2 met, 1 not met, 1 cannot tell; 2 set before the first activity." in acc.findings

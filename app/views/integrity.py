@@ -103,7 +103,7 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
         compensation=_table(db, "compensation", view.client_id), trades=trades,
         rules=rules.iloc[0].to_dict() if len(rules) else None, events=events, shares_outstanding=shares,
         splits=loaders.splits(db, view.ticker), persistence=pers, abnormal=ans.abnormal if ans is not None else None,
-        objective_rows=rows, simulated=simulated, as_of=view.end)
+        objective_rows=rows, objectives_scored=scored, simulated=simulated, as_of=view.end)
     return IntegrityView(account, objectives, scored, px, engagement, first, trades, acts, notes)
 
 
