@@ -66,7 +66,8 @@ def test_page_shows_the_record_with_its_caveats(demo):
     assert "unlawful" not in text and "illegal" not in text
     # the disclosure text of the first communication, as of its date
     code = at.get("code")[0].value
-    assert code.startswith("Disclosure as of 1999-01-05") and "option to buy 5,000,000 shares" in code
+    assert code.startswith("[Simulated demo data: not a real disclosure.] Disclosure as of 1999-01-05")
+    assert "option to buy 5,000,000 shares" in code
     assert at.get("plotly_chart"), "no price/volume/holdings chart"
     spec = at.get("plotly_chart")[0].proto.spec
     assert "recorded sales" in spec and "SIMULATED DATA" in spec

@@ -131,7 +131,8 @@ def disclosure_table(acc) -> pd.DataFrame:
 def disclosure_text(acc, engagement: dict, day) -> str:
     from analytics.integrity import disclosure_text as text
 
-    return text(acc.register, day, security=acc.security, consultant=acc.consultant, engagement=engagement)
+    out = text(acc.register, day, security=acc.security, consultant=acc.consultant, engagement=engagement)
+    return ("[Simulated demo data: not a real disclosure.] " + out) if acc.simulated else out
 
 
 def trades_table(acc) -> pd.DataFrame:
