@@ -21,7 +21,6 @@ interval is met or not by its value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd

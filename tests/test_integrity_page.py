@@ -116,7 +116,6 @@ def test_disclosure_flag_edit_saves(demo):
 def test_report_section_html_is_amec_and_escaped(demo):
     from app import report_amec
     from analytics.amec import AmecRow
-    from analytics.integrity import NOT_LEGAL_ADVICE
 
     rows = (AmecRow("objectives", "<b>x</b>", "target", "set", "a target, no sampling interval", "log"),)
     html = report_amec.amec_table_html(rows)
