@@ -79,13 +79,12 @@ def write_demo_integrity(store, summary: dict) -> dict:
     out["sale_rules"] = si.save_sale_rules(store, eng_id, reporting_issuer=True, registered_shares=True,
                                            affiliate=False, otc=True)
     acts = store.activities(client_id)
-    changed = 0
+    flags = {}
     for a in acts[acts["type"].isin(PROMOTIONAL_TYPES)].itertuples(index=False):
         day = f"{pd.Timestamp(a.date):%Y-%m-%d}"
         want = False if day in NOT_DISCLOSED else None if a.type in NOT_RECORDED_TYPES else True
         have = None if pd.isna(a.disclosed) else bool(a.disclosed)
-        if want != have:  # only a change is written, so a rebuild leaves updated_at alone
-            si.set_disclosed(store, int(a.activity_id), want)
-            changed += 1
-    out["disclosed_changed"] = changed
+        if want != have:  # only a change is written; stamped BUILT_AT so two fresh builds are identical
+            flags[int(a.activity_id)] = want
+    out["disclosed_changed"] = si.record_disclosures(store, flags, BUILT_AT)
     return out

@@ -261,3 +261,15 @@ def set_disclosed(store: Store, activity_id: int, disclosed: bool | None) -> Non
     """Record whether an activity carried its compensation disclosure (None: not recorded)."""
     store.update_activity(int(activity_id), disclosed=None if disclosed is None else bool(disclosed))
 
+
+def record_disclosures(store: Store, flags: dict, updated_at) -> int:
+    """Set ``disclosed`` of several activities ({activity_id: True / False / None}) with a fixed ``updated_at`` (a
+    reproducible demo build); one transaction; returns how many rows changed. Pages use :func:`set_disclosed`."""
+    if not flags:
+        return 0
+    stamp = pd.Timestamp(updated_at).to_pydatetime()
+    with store.transaction() as con:
+        for activity_id, value in flags.items():
+            con.execute("UPDATE activities SET disclosed = ?, updated_at = ? WHERE activity_id = ?",
+                        [None if value is None else bool(value), stamp, int(activity_id)])
+    return len(flags)
