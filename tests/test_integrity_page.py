@@ -221,3 +221,18 @@ def test_trades_table_names_the_activity_a_sale_followed(demo):
     table = iv.trades_table(acc)
     # trade 4 (01-03) is day 1 of the release's window; trade 5 (01-01) came before it
     assert table.set_index("trade_id")["sale_after_activity_of"].to_dict() == {4: "2024-01-02", 5: ""}
+
+
+def test_two_fresh_builds_with_the_record_are_identical(demo, tmp_path):
+    """The demo's reproducibility (tests/test_demo.py) holds with write_demo_integrity: fixed created_at and
+    updated_at in every table it writes."""
+    from ingest.demo import write_demo_workspace
+    from ingest.demo_integrity import write_demo_integrity
+    from store import Store
+
+    fresh = Store(tmp_path / "fresh.duckdb")
+    write_demo_integrity(fresh, write_demo_workspace(fresh))
+    for table in ("activities", "trades", "objectives", "compensation", "sale_rules"):
+        a = Store(demo).query(f"SELECT * FROM {table} ORDER BY ALL")
+        b = fresh.query(f"SELECT * FROM {table} ORDER BY ALL")
+        pd.testing.assert_frame_equal(a, b, obj=table)
