@@ -73,6 +73,7 @@ __all__ = [
     "PEER_TRAILING_DAYS",
     "peer_daily",
     "measure_wide",
+    "abnormal_volume_measure",
     "leave_one_out_median",
     "peer_comparison",
     "matched_periods",
@@ -174,9 +175,7 @@ def peer_daily(bars: pd.DataFrame, shares_outstanding: pd.DataFrame | None = Non
 def measure_wide(daily: pd.DataFrame, measure: str) -> pd.DataFrame:
     """One measure as a date x ticker table (``abnormal_volume``: log turnover when every ticker has it,
     else log volume, so all tickers are measured alike)."""
-    column = measure
-    if measure == "abnormal_volume":
-        column = "log_turnover" if daily["log_turnover"].notna().groupby(daily["ticker"]).any().all() else "log_volume"
+    column = abnormal_volume_measure(daily) if measure == "abnormal_volume" else measure
     if column not in daily:
         raise ValueError(f"unknown measure {measure!r}: use one of {sorted(set(CHART_MEASURES) | set(DID_MEASURES))}")
     return daily.pivot_table(index="date", columns="ticker", values=column, aggfunc="first", dropna=False).sort_index()
@@ -267,7 +266,10 @@ def peer_comparison(daily: pd.DataFrame, client: str, measure: str = "close", st
 
 # ---- difference in differences ------------------------------------------------------------------
 
-def matched_periods(dates, start, end=None) -> tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Timestamp, pd.Timestamp]]:
+Period = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def matched_periods(dates, start, end=None) -> tuple[Period, Period]:
     """The engagement ``[start, end]`` and the pre-period of as many trading days just before it.
 
     Parameters
@@ -531,11 +533,12 @@ def peer_amec_rows(did: pd.DataFrame, client: str, peers, pre, post, *, simulate
         else:
             value = (f"{client} {format_measure(m, r['client_post'])} during the engagement; peers' median "
                      f"{format_measure(m, r['peers_post'])}")
-        change = (f"{client} {format_measure(m, r['client_change'], True)} against the {r['n_pre']} days before, peers "
-                  f"{format_measure(m, r['peers_change'], True)}: difference in differences {format_measure(m, r['did'], True)}; "
+        fmt = format_measure
+        change = (f"{client} {fmt(m, r['client_change'], True)} against the {r['n_pre']} days before, peers "
+                  f"{fmt(m, r['peers_change'], True)}: difference in differences {fmt(m, r['did'], True)}; "
                   f"{r['reading']}")
         if np.isfinite(r["low"]) and np.isfinite(r["high"]):
-            unc = (f"{level:.0%} interval {format_measure(m, r['low'], True)} to {format_measure(m, r['high'], True)} ({r['method']}); "
+            unc = (f"{level:.0%} interval {fmt(m, r['low'], True)} to {fmt(m, r['high'], True)} ({r['method']}); "
                    f"with {r['n_peers']} peer{'s' if r['n_peers'] != 1 else ''} the interval rests on {client}'s own "
                    f"history (the peer placebo's smallest p is {1 / (1 + r['n_peers']):.2f}; here "
                    f"{r['peer_rank_p']:.2f})")

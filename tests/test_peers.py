@@ -119,7 +119,8 @@ def test_volume_trailing_mean_ratio_by_hand():
     assert comp["peer_median"].tolist() == pytest.approx([20, 30, 10])
     assert comp["ratio"].tolist() == pytest.approx([0, 50 / 30, 20])
     # the window reaches back before the period's start: day 2 still averages days 1 and 2
-    assert ap.peer_comparison(daily, "C", "volume", start=DAYS[1], window=2)["client"].tolist() == pytest.approx([50, 200])
+    later = ap.peer_comparison(daily, "C", "volume", start=DAYS[1], window=2)
+    assert later["client"].tolist() == pytest.approx([50, 200])
 
 
 def test_comparison_refuses_an_unknown_measure_or_a_missing_client():
@@ -324,7 +325,8 @@ def test_cli_list_says_which_peers_have_bars(ws, capsys):
 
     store_peers.add_peers(ws, "acme", ["PCFX"])
     main(["--db", str(ws.path), "peers", "list", "acme"])
-    assert "acme\tPCFX\tno bars yet: load it like any ticker: `python -m ingest load-yahoo PCFX" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "acme\tPCFX\tno bars yet: load it like any ticker: `python -m ingest load-yahoo PCFX" in out
 
 
 # ---- the scope of a client's peers ---------------------------------------------------------------

@@ -135,16 +135,17 @@ def comparison_figure(comp: pd.DataFrame, client: str, measure: str, engagement=
 def did_frame(did: pd.DataFrame) -> pd.DataFrame:
     """The DiD table as shown and exported: one row per measure, the figures in the measure's own unit."""
     rows = []
+    f = ap.format_measure
     for r in did.to_dict("records"):
         m = r["measure"]
         rows.append({
             "measure": r["label"],
-            "client before": ap.format_measure(m, r["client_pre"]) if m != "abnormal_volume" else f"{r['client_pre']:.2f}",
-            "client during": ap.format_measure(m, r["client_post"]) if m != "abnormal_volume" else f"{r['client_post']:.2f}",
-            "client change": ap.format_measure(m, r["client_change"], True),
-            "peers' change": ap.format_measure(m, r["peers_change"], True),
-            "difference in differences": ap.format_measure(m, r["did"], True),
-            f"{r['level']:.0%} interval": f"{ap.format_measure(m, r['low'], True)} to {ap.format_measure(m, r['high'], True)}",
+            "client before": f(m, r["client_pre"]),
+            "client during": f(m, r["client_post"]),
+            "client change": f(m, r["client_change"], True),
+            "peers' change": f(m, r["peers_change"], True),
+            "difference in differences": f(m, r["did"], True),
+            f"{r['level']:.0%} interval": f"{f(m, r['low'], True)} to {f(m, r['high'], True)}",
             "p (split dates)": r["p_value"],
             "p (peer placebo)": r["peer_rank_p"],
             "days (before / during)": f"{r['n_pre']} / {r['n_post']}",
