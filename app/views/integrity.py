@@ -23,7 +23,18 @@ HOLDER_COLOURS = ("#CC79A7", "#0072B2", "#E69F00", "#56B4E9", "#882255")
 
 
 def _table(db: str, name: str, *args) -> pd.DataFrame:
-    return loaders.read_table(db, f"store.integrity:{name}", *args)
+    """A ``store.integrity`` reader through the scoped cache; its empty canonical frame when a workspace older
+    than schema v4 (opened read-only, not migrated) has no such table yet."""
+    from store import integrity as si
+    from store.store import canonical
+
+    frame = loaders.read_table(db, f"store.integrity:{name}", *args)
+    if frame is None or (frame.empty and len(frame.columns) == 0):
+        cols = {"compensation": si.COMPENSATION_COLS, "trades": si.TRADE_COLS, "sale_rules": si.SALE_RULE_COLS,
+                "objectives": si.OBJECTIVE_COLS, "coverage_counts": si.COVERAGE_COUNT_COLS,
+                "inquiries": si.INQUIRY_COLS, "mailings": si.MAILING_COLS}[name]
+        return canonical(pd.DataFrame(), cols)
+    return frame
 
 
 @dataclass
