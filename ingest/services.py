@@ -273,9 +273,12 @@ def import_services(store: Store, job: str, path, client_id: str) -> jobs.JobSum
 
 def add_parsers(sub) -> None:
     """Register this module's jobs on the CLI's subparsers."""
+    helps = {"inquiries": "merge a shareholder-inquiry log CSV into a client",
+             "mailings": "merge a mailing log CSV (broker/dealer packages, fax/mail blasts) into a client",
+             "coverage_counts": "merge market-maker and analyst counts from a CSV into a client"}
     for job, table in TABLE_OF_JOB.items():
-        p = sub.add_parser(job, help=f"merge a {WHAT[table]} CSV into a client (the same rows again: unchanged, "
-                                     "or updated when their details differ)")
+        p = sub.add_parser(job, help=f"{helps[table]} (the same rows again: unchanged, or updated when their "
+                                     "details differ)")
         p.add_argument("file", help=f"CSV with {COLUMNS[table]}")
         p.add_argument("--client", required=True, help=f"client_id the {WHAT[table]} belongs to")
 

@@ -232,11 +232,12 @@ def coverage_figure(steps: pd.DataFrame, introductions: pd.DataFrame | None = No
                                  line_shape="hv", line_color=colour,
                                  hovertemplate="%{x|%Y-%m-%d}<br>%{y:.0f} " + name + "<extra></extra>"))
     if introductions is not None and len(introductions):
+        top = float(np.nanmax(steps[["market_makers", "analysts"]].astype(float).to_numpy(), initial=0.0)) + 0.4
         for code in ("market_maker_intro", "analyst_intro"):
             part = introductions[introductions["type"] == code]
-            if len(part):
+            if len(part):  # above the steps, where no line hides them
                 fig.add_trace(go.Scatter(
-                    x=part["date"], y=[0] * len(part), mode="markers", name=activity_label(code),
+                    x=part["date"], y=[top] * len(part), mode="markers", name=activity_label(code),
                     marker=dict(symbol=charts.TYPE_SYMBOLS[code], color=charts.type_colour(code), size=10),
                     text=part["title"], hovertemplate="%{x|%Y-%m-%d}<br>%{text}<extra></extra>"))
     fig.update_layout(yaxis_title="count")
