@@ -202,6 +202,8 @@ def answer_command(args, ap) -> int:
         sim = {"data": "simulated"} if ans.simulated else {}
         (out / "headline.csv").write_bytes(safe_csv_bytes(ans.headline_frame().assign(**sim)))
         (out / "per_type.csv").write_bytes(safe_csv_bytes(ans.per_type.assign(**sim)))
+        # every test across events, pooled and per type, every window: Event impact's table
+        (out / "tests.csv").write_bytes(safe_csv_bytes(ans.tests.assign(**sim)))
         (out / "per_activity.csv").write_bytes(safe_csv_bytes(ans.per_activity.assign(**sim)))
         (out / "skipped.csv").write_bytes(safe_csv_bytes(ans.skipped.assign(**sim)))
         (out / "verdict.txt").write_text(text + "\n", encoding="utf-8")

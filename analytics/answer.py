@@ -166,6 +166,12 @@ class ProgrammeAnswer:
     headline_p_column: str = ""
     thin_trading_used: str = ""     # the method the event study used ("none", "trade_to_trade", "dimson")
     thin_trading_reason: str = ""   # why, in words (the automatic choice follows the zero-volume share)
+    #: every test across events: pooled ("all") and per type, every event window, one Holm family
+    #: (:func:`event_tests`); ``per_type`` is its first window's type rows
+    tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the event study itself (analytics.event_result.EventStudyResult, or None): Event impact lays
+    #: out its curves, per-event table and placebos from this object
+    study: Any = None
 
     def figure(self, key: str) -> str | None:
         """The written headline figure ``key`` (``around``, ``whole``, ``cost``, ``dilution``...)."""
@@ -262,19 +268,51 @@ def headline_p(summary: pd.DataFrame) -> tuple[pd.Series, str, bool]:
     return pd.Series(np.nan, index=summary.index), "", False
 
 
-def _per_type(res, window, level: float) -> tuple[pd.DataFrame, str, bool]:
-    """One row per activity type (first event window): label, n, CAAR, p, verdict words, MDE."""
-    cols = ["type", "label", "n", "caar", "p_value", "p_corrected", "mde", "verdict", "n_thin"]
-    try:
-        summary = res.summary(by="type")
-    except Exception as exc:  # noqa: BLE001 - a test failing on a tiny group must not sink the answer
-        return pd.DataFrame(columns=cols).assign(verdict=[f"tests not computed ({exc})"][:0]), "", False
-    if summary.empty:
+def event_tests(res) -> pd.DataFrame:
+    """Every test across events of a study: all activities pooled and each type, every event window.
+
+    Parameters
+    ----------
+    res : analytics.event_result.EventStudyResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``res.summary()`` (``group = "all"``) then of ``res.summary(by="type")``
+        (``group`` = the type code), with ``headline_p_adjusted`` recomputed as one family over
+        every row with a finite ``headline_p`` (``HEADLINE_P_ADJUSTMENT``, Holm 1979: ``p_(i)`` is
+        ``max_{j<=i} min(1, (m - j + 1) p_(j))``) and ``headline_p_adjustment`` naming it and ``m``.
+        Event impact shows these rows and the report's per-type table reads its first window's
+        type rows, so the corrected p of a type is the same figure on both.
+    """
+    from analytics.constants import HEADLINE_P_ADJUSTMENT
+    from analytics.multiple_testing import METHODS, adjust_p_values
+
+    tests = pd.concat([res.summary().assign(type="all"), res.summary(by="type")], ignore_index=True)
+    if "headline_p" in tests:
+        p = pd.to_numeric(tests["headline_p"], errors="coerce").to_numpy(dtype=float)
+        tests["headline_p_adjusted"] = adjust_p_values(p, HEADLINE_P_ADJUSTMENT)
+        m = int(np.isfinite(p).sum())
+        tests["headline_p_adjustment"] = f"{METHODS[HEADLINE_P_ADJUSTMENT]}, across the {m} rows shown"
+    front = ["group", *[c for c in tests.columns if c != "type"]]
+    return tests.rename(columns={"type": "group"})[front]
+
+
+PER_TYPE_COLUMNS = ["type", "label", "n", "caar", "p_value", "p_corrected", "mde", "verdict", "n_thin"]
+
+
+def _per_type(tests: pd.DataFrame, window, level: float) -> tuple[pd.DataFrame, str, bool]:
+    """One row per activity type (first event window) of :func:`event_tests`: label, n, CAAR, p, verdict, MDE."""
+    cols = PER_TYPE_COLUMNS
+    if tests.empty or "window_start" not in tests:
         return pd.DataFrame(columns=cols), "", False
-    s = summary[(summary["window_start"] == window[0]) & (summary["window_end"] == window[1])].reset_index(drop=True)
+    s = tests[(tests["group"] != "all") & (tests["window_start"] == window[0])
+              & (tests["window_end"] == window[1])].reset_index(drop=True)
+    if s.empty:
+        return pd.DataFrame(columns=cols), "", False
     p, col, corrected = headline_p(s)
     mde = pd.to_numeric(s["mde_car"], errors="coerce") if "mde_car" in s else pd.Series(np.nan, index=s.index)
-    out = pd.DataFrame({"type": s["type"], "label": s["type"].map(activity_label), "n": s["n"].astype(int),
+    out = pd.DataFrame({"type": s["group"], "label": s["group"].map(activity_label), "n": s["n"].astype(int),
                         "caar": s["caar"].astype(float), "p_value": p, "p_corrected": corrected, "mde": mde,
                         "n_thin": s.get("n_thin_warning", pd.Series(0, index=s.index)).astype(int)})
     out["verdict"] = [type_verdict(r.caar, r.p_value, r.mde, corrected, level) for r in out.itertuples()]
@@ -352,11 +390,11 @@ def dilution_sentence(d: dict) -> str:
     """Dilution with the option counted as potential dilution, and whether it was exercised."""
     if not np.isfinite(d["shares_outstanding"]):
         return ("Dilution cannot be expressed as a share of the company: the shares outstanding are not recorded "
-                f"({d['retainer_shares']:,.0f} retainer shares issued, {d['option_shares']:,.0f} under option).")
-    text = (f"Dilution: {d['retainer_shares']:,.0f} retainer shares issued ({share_percent(d['retainer_share'])} of "
-            f"the {d['shares_outstanding']:,.0f} shares outstanding)")
+                f"({share_count(d['retainer_shares'])} retainer shares issued, {share_count(d['option_shares'])} under option).")
+    text = (f"Dilution: {share_count(d['retainer_shares'])} retainer shares issued ({share_percent(d['retainer_share'])} of "
+            f"the {share_count(d['shares_outstanding'])} shares outstanding)")
     if d["option_shares"]:
-        text += (f", plus {d['option_shares']:,.0f} shares under the consultant's option "
+        text += (f", plus {share_count(d['option_shares'])} shares under the consultant's option "
                  f"({share_percent(d['option_share'])}) as potential dilution, "
                  f"{share_percent(d['retainer_share'] + d['option_share'])} in all if it is exercised")
         status = d.get("option_status")
@@ -501,9 +539,13 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
         notes.append("No engagement is recorded for this client: cost, dilution and the value over the whole "
                      "engagement need its terms (Engagement page).")
 
-    per_type, p_col, corrected = (_per_type(res, window, SIGNIFICANCE) if cars is not None
-                                  else (pd.DataFrame(columns=["type", "label", "n", "caar", "p_value", "p_corrected",
-                                                              "mde", "verdict", "n_thin"]), "", False))
+    tests = pd.DataFrame()
+    if cars is not None:
+        try:
+            tests = event_tests(res)
+        except Exception as exc:  # noqa: BLE001 - a test failing on a tiny group must not sink the answer
+            notes.append(f"The tests across activities could not be computed ({exc}).")
+    per_type, p_col, corrected = _per_type(tests, window, SIGNIFICANCE)
     by_event = acc.impact.get("by_event") if acc is not None else None
     per_activity = (_per_activity(cars, window, av, by_event, level) if cars is not None else
                     pd.DataFrame(columns=["activity_id", "date", "type", "label", "title", "car", "car_low",
@@ -543,7 +585,8 @@ def programme_answer(inputs: AnswerInputs, settings: MethodSettings | None = Non
         fingerprint=fingerprint, headline_p_column=p_col, whole_band=band, stake=stake,
         confounded_note=confounded_note,
         thin_trading_used=("" if res is None else (getattr(res, "thin_trading_chosen", None) or "none")),
-        thin_trading_reason=("" if res is None else str(getattr(res, "thin_trading_reason", ""))))
+        thin_trading_reason=("" if res is None else str(getattr(res, "thin_trading_reason", ""))),
+        tests=tests, study=res if cars is not None else None)
 
 
 def _confounding_events(inputs: AnswerInputs) -> pd.DataFrame:
@@ -680,7 +723,7 @@ def market_snapshot(prices: pd.DataFrame, shares_outstanding: pd.DataFrame | Non
     normal = px["volume"].iloc[-NORMAL_VOLUME_DAYS - 1:-1].median() if len(px) > 1 else math.nan
     ratio = last["volume"] / normal if normal and np.isfinite(normal) else math.nan
     metrics.append(("Volume vs normal", "n/a" if not np.isfinite(ratio) else f"{ratio:.1f}x",
-                    f"{last['volume']:,.0f} shares", f"Last volume / median of the previous {NORMAL_VOLUME_DAYS} "
+                    f"{share_count(last['volume'])} shares", f"Last volume / median of the previous {NORMAL_VOLUME_DAYS} "
                     "trading days"))
     if np.isfinite(ratio) and ratio >= VOLUME_ALERT_RATIO:
         alerts.append(("warning", f"Abnormal volume on {as_of:%Y-%m-%d}: {ratio:.1f}x the normal level."))
@@ -856,14 +899,14 @@ def retainer_sentence(schedule: pd.DataFrame | None) -> str | None:
     issued = schedule[schedule["status"] == "issued"] if "status" in schedule else schedule
     if issued.empty:
         return None
-    text = (f"{count(len(issued), 'retainer payment')} issued {issued['shares_issued'].sum():,.0f} shares worth "
+    text = (f"{count(len(issued), 'retainer payment')} issued {share_count(issued['shares_issued'].sum())} shares worth "
             f"{money(issued['value_at_issue'].sum())} when issued (cumulative dilution "
             f"{share_percent(issued['cumulative_dilution'].iloc[-1])} of the shares outstanding).")
     first, last = issued.iloc[0], issued.iloc[-1]
     if len(issued) > 1 and first["price"] != last["price"]:
         cheap, dear = (first, last) if first["price"] < last["price"] else (last, first)
-        text += (f" The same retainer bought {cheap['shares_issued']:,.0f} shares at {price(cheap['price'])} but "
-                 f"{dear['shares_issued']:,.0f} at {price(dear['price'])}: a low price costs more dilution.")
+        text += (f" The same retainer bought {share_count(cheap['shares_issued'])} shares at {price(cheap['price'])} but "
+                 f"{share_count(dear['shares_issued'])} at {price(dear['price'])}: a low price costs more dilution.")
     return text
 
 
@@ -883,7 +926,7 @@ def option_value_words(status) -> str:
 
 def option_sentence(status) -> str:
     """One option grant (:class:`analytics.options.OptionStatus`) in words: status, fair value, break-even."""
-    return (f"Option on {status.shares:,.0f} shares at a strike of {price(status.strike)}: {status.status}. "
+    return (f"Option on {share_count(status.shares)} shares at a strike of {price(status.strike)}: {status.status}. "
             + option_value_words(status))
 
 
@@ -992,6 +1035,16 @@ def percent(v, decimals: int = 0, *, signed: bool = False) -> str:
     return ("+" if signed and v > 0 else "") + text
 
 
+def share_count(n) -> str:
+    """A number of shares, whole, the one way every page, the report and its tables write it: ``5,000,000``.
+
+    Rounded to the nearest share (``358,207.6`` -> ``358,208``); ``n/a`` when unknown.
+    """
+    if n is None or pd.isna(n):
+        return "n/a"
+    return f"{float(n):,.0f}"
+
+
 def count(n: float, noun: str, plural: str | None = None) -> str:
     """``1 activity``, ``35 activities``, ``11 cost items`` (thousands separated)."""
     n = int(n)
@@ -1021,7 +1074,7 @@ _FORMATS = {
     "money": lambda v: "" if pd.isna(v) else money(v),
     "dollars": lambda v: "" if pd.isna(v) else money(v, exact=True),
     "price": lambda v: "" if pd.isna(v) else price(v),
-    "shares": lambda v: "" if pd.isna(v) else f"{v:,.0f}",
+    "shares": lambda v: "" if pd.isna(v) else share_count(v),
     "pct": lambda v: "" if pd.isna(v) else percent(v, 2),
 }
 
@@ -1305,3 +1358,50 @@ def plain_note(note: str) -> str:
         return count(n, m.group(2)) + (verb or "")
 
     return re.sub(r"(\d+) (cost item|financing|payment)\(s\)( have| has)?", _fix, note)
+
+
+# --- the contract in words (the Engagement page and the terms form) -------------------------------
+
+def first_engagement(engagements: pd.DataFrame) -> pd.Series:
+    """The engagement the pages show: the client's earliest by start date."""
+    return engagements.sort_values("start_date").iloc[0]
+
+
+def price_rule_words(e) -> str:
+    """How each retainer payment's price is chosen, in words."""
+    if e.get("retainer_price_rule") == "avg_close_prior_n" and pd.notna(e.get("retainer_price_days")):
+        return f"the average close of the {int(e['retainer_price_days'])} trading days before it"
+    return "the close on the payment date"
+
+
+def plain_text(v) -> str:
+    """Stored text or "" (an empty cell reads as nothing, never "nan" or "None")."""
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def contract_terms(engagements: pd.DataFrame, grants: pd.DataFrame, financings: pd.DataFrame) -> dict:
+    """Headline terms of the client's first engagement, written: ``metrics`` (label, value, help), ``notes``,
+    ``consultant``.
+
+    Finder's fees are ``sum(amount x fee_rate)`` over the financings; share counts are written by
+    :func:`share_count`, as everywhere else.
+    """
+    e = first_engagement(engagements)
+    metrics = [
+        ("Signed", f"{pd.Timestamp(e['signed_date']):%Y-%m-%d}" if pd.notna(e.get("signed_date")) else "n/a", None),
+        ("Retainer", f"{money(e.get('retainer_amount'))} a month",
+         f"Paid in stock, each payment priced at {price_rule_words(e)}"),
+        ("Minimum", f"{int(e['minimum_months'])} months" if pd.notna(e.get("minimum_months")) else "n/a", None),
+    ]
+    g = _frame(grants)
+    if not g.empty:
+        first = g.sort_values("grant_date").iloc[0]
+        metrics.append(("Option", f"{share_count(first['shares'])} @ {price(first['strike'])}",
+                        f"{share_count(first['shares'])} shares at a strike of {price(first['strike'])}, expiring "
+                        f"{pd.Timestamp(first['expiry_date']):%Y-%m-%d}"))
+    f = _frame(financings)
+    if not f.empty:
+        fees = float((f["amount"] * f["fee_rate"]).sum())
+        metrics.append(("Finder's fees", money(fees), f"{len(f)} financing(s), amount x fee rate"))
+    return {"metrics": metrics, "notes": plain_text(e.get("notes")),
+            "consultant": plain_text(e.get("consultant")) or "n/a"}

@@ -9,7 +9,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from app import actions, analysis, exports, loaders, ui
+from analytics.answer import first_engagement
+from app import actions, exports, loaders, ui
 
 EARLIEST = dt.date(1970, 1, 1)  # date_input's default lower bound is ten years ago; engagements can be older
 SIMULATED_NOTE = ("SIMULATED demo workspace: the contract terms are the real engagement's; the financing and the "
@@ -32,7 +33,7 @@ def stored_terms(db: str, client_id: str, eng: dict):
               if v is not None and not (not isinstance(v, str) and pd.isna(v))}
     if eng["engagements"].empty:
         return Terms(engagement={}, client=client)
-    engagement = analysis.first_engagement(eng["engagements"]).to_dict()
+    engagement = first_engagement(eng["engagements"]).to_dict()
     engagement_id = engagement["engagement_id"]
     grants = eng["grants"][eng["grants"]["engagement_id"] == engagement_id] if not eng["grants"].empty else None
     fins = eng["financings"][eng["financings"]["engagement_id"] == engagement_id] \

@@ -165,5 +165,12 @@ def test_answer_command_prints_and_writes_the_one_answer(workspace, tmp_path, ca
     for _, label, text in ans.headline:
         assert f"{label}: {text}" in printed
     assert "Reproducibility:" in printed and ans.fingerprint in printed
-    assert set(pd.read_csv(out / "per_type.csv")["label"]) == {"Press release", "Conference"}
+    per_type = pd.read_csv(out / "per_type.csv")
+    assert set(per_type["label"]) == {"Press release", "Conference"}
+    # Event impact's tests table: its first-window type rows are the per-type results (the corrected p too)
+    tests = pd.read_csv(out / "tests.csv")
+    w = settings.windows[0]
+    first = tests[(tests["group"] != "all") & (tests["window_start"] == w[0]) & (tests["window_end"] == w[1])]
+    assert first["headline_p_adjusted"].tolist() == per_type["p_value"].tolist()
+    assert first["caar"].tolist() == per_type["caar"].tolist() and "all" in set(tests["group"])
     assert (out / "verdict.txt").read_text().startswith(ans.verdict[0])

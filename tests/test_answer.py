@@ -159,14 +159,18 @@ def real_ws(workspace, monkeypatch):  # noqa: F811
 
 @pytest.mark.parametrize("which", ["demo_ws", "real_ws"])
 def test_each_headline_figure_is_identical_on_every_surface(which, request, tmp_path):
-    from app import analysis, exports, report
+    from app import exports, report
+    from app.views import common
+    from app.views import report as report_view
+    from app.views import event_impact as impact_view
 
     db = str(request.getfixturevalue(which))
     overview = _flat(page_text(open_page("overview")))
     roi_page = _flat(page_text(open_page("roi_report")))
+    impact_page = open_page("event_impact")
     view = _view(db)
-    ans = analysis.answer(db, view)
-    content = analysis.report_content(db, view, simulated=ans.simulated)
+    ans = common.answer(db, view)
+    content = report_view.report_content(db, view, simulated=ans.simulated)
     html_text = _flat(re.sub(r"<[^>]+>", " ", _html.unescape(report.report_html(content, embed_charts=False))))
     pdf_text = _pdf_text(report.report_pdf(report.report_html(content)), tmp_path)
     csv = pd.read_csv(io.BytesIO(exports.table_csv(ans.headline_frame())), keep_default_na=False)
@@ -179,6 +183,24 @@ def test_each_headline_figure_is_identical_on_every_surface(which, request, tmp_
         assert f"{label} {text}" in html_text, ("report HTML", line)
         assert _flat(text) in pdf_text, ("PDF", line)
         assert (csv_label, csv_value) == (label, text), ("CSV", line)
+    # Event impact lays out the answer's own study: the tests table it shows is the answer's object, and its
+    # per-type rows of the first window carry the report's and the CSV's CAAR and corrected p, to the last bit
+    shown = impact_view.study(db, view, view.settings)
+    assert shown["tests"] is shown["answer"].tests and shown["answer"].study is not None
+    page_tests = next(t.value for t in impact_page.dataframe if {"group", "caar", "headline_p_adjusted"}
+                      <= set(t.value.columns))
+    w = ans.settings.windows[0]
+    first = page_tests[(page_tests["window_start"] == w[0]) & (page_tests["window_end"] == w[1])].set_index("group")
+    by_type_csv = pd.read_csv(io.BytesIO(exports.table_csv(ans.per_type)))
+    assert len(ans.per_type) >= 2 and len(by_type_csv) == len(ans.per_type)
+    for row, csv_row in zip(ans.per_type.itertuples(), by_type_csv.itertuples()):
+        on_page = first.loc[row.label]  # labels, not codes, on the page
+        assert on_page["caar"] == row.caar == csv_row.caar, ("CAAR", row.label)
+        assert on_page["headline_p_adjusted"] == row.p_value == csv_row.p_value, ("p corrected", row.label)
+        assert on_page["n"] == row.n == csv_row.n
+        printed = report.per_type_table(ans.per_type.iloc[[row.Index]]).iloc[0]
+        assert _flat(" ".join(printed.iloc[:4])) in html_text, ("report per-type row", row.label)
+    assert ans.per_type["p_corrected"].all()  # the verdicts read the corrected p
     # the same computation: the page states the answer's own data hash and settings
     assert ans.reproducibility in roi_page and ans.reproducibility in overview
     # pdftotext drops a hyphen where a line breaks after it ("trade-to-" + "trade" -> "trade-totrade")
@@ -197,10 +219,10 @@ def test_the_url_settings_change_the_answer_on_every_page_alike(demo_ws):
     roi_page = _flat(page_text(open_page("roi_report", query)))
     default = _flat(page_text(open_page("roi_report")))
     from analytics.settings import parse_settings
-    from app import analysis
+    from app.views import common
 
     settings = parse_settings(query).settings
-    ans = analysis.answer(str(demo_ws), _view(str(demo_ws), settings=settings))
+    ans = common.answer(str(demo_ws), _view(str(demo_ws), settings=settings))
     line = f"{ans.headline[0][1]}: {ans.headline[0][2]}"
     assert line in overview and line in roi_page and line not in default
     assert "market-adjusted" in roi_page and "trade-to-trade" in roi_page and "days 0..2" in roi_page

@@ -182,7 +182,8 @@ def test_liquidity_sentences_say_each_change_with_its_test():
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory):
     """The ROI report of the demo workspace's client over the engagement period (as the page builds it)."""
-    from app import analysis, loaders
+    from app import loaders
+    from app.views import report as report_view
     from app.ui import _span
     from ingest.demo import write_demo_workspace as write
     from store import Store
@@ -199,7 +200,7 @@ def demo_report(tmp_path_factory):
                                       engagement_start=eng["start_date"].min(), engagement_end=eng["end_date"].max())
     view = state.View(client["client_id"], client["name"], client["ticker"], client["benchmark"], start, end,
                       "engagement")
-    return analysis.report_content(db, view, simulated=True)
+    return report_view.report_content(db, view, simulated=True)
 
 
 def test_demo_report_outcomes_are_liquidity_and_volume(demo_report):

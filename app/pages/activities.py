@@ -4,7 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
-from app import actions, activity_edits, analysis, loaders, ui
+from app import actions, activity_edits, loaders, ui
+from app.views import activities as views
+from app.views import common
 
 db, info = ui.page_header("Activities", ("The campaign log. Edit cells, add rows at the bottom, select rows "
                                         "to delete, then save. " if ui.may_edit() else "The campaign log. ")
@@ -20,8 +22,8 @@ if view.client_id is None:
 
 types = st.multiselect("Types", ACTIVITY_TYPE_CODES, default=[], format_func=activity_label,
                        key="w_act_types", placeholder="All types")
-log = analysis.activity_table(db, view, tuple(types))
-first, last = analysis.price_span(db, view.ticker)
+log = views.activity_table(db, view, tuple(types))
+first, last = common.price_span(db, view.ticker)
 
 column_config = {  # the order of the columns in the grid: the reaction right after what the activity was
     "activity_id": st.column_config.NumberColumn("ID", disabled=True),
@@ -71,8 +73,8 @@ else:
     st.dataframe(shown, key="activity_table", hide_index=True, column_config=column_config)
     ui.read_only_note("the activities")
 
-ui.text(analysis.reaction_note(db, view), caption=True)
-ans = analysis.answer(db, view)
+ui.text(views.reaction_note(db, view), caption=True)
+ans = common.answer(db, view)
 if ans is not None and len(ans.skipped):
     # never dropped silently: activities outside the price history or without enough of it, with the reason
     with st.expander(f"{len(ans.skipped)} of the activities could not be studied", expanded=False):

@@ -6,7 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from app import actions, analysis, auth, loaders, ui
+from app import actions, auth, loaders, ui
+from app.views import data as views
 
 col = st.column_config
 UTC = "YYYY-MM-DD HH:mm"
@@ -50,9 +51,9 @@ if cov is None or cov.empty:
                    "build the simulated demo with `python -m ingest demo`." if user.can_edit else None)
 else:
     st.subheader("Coverage")
-    ui.table(analysis.coverage_table(cov), "coverage", None, key="coverage", simulated=bool(info.get("simulated")),
+    ui.table(views.coverage_table(cov), "coverage", None, key="coverage", simulated=bool(info.get("simulated")),
              column_config=COVERAGE_COLUMNS)
-    flags = analysis.quality_flags(db, cov)
+    flags = views.quality_flags(db, cov)
     st.subheader("Quality flags")
     if flags.empty:
         st.success("No zero-volume days, gaps, flagged bars or splits.")

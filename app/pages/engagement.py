@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import analysis, charts, terms_form, ui
+from app import charts, terms_form, ui
+from app.views import common
+from app.views import engagement as views
 
 _num, _text, _date = st.column_config.NumberColumn, st.column_config.TextColumn, st.column_config.DateColumn
 # Labels and units on screen; the CSV downloads keep the column names and full precision.
@@ -11,9 +13,9 @@ RETAINER_COLUMNS = {
     "payment_no": _num("No.", format="%d"), "payment_date": _date("Paid on"), "status": _text("Status"),
     "amount": _num("Retainer", format="dollar"),
     "price": _num("Price per share", format="$%.4f", help="Not rounded in the maths; shown to 4 decimals"),
-    "shares_issued": _num("Shares issued", format="%,d", help="Retainer / price per share, shown in whole "
-                          "shares; the maths and the CSV keep the fraction"),
-    "cumulative_shares": _num("Cumulative shares", format="%,d"),
+    "shares_issued": _text("Shares issued", help="Retainer / price per share, rounded to whole shares as in the "
+                           "report; the maths and the CSV keep the fraction"),
+    "cumulative_shares": _text("Cumulative shares", help="Rounded to whole shares as in the report"),
     "dilution": _num("Dilution", format="percent", help="Shares issued / shares outstanding"),
     "cumulative_dilution": _num("Cumulative dilution", format="percent"),
     "value_at_issue": _num("Value when issued", format="dollar"),
@@ -42,7 +44,7 @@ if view.client_id is None:
     ui.empty_state("No client in this workspace yet.", "Add one under **Add or update a client** on the **Data** "
                    "page.")
     st.stop()
-eng = analysis.client_engagement(db, view.client_id)
+eng = common.client_engagement(db, view.client_id)
 editable = ui.may_edit()  # read-only roles are not offered the editor (writes are refused below the page anyway)
 if eng["engagements"].empty:
     ui.empty_state(f"No engagement recorded for {view.client_name or view.client_id}.",
@@ -56,7 +58,7 @@ if eng["engagements"].empty:
     st.stop()
 
 st.subheader("Contract")
-terms = analysis.contract_terms(eng)
+terms = views.contract_terms(eng)
 st.markdown("**Consultant:** " + ui.escape_md(terms["consultant"]))
 for col, (label, value, help_text) in zip(ui.metric_grid(st, len(terms["metrics"])), terms["metrics"]):
     ui.metric(col, label, value, None, help_text)
@@ -73,7 +75,7 @@ elif st.toggle("Edit the terms", key="edit_terms", help="A form for the contract
     terms_form.render(db, view.client_id, eng, view, simulated=simulated)
 
 st.subheader("Option")
-option = analysis.option_view(db, view, eng["grants"])
+option = views.option_view(db, view, eng["grants"])
 if option is None:
     ui.empty_state("No option grant to value (or no prices over its life).")
 else:
@@ -84,18 +86,19 @@ else:
     st.caption(option["summary"])
 
 st.subheader("Retainer paid in stock")
-retainer = analysis.retainer_view(db, view, eng["engagements"])
+retainer = views.retainer_view(db, view, eng["engagements"])
 if retainer is None:
     ui.empty_state("No retainer schedule (no prices around the payment dates).")
 else:
     fig = charts.retainer_chart(retainer["chart"], title=f"{view.ticker}: retainer shares issued and dilution",
                                 simulated=simulated)
     ui.chart(fig, "retainer", view, key="retainer", simulated=simulated)
-    ui.table(retainer["table"], "retainer-schedule", view, key="retainer", simulated=simulated,
-             column_config=RETAINER_COLUMNS)
+    st.dataframe(views.retainer_display(retainer["table"]), hide_index=True, key="table_retainer",
+                 column_config=RETAINER_COLUMNS)
+    ui.csv_download(retainer["table"], "retainer-schedule", view, key="retainer", simulated=simulated)
 
 st.subheader("Costs and who gained")
-ans = analysis.answer(db, view)
+ans = common.answer(db, view)
 acc = ans.account if ans is not None else None
 if acc is None:
     ui.empty_state("No engagement account for this view.", "It needs the client's engagement and its ticker's "
@@ -109,7 +112,7 @@ else:
     ui.text(DIFFERENCE_NOTE, caption=True)
     c1, c2 = st.columns(2)
     with c1:
-        ui.chart(charts.bar_chart(analysis.cost_table(acc), "kind", "amount", title="Programme cost by kind",
+        ui.chart(charts.bar_chart(views.cost_table(acc), "kind", "amount", title="Programme cost by kind",
                                   simulated=simulated), "costs", view, key="costs", simulated=simulated)
     with c2:
         ui.chart(charts.stake_chart(ans.stake, STAKE_COLUMNS, company="company_cum_abnormal_value",

@@ -17,7 +17,9 @@ if not st.session_state.get("overview_drawn"):
         "annotations": [{"text": "Loading prices...", "showarrow": False, "xref": "paper", "yref": "paper"}]}),
         config={"displayModeBar": False})
 
-from app import analysis, charts, ui  # noqa: E402 - after the first paint, see above
+from app import charts, ui  # noqa: E402 - after the first paint, see above
+from app.views import common  # noqa: E402
+from app.views import overview as views  # noqa: E402
 
 db, info = ui.page_header(None, container=header)
 if ui.no_workspace(db, info):
@@ -31,7 +33,7 @@ if view.ticker is None:
                    "or build the demo workspace with `python -m ingest demo`.")
     st.stop()
 
-prices = analysis.prices(db, view.ticker, view.start, view.end)
+prices = common.prices(db, view.ticker, view.start, view.end)
 if prices.empty:
     chart_slot.empty()
     ui.empty_state(f"No prices of {view.ticker} in this period.", "Choose another period in the sidebar, "
@@ -42,17 +44,17 @@ metrics_row = top.container()  # filled once the chart is on screen: the chart i
 alerts_box = top.container()
 show_bench = top.toggle("Benchmark rebased on the same axis", value=False, key="w_show_bench",
                        disabled=not view.benchmark)
-benchmark = analysis.prices(db, view.benchmark, view.start, view.end) if show_bench and view.benchmark else None
+benchmark = common.prices(db, view.benchmark, view.start, view.end) if show_bench and view.benchmark else None
 benchmark = None if benchmark is None else benchmark[["date", "close"]]
 title = f"{view.ticker}: price, volume and IR activities"
 if not st.session_state.get("overview_drawn"):
     # A session's first view: draw a draft from the store alone (prices and activity markers) so the
     # browser loads plotly.js while the event study (hover CARs) and the option (strike) are computed.
-    chart_slot.plotly_chart(charts.price_volume_chart(prices, analysis.activity_markers(db, view),
+    chart_slot.plotly_chart(charts.price_volume_chart(prices, common.activity_markers(db, view),
                                                       benchmark=benchmark, title=title, simulated=simulated),
                             config={"displaylogo": False})
 
-snap = analysis.overview_snapshot(db, view)
+snap = views.overview_snapshot(db, view)
 cols = ui.metric_grid(metrics_row, len(snap["metrics"]) + 2)
 for col, item in zip(cols, snap["metrics"]):
     ui.metric(col, *item)
@@ -68,10 +70,10 @@ if snap["markers"].empty:
     ui.empty_state("No activities logged in this period yet.", "Log them on the **Activities** page.")
 st.caption(snap["note"])
 
-for col, item in zip(cols[len(snap["metrics"]):], analysis.program_metrics(db, view)):
+for col, item in zip(cols[len(snap["metrics"]):], views.program_metrics(db, view)):
     ui.metric(col, *item)
 
-ans = analysis.answer(db, view)
+ans = common.answer(db, view)
 if ans is not None:
     with verdict_box:
         st.subheader("Verdict")

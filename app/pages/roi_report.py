@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import analysis, exports, report, ui
+from app import exports, report, ui
+from app.views import common
+from app.views import report as views
 
 db, info = ui.page_header("ROI report", "The verdict first, then the programme's inputs, activities, outtakes, "
                           "outcomes and impact (AMEC).")
@@ -21,7 +23,7 @@ if view.client_id is None or view.ticker is None:
     st.stop()
 
 simulated = bool(info.get("simulated"))
-content = analysis.report_content(db, view, simulated=simulated)
+content = views.report_content(db, view, simulated=simulated)
 c1, c2, c3, _ = st.columns([1, 1, 1, 3])
 ui.download(c1, "Download HTML report", lambda: report.report_html(content).encode("utf-8"),
             exports.export_filename(view.ticker, "roi-report", view.start, view.end, "html", content.simulated),
@@ -30,7 +32,7 @@ ui.download(c2, "Download PDF report", lambda: report.report_pdf(report.report_h
             exports.export_filename(view.ticker, "roi-report", view.start, view.end, "pdf", content.simulated),
             view.client_id, mime="application/pdf", key="dl_report_pdf", on_click="ignore",
             icon=":material/picture_as_pdf:", type="primary")
-ans = analysis.answer(db, view)
+ans = common.answer(db, view)
 with c3:
     ui.csv_download(ans.headline_frame(), "headline-figures", view, key="headline", simulated=simulated,
                     label="Download headline figures (CSV)")

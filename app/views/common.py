@@ -1,0 +1,179 @@
+"""The reads every page shares: prices, the client's terms and activities, and the programme's one answer.
+
+Cached reads through ``app.loaders`` (scoped to the signed-in user) and the answer of
+:func:`analytics.answer.programme_answer`, computed once per data hash and method settings. No
+layout here; no maths either (``analytics/``).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from app import loaders
+
+TTL_SECONDS = loaders.TTL_SECONDS
+
+
+def ts(v):
+    """``pd.Timestamp(v)``, or None."""
+    return None if v is None else pd.Timestamp(v)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+def prices(db: str, ticker: str | None, start=None, end=None) -> pd.DataFrame:
+    """``date, open, high, low, close, adj_close, volume, zero_volume, stale_close`` of one ticker."""
+    if not ticker:
+        return pd.DataFrame(columns=["date", "close", "adj_close", "volume"])
+    frame = loaders.bars(db, (ticker,), ts(start), ts(end))
+    if frame.empty:
+        return pd.DataFrame(columns=["date", "close", "adj_close", "volume"])
+    return frame.sort_values("date").reset_index(drop=True)
+
+
+def price_span(db: str, ticker: str | None):
+    """First and last stored bar date of ``ticker`` (None, None when nothing is stored)."""
+    px = prices(db, ticker)
+    if px.empty:
+        return None, None
+    return pd.Timestamp(px["date"].iloc[0]), pd.Timestamp(px["date"].iloc[-1])
+
+
+def client_engagement(db: str, client_id: str | None) -> dict:
+    """The client's engagements, option grants and financings (frames, possibly empty)."""
+    empty = pd.DataFrame()
+    if not client_id:
+        return {"engagements": empty, "grants": empty, "financings": empty}
+    eng = loaders.engagements(db, client_id)
+    if eng.empty:
+        return {"engagements": eng, "grants": empty, "financings": empty}
+    grants = pd.concat([loaders.option_grants(db, e) for e in eng["engagement_id"]], ignore_index=True)
+    fins = pd.concat([loaders.financings(db, e) for e in eng["engagement_id"]], ignore_index=True)
+    return {"engagements": eng, "grants": grants, "financings": fins}
+
+
+def activities_in(db: str, client_id: str | None, start=None, end=None) -> pd.DataFrame:
+    """The client's activities dated inside [start, end]."""
+    if not client_id:
+        return pd.DataFrame(columns=["activity_id", "date", "type", "title"])
+    acts = loaders.activities(db, client_id)
+    if acts.empty:
+        return acts
+    dates = pd.to_datetime(acts["date"])
+    keep = pd.Series(True, index=acts.index)
+    if start is not None:
+        keep &= dates >= pd.Timestamp(start)
+    if end is not None:
+        keep &= dates <= pd.Timestamp(end)
+    return acts[keep].sort_values("date").reset_index(drop=True)
+
+
+def activity_markers(db: str, view) -> pd.DataFrame:
+    """``activity_id, date, type, title`` of the view's activities (chart markers, from the store alone)."""
+    acts = activities_in(db, view.client_id, view.start, view.end)
+    cols = ["activity_id", "date", "type", "title"]
+    return acts[cols].copy() if not acts.empty else pd.DataFrame(columns=cols)
+
+
+def option_status(db: str, view, grants: pd.DataFrame):
+    """Status of the first grant still relevant at the view's end (analytics.options), or None."""
+    from analytics import options
+
+    if grants.empty or not view.ticker:
+        return None
+    full = prices(db, view.ticker, None, view.end)
+    if full.empty:
+        return None
+    splits = loaders.splits(db, view.ticker)
+    grant = grants.sort_values("expiry_date").iloc[0]
+    return options.option_status_as_of(grant, full[["date", "close"]], as_of=full["date"].iloc[-1],
+                                       splits=splits if not splits.empty else None)
+
+
+# --- the one answer (analytics.answer): every headline figure comes from it ------------------------
+
+def view_settings(view):
+    """The view's method settings (the sidebar read them from the URL through analytics.settings)."""
+    from analytics.settings import DEFAULTS
+
+    return getattr(view, "settings", None) or DEFAULTS
+
+
+def answer_inputs(db: str, view):
+    """The answer's inputs for the view, read through the scoped loaders (None without a client and ticker)."""
+    from analytics.answer import AnswerInputs
+
+    if not view.client_id or not view.ticker:
+        return None
+    eng = client_engagement(db, view.client_id)
+    # "all history" has no bounds of its own: activities dated before or after the prices are listed, not cut
+    start, end = (None, None) if view.period == "all" else (ts(view.start), ts(view.end))
+    return AnswerInputs(client_id=view.client_id, client_name=view.client_name, ticker=view.ticker,
+                        benchmark=view.benchmark, prices=prices(db, view.ticker),
+                        market=prices(db, view.benchmark) if view.benchmark else pd.DataFrame(),
+                        activities=loaders.activities(db, view.client_id), engagements=eng["engagements"],
+                        grants=eng["grants"], financings=eng["financings"],
+                        shares_outstanding=loaders.shares_outstanding(db, view.ticker),
+                        splits=loaders.splits(db, view.ticker),
+                        confounding=loaders.confounding_events(db, view.ticker),
+                        start=start, end=end, simulated=bool(loaders.workspace_info(db).get("simulated")))
+
+
+def inputs_hash(inputs) -> str:
+    """The data hash the answer's cache is keyed on: every frame of the inputs and the view's identity."""
+    from analytics.answer import data_fingerprint
+
+    ident = pd.DataFrame({"k": ["client", "name", "ticker", "benchmark", "start", "end", "simulated"],
+                          "v": [inputs.client_id, inputs.client_name, inputs.ticker, inputs.benchmark, inputs.start,
+                                inputs.end, inputs.simulated]})
+    return data_fingerprint(ident, inputs.prices, inputs.market, inputs.activities, inputs.engagements, inputs.grants,
+                            inputs.financings, inputs.shares_outstanding, inputs.splits, inputs.confounding)
+
+
+def computed_settings(settings):
+    """The settings that change the computation: the activity types *shown* on a chart do not."""
+    return replace(settings, types=())
+
+
+def settings_key(settings) -> tuple:
+    return tuple(sorted(computed_settings(settings).query(all_keys=True).items()))
+
+
+def answer(db: str, view, settings=None):
+    """The programme's answer for the view and settings (:func:`analytics.answer.programme_answer`), or None.
+
+    Computed once per data hash and settings (the types shown on a chart are not part of the key:
+    the answer states them but does not depend on them).
+    """
+    inputs = answer_inputs(db, view)
+    if inputs is None:
+        return None
+    s = settings or view_settings(view)
+    ans = _answer(inputs_hash(inputs), settings_key(s), _inputs=inputs)
+    return ans if ans.settings == s else replace(ans, settings=s)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
+def _answer(data_hash: str, settings_items: tuple, *, _inputs):
+    """The answer for one data hash and settings (``_inputs`` is not hashed: ``data_hash`` stands for it)."""
+    from analytics.answer import programme_answer
+    from analytics.settings import parse_settings
+
+    ans = programme_answer(_inputs, parse_settings(dict(settings_items)).settings)
+    return replace(ans, version=f"{ans.version}, {software_commit()}")
+
+
+@st.cache_resource(show_spinner=False)
+def software_commit() -> str:
+    """``commit abc1234`` of the running code (git), or ``commit not recorded`` outside a git checkout."""
+    import subprocess
+    from pathlib import Path
+
+    try:
+        out = subprocess.run(["git", "-C", str(Path(__file__).resolve().parents[2]), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return "commit not recorded"
+    sha = out.stdout.strip()
+    return f"commit {sha}" if out.returncode == 0 and sha else "commit not recorded"

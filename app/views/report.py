@@ -1,0 +1,85 @@
+"""The ROI report's view: the answer's words and tables laid out with the report's charts (``app.report``)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from app.views import common
+from app.views.engagement import option_view
+
+
+def report_content(db: str, view, *, simulated: bool, settings=None):
+    """The ROI report for the view: the answer's words and tables, laid out with its charts."""
+    from analytics.answer import STAKE_COLUMNS
+    from app import charts
+    from app import report as rp
+    from app.report import ReportContent
+
+    ans = common.answer(db, view, settings)
+    content = ReportContent(
+        title=f"IR programme ROI: {view.client_name or view.ticker} ({view.ticker})",
+        subtitle=f"Period {view.start:%Y-%m-%d} to {view.end:%Y-%m-%d}" if view.start is not None and
+        view.end is not None else "All dates",
+        simulated=simulated,
+    )
+    if ans is None:
+        content.sections["Impact"] = ["No client with a ticker in this view."]
+        return content
+    content.verdict = list(ans.verdict)
+    content.renewal = list(ans.renewal)
+    content.headline = [(label, text) for _, label, text in ans.headline]
+    content.method = ans.settings.describe() + (f". {ans.thin_trading_words}" if ans.thin_trading_words else "")
+    content.reproducibility = ans.reproducibility
+    content.sections = {k: list(v) for k, v in ans.sections.items()}
+    content.notes.extend(ans.notes)
+    content.methodology = rp.methodology(ans.settings, ans.thin_trading_used)
+    if len(ans.per_type):
+        content.tables.append(("Results by activity type (" + rp.window_text(ans.settings.windows[0]) + ")",
+                               rp.per_type_table(ans.per_type)))
+    acc = ans.account
+    px = common.prices(db, view.ticker, view.start, view.end)
+    eng = common.client_engagement(db, view.client_id)
+    opt = option_view(db, view, eng["grants"])
+    if not px.empty:
+        acts = common.activities_in(db, view.client_id, view.start, view.end)
+        markers = acts[["date", "type", "title"]] if not acts.empty else None
+        strike = opt["strike"] if opt is not None else None
+        content.figures.append(("Price and volume with the IR activities (markers by type).",
+                                charts.price_volume_chart(px, markers, strike=strike, simulated=simulated,
+                                                          title=f"{view.ticker}: price, volume and activities")))
+    if len(ans.stake):
+        content.figures.append((f"{ans.whole.name if ans.whole else 'Value over the whole engagement'}, "
+                                "cumulative, with its 90% band, beside the consultant's stake.",
+                                charts.stake_chart(ans.stake, STAKE_COLUMNS, company="company_cum_abnormal_value",
+                                                   title="Consultant's stake vs company's value",
+                                                   simulated=simulated)))
+    if opt is not None:
+        content.figures.append(("The consultant's option: moneyness, intrinsic and fair value.",
+                                charts.option_value_chart(opt["series"], strike=opt["strike"], simulated=simulated)))
+    if acc is not None:
+        content.tables.append(("Programme cost by kind", rp.cost_items_table(acc.inputs["costs_by_kind"])))
+        liq = rp.liquidity_table(acc.outcomes)
+        if liq is not None:
+            content.tables.append(("Liquidity before and during the engagement", liq))
+        sched = acc.inputs.get("retainer")
+        if sched is not None and len(sched):
+            content.tables.append(("Retainer payments", rp.retainer_table(sched)))
+    if "confounded" in ans.per_activity and ans.per_activity["confounded"].any():
+        conf = ans.per_activity[ans.per_activity["confounded"]]
+        content.tables.append(("Activities with other news in their event window (shown apart)", pd.DataFrame({
+            "Date": pd.to_datetime(conf["date"]).dt.strftime("%Y-%m-%d"), "Activity type": conf["label"],
+            "CAR": conf["car"].map(lambda v: rp.percent(v, 1, signed=True)),
+            # the long texts together in the last column: the report wraps only the last column of a table
+            "Activity and the other news": conf["title"].astype(str) + ": " + conf["confounders"],
+        }).reset_index(drop=True)))
+    if len(ans.skipped):
+        content.tables.append(("Activities that could not be studied", rp.skipped_table(ans.skipped)))
+    return content
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+def coverage_table(cov: pd.DataFrame) -> pd.DataFrame:
+    """Coverage with the age of the last bar, for the Data page."""
+    out = cov.copy()
+    if "last_date" in out:
+        out["days_since_last_bar"] = (pd.Timestamp.today().normalize() - pd.to_datetime(out["last_date"])).dt.days
