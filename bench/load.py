@@ -188,8 +188,8 @@ def start_server(db: Path, port: int, timing_file: Path, options: tuple[str, ...
 class Tally:
     """What the sessions saw during the timed part: client seconds and errors on screen, per page."""
 
-    def __init__(self, sessions: int, duration: float, server_pid: int | None = None):
-        self.sessions, self.duration, self.server_pid = sessions, duration, server_pid
+    def __init__(self, sessions: int, duration: float, server_pid: int | None = None, skip: tuple[str, ...] = ()):
+        self.sessions, self.duration, self.server_pid, self.skip = sessions, duration, server_pid, skip
         self.cpu_from = self.cpu_to = float("nan")  # the server process's CPU seconds over the timed part
         self.timed_s = float("nan")
         self.opened = 0
@@ -232,6 +232,7 @@ class WsSession:
         self.ws = ws
         self.query = ""  # what the server last set with st.query_params (page_info_changed), as a browser keeps it
         self.pages: list[tuple[str, str]] = []  # (title, script hash) of the visible pages, navigation order
+        self.skip: tuple[str, ...] = ()
 
     async def visit(self, page_hash: str = "", timeout_s: float = VISIT_TIMEOUT_S) -> tuple[float | None, list]:
         """Run a page (``""``: the default one) and read until its script finished: (seconds, errors on screen)."""
@@ -267,7 +268,8 @@ class WsSession:
             elif kind == "page_info_changed":
                 self.query = fwd.page_info_changed.query_string
             elif kind == "navigation":
-                self.pages = [(p.page_name, p.page_script_hash) for p in fwd.navigation.app_pages if not p.is_hidden]
+                self.pages = [(p.page_name, p.page_script_hash) for p in fwd.navigation.app_pages
+                              if not p.is_hidden and p.page_name not in self.skip]
             elif kind == "session_event" and fwd.session_event.HasField("script_compilation_exception"):
                 errors.append("compile error")
             elif kind == "script_finished":
@@ -290,6 +292,7 @@ async def ws_session(url: str, tally: Tally, timing_file: Path, index: int, thin
         ws = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=60,
                                       ping_interval=None)
         s = WsSession(ws)
+        s.skip = tally.skip
         await s.visit("", timeout_s=300)  # the first load: the default page, and the navigation
         if not s.pages:
             raise RuntimeError("the server sent no navigation: is dashboard.py serving pages?")
@@ -318,8 +321,8 @@ async def ws_session(url: str, tally: Tally, timing_file: Path, index: int, thin
 
 
 async def drive_ws(url: str, sessions: int, duration: float, timing_file: Path, think: float,
-                   server_pid: int | None = None) -> Tally:
-    tally = Tally(sessions, duration, server_pid)
+                   server_pid: int | None = None, skip: tuple[str, ...] = ()) -> Tally:
+    tally = Tally(sessions, duration, server_pid, skip)
     await asyncio.gather(*(ws_session(url, tally, timing_file, i, think) for i in range(sessions)))
     tally.done()
     return tally
@@ -358,6 +361,7 @@ async def chromium_session(browser, url: str, tally: Tally, timing_file: Path, i
     await page.evaluate(_OBSERVE_JS)
     await page.wait_for_function(_SETTLED_JS, arg=[0, QUIET_MS], polling=50, timeout=300_000)
     names = [t.strip() for t in await page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+    names = [n for n in names if n not in tally.skip]
     tally.pages = tally.pages or names
     for name in (*names[1:], names[0]):  # warm-up, not timed: one visit of every page fills the server's caches
         await visit(page, name, timeout_s=300)
@@ -376,10 +380,10 @@ async def chromium_session(browser, url: str, tally: Tally, timing_file: Path, i
 
 
 async def drive_chromium(url: str, sessions: int, duration: float, timing_file: Path, think: float,
-                         server_pid: int | None = None) -> Tally:
+                         server_pid: int | None = None, skip: tuple[str, ...] = ()) -> Tally:
     from playwright.async_api import async_playwright
 
-    tally = Tally(sessions, duration, server_pid)
+    tally = Tally(sessions, duration, server_pid, skip)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         await asyncio.gather(*(chromium_session(browser, url, tally, timing_file, i, think)
@@ -407,7 +411,7 @@ def server_runs(timing_file: Path, offset: int) -> list[dict]:
 
 
 def one_run(db: Path, folder: Path, driver: str, sessions: int, duration: float, write_every: float | None,
-            think: float, label: str, options: tuple[str, ...] = ()) -> dict:
+            think: float, label: str, options: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> dict:
     port = free_port()
     timing_file = folder / f"timing-{label}.jsonl"
     server = start_server(db, port, timing_file, options)
@@ -416,7 +420,7 @@ def one_run(db: Path, folder: Path, driver: str, sessions: int, duration: float,
         if writer:
             writer.start()
         tally = asyncio.run(DRIVERS[driver](f"http://127.0.0.1:{port}/", sessions, duration, timing_file, think,
-                                            server.pid))
+                                            server.pid, skip))
     finally:
         if writer:
             writer.stop.set()
@@ -501,6 +505,9 @@ def main(argv=None) -> int:
     ap.add_argument("--workspace", choices=("demo", "large"), default="demo",
                     help="demo workspace, or the simulated 10-year, 500-activity one (default demo)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the run without the writer")
+    ap.add_argument("--skip-page", action="append", default=[], metavar="TITLE",
+                    help="leave a page of the navigation out of the cycle, by its title (repeatable; said in the "
+                         "output)")
     ap.add_argument("--server-option", action="append", default=[], metavar="KEY=VALUE",
                     help="a streamlit run option for the server, e.g. runner.postScriptGC=false (repeatable)")
     args = ap.parse_args(argv)
@@ -509,6 +516,7 @@ def main(argv=None) -> int:
     if any("=" not in o or o.startswith("-") for o in args.server_option):
         ap.error("--server-option takes KEY=VALUE, e.g. runner.postScriptGC=false")
     options = tuple(args.server_option)
+    skip = tuple(args.skip_page)
     if args.driver == "chromium" and not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install chromium (or use --driver ws)", file=sys.stderr)
         return 2
@@ -522,14 +530,14 @@ def main(argv=None) -> int:
               f"driver: {args.driver}, {args.sessions} {drivers[args.driver]} x {args.duration:.0f} s, "
               f"think {args.think:g} s; {os.cpu_count()} cores; server options: "
               f"{' '.join(options) or 'none (the repository config)'}; load average at the start "
-              f"{os.getloadavg()[0]:.1f}")
+              f"{os.getloadavg()[0]:.1f}" + (f"; pages left out: {', '.join(skip)}" if skip else ""))
         ok = report(f"with an ingest write every {args.write_every:g} s",
                     one_run(db, folder, args.driver, args.sessions, args.duration, args.write_every, args.think,
-                            "writer", options))
+                            "writer", options, skip))
         if not args.no_baseline:
             report("alternative: the same sessions, no writer",
                    one_run(db, folder, args.driver, args.sessions, args.duration, None, args.think, "baseline",
-                           options))
+                           options, skip))
     return 0 if ok else 1
 
 
