@@ -209,6 +209,16 @@ def apply_edits(store: Store, table: str, client_id: str, added: pd.DataFrame | 
     """
     if table not in TABLES:
         raise StoreError(f"apply_edits: unknown services table {table!r}")
+    import duckdb
+
+    try:
+        return _apply_edits(store, table, client_id, added, updated, deleted)
+    except duckdb.ConstraintException as exc:  # a second count for a stored date: nothing was written
+        raise StoreError(f"{table}: the change repeats a row's key ({', '.join(TABLES[table][1])}); nothing was "
+                         "saved. Edit the existing row instead.") from exc
+
+
+def _apply_edits(store: Store, table: str, client_id: str, added, updated, deleted) -> dict[str, int]:
     id_col = TABLES[table][0]
     n_add = n_upd = n_del = 0
     with store.transaction() as con:

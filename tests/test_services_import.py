@@ -169,3 +169,14 @@ def test_the_demo_services_are_simulated_idempotent_and_cluster_after_mailings(d
     assert after["low"] > 1
     _, others = sv.activity_inquiries(q, acts[acts["type"].isin(["ir_website", "other"])])
     assert others["low"] < 1 < others["high"] or others["ratio"] < 1.5
+
+
+def test_an_edit_that_repeats_a_stored_key_is_refused_in_words_and_writes_nothing(ws):
+    from store import StoreError
+
+    ss.merge(ws, "coverage_counts", parse_services_csv(COVERAGE.encode(), "coverage_counts", client_id="acme"))
+    dup = pd.DataFrame([{"date": pd.Timestamp("1999-01-05"), "market_makers": 3},
+                        {"date": pd.Timestamp("1999-01-04"), "market_makers": 9}])
+    with pytest.raises(StoreError, match="repeats a row's key"):
+        ss.apply_edits(ws, "coverage_counts", "acme", added=dup)
+    assert ss.coverage_counts(ws, "acme")["market_makers"].tolist() == [1, 2]   # the whole edit rolled back

@@ -137,3 +137,14 @@ def test_an_analyst_sees_no_editor(services_db, monkeypatch):
     assert "Read-only (analyst)" in page_text(at)
     assert not any(b.key and b.key.startswith("svc_edit_") for b in at.button)
     loaders.clear()
+
+
+def test_a_second_count_for_a_stored_date_is_refused(services_db):
+    at = open_page("services", {"period": "engagement"})
+    at.session_state["svc_edit_coverage_counts"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"date": "1999-01-04", "market_makers": 4}]}   # the demo records 1999-01-04 already
+    at.run()
+    errors = [e.value for e in at.get("error")]
+    assert any("same date as stored row 2" in e for e in errors), errors
+    assert at.button(key="svc_edit_coverage_counts_save").disabled

@@ -361,7 +361,33 @@ def pending_edits(table: str, edits: dict | None, shown: pd.DataFrame, activity_
                 errors.append(f"{label}: activity_id {int(float(a))} is not an activity of this client (see the "
                               "Activities page for the ids, or leave it empty).")
     deleted = [ids[int(p)] for p in (edits.get("deleted_rows") or []) if int(p) < len(ids)]
+    errors += _key_clashes(table, shown, checks, labels, edits, deleted)
     return {"added": pd.DataFrame(added, columns=cols), "updated": updated, "deleted": deleted, "errors": errors}
+
+
+def _key_clashes(table: str, shown: pd.DataFrame, checks: list[dict], labels: list[str], edits: dict,
+                 deleted: list) -> list[str]:
+    """Rows that would share a natural key with another row (an import could not tell them apart; for the
+    coverage counts the date is the table's key and the write would fail)."""
+    from store.services import TABLES, _key
+
+    key_cols = TABLES[table][1][1:]  # the client is the same for every row of the editor
+    edited = {int(p) for p in (edits.get("edited_rows") or {})}
+    gone = set(deleted)
+    id_col = ID_COLUMN[table]
+    seen: dict[tuple, str] = {}
+    for pos, row in enumerate(shown.to_dict("records")):
+        if pos not in edited and row.get(id_col) not in gone:
+            seen[_key(table, {"client_id": None, **row})[1:]] = f"stored row {pos + 1}"
+    out = []
+    for label, row in zip(labels, checks):
+        key = _key(table, {"client_id": None, **row})[1:]
+        if key in seen:
+            what = ", ".join(key_cols)
+            out.append(f"{label}: same {what} as {seen[key]}; edit that row instead, or tell them apart.")
+        else:
+            seen[key] = label
+    return out
 
 
 def save_edits(db: str, client_id: str, table: str, pending: dict) -> str:
