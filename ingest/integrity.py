@@ -82,8 +82,8 @@ def _number(raw: str, f: Field, delimiter: str) -> tuple[float | None, str | Non
     return v, None
 
 
-def parse_csv(source, fields: tuple[Field, ...], what: str, client_id: str) -> tuple[list[dict], list[int]]:
-    """(records, their line numbers) of a CSV, each value checked by its ``Field``; CsvFormatError otherwise."""
+def parse_csv(source, fields: tuple[Field, ...], what: str, client_id: str) -> tuple[list[dict], list[int], str]:
+    """(records, their line numbers, the file's display name) of a CSV, each value checked by its ``Field``; CsvFormatError otherwise."""
     text, name = read_text(source)
     name = display_name(name)
     table, problems = read_table(text, HEADER_ALIASES)
@@ -145,7 +145,7 @@ def parse_csv(source, fields: tuple[Field, ...], what: str, client_id: str) -> t
             lines.append(line)
     if problems:
         raise CsvFormatError(name, sorted(problems, key=lambda p: p[0]), what=what)
-    return records, lines
+    return records, lines, name
 
 
 def _finish(records: list[dict], lines: list[int], problems: list[tuple[int, str]], key: tuple, name: str, what: str):
@@ -164,7 +164,7 @@ def _finish(records: list[dict], lines: list[int], problems: list[tuple[int, str
 def parse_trades_csv(source, client_id: str) -> pd.DataFrame:
     """Trades (client_id, holder, role, date, shares signed, price, notes) of a CSV: ``holder,date,shares[,side,
     price,role,notes]``; ``shares`` is negative for a sale, or positive with ``side`` buy/sell."""
-    records, lines = parse_csv(source, TRADE_FIELDS, "trades log", client_id)
+    records, lines, name = parse_csv(source, TRADE_FIELDS, "trades log", client_id)
     problems = []
     for rec, line in zip(records, lines):
         side = (rec.pop("side") or "").lower()
@@ -181,17 +181,15 @@ def parse_trades_csv(source, client_id: str) -> pd.DataFrame:
         if role not in ROLES:
             problems.append((line, f"role '{shown(role, 20)}' must be one of {', '.join(ROLES)}"))
         rec["role"] = role
-    return _finish(records, lines, problems, ("holder", "date", "shares", "price"), display_name(
-        getattr(source, "name", source)), "trades log")
+    return _finish(records, lines, problems, ("holder", "date", "shares", "price"), name, "trades log")
 
 
 def parse_compensation_csv(source, client_id: str) -> pd.DataFrame:
     """Manual compensation rows of a CSV: ``date,payer,recipient,kind[,amount,shares,notes]`` (amount or shares)."""
-    records, lines = parse_csv(source, COMPENSATION_FIELDS, "compensation file", client_id)
+    records, lines, name = parse_csv(source, COMPENSATION_FIELDS, "compensation file", client_id)
     problems = [(line, "give amount or shares (or both)") for rec, line in zip(records, lines)
                 if rec["amount"] is None and rec["shares"] is None]
-    return _finish(records, lines, problems, ("date", "payer", "recipient", "kind"),
-                   display_name(getattr(source, "name", source)), "compensation file")
+    return _finish(records, lines, problems, ("date", "payer", "recipient", "kind"), name, "compensation file")
 
 
 def measure_key(value: str) -> str | None:
@@ -209,7 +207,7 @@ def parse_objectives_csv(source, client_id: str) -> pd.DataFrame:
     """Objectives of a CSV: ``measure,target,set_date[,direction,due_date,notes]``."""
     from analytics.objectives import MEASURES
 
-    records, lines = parse_csv(source, OBJECTIVE_FIELDS, "objectives file", client_id)
+    records, lines, name = parse_csv(source, OBJECTIVE_FIELDS, "objectives file", client_id)
     problems = []
     for rec, line in zip(records, lines):
         key = measure_key(rec["measure"])
@@ -223,8 +221,7 @@ def parse_objectives_csv(source, client_id: str) -> pd.DataFrame:
         rec["direction"] = d
         if rec.get("due_date") is not None and rec["due_date"] < rec["set_date"]:
             problems.append((line, f"due_date {rec['due_date']:%Y-%m-%d} is before set_date {rec['set_date']:%Y-%m-%d}"))
-    return _finish(records, lines, problems, ("measure", "set_date", "due_date"),
-                   display_name(getattr(source, "name", source)), "objectives file")
+    return _finish(records, lines, problems, ("measure", "set_date", "due_date"), name, "objectives file")
 
 
 # --- the jobs ------------------------------------------------------------------------------------------

@@ -248,3 +248,17 @@ def test_a_workspace_older_than_v4_reads_as_empty_tables(monkeypatch):
     trades = iv._table("x.duckdb", "trades", "auxer")
     assert trades.empty and {"holder", "date", "shares", "price"} <= set(trades.columns)
     assert str(trades["date"].dtype) == "datetime64[ns]"
+
+
+def test_trades_csv_upload_is_validated_and_merged(demo):
+    from app.views import integrity as iv
+    from store import Store
+    from store import integrity as si
+
+    ok, message = iv.import_csv(str(demo), "trades", "auxer", "t.csv", b"holder,date,shares\nPMR,1999-02-10,lots\n")
+    assert not ok and "t.csv: trades log rejected" in message and "line 2: shares 'lots' is not a number" in message
+    good = b"holder,date,shares,price\nPMR,1999-02-10,-700,0.05\n"
+    assert iv.import_csv(str(demo), "trades", "auxer", "t.csv", good) == \
+        (True, "Imported trades: 1 added, 0 updated, 0 unchanged.")
+    assert iv.import_csv(str(demo), "trades", "auxer", "t.csv", good)[1].endswith("0 added, 0 updated, 1 unchanged.")
+    assert len(si.trades(Store(demo), "auxer")) == 6

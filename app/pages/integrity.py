@@ -89,6 +89,13 @@ with tabs[1]:
             st.session_state.pop("trade_editor", None)
             st.rerun()
         ui.csv_download(trades, "trades", view, key="trades", simulated=simulated, label="Download trades (CSV)")
+        upload = st.file_uploader("Import a trades CSV (holder,date,shares[,side,price,role,notes])", type=["csv"],
+                                  key="trades_upload")
+        if upload is not None and st.button("Import the trades", key="import_trades"):
+            ok, message = iv.import_csv(db, "trades", view.client_id, upload.name, upload.getvalue())
+            (st.success if ok else st.error)(message)
+            if ok:
+                loaders.clear()
     else:
         ui.table(trades, "trades", view, key="trades", simulated=simulated)
         ui.read_only_note("the trades log")

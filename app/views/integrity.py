@@ -346,3 +346,26 @@ def report_section_html(db: str, view, *, simulated: bool = False) -> str:
 
     data = integrity_view(db, view, simulated=simulated)
     return "" if data is None else integrity_section_html(data.account)
+
+
+def import_csv(db: str, table: str, client_id: str, file_name: str, data: bytes) -> tuple[bool, str]:
+    """An uploaded trades or objectives CSV, validated like ``python -m ingest import-trades`` / ``import-objectives``
+    and merged idempotently; (ok, message in words)."""
+    import io
+
+    from app import auth
+    from ingest import integrity as ing
+    from ingest.providers.errors import CsvFormatError
+    from store import integrity as si
+
+    auth.require_write(db, client_id, f"import {table}")
+    buffer = io.BytesIO(data)
+    buffer.name = file_name
+    try:
+        frame = (ing.parse_trades_csv if table == "trades" else ing.parse_objectives_csv)(buffer, client_id)
+    except CsvFormatError as exc:
+        return False, str(exc)
+    written = (si.merge_trades if table == "trades" else si.merge_objectives)(loaders.open_store(db), frame)
+    auth.audit(db, "edit", client_id, f"{table} import: {written.added} added, {written.updated} updated")
+    return True, (f"Imported {table}: {written.added} added, {written.updated} updated, {written.unchanged} "
+                  "unchanged.")
