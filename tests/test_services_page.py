@@ -148,3 +148,20 @@ def test_a_second_count_for_a_stored_date_is_refused(services_db):
     errors = [e.value for e in at.get("error")]
     assert any("same date as stored row 2" in e for e in errors), errors
     assert at.button(key="svc_edit_coverage_counts_save").disabled
+
+
+def test_another_clients_user_reads_none_of_the_logs(services_db, monkeypatch):
+    from app import auth, loaders
+
+    db = str(services_db.path)
+    assert len(loaders.read_table(db, "store.services:inquiries", "auxer")) > 0   # the local demo sees them
+    services_db.save_client("other", "Other Co", "OTHR", None)
+    access.add_user(services_db, "ceo@other.example", "executive")
+    access.assign_client(services_db, "ceo@other.example", "other")
+    monkeypatch.setenv("IRDASH_MODE", "deploy")
+    monkeypatch.setattr(auth, "signed_in_email", lambda: "ceo@other.example")
+    loaders.clear()
+    for log in ("inquiries", "mailings", "coverage_counts"):
+        assert loaders.read_table(db, f"store.services:{log}", "auxer").empty
+        assert loaders.read_table(db, f"store.services:{log}").empty   # every client's rows asked for: none of auxer's
+    loaders.clear()
