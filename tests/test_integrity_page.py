@@ -262,3 +262,11 @@ def test_trades_csv_upload_is_validated_and_merged(demo):
         (True, "Imported trades: 1 added, 0 updated, 0 unchanged.")
     assert iv.import_csv(str(demo), "trades", "auxer", "t.csv", good)[1].endswith("0 added, 0 updated, 1 unchanged.")
     assert len(si.trades(Store(demo), "auxer")) == 6
+
+
+def test_objectives_csv_upload(demo):
+    from app.views import integrity as iv
+
+    text = b"measure,target,set_date\nAnalysts covering the stock,2,1999-01-04\n"
+    assert iv.import_csv(str(demo), "objectives", "auxer", "o.csv", text) == \
+        (True, "Imported objectives: 1 added, 0 updated, 0 unchanged.")

@@ -151,6 +151,13 @@ with tabs[4]:
             loaders.clear()
             st.session_state.pop("objective_editor", None)
             st.rerun()
+        upload = st.file_uploader("Import an objectives CSV (measure,target,set_date[,direction,due_date,notes])",
+                                  type=["csv"], key="objectives_upload")
+        if upload is not None and st.button("Import the objectives", key="import_objectives"):
+            ok, message = iv.import_csv(db, "objectives", view.client_id, upload.name, upload.getvalue())
+            (st.success if ok else st.error)(message)
+            if ok:
+                loaders.clear()
     else:
         ui.read_only_note("the objectives")
     st.markdown("**In the ROI report** (AMEC: objectives, outputs, outtakes, outcomes)")
