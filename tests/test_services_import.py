@@ -180,3 +180,17 @@ def test_an_edit_that_repeats_a_stored_key_is_refused_in_words_and_writes_nothin
     with pytest.raises(StoreError, match="repeats a row's key"):
         ss.apply_edits(ws, "coverage_counts", "acme", added=dup)
     assert ss.coverage_counts(ws, "acme")["market_makers"].tolist() == [1, 2]   # the whole edit rolled back
+
+
+def test_two_fresh_demo_builds_write_identical_services_rows(demo_db, tmp_path):
+    from ingest.demo_services import write_demo_services
+
+    frames = []
+    for name in ("a", "b"):
+        copy = tmp_path / f"{name}.duckdb"
+        copy.write_bytes(demo_db.read_bytes())
+        store = Store(copy)
+        write_demo_services(store, {"client_id": "auxer", "seed": 19990104})
+        frames.append([ss.inquiries(store), ss.mailings(store), ss.coverage_counts(store)])
+    for one, other in zip(*frames):
+        pd.testing.assert_frame_equal(one, other)   # ids and created_at included
