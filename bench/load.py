@@ -192,6 +192,8 @@ class Tally:
         self.sessions, self.duration, self.server_pid, self.skip = sessions, duration, server_pid, skip
         self.cpu_from = self.cpu_to = float("nan")  # the server process's CPU seconds over the timed part
         self.timed_s = float("nan")
+        self.driver_cpu = float("nan")
+        self.sessions_kind = ""
         self.opened = 0
         self.until = 0.0
         self.all_open = asyncio.Event()
@@ -206,6 +208,7 @@ class Tally:
         if self.opened == self.sessions:
             self.timed_from = timing_file.stat().st_size if timing_file.exists() else 0
             self.cpu_from = process_cpu_seconds(self.server_pid)
+            self.driver_cpu = time.process_time()  # this process: the ws sessions (not Chromium's processes)
             self.started = time.monotonic()
             self.until = self.started + self.duration
             self.all_open.set()
@@ -213,6 +216,7 @@ class Tally:
     def done(self) -> None:
         """The sessions are finished: the timed part's server CPU and length."""
         self.cpu_to = process_cpu_seconds(self.server_pid)
+        self.driver_cpu = time.process_time() - self.driver_cpu
         self.timed_s = time.monotonic() - self.started
 
     def saw(self, page: str, seconds: float | None, errors: list[str]) -> None:
@@ -323,6 +327,7 @@ async def ws_session(url: str, tally: Tally, timing_file: Path, index: int, thin
 async def drive_ws(url: str, sessions: int, duration: float, timing_file: Path, think: float,
                    server_pid: int | None = None, skip: tuple[str, ...] = ()) -> Tally:
     tally = Tally(sessions, duration, server_pid, skip)
+    tally.sessions_kind = "ws"
     await asyncio.gather(*(ws_session(url, tally, timing_file, i, think) for i in range(sessions)))
     tally.done()
     return tally
@@ -481,6 +486,9 @@ def report(label: str, run: dict) -> bool:
               f"({cpu_all / tally.timed_s:.2f} cores), {cpu_all / len(every):.3f} s a page view; the page scripts' "
               f"threads {in_scripts:.1f} s of it ({in_scripts / cpu_all:.0%}), the rest Streamlit around them "
               "(event loop, serialisation, websocket, gc)")
+        if tally.sessions_kind == "ws":
+            print(f"  the ws sessions' own CPU (this process): {tally.driver_cpu:.1f} s, "
+                  f"{tally.driver_cpu / len(every):.3f} s a page view")
     if writes or label.startswith("with"):
         secs = [w[1] for w in writes]
         print(f"  ingest writes: {len(writes)}, failed {len(failed)}"
