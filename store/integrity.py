@@ -21,13 +21,6 @@ SALE_RULE_COLS = {"engagement_id": "int", "reporting_issuer": "bool", "registere
                   "sale_flag_days": "int", "blackout_before_days": "int", "blackout_after_days": "int"}
 OBJECTIVE_COLS = {"objective_id": "int", "client_id": "str", "measure": "str", "target": "float",
                   "direction": "str", "set_date": "date", "due_date": "date", "notes": "str", "created_at": "ts"}
-COVERAGE_COUNT_COLS = {"client_id": "str", "date": "date", "market_makers": "Int64", "analysts": "Int64",
-                       "source": "str"}
-INQUIRY_COLS = {"inquiry_id": "int", "client_id": "str", "received_at": "ts", "channel": "str", "topic": "str",
-                "answered_at": "ts", "answered_by": "str"}
-MAILING_COLS = {"mailing_id": "int", "client_id": "str", "activity_id": "Int64", "date": "date", "kind": "str",
-                "list_name": "str", "recipients": "int", "calls": "int", "meetings": "int", "inquiries": "int",
-                "cost": "float"}
 
 # natural key, compared columns of each merged table
 TABLES = {
@@ -75,25 +68,6 @@ def objectives(store: Store, client_id: str | None = None) -> pd.DataFrame:
     """Objectives (objective_id, client_id, measure, target, direction, set_date, due_date, notes, created_at)."""
     where, params = ("WHERE client_id = ?", [client_id]) if client_id else ("", [])
     return _read(store, "objectives", OBJECTIVE_COLS, where, params, "ORDER BY set_date, objective_id")
-
-
-# The service records the objectives are measured on (issue 13 owns their imports; read-only here).
-def coverage_counts(store: Store, client_id: str | None = None) -> pd.DataFrame:
-    """Market-maker and analyst counts by date (read-only here, for the objectives)."""
-    where, params = ("WHERE client_id = ?", [client_id]) if client_id else ("", [])
-    return _read(store, "coverage_counts", COVERAGE_COUNT_COLS, where, params, "ORDER BY date")
-
-
-def inquiries(store: Store, client_id: str | None = None) -> pd.DataFrame:
-    """Shareholder inquiries with received and answered times (read-only here, for the objectives)."""
-    where, params = ("WHERE client_id = ?", [client_id]) if client_id else ("", [])
-    return _read(store, "inquiries", INQUIRY_COLS, where, params, "ORDER BY received_at")
-
-
-def mailings(store: Store, client_id: str | None = None) -> pd.DataFrame:
-    """Mailings with recipients and responses (read-only here, for the objectives)."""
-    where, params = ("WHERE client_id = ?", [client_id]) if client_id else ("", [])
-    return _read(store, "mailings", MAILING_COLS, where, params, "ORDER BY date")
 
 
 # --- writes -------------------------------------------------------------------------------------------

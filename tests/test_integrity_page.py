@@ -270,3 +270,26 @@ def test_objectives_csv_upload(demo):
     text = b"measure,target,set_date\nAnalysts covering the stock,2,1999-01-04\n"
     assert iv.import_csv(str(demo), "objectives", "auxer", "o.csv", text) == \
         (True, "Imported objectives: 1 added, 0 updated, 0 unchanged.")
+
+
+def test_objectives_are_measured_on_the_service_logs(demo):
+    """The inquiries objective reads store.services' inquiry log: 31 inquiries in the engagement's 181 days
+    (1999-01-04..1999-07-03 = 5.947 months) -> 5.2 a month, below the demo's target of 20 (not met)."""
+    from app import loaders
+    from app.state import View
+    from app.views import integrity as iv
+    from store import Store
+    from store import services as ss
+
+    store = Store(demo)
+    days = pd.date_range("1999-01-05 10:00", periods=31, freq="5D")
+    ss.merge(store, "inquiries", pd.DataFrame({"client_id": "auxer", "received_at": days, "channel": "phone",
+                                               "topic": [f"q{i}" for i in range(31)],
+                                               "answered_at": days + pd.Timedelta(hours=3), "answered_by": "PMR"}))
+    loaders.clear()
+    view = View("auxer", "Auxer Group, Inc.", "AXGI", "^SIMIDX", None, None, "all")
+    scored = iv.integrity_view(str(demo), view, simulated=True).scored.set_index("measure")
+    months = 181 / 30.4375
+    assert scored.loc["inquiries_per_month", "outcome"] == pytest.approx(31 / months)
+    assert scored.loc["inquiries_per_month", "verdict"] == "not met"
+    loaders.clear()

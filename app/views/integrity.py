@@ -22,17 +22,22 @@ BUY_COLOUR = "#009E73"
 HOLDER_COLOURS = ("#CC79A7", "#0072B2", "#E69F00", "#56B4E9", "#882255")
 
 
+SERVICE_LOGS = ("coverage_counts", "inquiries", "mailings")  # issue 13's records, read through store.services
+
+
 def _table(db: str, name: str, *args) -> pd.DataFrame:
-    """A ``store.integrity`` reader through the scoped cache; its empty canonical frame when a workspace older
-    than schema v4 (opened read-only, not migrated) has no such table yet."""
+    """A ``store.integrity`` (or, for the service logs, ``store.services``) reader through the scoped cache; its
+    empty canonical frame when a workspace older than schema v4 (opened read-only) has no such table yet."""
     from store import integrity as si
+    from store import services as ss
     from store.store import canonical
 
-    frame = loaders.read_table(db, f"store.integrity:{name}", *args)
+    module = "store.services" if name in SERVICE_LOGS else "store.integrity"
+    frame = loaders.read_table(db, f"{module}:{name}", *args)
     if frame is None or (frame.empty and len(frame.columns) == 0):
         cols = {"compensation": si.COMPENSATION_COLS, "trades": si.TRADE_COLS, "sale_rules": si.SALE_RULE_COLS,
-                "objectives": si.OBJECTIVE_COLS, "coverage_counts": si.COVERAGE_COUNT_COLS,
-                "inquiries": si.INQUIRY_COLS, "mailings": si.MAILING_COLS}[name]
+                "objectives": si.OBJECTIVE_COLS, "coverage_counts": ss.COVERAGE_COUNT_COLS,
+                "inquiries": ss.INQUIRY_COLS, "mailings": ss.MAILING_COLS}[name]
         return canonical(pd.DataFrame(), cols)
     return frame
 
