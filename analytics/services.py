@@ -736,9 +736,11 @@ def services_amec_rows(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage
     n_inq = 0 if q is None else int(len(q))
     log_start = pd.to_datetime(inquiries["received_at"]).min().normalize() if inquiries is not None \
         and len(inquiries) else None
-    if lo is not None and log_start is not None and log_start < lo.normalize():
-        last = hi if hi is not None else pd.to_datetime(inquiries["received_at"]).max().normalize()
-        length = (last.normalize() - lo.normalize()).days + 1
+    log_end = pd.to_datetime(inquiries["received_at"]).max().normalize() if log_start is not None else None
+    if lo is not None and log_start is not None and log_start < lo.normalize() <= log_end:
+        # the period's days end with the log's last inquiry: later days were not recorded, not quiet
+        last = min(hi.normalize(), log_end) if hi is not None else log_end
+        length = (last - lo.normalize()).days + 1
         # the reference: the same number of days before the period, but only as far back as the log goes
         prior_start = max(lo.normalize() - pd.Timedelta(days=length), log_start)
         prior_days = (lo.normalize() - prior_start).days
@@ -751,7 +753,10 @@ def services_amec_rows(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage
         else:
             change = f"none recorded in the {prior_days} days before"
             unc = f"no rate ratio without inquiries before; {_ratio_words(rr, level)}"
-    elif lo is not None and inquiries is not None and len(inquiries):
+    elif lo is not None and log_start is not None and lo.normalize() > log_end:
+        change, unc = (f"the log ends on {log_end:%Y-%m-%d}, before the period: nothing recorded in it",
+                       "no data: no interval")
+    elif lo is not None and log_start is not None:
         change, unc = "the log starts with the period: nothing to compare with", "counted: no sampling error"
     else:
         change, unc = "no earlier period to compare with", "counted: no sampling error"

@@ -308,13 +308,27 @@ def test_service_measures_for_objectives():
 
 
 def test_inquiries_change_is_against_the_days_before_only_as_far_back_as_the_log():
-    # period 1999-01-01..01-31 (31 days, 3 inquiries); the log starts 1998-12-20, so the reference is
-    # 1998-12-20..12-31 (12 days, 1 inquiry), not the 31 days before: (3 / 31) / (1 / 12) = 36/31 = 1.16
+    # period 1999-01-01..01-31, cut at the log's last inquiry (01-25): 25 days, 3 inquiries; the log starts
+    # 1998-12-20, so the reference is 1998-12-20..12-31 (12 days, 1 inquiry), not the 25 days before:
+    # (3 / 25) / (1 / 12) = 36/25 = 1.44; 3 / 25 = 0.12 a day against 1 / 12 = 0.08
     log = inquiries(("1999-01-05", "1999-01-06"), ("1999-01-20", "1999-01-22"), ("1999-01-25", None),
                     ("1998-12-20", "1998-12-21"))
     rows = sv.services_amec_rows(log, MAILINGS.iloc[0:0], pd.DataFrame(), None, start="1999-01-01",
                                  end="1999-01-31")
     row = next(r for r in rows if r.measure == "Shareholder inquiries received")
-    assert row.change.startswith("1.16 times the rate of the 12 days before (0.10 a day against 0.08)")
-    ref = sv.poisson_rate_ratio(3, 31, 1, 12)
+    assert row.change.startswith("1.44 times the rate of the 12 days before (0.12 a day against 0.08)")
+    ref = sv.poisson_rate_ratio(3, 25, 1, 12)
     assert f"{ref['low']:.2f} to {ref['high']:.2f}" in row.uncertainty
+
+
+def test_inquiries_change_counts_only_the_days_the_log_was_kept():
+    # log 1998-12-20..1999-01-25; period 1999-01-01..1999-03-31 is cut at the last inquiry, 01-25: 25 days with
+    # 3 inquiries against the 12 days before with 1: (3 / 25) / (1 / 12) = 1.44; a period after the log says so
+    log = inquiries(("1999-01-05", None), ("1999-01-20", None), ("1999-01-25", None), ("1998-12-20", None))
+    rows = sv.services_amec_rows(log, MAILINGS.iloc[0:0], pd.DataFrame(), None, start="1999-01-01",
+                                 end="1999-03-31")
+    row = next(r for r in rows if r.measure == "Shareholder inquiries received")
+    assert row.change.startswith("1.44 times the rate of the 12 days before")
+    later = sv.services_amec_rows(log, MAILINGS.iloc[0:0], pd.DataFrame(), None, start="1999-06-01", end="1999-06-30")
+    row = next(r for r in later if r.measure == "Shareholder inquiries received")
+    assert row.change == "the log ends on 1999-01-25, before the period: nothing recorded in it"

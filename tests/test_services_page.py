@@ -165,3 +165,14 @@ def test_another_clients_user_reads_none_of_the_logs(services_db, monkeypatch):
         assert loaders.read_table(db, f"store.services:{log}", "auxer").empty
         assert loaders.read_table(db, f"store.services:{log}").empty   # every client's rows asked for: none of auxer's
     loaders.clear()
+
+
+def test_the_rate_ratio_counts_only_days_the_inquiry_log_was_kept(services_db):
+    import re
+
+    # period "all" runs over the whole price history (1998-06-01..1999-12-31), but the log runs from its first to
+    # its last inquiry: the window days plus the baseline days are that span, not the 579 days of bars
+    text = page_text(open_page("services", {"period": "all"}))
+    m = re.search(r"\((\d+) days in all\).* on the other (\d+) days", text)
+    q = ss.inquiries(services_db, "auxer")["received_at"].dt.normalize()
+    assert int(m.group(1)) + int(m.group(2)) == (q.max() - q.min()).days + 1

@@ -99,11 +99,18 @@ def quantile_words(qi: sv.QuantileInterval) -> str:
 def inquiry_view(data: ServicesData, start, end, open_days: int, window_days: int) -> dict:
     """Everything the inquiry section shows for the period: counts, response times, open ones, around activities."""
     q = _cut(data.inquiries, "received_at", start, end)
+    # the rate ratio's days: the period, but only where the log was kept (its first to its last inquiry), so
+    # days before the log started do not count as days without inquiries
+    got = pd.to_datetime(data.inquiries["received_at"]).dt.normalize()
+    lo, hi = (max(start, got.min()), min(end, got.max())) if len(got) else (start, end)
     acts = data.activities
     if len(acts):
         acts = acts[acts["type"].isin(INQUIRY_TYPES)]
-        acts = acts[(pd.to_datetime(acts["date"]) >= start) & (pd.to_datetime(acts["date"]) <= end)]
-    per, pooled = sv.activity_inquiries(q, acts, window_days=window_days, start=start, end=end, level=LEVEL)
+        acts = acts[(pd.to_datetime(acts["date"]) >= lo) & (pd.to_datetime(acts["date"]) <= hi)]
+    if lo <= hi:
+        per, pooled = sv.activity_inquiries(q, acts, window_days=window_days, start=lo, end=hi, level=LEVEL)
+    else:
+        per, pooled = sv.activity_inquiries(q.iloc[0:0], acts.iloc[0:0], window_days=window_days, level=LEVEL)
     opened = sv.open_inquiries(data.inquiries, end, open_days)  # also those received before the period
     return {"received": len(q), "weeks": sv.inquiries_by_week(q, start, end),
             "times": sv.response_time_summary(q, LEVEL), "open": opened, "around": per, "pooled": pooled}
