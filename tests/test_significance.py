@@ -420,6 +420,52 @@ def test_grank_matches_independent_reimplementation(name):
     assert r.p_value == pytest.approx(p_ref, rel=1e-10)
 
 
+def test_grank_block_form_hand_case():
+    # Two events, L1 = 4, window_length K = 2: blocks (cols 0-1) and (cols 2-3).
+    #   event 1 SAR [1, 1, -1, 3]: blocks 2/sqrt2 = 1.41421, 2/sqrt2 = 1.41421
+    #   event 2 SAR [1, 3, 3, 3]: blocks 4/sqrt2 = 2.82843, 6/sqrt2 = 4.24264
+    # block 1 [sqrt2, 2 sqrt2]: sd (ddof 1) = sqrt(2 x (0.5 sqrt2)^2) = 1 -> [1.41421, 2.82843]
+    # block 2 [sqrt2, 3 sqrt2]: sd = sqrt(2 x 2) = 2 -> [0.70711, 2.12132]
+    # SCAR [3, 5]: S_SCAR = sqrt2 -> [2.12132, 3.53553]
+    # ranks in each event (block 1, block 2, day 0): [2, 1, 3]; T = 3, U = r/4 - 1/2
+    #   = [0, -0.25, 0.25] in both; S_U^2 = (0 + 0.0625 + 0.0625) / 3 = 1/24;
+    #   Z = 0.25 sqrt(24) = sqrt(1.5); t = Z sqrt((T-2)/(T-1-Z^2)) = sqrt(1.5 / 0.5) = sqrt(3);
+    #   df = 1 (Cauchy): p = 2 (1/2 - arctan(sqrt3)/pi) = 2 (1/2 - 1/3) = 1/3
+    sar = [[1.0, 1.0, -1.0, 3.0], [1.0, 3.0, 3.0, 3.0]]
+    r = grank_test(sar, [3.0, 5.0], window_length=2)
+    assert r.statistic == pytest.approx(math.sqrt(3), rel=1e-12)
+    assert r.p_value == pytest.approx(1 / 3, rel=1e-12)
+    assert "2 estimation blocks of 2 days" in r.note and "1 df" in r.note
+    # an older remainder shorter than a block is left out; a missing day shrinks its block's
+    # divisor (sqrt of the returns it holds), and a block without returns is missing
+    older = grank_test([[99.0] + sar[0], [-99.0] + sar[1]], [3.0, 5.0], window_length=2)
+    assert older.statistic == pytest.approx(r.statistic, rel=1e-12)
+    gap = grank_test([[1.0, 1.0, np.nan, 2 * math.sqrt(2) / math.sqrt(2) * 1.0], sar[1]],
+                     [3.0, 5.0], window_length=2)  # block 2 of event 1: 2 / sqrt(1) = 2
+    assert np.isfinite(gap.statistic)
+    with pytest.raises(ValueError, match="window_length"):
+        grank_test(sar, [3.0, 5.0], window_length=0)
+    assert math.isnan(grank_test(sar, [3.0, 5.0], window_length=3).p_value)  # one block only
+
+
+def test_grank_block_form_holds_its_size_on_lattice_returns():
+    # SARs on a coarse lattice (a thin stock's tick-rounded returns): day values in
+    # {-2, -1, 0, 1, 2} x 0.8 plus a little noise, and a 6-day SCAR that is a sum of them
+    # (close to normal).  The block form ranks it among 6-day sums built and restandardized
+    # the same way (binomial 99.9% band around 5%).
+    rng = np.random.default_rng(DEFAULT_SEED + 11)
+    block = 0
+    reps = 400
+    for _ in range(reps):
+        lat = rng.choice([-2, -1, 0, 0, 0, 1, 2], size=(20, 116)) * 0.8
+        lat = lat + rng.normal(0, 0.05, lat.shape)
+        sar = lat[:, :110] / lat[:, :110].std(axis=1, keepdims=True)
+        scar = lat[:, 110:].sum(axis=1) / np.sqrt(6 * lat[:, 110:].var())
+        block += grank_test(sar, scar, window_length=6).p_value < 0.05
+    lo, hi = stats.binom.interval(0.999, reps, 0.05)
+    assert lo <= block <= hi, (block, (lo, hi))
+
+
 def test_grank_invariant_to_scaling_the_scars():
     # step 1 re-standardizes by the cross-sectional sd: doubling every SCAR changes nothing
     rng = np.random.default_rng(3)
