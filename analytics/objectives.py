@@ -288,8 +288,10 @@ def objective_rows(scored: pd.DataFrame, first_activity=None, source: str = "obj
             change = (f"{moved} against the baseline {base} ({r['baseline_start']:%Y-%m-%d} to "
                       f"{r['baseline_end']:%Y-%m-%d})")
         out.append(AmecRow("outtakes" if key in OUTTAKE_MEASURES else "outcomes", r["label"],
-                           f"{format_value(key, r['outcome'])} over {r['period_start']:%Y-%m-%d} to "
-                           f"{r['period_end']:%Y-%m-%d}: {r['verdict']} (target {word} "
+                           f"{format_value(key, r['outcome'])} "
+                           + (f"as of {r['period_end']:%Y-%m-%d}" if MEASURES[key][2] == "count" else
+                              f"over {r['period_start']:%Y-%m-%d} to {r['period_end']:%Y-%m-%d}")
+                           + f": {r['verdict']} (target {word} "
                            f"{format_value(key, r['target'])})",
                            change, r["uncertainty"], source, simulated))
     return out

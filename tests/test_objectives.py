@@ -133,7 +133,7 @@ def test_objective_rows_are_amec_rows_with_their_uncertainty():
     assert [r.stage for r in rows] == ["objectives", "outcomes"] and all(r.stage in STAGES for r in rows)
     assert rows[0].value == "target at least 3" and "before the first activity (2024-02-01)" in rows[0].change
     # outcome 3 (02-15 record); baseline: the 29 days before, the 01-01 record says 2 -> +1
-    assert rows[1].value.startswith("3 over 2024-02-01 to 2024-02-29: met")
+    assert rows[1].value.startswith("3 as of 2024-02-29: met")  # a count is read on a day, not over a period
     assert rows[1].change.startswith("+1 against the baseline 2 (2024-01-03 to 2024-01-31)")
     assert rows[1].uncertainty.startswith("a count, no sampling interval") and rows[1].simulated
 
