@@ -320,7 +320,8 @@ def activity_inquiries(inquiries: pd.DataFrame, activities: pd.DataFrame, window
         Per activity: ``activity_id, date, type, title, window_days`` (exposure inside the span),
         ``inquiries`` (received in its window), ``expected`` (baseline rate x exposure), ``rate_ratio, low,
         high, p_value`` (:func:`poisson_rate_ratio` of the window against the baseline), ``median_lag_days``
-        (median days from the activity's date to the inquiries attributed to it; NaN without any). The
+        (median days from the start of the activity's day, its time not being recorded, to the receipt of the
+        inquiries attributed to it: 09:00 the next day is 1.375; NaN without any). The
         baseline is the span's days outside every window (calendar days: inquiries arrive on any day).
         The dict pools all windows (their union, each day and inquiry once): ``inquiries, window_days,
         baseline_inquiries, baseline_days, baseline_rate`` (per day), the rate ratio with ``low, high,
@@ -333,8 +334,9 @@ def activity_inquiries(inquiries: pd.DataFrame, activities: pd.DataFrame, window
         raise ValueError(f"window_days={window_days}: give at least 1 day")
     cols = ["activity_id", "date", "type", "title", "window_days", "inquiries", "expected", "rate_ratio", "low",
             "high", "p_value", "median_lag_days"]
-    got = pd.to_datetime(inquiries["received_at"]).dt.normalize() if inquiries is not None and len(inquiries) \
+    moments = pd.to_datetime(inquiries["received_at"]) if inquiries is not None and len(inquiries) \
         else pd.Series(dtype="datetime64[ns]")
+    got = moments.dt.normalize()
     acts = activities.copy() if activities is not None else pd.DataFrame(columns=["activity_id", "date", "type", "title"])
     acts["date"] = pd.to_datetime(acts["date"]).dt.normalize()
     acts = acts.sort_values(["date", "activity_id"]).reset_index(drop=True)
@@ -347,7 +349,8 @@ def activity_inquiries(inquiries: pd.DataFrame, activities: pd.DataFrame, window
     lo = pd.Timestamp(start).normalize() if start is not None else dates.min()
     hi = pd.Timestamp(end).normalize() if end is not None else dates.max()
     span = _span_days(lo, hi)
-    got = got[(got >= lo) & (got <= hi)]
+    inside = ((got >= lo) & (got <= hi)).to_numpy()
+    got, moments = got[inside], moments[inside]
     acts = acts[(acts["date"] >= lo) & (acts["date"] <= hi)].reset_index(drop=True)
     day_pos = {d: i for i, d in enumerate(span)}
     in_window = np.zeros(len(span), dtype=bool)
@@ -362,13 +365,15 @@ def activity_inquiries(inquiries: pd.DataFrame, activities: pd.DataFrame, window
     act_days = acts["date"].to_numpy(dtype="datetime64[ns]")
     lag_by_act: dict[int, list[float]] = {i: [] for i in range(len(acts))}
     all_lags = []
-    for d in np.sort(got.to_numpy(dtype="datetime64[ns]")):
+    for t in np.sort(moments.to_numpy(dtype="datetime64[ns]")):
+        d = t.astype("datetime64[D]").astype("datetime64[ns]")
         j = int(np.searchsorted(act_days, d, side="right")) - 1
         if j < 0:
             continue
-        lag = float((d - act_days[j]) / np.timedelta64(1, "D"))
-        if lag < window_days:
-            # the latest activity of that day (several on one day share it: the last listed takes it)
+        if (d - act_days[j]) / np.timedelta64(1, "D") < window_days:
+            # lag from the start of the activity's day (its time is not recorded) to the inquiry's time
+            # (several activities on one day share it: the last listed takes it)
+            lag = float((t - act_days[j]) / np.timedelta64(1, "D"))
             lag_by_act[j].append(lag)
             all_lags.append(lag)
     rows = []

@@ -132,8 +132,9 @@ def test_rate_ratio_by_hand():
 def test_activity_inquiries_against_the_baseline_by_hand():
     # span 1999-01-01..01-20 (20 days); windows of 3 days: 01-05..07 and 01-15..17, 6 days; baseline 14 days
     # with the inquiries of 01-10 and 01-12: 2 / 14 = 1/7 a day. First activity: 3 in 3 days, RR = 1 / (1/7) = 7,
-    # lags 0, 1, 2 (median 1); second: 1 in 3 days, RR = (1/3) / (1/7) = 7/3, lag 1. Pooled: 4 in 6 days,
-    # (4/6) / (1/7) = 14/3; the four lags 0, 1, 2, 1 have median 1.
+    # lags from 01-05 00:00: 09:00 = 0.375, 01-06 00:00 = 1, 01-07 17:00 = 2 + 17/24 = 2.708 (median 1); second:
+    # 1 in 3 days, RR = (1/3) / (1/7) = 7/3, lag 1. Pooled: 4 in 6 days, (4/6) / (1/7) = 14/3; the four lags
+    # 0.375, 1, 2.708, 1 have median 1.
     log = inquiries(*[(d, None) for d in ("1999-01-05 09:00", "1999-01-06", "1999-01-07 17:00", "1999-01-10",
                                           "1999-01-12", "1999-01-16")])
     acts = pd.DataFrame({"activity_id": [1, 2], "date": [T("1999-01-05"), T("1999-01-15")],
@@ -146,21 +147,21 @@ def test_activity_inquiries_against_the_baseline_by_hand():
     assert (pooled["inquiries"], pooled["window_days"], pooled["baseline_inquiries"], pooled["baseline_days"]) == \
         (4, 6, 2, 14)
     assert pooled["ratio"] == pytest.approx(14 / 3)
-    assert pooled["lag"].estimate == 1.0
+    assert pooled["lag"].estimate == 1.0 and sorted(per["median_lag_days"]) == [1.0, 1.0]
     ref = sv.poisson_rate_ratio(4, 6, 2, 14)
     assert (pooled["low"], pooled["high"]) == (ref["low"], ref["high"])
 
 
 def test_an_inquiry_goes_to_the_latest_activity_whose_window_holds_it():
     # activities on 01-05 and 01-06 (windows of 3 days overlap); the inquiry of 01-07 counts in both windows
-    # but its lag is measured once, from 01-06: 1 day (not 2 from 01-05).
-    log = inquiries(("1999-01-07", None), ("1999-01-15", None))
+    # but its lag is measured once, from 01-06: 1.5 days at 12:00 (not 2.5 from 01-05).
+    log = inquiries(("1999-01-07 12:00", None), ("1999-01-15 12:00", None))
     acts = pd.DataFrame({"activity_id": [1, 2], "date": [T("1999-01-05"), T("1999-01-06")],
                          "type": ["press_release"] * 2, "title": ["a", "b"]})
     per, pooled = sv.activity_inquiries(log, acts, window_days=3, start="1999-01-01", end="1999-01-20")
     assert per["inquiries"].tolist() == [1, 1]
     assert per["median_lag_days"].isna().tolist() == [True, False]
-    assert per["median_lag_days"].iloc[1] == 1.0
+    assert per["median_lag_days"].iloc[1] == 1.5
     assert pooled["inquiries"] == 1 and pooled["window_days"] == 4   # union of 05..07 and 06..08
 
 

@@ -153,6 +153,7 @@ def around_frame(per: pd.DataFrame) -> pd.DataFrame:
     out["interval"] = [f"{lo:.2f} to {'no limit' if not np.isfinite(hi) else f'{hi:.2f}'}"
                        for lo, hi in zip(out["low"], out["high"])]
     out["p_value"] = out["p_value"].round(4)
+    out["median_lag_days"] = out["median_lag_days"].round(2)
     out["date"] = pd.to_datetime(out["date"]).dt.date
     return out[["date", "type", "inquiries", "expected", "rate_ratio", "interval", "p_value", "median_lag_days",
                 "title"]]
@@ -165,10 +166,10 @@ def pooled_sentence(pooled: dict, window_days: int) -> str:
     hi = "no upper limit" if not np.isfinite(pooled["high"]) else f"{pooled['high']:.2f}"
     lag = pooled["lag"]
     if lag.n:
-        bounds = [f"{x:g}" if np.isfinite(x) else "open" for x in (lag.low, lag.high)]
-        unit = "calendar day" if lag.estimate == 1 else "calendar days"
-        lag_text = (f"the median lag from the latest activity before an inquiry is {lag.estimate:g} {unit} "
-                    f"({100 * lag.coverage:.0f}% interval {bounds[0]} to {bounds[1]}, n={lag.n})")
+        bounds = [f"{x:.1f}" if np.isfinite(x) else "open" for x in (lag.low, lag.high)]
+        lag_text = (f"the median lag from the day of the latest activity before an inquiry to its receipt is "
+                    f"{lag.estimate:.1f} days ({100 * lag.coverage:.0f}% interval {bounds[0]} to {bounds[1]}, "
+                    f"n={lag.n})")
     else:
         lag_text = "no inquiry arrived in any window, so there is no lag"
     return (f"In the {window_days} days from each press release or mailing ({pooled['window_days']} days in all) "
