@@ -48,8 +48,7 @@ __all__ = [
     "OPEN_AFTER_DAYS", "RESPONSE_WINDOW_DAYS", "SPREAD_WINDOW_DAYS", "INTRODUCTION_TYPES", "RESPONSE_KINDS",
     "QuantileInterval", "quantile_interval", "response_days", "response_time_summary", "inquiries_by_week",
     "open_inquiries", "poisson_rate_ratio", "activity_inquiries", "wilson_interval", "mailing_responses",
-    "list_sizes", "coverage_steps", "count_on", "introduction_spreads", "services_amec_rows", "service_measures",
-    "MAILING_KINDS", "SERVICE_MEASURES",
+    "list_sizes", "coverage_steps", "count_on", "introduction_spreads", "services_amec_rows", "MAILING_KINDS",
 ]
 
 #: Open inquiries older than this many calendar days are flagged (the page's ``open_days`` URL value).
@@ -798,39 +797,3 @@ def services_amec_rows(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage
             f"after ({SPREAD_WINDOW_DAYS} trading days each side)", "each introduction: " + each,
             "Corwin-Schultz estimate from daily bars (moves with the price level)")
     return rows
-
-
-#: Measures of the services an objective can name (``objectives.measure``), with their unit.
-SERVICE_MEASURES: dict[str, str] = {
-    "inquiries": "shareholder inquiries received in the period (count)",
-    "median_response_days": "median days from receipt to answer (lower is better)",
-    "response_rate": "mailing responses per recipient (fraction)",
-    "mailing_recipients": "recipients reached by mailings (count)",
-    "market_makers": "market makers quoting the stock at the end of the period (count)",
-    "analysts": "analysts covering the stock at the end of the period (count)",
-}
-
-
-def service_measures(inquiries: pd.DataFrame, mailings: pd.DataFrame, coverage: pd.DataFrame, *, start=None,
-                     end=None) -> dict[str, float]:
-    """The value of each :data:`SERVICE_MEASURES` measure over the period, to score objectives against.
-
-    The same computations as :func:`services_amec_rows` (counts in the period, the median of
-    :func:`response_days`, the pooled response rate, the counts in force at ``end``); NaN without data.
-    """
-    q = _in(inquiries, "received_at", start, end) if inquiries is not None else pd.DataFrame()
-    m = _in(mailings, "date", start, end) if mailings is not None else pd.DataFrame()
-    per, _ = mailing_responses(m)
-    recipients = float(per["recipients"].sum()) if len(per) else 0.0
-    days = response_days(q) if len(q) else pd.Series(dtype=float)
-    last = end if end is not None else (pd.to_datetime(coverage["date"]).max() if coverage is not None
-                                        and len(coverage) else None)
-    return {
-        "inquiries": float(len(q)),
-        "median_response_days": float(np.median(days)) if days.size else float("nan"),
-        "response_rate": float(per["responses"].sum()) / recipients if recipients else float("nan"),
-        "mailing_recipients": recipients,
-        "market_makers": count_on(coverage, last, "market_makers") if last is not None else float("nan"),
-        "analysts": count_on(coverage, last, "analysts") if last is not None else float("nan"),
-    }
-

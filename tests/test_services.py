@@ -298,16 +298,6 @@ def test_services_amec_rows_figures_by_hand():
     assert by["Quoted spread after market-maker and analyst introductions"].value.startswith("-1.00 percentage")
 
 
-def test_service_measures_for_objectives():
-    cov = pd.DataFrame({"date": [T("1999-01-04")], "market_makers": [3], "analysts": [1]})
-    got = sv.service_measures(THREE, MAILINGS, cov, start="1999-01-01", end="1999-01-31")
-    # 3 inquiries; answered in 0.25 and 2 days (median 1.125); the January mailings: 10 of 100 and 0 of 120
-    assert got["inquiries"] == 3 and got["median_response_days"] == pytest.approx(1.125)
-    assert got["response_rate"] == pytest.approx(10 / 220) and got["mailing_recipients"] == 220
-    assert (got["market_makers"], got["analysts"]) == (3.0, 1.0)
-    assert set(got) == set(sv.SERVICE_MEASURES)
-
-
 def test_inquiries_change_is_against_the_days_before_only_as_far_back_as_the_log():
     # period 1999-01-01..01-31, cut at the log's last inquiry (01-25): 25 days, 3 inquiries; the log starts
     # 1998-12-20, so the reference is 1998-12-20..12-31 (12 days, 1 inquiry), not the 25 days before:
