@@ -92,6 +92,13 @@ def _product(a, b, span):
 _EVENT_BLOCK_CELLS = 1 << 18
 
 
+def _rows_order(r: np.ndarray, n_rows: int) -> np.ndarray:
+    """A stable order of events by panel row (a radix sort when the rows fit 16 bits)."""
+    if n_rows <= np.iinfo(np.uint16).max:
+        return np.argsort(r.astype(np.uint16), kind="stable")
+    return np.argsort(r, kind="stable")
+
+
 def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
     """Weighted cross-product sums over each event's estimation columns ``lo..hi``.
 
@@ -100,76 +107,142 @@ def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
     ``zero`` mask, the number of zero-volume days in the window.  The panel is walked in
     blocks of rows (a loop over blocks of tickers, not over events) so the temporaries stay
     small; prefix sums restart on every row, so blocks do not change any number.
+
+    Each block masks the dependent variable and the regressors once (0 where a return is
+    not usable), so every cross product is a product of masked arrays (exactly the masked
+    product: ``0 * 0 = 0``); the products, their prefix sums and the events' window sums
+    go through buffers allocated once.  Events are taken block by block in row order and
+    their sums scattered back to the caller's order once at the end.
     """
     n, p = len(r), len(xs)
-    n_est = np.zeros(n, dtype=np.int64)
-    sxx = np.zeros((n, p, p))
-    sxy = np.zeros((n, p))
-    syy = np.zeros(n)
-    zeros = np.zeros(n)
     rows_total, width = valid.shape
     step = max(1, _BLOCK_CELLS // max(width, 1))
-    order = np.argsort(r, kind="stable")
+    order = _rows_order(r, rows_total)
+    r_sorted, lo_s, hi_s = r[order], lo[order], hi[order]
     starts = np.arange(0, rows_total, step)
-    bounds = np.searchsorted(r[order], np.r_[starts, rows_total])
+    bounds = np.searchsorted(r_sorted, np.r_[starts, rows_total])
+    # results in row order first (contiguous slices per block), the caller's order at the end
+    ne_s = np.zeros(n, dtype=np.int64)
+    sxx_s = np.zeros((n, p, p))
+    sxy_s = np.zeros((n, p))
+    syy_s = np.zeros(n)
+    zeros_s = np.zeros(n)
+    n_buf = min(step, rows_total)
+    buf = np.empty((n_buf, width))        # products and their prefix sums
+    ibuf = np.empty((n_buf, width), dtype=np.int32)  # integer prefix sums of masks
+    masked = [None if x is _INTERCEPT else np.empty((n_buf, width)) for x in xs]
+    ym = np.empty((n_buf, width))
+    spm = np.empty((n_buf, width)) if span is not None else None
     for ci, a in enumerate(starts):
-        if bounds[ci] == bounds[ci + 1]:
+        e_a, e_b = int(bounds[ci]), int(bounds[ci + 1])
+        if e_a == e_b:
             continue
-        sel = order[bounds[ci]:bounds[ci + 1]]
         b = min(a + step, rows_total)
-        rr, ll, hh = r[sel] - a, lo[sel], hi[sel]
+        nb = b - a
+        es = slice(e_a, e_b)
+        rr, ll, hh = r_sorted[es] - a, lo_s[es], hi_s[es]
         emp = hh < ll
+        # flat positions of each event's window ends in the block, computed once per block
+        base = rr * width
+        i_hi = base + np.clip(hh, 0, width - 1)
+        i_lo = base + np.clip(ll - 1, 0, width - 1)
+        has_lo = ll > 0
         v = valid[a:b]
-        sp = span[a:b] if span is not None else None
-        bx = [x if x is _INTERCEPT else x[a:b] for x in xs]
-        by = y[a:b]
 
-        def wsum(values, mask=v):
-            return _window_sum(_row_prefix(values, mask), rr, ll, hh, emp)
+        def wsum(prefix):
+            flat = prefix.reshape(-1)
+            upper = flat[i_hi]
+            lower = np.where(has_lo, flat[i_lo], 0.0)
+            return np.where(emp, 0.0, upper - lower)
 
         def count(mask):
             # integer prefix of a mask: no float copy of the block (counts < 2**31)
-            return _window_sum(np.cumsum(mask, axis=1, dtype=np.int32), rr, ll, hh, emp)
+            pre = np.cumsum(mask, axis=1, dtype=np.int32, out=ibuf[:nb])
+            flat = pre.reshape(-1)
+            upper = flat[i_hi]
+            lower = np.where(has_lo, flat[i_lo], 0)
+            return np.where(emp, 0, upper - lower).astype(np.int64)
 
-        ne = count(v).round().astype(np.int64)
-        n_est[sel] = ne
+        def prefix_of(values):
+            return np.cumsum(values, axis=1, out=values)
+
+        def product(u, w):
+            """Masked ``u w / n`` into the buffer (u, w masked arrays; None = intercept)."""
+            out = buf[:nb]
+            if u is None and w is None:
+                if spm is None:
+                    return None  # the count
+                np.copyto(out, spm[:nb])
+            elif u is None or w is None:
+                np.copyto(out, w if u is None else u)
+            else:
+                np.multiply(u, w, out=out)
+                if spm is not None:
+                    np.divide(out, span[a:b], out=out, where=v)
+            return out
+
+        ne = count(v)
+        ne_s[es] = ne
+        yb = ym[:nb]
+        np.copyto(yb, 0.0)
+        np.copyto(yb, y[a:b], where=v)
+        mx = []
+        for x, mbuf in zip(xs, masked):
+            if x is _INTERCEPT:
+                mx.append(None)
+            else:
+                m = mbuf[:nb]
+                np.copyto(m, 0.0)
+                np.copyto(m, x[a:b], where=v)
+                mx.append(m)
+        if spm is not None:
+            np.copyto(spm[:nb], 0.0)
+            np.copyto(spm[:nb], span[a:b], where=v)
         for j in range(p):
             for k in range(j, p):
-                if bx[j] is _INTERCEPT and bx[k] is _INTERCEPT and sp is None:
-                    col = ne
-                else:
-                    col = wsum(_product(bx[j], bx[k], sp))
-                sxx[sel, j, k] = col
-                sxx[sel, k, j] = col
-            sxy[sel, j] = wsum(_product(bx[j], by, sp))
-        syy[sel] = wsum(by * by / sp if sp is not None else by * by)
+                prod = product(mx[j], mx[k])
+                col = ne if prod is None else wsum(prefix_of(prod))
+                sxx_s[es, j, k] = col
+                sxx_s[es, k, j] = col
+            sxy_s[es, j] = wsum(prefix_of(product(mx[j], yb)))
+        syy_s[es] = wsum(prefix_of(product(yb, yb)))
         if zero is not None:
-            zeros[sel] = count(zero[a:b])
-    return n_est, sxx, sxy, syy, zeros
+            zeros_s[es] = count(zero[a:b])
+    # back to the caller's order: one gather per array with the inverse permutation
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)
+    return ne_s[back], sxx_s[back], sxy_s[back], syy_s[back], zeros_s[back]
 
 
 def _batched_inverse(sxx: np.ndarray):
-    """Inverse of each (p, p) matrix and a flag for the singular ones."""
+    """Inverse of each (p, p) matrix and a flag for the singular ones (their inverse NaN)."""
     n, p, _ = sxx.shape
-    inv = np.full_like(sxx, np.nan)
     if p == 0:
-        return inv, np.zeros(n, dtype=bool)
+        return np.full_like(sxx, np.nan), np.zeros(n, dtype=bool)
     diag = np.einsum("nii->ni", sxx)
     with np.errstate(invalid="ignore", divide="ignore"):
         det = np.linalg.det(sxx) if p > 2 else (
             sxx[:, 0, 0] if p == 1 else sxx[:, 0, 0] * sxx[:, 1, 1] - sxx[:, 0, 1] * sxx[:, 1, 0])
         ratio = det / np.prod(diag, axis=1)
     singular = ~(np.isfinite(ratio) & (ratio > _SINGULAR_RATIO))
+    any_singular = bool(singular.any())
+    if p <= 2:
+        # closed forms on every row (each row's numbers are its own), NaN on the singular ones
+        inv = np.empty_like(sxx)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if p == 1:
+                np.divide(1.0, sxx[:, 0, 0], out=inv[:, 0, 0])
+            else:
+                np.divide(sxx[:, 1, 1], det, out=inv[:, 0, 0])
+                np.divide(sxx[:, 0, 0], det, out=inv[:, 1, 1])
+                np.divide(-sxx[:, 0, 1], det, out=inv[:, 0, 1])
+                np.divide(-sxx[:, 1, 0], det, out=inv[:, 1, 0])
+        if any_singular:
+            inv[singular] = np.nan
+        return inv, singular
+    inv = np.full_like(sxx, np.nan)
     ok = ~singular
-    if p == 1:
-        inv[ok, 0, 0] = 1.0 / sxx[ok, 0, 0]
-    elif p == 2:
-        d = det[ok]
-        inv[ok, 0, 0] = sxx[ok, 1, 1] / d
-        inv[ok, 1, 1] = sxx[ok, 0, 0] / d
-        inv[ok, 0, 1] = -sxx[ok, 0, 1] / d
-        inv[ok, 1, 0] = -sxx[ok, 1, 0] / d
-    elif ok.any():
+    if ok.any():
         inv[ok] = np.linalg.inv(sxx[ok])
     return inv, singular
 

@@ -121,30 +121,25 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
 
     tick = prices["ticker"]
     if isinstance(tick.dtype, pd.CategoricalDtype):
-        # a categorical is numbered already: no hashing of millions of strings
+        # a categorical is numbered already: no hashing of millions of strings (categories
+        # without a row are left out below, from the blocks or the counts)
         codes = tick.cat.codes.to_numpy()
         uniques = tick.cat.categories
-        present = np.bincount(codes[codes >= 0].astype(np.int64), minlength=len(uniques)) > 0
-        if not present.all():
-            remap = np.full(len(uniques), -1, dtype=np.int64)
-            remap[present] = np.arange(int(present.sum()))
-            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-            uniques = uniques[present]
     else:
         codes, uniques = pd.factorize(tick, sort=False)
     days = _day_numbers(prices["date"])
     close = prices["close"].to_numpy(dtype=float, na_value=np.nan)
     volume = prices["volume"].to_numpy(dtype=float, na_value=np.nan)
-    keep = (codes >= 0) & (days != np.iinfo(np.int64).min) & np.isfinite(close) & (close > 0)
-    n_dropped = int(len(keep) - keep.sum())
+    # a positive finite close (NaN fails both comparisons), a date and a ticker; in place,
+    # so one mask of temporaries instead of one per test
+    keep = close > 0
+    keep &= close < np.inf
+    keep &= days != np.iinfo(np.int64).min
+    keep &= codes >= 0
+    n_dropped = int(len(keep) - np.count_nonzero(keep))
     if n_dropped:
         codes, days, close, volume = codes[keep], days[keep], close[keep], volume[keep]
-        used = np.unique(codes)
-        remap = np.full(len(uniques), -1, dtype=np.int64)
-        remap[used] = np.arange(len(used))
-        codes = remap[codes]
-        uniques = uniques[used]
-    tickers = pd.Index(uniques)
+    del keep
 
     # Grouped by ticker and ascending in date?  Checked in slices to keep temporaries small;
     # the codes keep their own (often int8/int16 categorical) width until a sort needs int64.
@@ -155,31 +150,43 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         cs = codes[a:a + step + 1]
         ds = days[a:a + step + 1]
         dc = cs[1:] != cs[:-1]
-        if not ((ds[1:] > ds[:-1]) | dc).all():
+        up = ds[1:] > ds[:-1]
+        up |= dc
+        if not up.all():
             ordered = False
             break
         change.append(np.flatnonzero(dc) + (a + 1))
-    n_rows = len(tickers)
     if ordered and len(codes):
-        # each ticker in one contiguous block, blocks in code order: lengths from the blocks
+        # each ticker in one contiguous block, blocks in ascending code order: the rows are
+        # the blocks (categories or codes without a row drop out), lengths from the blocks
         block_start = np.concatenate([np.zeros(1, dtype=np.int64)] + change)
-        ordered = (len(block_start) == n_rows
-                   and bool((np.diff(codes[block_start].astype(np.int64)) > 0).all()))
+        block_code = codes[block_start].astype(np.int64)
+        ordered = bool((np.diff(block_code) > 0).all())
         if ordered:
             lengths = np.diff(np.r_[block_start, len(codes)]).astype(np.int64)
+            uniques = uniques[block_code]
     if not ordered:
         codes = codes.astype(np.int64, copy=False)
         order = np.lexsort((days, codes))
         codes, days, close, volume = codes[order], days[order], close[order], volume[order]
+        del order
         dup = (np.diff(codes) == 0) & (np.diff(days) == 0)
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
             raise ValueError(f"duplicate (ticker, date) rows in prices, e.g. "
-                             f"{tickers[codes[i]]} {np.datetime64(int(days[i]), 'D')}")
-        # the codes of a sorted frame are ascending but not necessarily first-appearance
-        lengths = np.bincount(codes, minlength=n_rows).astype(np.int64)
+                             f"{uniques[codes[i]]} {np.datetime64(int(days[i]), 'D')}")
+        del dup
+        # sorted by code: the rows are the codes with a row, in code order
+        counts = np.bincount(codes, minlength=len(uniques))
+        present = counts > 0
+        lengths = counts[present].astype(np.int64)
+        uniques = uniques[present]
     elif not len(codes):
-        lengths = np.zeros(n_rows, dtype=np.int64)
+        uniques = uniques[:0]
+        lengths = np.zeros(0, dtype=np.int64)
+    del codes
+    tickers = pd.Index(uniques)
+    n_rows = len(tickers)
     width = int(lengths.max()) if n_rows else 0
     starts = np.zeros(n_rows, dtype=np.int64)
     if n_rows:
@@ -202,6 +209,8 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
                           np.nan)
     else:
         dmin, mtable = 0, np.full(1, np.nan)
+    # padding days look up a NaN close, so no mask is needed per block
+    mtable = np.append(mtable, np.nan)
 
     if uniform:
         shape = (n_rows, width)
@@ -209,8 +218,9 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         close2 = close.reshape(shape)
         vol2 = volume.reshape(shape)
     else:
-        flat = codes.astype(np.int64) * width + (np.arange(len(codes), dtype=np.int64)
-                                                 - starts[codes])
+        # the rows are contiguous runs of the sorted frame: cell = row * width + position in run
+        flat = np.arange(len(days), dtype=np.int64)
+        flat += np.repeat(np.arange(n_rows, dtype=np.int64) * width - starts, lengths)
         days2 = np.full(n_rows * width, _PAD_DAY, dtype=np.int64)
         days2[flat] = days
         close2 = np.full(n_rows * width, np.nan)
@@ -219,22 +229,29 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
         vol2[flat] = volume
         del flat
         days2, close2, vol2 = (a.reshape(n_rows, width) for a in (days2, close2, vol2))
+    del days, close, volume
 
-    def market_close(rows: slice) -> np.ndarray:
+    n_table = len(mtable)
+
+    def market_close(rows: slice, out=None, tmp=None) -> np.ndarray:
         """Benchmark close on or before each day of a block of rows (NaN on padding)."""
         d = days2[rows]
-        pad = d == _PAD_DAY
-        out = mtable[np.clip(d - dmin, 0, len(mtable) - 1)]
-        out[pad] = np.nan
-        return out
+        tmp = np.subtract(d, dmin, out=None if tmp is None else tmp[:d.shape[0]])
+        # padding (_PAD_DAY) and anything past the table read the NaN appended at its end
+        np.clip(tmp, 0, n_table - 1, out=tmp)
+        return np.take(mtable, tmp, out=None if out is None else out[:d.shape[0]])
 
     if thin_trading == "trade_to_trade":
         ret, mret, span = trade_to_trade_panel(close2, vol2, market_close(slice(None)))
     else:
-        # returns in blocks of rows: no full-size temporaries (benchmark closes, quotients)
+        # returns in blocks of rows into preallocated outputs, with two block buffers reused
+        # for the benchmark closes: no full-size temporaries, no fresh memory per block
         ret = np.empty(close2.shape)
         mret = np.empty(close2.shape)
         step = max(1, _BLOCK_CELLS // max(width, 1))
+        n_buf = min(step, n_rows)
+        mc_buf = np.empty((n_buf, width))
+        idx_buf = np.empty((n_buf, width), dtype=np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             for a in range(0, n_rows, step):
                 rows = slice(a, a + step)
@@ -242,9 +259,10 @@ def _build_panel(prices: pd.DataFrame, market: pd.DataFrame, thin_trading: str |
                 mret[rows, 0] = np.nan
                 np.divide(close2[rows, 1:], close2[rows, :-1], out=ret[rows, 1:])
                 ret[rows, 1:] -= 1.0
-                mc = market_close(rows)
+                mc = market_close(rows, mc_buf, idx_buf)
                 np.divide(mc[:, 1:], mc[:, :-1], out=mret[rows, 1:])
                 mret[rows, 1:] -= 1.0
+        del mc_buf, idx_buf
         span = None
     return _Panel(tickers=tickers, lengths=lengths, days=days2, volume=vol2, ret=ret,
                   market_ret=mret, span=span, calendar=mdays, n_dropped_rows=n_dropped)

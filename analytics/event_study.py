@@ -303,9 +303,10 @@ def event_study(
     sing = singular & ~few
     _skip(idx[sing], "singular estimation design (the benchmark did not move)")
     ok = ~few & ~sing
-    idx, r, c0, lens = idx[ok], r[ok], c0[ok], lens[ok]
-    n_est, zero_est, est_days = n_est[ok], zero_est[ok], est_days[ok]
-    sxx, sxy, syy, inv = sxx[ok], sxy[ok], syy[ok], inv[ok]
+    if not ok.all():  # the common case keeps every event: no copy of the per-event arrays
+        idx, r, c0, lens = idx[ok], r[ok], c0[ok], lens[ok]
+        n_est, zero_est, est_days = n_est[ok], zero_est[ok], est_days[ok]
+        sxx, sxy, syy, inv = sxx[ok], sxy[ok], syy[ok], inv[ok]
     alive[:] = False
     alive[idx] = True
 
@@ -337,9 +338,18 @@ def event_study(
         keep[:, j] = complete & ~no_obs
 
     # ---- assemble cars: one row per (event, window) in event order, built once ----------
-    pos = np.flatnonzero(keep)                # row-major: event order, then window order
-    ev_k, win_k = np.divmod(pos, n_win) if n_win > 1 else (pos, np.zeros(len(pos), dtype=np.int64))
-    car, car_var, n_obs, zero_ev = (m.reshape(-1)[pos] for m in (car, car_var, n_obs, zero_ev))
+    keep_flat = keep.reshape(-1)              # row-major: event order, then window order
+    if keep_flat.all():
+        # every window of every event studied: the (event, window) arrays are the columns
+        # as they are (views), and per-event values repeat once per window
+        ev_k = np.repeat(np.arange(n_alive), n_win) if n_win > 1 else np.arange(n_alive)
+        win_k = np.tile(np.arange(n_win), n_alive)
+        car, car_var, n_obs, zero_ev = (m.reshape(-1) for m in (car, car_var, n_obs, zero_ev))
+    else:
+        pos = np.flatnonzero(keep_flat)
+        ev_k, win_k = np.divmod(pos, n_win) if n_win > 1 else (pos, np.zeros(len(pos), dtype=np.int64))
+        car, car_var, n_obs, zero_ev = (m.reshape(-1)[pos] for m in (car, car_var, n_obs, zero_ev))
+        del pos
     with np.errstate(invalid="ignore", divide="ignore"):
         car_t = car / np.sqrt(car_var)
         zero_share_est = np.where(est_days > 0, zero_est / np.maximum(est_days, 1), np.nan)
@@ -347,7 +357,8 @@ def event_study(
     e_idx = idx[ev_k]
     w_start = np.array([a for a, _ in wins_sorted], dtype=np.int64)
     w_end = np.array([b for _, b in wins_sorted], dtype=np.int64)
-    day0 = panel.days[r[ev_k], c0[ev_k]] * np.int64(86_400_000_000_000)
+    # day 0 looked up once per event, then repeated per window
+    day0 = panel.days.reshape(-1)[r * panel.width + c0][ev_k] * np.int64(86_400_000_000_000)
     d = {
         "event_id": _take(ev["event_id"], e_idx),
         "ticker": panel.tickers.array.take(r[ev_k]),
@@ -356,9 +367,9 @@ def event_study(
         "window_start": w_start[win_k], "window_end": w_end[win_k],
         "car": car, "car_var": car_var, "car_t": car_t,
         # two-sided Student t: the same function scipy.stats.t.sf calls, without its overhead
-        "p_value": 2.0 * special.stdtr(dof_k, -np.abs(car_t)),
+        "p_value": _two_sided_p(dof_k, car_t),
         "n_est": n_est[ev_k], "dof": dof_k,
-        "sigma": np.sqrt(sigma2)[ev_k], "n_obs": n_obs.astype(np.int64),
+        "sigma": np.sqrt(sigma2)[ev_k], "n_obs": n_obs,
         "zero_volume_share_est": zero_share_est[ev_k],
         "zero_volume_share_event": zero_ev,
     }
@@ -391,6 +402,15 @@ def event_study(
         skipped=skipped, _state=state, thin_trading_chosen=thin_trading,
         thin_trading_reason=thin_reason,
     )
+
+
+def _two_sided_p(dof: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Two-sided Student-t p-values ``2 P(T_dof > |t|)`` (``scipy.special.stdtr``, in place)."""
+    out = np.abs(t)
+    np.negative(out, out=out)
+    special.stdtr(dof, out, out=out)
+    out *= 2.0
+    return out
 
 
 def choose_thin_trading(prices: pd.DataFrame, events: pd.DataFrame) -> tuple[str | None, str]:

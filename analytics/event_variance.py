@@ -29,7 +29,7 @@ def window_car_moments(panel, design, coef, inv, sigma2, r, c0, lens, rel, r0, w
     row length ``lens``; ``rel`` the report range's relative days starting at ``r0``;
     ``wins_sorted`` the event windows in (start, end) order; ``zero`` the panel's
     zero-volume mask.  Returns four (events, windows) arrays: ``car``, ``car_var``, ``n_obs``
-    (days with a return) and the share of zero-volume days of the window.
+    (days with a return, int64) and the share of zero-volume days of the window.
 
     The report range is gathered in blocks of events: blocks keep every temporary small
     enough to be reused from the heap instead of being fresh (page-faulted) memory on every
@@ -39,7 +39,8 @@ def window_car_moments(panel, design, coef, inv, sigma2, r, c0, lens, rel, r0, w
     p = len(xs)
     n_alive, n_win = len(r), len(wins_sorted)
     shape = (n_alive, n_win)
-    car, car_var, n_obs, zero_ev = (np.empty(shape) for _ in range(4))
+    car, car_var, zero_ev = (np.empty(shape) for _ in range(3))
+    n_obs = np.empty(shape, dtype=np.int64)
     step = max(1, _EVENT_BLOCK_CELLS // len(rel))
     for e_a in range(0, n_alive, step):
         blk = slice(e_a, e_a + step)
