@@ -176,3 +176,20 @@ def test_the_rate_ratio_counts_only_days_the_inquiry_log_was_kept(services_db):
     m = re.search(r"\((\d+) days in all\).* on the other (\d+) days", text)
     q = ss.inquiries(services_db, "auxer")["received_at"].dt.normalize()
     assert int(m.group(1)) + int(m.group(2)) == (q.max() - q.min()).days + 1
+
+
+def test_an_uploaded_csv_is_imported_like_the_cli_job(services_db):
+    from app import loaders
+    from app.views import services as views
+
+    text = b"date,market_makers,analysts,source\n1999-06-20,5,2,upload\n1999-01-04,1,0,OTC BB quote montage\n"
+    before = ss.coverage_counts(services_db, "auxer")
+    ok, message = views.import_csv(str(services_db.path), "coverage_counts", "auxer", "counts.csv", text)
+    assert ok and "1 added, 1 updated, 0 unchanged" in message   # 1999-01-04 is stored with another source
+    assert len(ss.coverage_counts(services_db, "auxer")) == len(before) + 1
+    ok, message = views.import_csv(str(services_db.path), "coverage_counts", "auxer", "bad.csv",
+                                   b"date,market_makers\n1999-06-21,-2\n")
+    assert not ok and "line 2: market_makers -2 is negative" in message and "nothing was stored" in message
+    log = services_db.ingest_log(5)
+    assert {"ok", "failed"} <= set(log.loc[log["job"] == "import-coverage", "status"])
+    loaders.clear()

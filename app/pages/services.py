@@ -145,6 +145,13 @@ else:
             for problem in pending["errors"]:
                 st.error(ui.escape_md(problem))
             empty = pending["added"].empty and not pending["updated"] and not pending["deleted"]
+            upload = st.file_uploader(f"Import a {label.lower()} CSV ({COLUMNS[table]})", type=["csv"],
+                                      key=f"{key}_upload")
+            if upload is not None and st.button(f"Import the {label.lower()} file", key=f"{key}_import"):
+                ok, message = views.import_csv(db, table, cid, upload.name, upload.getvalue())
+                (st.success if ok else st.error)(ui.escape_md(message))
+                if ok:
+                    loaders.clear()
             if st.button(f"Save {label.lower()}", key=f"{key}_save", disabled=empty or bool(pending["errors"])):
                 from app import auth
                 from store import StoreError
