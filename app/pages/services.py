@@ -43,7 +43,7 @@ cid = view.client_id
 def how_to_fill(table: str, what: str) -> str:
     job = {"inquiries": "import-inquiries", "mailings": "import-mailings", "coverage_counts": "import-coverage"}[table]
     return (f"Import a CSV with `python -m ingest {job} FILE --client {cid}` (columns `{COLUMNS[table]}`)"
-            + (", or add rows under **Edit the logs** below." if ui.may_edit() else f"; ask the consultant to record {what}."))
+            + (", or upload it or add rows under **Edit the logs** below." if ui.may_edit() else f"; ask the consultant to record {what}."))
 
 
 if span is not None:
