@@ -365,7 +365,9 @@ async def chromium_session(browser, url: str, tally: Tally, timing_file: Path, i
     await page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=120_000)
     await page.evaluate(_OBSERVE_JS)
     await page.wait_for_function(_SETTLED_JS, arg=[0, QUIET_MS], polling=50, timeout=300_000)
-    names = [t.strip() for t in await page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+    # a link's text is its icon's ligature name, then the title: keep the title
+    names = [t.strip().splitlines()[-1].strip()
+             for t in await page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
     names = [n for n in names if n not in tally.skip]
     tally.pages = tally.pages or names
     for name in (*names[1:], names[0]):  # warm-up, not timed: one visit of every page fills the server's caches
