@@ -727,8 +727,7 @@ def write_demo_workspace(store, seed: int = DEFAULT_SEED,
     say("corporate events (simulated earnings releases)")
     _write_corporate_events(store)
     store.set_workspace_info(name=ws.info["name"], simulated=True)
-    say("done")
-    return {
+    summary = {
         "seed": int(seed), "name": ws.info["name"], "simulated": True,
         "bars": {"added": written.added, "updated": written.updated, "unchanged": written.unchanged},
         "securities": len(ws.securities), "shares_outstanding": len(ws.shares_outstanding),
@@ -738,3 +737,17 @@ def write_demo_workspace(store, seed: int = DEFAULT_SEED,
         # demo-local activity_id (as in injected_effects) -> id in the store
         "activity_id_map": dict(zip(ws.activities["activity_id"].astype(int).tolist(), activity_ids)),
     }
+    # the records beside the activity log (issues 12, 13), all simulated: peers first (their bars),
+    # then the services logs, then the integrity record (its objectives read the services logs)
+    from ingest.demo_integrity import write_demo_integrity
+    from ingest.demo_peers import write_demo_peers
+    from ingest.demo_services import write_demo_services
+
+    say("peers (three simulated peer tickers)")
+    summary["peers"] = write_demo_peers(store, summary)
+    say("services (simulated inquiries, mailings, market-maker and analyst counts)")
+    summary["services"] = write_demo_services(store, summary)
+    say("promotion integrity (simulated trades, objectives, disclosure flags, a manual payment)")
+    summary["integrity"] = write_demo_integrity(store, summary)
+    say("done")
+    return summary
