@@ -13,6 +13,8 @@ its ticker's prices only.  The conventions are those of :mod:`analytics.event_st
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,10 +22,58 @@ import pandas as pd
 
 from analytics.thin_trading import trade_to_trade_panel
 
-__all__ = ["build_panel"]
+__all__ = ["build_panel", "regular_pages"]
 
 #: Panel cells per block of rows in the prefix-sum pass (keeps temporaries ~8 MB each).
 _BLOCK_CELLS = 1 << 20
+
+
+# --------------------------------------------------------------------------------------
+# Memory pages of the engine's arrays
+# --------------------------------------------------------------------------------------
+#: Ask numpy for regular (4 KB) pages, not transparent huge pages, while the engine runs.
+#: On Linux numpy marks every array of 4 MB or more MADV_HUGEPAGE; with the kernel's THP
+#: ``defrag`` set to ``madvise`` (the default) a fault on such an array compacts memory
+#: before it can be served, which on a busy or fragmented machine costs far more than
+#: the hugepages save.  Measured with ``python -m bench.event_study --pages both`` (the
+#: README's Benchmarks); the numbers do not depend on it.  False leaves numpy's setting.
+REGULAR_PAGES = True
+
+try:  # numpy >= 2 (the runtime form of NUMPY_MADVISE_HUGEPAGE; see numpy's "Global state")
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # pragma: no cover - numpy 1.x, or a build without it
+    try:
+        from numpy.core.multiarray import _set_madvise_hugepage
+    except ImportError:
+        _set_madvise_hugepage = None
+
+_pages_lock = threading.Lock()
+_pages_depth = 0
+_pages_before: bool | None = None
+
+
+@contextmanager
+def regular_pages():
+    """Run the block with numpy's hugepage advice off (see ``REGULAR_PAGES``), then restore it.
+
+    Nested and concurrent uses share one switch: the first to enter turns the advice off,
+    the last to leave restores what numpy had.  Only where memory comes from changes.
+    """
+    global _pages_depth, _pages_before
+    if not REGULAR_PAGES or _set_madvise_hugepage is None:
+        yield
+        return
+    with _pages_lock:
+        if _pages_depth == 0:
+            _pages_before = bool(_set_madvise_hugepage(False))
+        _pages_depth += 1
+    try:
+        yield
+    finally:
+        with _pages_lock:
+            _pages_depth -= 1
+            if _pages_depth == 0:
+                _set_madvise_hugepage(_pages_before)
 
 
 # --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.event_models import _INTERCEPT, _window_arrays
-from analytics.event_panel import _PAD_DAY, _Panel, _day_numbers, _take
+from analytics.event_panel import _PAD_DAY, _Panel, _day_numbers, _take, regular_pages
 from analytics.event_tests import CrossEventTests
 from analytics.event_variance import path_moments
 
@@ -97,6 +97,10 @@ class EventStudyResult(CrossEventTests):
 
     @cached_property
     def abnormal(self) -> pd.DataFrame:
+        with regular_pages():  # a table of every event's report days: fresh memory, see there
+            return self._abnormal_frame()
+
+    def _abnormal_frame(self) -> pd.DataFrame:
         s = self._state
         if not s or s["n"] == 0:
             return pd.DataFrame({c: pd.Series(dtype=float) for c in ABNORMAL_COLUMNS})

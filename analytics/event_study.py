@@ -75,6 +75,7 @@ Dimson, E. (1979). Journal of Financial Economics 7(2), 197-226.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import numpy as np
@@ -110,6 +111,7 @@ from analytics.event_panel import (  # noqa: F401
     _day_numbers,
     _first_col_on_or_after,
     _take,
+    regular_pages,
 )
 from analytics.event_result import ABNORMAL_COLUMNS, EventStudyResult  # noqa: F401
 from analytics.event_tests import _RBAR_MAX_EVENTS, CrossEventTests  # noqa: F401
@@ -160,6 +162,16 @@ def _normalize_events(events: pd.DataFrame) -> pd.DataFrame:
     return ev
 
 
+def _on_regular_pages(fn):
+    """Run ``fn`` inside :func:`analytics.event_panel.regular_pages` (fresh memory is cheaper)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with regular_pages():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@_on_regular_pages
 def event_study(
     prices: pd.DataFrame,
     events: pd.DataFrame,
