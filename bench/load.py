@@ -343,15 +343,21 @@ async def visit(page, name: str, timeout_s: float = VISIT_TIMEOUT_S) -> float | 
     """
     link = page.locator('[data-testid="stSidebarNav"] a', has_text=name).first
     t0 = await page.evaluate("() => performance.now()")
-    await link.click()
     started = time.monotonic()
+    try:  # a browser starved of CPU can take longer than Playwright's default 30 s to make the link clickable
+        await link.click(timeout=timeout_s * 1000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: the visit never finished
+        return None
     while time.monotonic() - started < timeout_s:
         try:
             await page.wait_for_function(_SETTLED_JS, arg=[t0, QUIET_MS], polling=50, timeout=15_000)
         except Exception:  # noqa: BLE001 - playwright's TimeoutError
             seen = await page.evaluate("(t0) => window.__runs.filter(r => r[0] >= t0).length", t0)
             if not seen:
-                await link.click()
+                try:
+                    await link.click(timeout=max(1.0, timeout_s - (time.monotonic() - started)) * 1000)
+                except Exception:  # noqa: BLE001
+                    return None
             continue
         return await page.evaluate(_FINISHED_AT_JS, t0) / 1000
     return None
