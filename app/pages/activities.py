@@ -22,7 +22,8 @@ if view.client_id is None:
 
 types = st.multiselect("Types", ACTIVITY_TYPE_CODES, default=[], format_func=activity_label,
                        key="w_act_types", placeholder="All types")
-log = views.activity_table(db, view, tuple(types))
+ans = common.answer(db, view)  # once per run
+log = views.activity_table(db, view, tuple(types), ans)
 first, last = common.price_span(db, view.ticker)
 
 column_config = {  # the order of the columns in the grid: the reaction right after what the activity was
@@ -73,8 +74,7 @@ else:
     st.dataframe(shown, key="activity_table", hide_index=True, column_config=column_config)
     ui.read_only_note("the activities")
 
-ui.text(views.reaction_note(db, view), caption=True)
-ans = common.answer(db, view)
+ui.text(views.reaction_note(db, view, ans), caption=True)
 if ans is not None and len(ans.skipped):
     # never dropped silently: activities outside the price history or without enough of it, with the reason
     with st.expander(f"{len(ans.skipped)} of the activities could not be studied", expanded=False):

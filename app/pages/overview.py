@@ -54,7 +54,8 @@ if not st.session_state.get("overview_drawn"):
                                                       benchmark=benchmark, title=title, simulated=simulated),
                             config={"displaylogo": False})
 
-snap = views.overview_snapshot(db, view)
+ans = common.answer(db, view)  # once per run: every figure below is read from it
+snap = views.overview_snapshot(db, view, ans)
 cols = ui.metric_grid(metrics_row, len(snap["metrics"]) + 2)
 for col, item in zip(cols, snap["metrics"]):
     ui.metric(col, *item)
@@ -70,10 +71,9 @@ if snap["markers"].empty:
     ui.empty_state("No activities logged in this period yet.", "Log them on the **Activities** page.")
 st.caption(snap["note"])
 
-for col, item in zip(cols[len(snap["metrics"]):], views.program_metrics(db, view)):
+for col, item in zip(cols[len(snap["metrics"]):], views.program_metrics(db, view, ans)):
     ui.metric(col, *item)
 
-ans = common.answer(db, view)
 if ans is not None:
     with verdict_box:
         st.subheader("Verdict")

@@ -23,7 +23,8 @@ if view.client_id is None or view.ticker is None:
     st.stop()
 
 simulated = bool(info.get("simulated"))
-content = views.report_content(db, view, simulated=simulated)
+ans = common.answer(db, view)  # once per run: the report and the CSVs lay out this object
+content = views.report_content(db, view, simulated=simulated, ans=ans)
 c1, c2, c3, _ = st.columns([1, 1, 1, 3])
 ui.download(c1, "Download HTML report", lambda: report.report_html(content).encode("utf-8"),
             exports.export_filename(view.ticker, "roi-report", view.start, view.end, "html", content.simulated),
@@ -32,7 +33,6 @@ ui.download(c2, "Download PDF report", lambda: report.report_pdf(report.report_h
             exports.export_filename(view.ticker, "roi-report", view.start, view.end, "pdf", content.simulated),
             view.client_id, mime="application/pdf", key="dl_report_pdf", on_click="ignore",
             icon=":material/picture_as_pdf:", type="primary")
-ans = common.answer(db, view)
 with c3:
     ui.csv_download(ans.headline_frame(), "headline-figures", view, key="headline", simulated=simulated,
                     label="Download headline figures (CSV)")

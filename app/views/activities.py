@@ -9,7 +9,7 @@ ACTIVITY_COLUMNS = ["activity_id", "date", "end_date", "type", "title", "channel
                     "after_close", "notes", "link"]
 
 
-def activity_table(db: str, view, types: tuple[str, ...] = ()) -> pd.DataFrame:
+def activity_table(db: str, view, types: tuple[str, ...] = (), ans=None) -> pd.DataFrame:
     """The client's activities in the view's period (optionally of some types) with their reaction."""
     bounds = (None, None) if view.period == "all" else (view.start, view.end)  # "all": every logged activity
     acts = common.activities_in(db, view.client_id, *bounds)
@@ -20,7 +20,7 @@ def activity_table(db: str, view, types: tuple[str, ...] = ()) -> pd.DataFrame:
     acts = acts[[c for c in ACTIVITY_COLUMNS if c in acts.columns]].copy()
     for col in ("date", "end_date"):
         acts[col] = pd.to_datetime(acts[col]).dt.date
-    reaction = activity_reactions(db, view)
+    reaction = activity_reactions(db, view, ans)
     if reaction is not None and not reaction.empty:
         acts = acts.merge(reaction, on="activity_id", how="left")
     for col in ("car", "p_value", "abnormal_volume"):
@@ -29,9 +29,9 @@ def activity_table(db: str, view, types: tuple[str, ...] = ()) -> pd.DataFrame:
     return acts.reset_index(drop=True)
 
 
-def activity_reactions(db: str, view):
+def activity_reactions(db: str, view, ans=None):
     """``activity_id, car, p_value, abnormal_volume`` over the first event window (the answer's), or None."""
-    ans = common.answer(db, view)
+    ans = ans if ans is not None else common.answer(db, view)
     if ans is None or ans.cars is None or ans.cars.empty:
         return None
     first = ans.cars.sort_values(["event_id", "window_start"]).drop_duplicates("event_id")
@@ -42,11 +42,11 @@ def activity_reactions(db: str, view):
     return out
 
 
-def reaction_note(db: str, view) -> str:
+def reaction_note(db: str, view, ans=None) -> str:
     """What the reaction columns are, under the view's settings (or why they are empty)."""
     from analytics.settings import MODELS, format_window
 
-    ans = common.answer(db, view)
+    ans = ans if ans is not None else common.answer(db, view)
     if ans is None or ans.cars is None:
         return "No reactions yet: " + (ans.error if ans is not None and ans.error else "no activity was studied.")
     s = ans.settings

@@ -7,6 +7,7 @@ layout here; no maths either (``analytics/``).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -100,28 +101,49 @@ def view_settings(view):
     return getattr(view, "settings", None) or DEFAULTS
 
 
+class ViewKey(NamedTuple):
+    """What of a view the answer depends on (hashable: a cache key)."""
+
+    client_id: str
+    client_name: str | None
+    ticker: str
+    benchmark: str | None
+    period: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+
+
+def view_key(view) -> ViewKey | None:
+    """The view's :class:`ViewKey`, or None without a client and ticker."""
+    if not view.client_id or not view.ticker:
+        return None
+    return ViewKey(view.client_id, view.client_name, view.ticker, view.benchmark or None, view.period,
+                   ts(view.start), ts(view.end))
+
+
 def answer_inputs(db: str, view):
     """The answer's inputs for the view, read through the scoped loaders (None without a client and ticker)."""
     from analytics.answer import AnswerInputs
 
-    if not view.client_id or not view.ticker:
+    key = view if isinstance(view, ViewKey) else view_key(view)
+    if key is None:
         return None
-    eng = client_engagement(db, view.client_id)
+    eng = client_engagement(db, key.client_id)
     # "all history" has no bounds of its own: activities dated before or after the prices are listed, not cut
-    start, end = (None, None) if view.period == "all" else (ts(view.start), ts(view.end))
-    return AnswerInputs(client_id=view.client_id, client_name=view.client_name, ticker=view.ticker,
-                        benchmark=view.benchmark, prices=prices(db, view.ticker),
-                        market=prices(db, view.benchmark) if view.benchmark else pd.DataFrame(),
-                        activities=loaders.activities(db, view.client_id), engagements=eng["engagements"],
+    start, end = (None, None) if key.period == "all" else (key.start, key.end)
+    return AnswerInputs(client_id=key.client_id, client_name=key.client_name, ticker=key.ticker,
+                        benchmark=key.benchmark, prices=prices(db, key.ticker),
+                        market=prices(db, key.benchmark) if key.benchmark else pd.DataFrame(),
+                        activities=loaders.activities(db, key.client_id), engagements=eng["engagements"],
                         grants=eng["grants"], financings=eng["financings"],
-                        shares_outstanding=loaders.shares_outstanding(db, view.ticker),
-                        splits=loaders.splits(db, view.ticker),
-                        confounding=loaders.confounding_events(db, view.ticker),
+                        shares_outstanding=loaders.shares_outstanding(db, key.ticker),
+                        splits=loaders.splits(db, key.ticker),
+                        confounding=loaders.confounding_events(db, key.ticker),
                         start=start, end=end, simulated=bool(loaders.workspace_info(db).get("simulated")))
 
 
 def inputs_hash(inputs) -> str:
-    """The data hash the answer's cache is keyed on: every frame of the inputs and the view's identity."""
+    """The hash of the data an answer is computed from: every frame of the inputs and the view's identity."""
     from analytics.answer import data_fingerprint
 
     ident = pd.DataFrame({"k": ["client", "name", "ticker", "benchmark", "start", "end", "simulated"],
@@ -129,6 +151,25 @@ def inputs_hash(inputs) -> str:
                                 inputs.end, inputs.simulated]})
     return data_fingerprint(ident, inputs.prices, inputs.market, inputs.activities, inputs.engagements, inputs.grants,
                             inputs.financings, inputs.shares_outstanding, inputs.splits, inputs.confounding)
+
+
+def _scope_token(db: str) -> tuple:
+    """The signed-in user's scope as a cache key (two users with different clients never share an entry)."""
+    sc = loaders.scope(db)
+    return (bool(sc.everything), tuple(sorted(map(str, sc.client_ids))), tuple(sorted(map(str, sc.engagement_ids))),
+            tuple(sorted(map(str, sc.tickers))))
+
+
+def data_hash(db: str, view) -> str | None:
+    """The hash of the view's data (:func:`inputs_hash`), cached with the reads it hashes (same ``ttl``; the
+    dashboard's writes clear both), so a page pays for the hashing once, not on every call."""
+    key = view if isinstance(view, ViewKey) else view_key(view)
+    return None if key is None else _data_hash(db, key, _scope_token(db))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _data_hash(db: str, key: ViewKey, scope_token: tuple) -> str:
+    return inputs_hash(answer_inputs(db, key))
 
 
 def computed_settings(settings):
@@ -144,23 +185,24 @@ def answer(db: str, view, settings=None):
     """The programme's answer for the view and settings (:func:`analytics.answer.programme_answer`), or None.
 
     Computed once per data hash and settings (the types shown on a chart are not part of the key:
-    the answer states them but does not depend on them).
+    the answer states them but does not depend on them); the inputs are read only to compute it.
     """
-    inputs = answer_inputs(db, view)
-    if inputs is None:
+    key = view_key(view)
+    if key is None:
         return None
     s = settings or view_settings(view)
-    ans = _answer(inputs_hash(inputs), settings_key(s), _inputs=inputs)
+    ans = _answer(data_hash(db, key), settings_key(s), _db=db, _key=key)
     return ans if ans.settings == s else replace(ans, settings=s)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
-def _answer(data_hash: str, settings_items: tuple, *, _inputs):
-    """The answer for one data hash and settings (``_inputs`` is not hashed: ``data_hash`` stands for it)."""
+def _answer(data_hash: str, settings_items: tuple, *, _db: str, _key: ViewKey):
+    """The answer for one data hash and settings (``_db``, ``_key`` are not hashed: ``data_hash`` stands for
+    the data they read)."""
     from analytics.answer import programme_answer
     from analytics.settings import parse_settings
 
-    ans = programme_answer(_inputs, parse_settings(dict(settings_items)).settings)
+    ans = programme_answer(answer_inputs(_db, _key), parse_settings(dict(settings_items)).settings)
     return replace(ans, version=f"{ans.version}, {software_commit()}")
 
 

@@ -45,8 +45,8 @@ def study(db: str, view, settings, *, merge: bool = False) -> dict | None:
         if ans.study is None:
             return out | {"error": ans.error or "No activity could be studied.", "skipped": ans.skipped}
         return out | impact.study_tables(ans.study, ans.tests, ans.skipped)
-    m = _merged(common.inputs_hash(common.answer_inputs(db, view)), common.settings_key(settings),
-                _inputs=common.answer_inputs(db, view))
+    key = common.view_key(view)
+    m = _merged(common.data_hash(db, key), common.settings_key(settings), _db=db, _key=key)
     out.update({"windows": m["windows"], "thin_note": m["thin_note"], "skipped": m["skipped"]})
     if m["error"]:
         return out | {"error": m["error"]}
@@ -55,21 +55,23 @@ def study(db: str, view, settings, *, merge: bool = False) -> dict | None:
 
 
 @st.cache_data(ttl=common.TTL_SECONDS, max_entries=8, show_spinner="Studying the merged campaigns...")
-def _merged(data_hash: str, settings_items: tuple, *, _inputs) -> dict:
+def _merged(data_hash: str, settings_items: tuple, *, _db: str, _key) -> dict:
     from analytics.answer import _activities_in
     from analytics.settings import parse_settings
 
     s = parse_settings(dict(settings_items)).settings
-    acts = _activities_in(_inputs.activities, _inputs.start, _inputs.end)
-    return impact.merged_study(_inputs.prices, _inputs.market, acts, _inputs.ticker, s,
-                               _inputs.shares_outstanding, _inputs.splits)
+    inputs = common.answer_inputs(_db, _key)
+    acts = _activities_in(inputs.activities, inputs.start, inputs.end)
+    return impact.merged_study(inputs.prices, inputs.market, acts, inputs.ticker, s,
+                               inputs.shares_outstanding, inputs.splits)
 
 
 def _study_result(db: str, view, settings, merge: bool):
     """The EventStudyResult the page shows (the answer's, or the merged campaigns'), and the inputs."""
-    inputs = common.answer_inputs(db, view)
+    key = common.view_key(view)
+    inputs = common.answer_inputs(db, key)
     if merge:
-        m = _merged(common.inputs_hash(inputs), common.settings_key(settings), _inputs=inputs)
+        m = _merged(common.data_hash(db, key), common.settings_key(settings), _db=db, _key=key)
         return m["res"], inputs
     ans = common.answer(db, view, settings)
     return (None if ans is None else ans.study), inputs
@@ -77,10 +79,9 @@ def _study_result(db: str, view, settings, merge: bool):
 
 def stock_placebo(db: str, view, settings, *, group=None, merge: bool = False) -> dict | None:
     """The per-event stock placebo of ``group`` (:func:`analytics.impact.stock_placebo`), or None."""
-    inputs = common.answer_inputs(db, view)
-    if inputs is None:
+    if common.view_key(view) is None:
         return None
-    return _stock_placebo(common.inputs_hash(inputs), common.settings_key(settings), group or "all", merge,
+    return _stock_placebo(common.data_hash(db, view), common.settings_key(settings), group or "all", merge,
                           _db=db, _view=view, _settings=settings)
 
 
@@ -92,10 +93,9 @@ def _stock_placebo(data_hash, settings_items, group, merge, *, _db, _view, _sett
 
 def campaign_placebo(db: str, view, settings, *, groups=("all",), merge: bool = False) -> dict | None:
     """The campaign placebo and CAAR band of ``groups`` (:func:`analytics.impact.campaign_placebo`), or None."""
-    inputs = common.answer_inputs(db, view)
-    if inputs is None:
+    if common.view_key(view) is None:
         return None
-    return _campaign_placebo(common.inputs_hash(inputs), common.settings_key(settings), tuple(groups), merge,
+    return _campaign_placebo(common.data_hash(db, view), common.settings_key(settings), tuple(groups), merge,
                              _db=db, _view=view, _settings=settings)
 
 

@@ -5,8 +5,9 @@ from app import loaders
 from app.views import common
 
 
-def overview_snapshot(db: str, view) -> dict:
-    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page."""
+def overview_snapshot(db: str, view, ans=None) -> dict:
+    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page
+    (``ans``: the view's answer when the page has it already)."""
     from analytics.answer import market_snapshot
 
     px = common.prices(db, view.ticker, None, view.end)
@@ -17,7 +18,7 @@ def overview_snapshot(db: str, view) -> dict:
                            simulated=bool(loaders.workspace_info(db).get("simulated")))
     metrics, alerts, strike, as_of = snap["metrics"], snap["alerts"], snap["strike"], snap["as_of"]
     markers = common.activity_markers(db, view)
-    ans = common.answer(db, view)
+    ans = ans if ans is not None else common.answer(db, view)
     if ans is not None and not markers.empty and len(ans.per_activity):
         markers = markers.merge(ans.per_activity[["activity_id", "car", "car_low", "car_high", "p_value"]],
                                 on="activity_id", how="left")
@@ -26,9 +27,9 @@ def overview_snapshot(db: str, view) -> dict:
     return {"metrics": metrics, "alerts": alerts, "markers": markers, "strike": strike, "note": note}
 
 
-def program_metrics(db: str, view) -> list[tuple]:
+def program_metrics(db: str, view, ans=None) -> list[tuple]:
     """Programme cost and cost per month from the answer (the two values live in the verdict, with intervals)."""
-    ans = common.answer(db, view)
+    ans = ans if ans is not None else common.answer(db, view)
     if ans is None:
         return [("Programme cost", "n/a", None, "No engagement recorded"), ("Cost per month", "n/a", None, None)]
     return [("Programme cost", ans.figure("cost"), None,

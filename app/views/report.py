@@ -7,14 +7,14 @@ from app.views import common
 from app.views.engagement import option_view
 
 
-def report_content(db: str, view, *, simulated: bool, settings=None):
+def report_content(db: str, view, *, simulated: bool, settings=None, ans=None):
     """The ROI report for the view: the answer's words and tables, laid out with its charts."""
     from analytics.answer import STAKE_COLUMNS
     from app import charts
     from app import report as rp
     from app.report import ReportContent
 
-    ans = common.answer(db, view, settings)
+    ans = ans if ans is not None else common.answer(db, view, settings)
     content = ReportContent(
         title=f"IR programme ROI: {view.client_name or view.ticker} ({view.ticker})",
         subtitle=f"Period {view.start:%Y-%m-%d} to {view.end:%Y-%m-%d}" if view.start is not None and
