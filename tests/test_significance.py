@@ -16,6 +16,7 @@ from analytics.significance import (
     cross_sectional_t_test,
     bmp_overlap_test,
     generalized_sign_test,
+    GRANK_BLOCK_FROM_DAYS,
     grank_test,
     kolari_pynnonen_test,
     mean_residual_correlation,
@@ -432,20 +433,68 @@ def test_grank_block_form_hand_case():
     #   Z = 0.25 sqrt(24) = sqrt(1.5); t = Z sqrt((T-2)/(T-1-Z^2)) = sqrt(1.5 / 0.5) = sqrt(3);
     #   df = 1 (Cauchy): p = 2 (1/2 - arctan(sqrt3)/pi) = 2 (1/2 - 1/3) = 1/3
     sar = [[1.0, 1.0, -1.0, 3.0], [1.0, 3.0, 3.0, 3.0]]
-    r = grank_test(sar, [3.0, 5.0], window_length=2)
+    r = grank_test(sar, [3.0, 5.0], window_length=2, form="block")
     assert r.statistic == pytest.approx(math.sqrt(3), rel=1e-12)
     assert r.p_value == pytest.approx(1 / 3, rel=1e-12)
     assert "2 estimation blocks of 2 days" in r.note and "1 df" in r.note
     # an older remainder shorter than a block is left out; a missing day shrinks its block's
     # divisor (sqrt of the returns it holds), and a block without returns is missing
-    older = grank_test([[99.0] + sar[0], [-99.0] + sar[1]], [3.0, 5.0], window_length=2)
+    older = grank_test([[99.0] + sar[0], [-99.0] + sar[1]], [3.0, 5.0], window_length=2,
+                       form="block")
     assert older.statistic == pytest.approx(r.statistic, rel=1e-12)
     gap = grank_test([[1.0, 1.0, np.nan, 2 * math.sqrt(2) / math.sqrt(2) * 1.0], sar[1]],
-                     [3.0, 5.0], window_length=2)  # block 2 of event 1: 2 / sqrt(1) = 2
+                     [3.0, 5.0], window_length=2, form="block")  # block 2 of event 1: 2/sqrt(1)
     assert np.isfinite(gap.statistic)
     with pytest.raises(ValueError, match="window_length"):
         grank_test(sar, [3.0, 5.0], window_length=0)
-    assert math.isnan(grank_test(sar, [3.0, 5.0], window_length=3).p_value)  # one block only
+    one_block = grank_test(sar, [3.0, 5.0], window_length=3, form="block")
+    assert math.isnan(one_block.p_value) and "fewer than 2 estimation blocks" in one_block.note
+
+
+# (window_length, estimation days, form) -> the form used; the rule of grank_test's notes:
+# blocks from GRANK_BLOCK_FROM_DAYS = 4 days when the estimation period holds 2 blocks or more
+GRANK_FORM_CASES = {
+    "window not given": (None, 110, "auto", "daily"),
+    "1 day": (1, 110, "auto", "daily"),
+    "3 days, the (-1, 1) window": (3, 110, "auto", "daily"),
+    "4 days, the cut-off": (4, 110, "auto", "block"),
+    "6 days, the (0, 5) window": (6, 110, "auto", "block"),
+    "6 days, 11-day estimation (1 block)": (6, 11, "auto", "daily"),
+    "6 days, daily forced": (6, 110, "daily", "daily"),
+    "3 days, block forced": (3, 110, "block", "block"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRANK_FORM_CASES))
+def test_grank_default_rule_picks_the_form(name):
+    k, l1, form, used = GRANK_FORM_CASES[name]
+    assert GRANK_BLOCK_FROM_DAYS == 4
+    rng = np.random.default_rng(17)
+    sar, scar = rng.standard_t(4, (15, l1)), rng.normal(0.3, 1.2, 15)
+    r = grank_test(sar, scar, window_length=k, form=form)
+    # the reference of each form: the daily form is the independent re-implementation above;
+    # the block form is the daily form of the block values, each block sum / sqrt(K) divided by
+    # its cross-sectional sd (ddof 1), the last l1 - l1 % K days in blocks
+    if used == "daily":
+        t_ref, p_ref = _grank_reference(sar, scar)
+        assert "blocks" not in r.note
+    else:
+        nb = l1 // k
+        blocks = sar[:, l1 - nb * k:].reshape(15, nb, k).sum(axis=2) / math.sqrt(k)
+        t_ref, p_ref = _grank_reference(blocks / blocks.std(axis=0, ddof=1), scar)
+        assert f"{nb} estimation blocks of {k} days" in r.note
+    assert r.statistic == pytest.approx(t_ref, rel=1e-10)
+    assert r.p_value == pytest.approx(p_ref, rel=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"form": "weekly"}, "form must be one of"),
+    ({"form": "block"}, "needs window_length"),
+    ({"window_length": -2}, "positive number of days"),
+])
+def test_grank_bad_form_arguments_say_what_to_pass(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        grank_test([[0.1, 0.2, 0.3], [0.3, 0.1, 0.2]], [1.0, 2.0], **kwargs)
 
 
 def test_grank_block_form_holds_its_size_on_lattice_returns():
