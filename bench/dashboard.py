@@ -1,4 +1,4 @@
-"""Dashboard benchmark (issue 10 point 8): the overview chart's time to paint beside a minimal app's, and widget changes.
+"""Dashboard benchmark (issue 10 point 8): time to the overview chart beside a minimal app's, and widget changes.
 
     python -m bench.dashboard                  # defaults: 5 cold and 10 warm loads of each app, 6 changes a widget
     python -m bench.dashboard --quick          # 2 cold loads with 1 warm each, 2 changes a widget: a few minutes
@@ -267,7 +267,8 @@ def timed_load(context, url: str, *, complete: bool = False) -> dict[str, float]
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         out = {"painted": page.wait_for_function(_PAINTED_JS, polling="raf", timeout=TIMEOUT_MS).json_value() / 1000}
         if complete:
-            out["complete"] = page.wait_for_function(_COMPLETE_JS, polling="raf", timeout=TIMEOUT_MS).json_value() / 1000
+            done = page.wait_for_function(_COMPLETE_JS, polling="raf", timeout=TIMEOUT_MS)
+            out["complete"] = done.json_value() / 1000
         page.wait_for_function(_IDLE_JS, timeout=TIMEOUT_MS)
         return out
     finally:
@@ -339,7 +340,8 @@ def _choose(page, label: str, state: dict):
     if "first" not in state:
         state["first"] = box.get_by_role("combobox").input_value().strip()
         _open(box)
-        state["others"] = [t.strip() for t in page.get_by_role("option").all_inner_texts() if t.strip() != state["first"]]
+        names = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
+        state["others"] = [n for n in names if n != state["first"]]
         if not state["others"]:
             raise RuntimeError(f"the {label!r} select box offers no other option than {state['first']!r}")
         page.keyboard.press("Escape")
@@ -447,6 +449,17 @@ def _group(filename: str) -> str:
     return "python / other"
 
 
+def _page_ok(at, what: str) -> None:
+    """Stop with the page's own words when its script failed (dashboard.py shows a message instead of raising)."""
+    failed = [e.value for e in at.exception] + [e.value for e in at.error if "went wrong" in str(e.value)]
+    if failed:
+        raise RuntimeError(f"{what}: the page failed, so there is nothing to profile: {failed[0]}")
+
+
+def _nth(options, i: int):
+    return options[i % len(options)]
+
+
 def profile_changes(db: Path, runs: int) -> None:
     """cProfile of AppTest runs after each widget change; prints seconds a run by package and the top functions."""
     import cProfile
@@ -470,7 +483,7 @@ def profile_changes(db: Path, runs: int) -> None:
                                 lambda at, i: at.selectbox(key="w_model").set_value(models[(i - 1) % len(models)])),
         "Event impact: activity type": ("app/pages/event_impact.py",
                                         lambda at, i: at.selectbox(key="w_type").set_value(
-                                            at.selectbox(key="w_type").options[i % len(at.selectbox(key="w_type").options)])),
+                                            _nth(at.selectbox(key="w_type").options, i))),
         "Event impact: event windows": ("app/pages/event_impact.py",
                                         lambda at, i: at.text_input(key="w_win").set_value(f"-{i + 1}..{i + 1},0..5")),
     }
@@ -483,6 +496,7 @@ def profile_changes(db: Path, runs: int) -> None:
         at.run()
         at.switch_page(page).run()
         at.run()  # the page's first value, as a user lands on it
+        _page_ok(at, what)
         prof = cProfile.Profile()
         wall = []
         for i in range(1, runs + 1):
@@ -496,8 +510,7 @@ def profile_changes(db: Path, runs: int) -> None:
             finally:
                 threading.setprofile(None)
             wall.append(time.perf_counter() - t)
-            if at.exception:
-                raise RuntimeError(f"{what}: {at.exception[0].value}")
+            _page_ok(at, what)
         stats = pstats.Stats(prof)
         by_group: dict[str, float] = {}
         for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
@@ -522,7 +535,8 @@ def profile_changes(db: Path, runs: int) -> None:
                 break
         serial = sum(v[3] for k, v in stats.stats.items() if k[2] in ("to_json_plotly", "to_plotly_json")
                      and "plotly" in k[0])
-        print(f"    plotly figure to JSON (to_json_plotly/to_plotly_json, cumulative): {serial / runs * 1000:.0f} ms a run")
+        print(f"    plotly figure to JSON (to_json_plotly/to_plotly_json, cumulative): {serial / runs * 1000:.0f} ms "
+              "a run")
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -553,7 +567,8 @@ def report_loads(loads: dict[str, list[dict]]) -> bool:
               f"{_med(r['complete'] for r in loads['ours'] if r['kind'] == 'cold'):.2f} s, warm "
               f"{_med(r['complete'] for r in loads['ours'] if r['kind'] == 'warm'):.2f} s (median)")
     for name in ("ours", "reference"):
-        print(f"  {name}: server launch to /_stcore/health {_med(r['health'] for r in loads[name] if 'health' in r):.2f}"
+        health = _med(r["health"] for r in loads[name] if "health" in r)
+        print(f"  {name}: server launch to /_stcore/health {health:.2f}"
               " s (median of the cold launches; not in the figures above)")
     return ok
 
@@ -563,8 +578,11 @@ def report_changes(changes: dict[str, list[tuple[float, float, bool]]]) -> bool:
     print("\nWidget change to the updated chart in the browser (s from the click or key; median, with min..max; "
           f"target median < {TARGET_CHANGE_S:.0f} s on the demo)")
     print("  new: a value this server had not computed yet; back: the page's first value again (cached)")
-    print(f"  {'change':<30}{'chart updated':>22}{'new value':>12}{'back':>8}{'run finished':>22}")
+    print("  x ref: the chart-updated median over the reference app's (the same machine, measured after ours "
+          "in the same run)")
+    print(f"  {'change':<30}{'chart updated':>22}{'x ref':>7}{'new value':>11}{'back':>7}{'run finished':>22}")
     span = lambda v: f"{_med(v):.2f} ({min(v):.2f}..{max(v):.2f})" if v else "-"  # noqa: E731
+    ref = _med(c for what, times in changes.items() if what.startswith("Reference") for c, _, _ in times)
     for what, times in changes.items():
         chart = [c for c, _, _ in times]
         new = [c for c, _, fresh in times if fresh]
@@ -575,8 +593,8 @@ def report_changes(changes: dict[str, list[tuple[float, float, bool]]]) -> bool:
         if not reference:
             ok &= met
         verdict = "reference" if reference else ("met" if met else "NOT met")
-        print(f"  {what:<30}{span(chart):>22}{(f'{_med(new):.2f}' if new else '-'):>12}"
-              f"{(f'{_med(back):.2f}' if back else '-'):>8}{span(done):>22}  {verdict} (n={len(times)})")
+        print(f"  {what:<30}{span(chart):>22}{_med(chart) / ref:>6.1f}x{(f'{_med(new):.2f}' if new else '-'):>11}"
+              f"{(f'{_med(back):.2f}' if back else '-'):>7}{span(done):>22}  {verdict} (n={len(times)})")
     return ok
 
 
@@ -588,7 +606,8 @@ def main(argv=None) -> int:
     ap.add_argument("--warm", type=int, default=2, help="warm loads after each cold one (default 2)")
     ap.add_argument("--changes", type=int, default=6, help="changes timed per widget, half of them to a new "
                     "value (default 6)")
-    ap.add_argument("--quick", action="store_true", help="2 cold loads, 1 warm after each, 2 changes a widget (one new value, one back)")
+    ap.add_argument("--quick", action="store_true",
+                    help="2 cold loads, 1 warm after each, 2 changes a widget (one new value, one back)")
     ap.add_argument("--no-loads", action="store_true", help="skip the page loads")
     ap.add_argument("--no-changes", action="store_true", help="skip the widget changes")
     ap.add_argument("--pages", action="store_true", help="also the per-page server render times (AppTest)")

@@ -52,5 +52,6 @@ if simulated:
 fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.03)
 fig.add_trace(go.Scatter(x=bars["date"], y=bars["close"], name="close", mode="lines"), row=1, col=1)
 fig.add_trace(go.Bar(x=bars["date"], y=bars["volume"], name="volume"), row=2, col=1)
-fig.update_layout(height=520, title=f"{client['ticker']}: price and volume" + (" (SIMULATED DATA)" if simulated else ""))
+title = f"{client['ticker']}: price and volume" + (" (SIMULATED DATA)" if simulated else "")
+fig.update_layout(height=520, title=title)
 st.plotly_chart(fig, key="prices")
