@@ -12,6 +12,8 @@ each event's report range (returns, regressors, abnormal returns) with index arr
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -92,6 +94,19 @@ def _product(a, b, span):
 _EVENT_BLOCK_CELLS = 1 << 18
 
 
+#: Threads of the engine's block loops (numpy releases the GIL in them), and the fewest
+#: events for which a second thread pays for itself.
+_MAX_THREADS = 2
+_THREADED_MIN_EVENTS = 50_000
+
+
+def _threads_for(n_events: int) -> int:
+    """Threads for a block loop over ``n_events`` events (1 below ``_THREADED_MIN_EVENTS``)."""
+    if n_events < _THREADED_MIN_EVENTS:
+        return 1
+    return max(1, min(_MAX_THREADS, os.cpu_count() or 1))
+
+
 def _rows_order(r: np.ndarray, n_rows: int) -> np.ndarray:
     """A stable order of events by panel row (a radix sort when the rows fit 16 bits)."""
     if n_rows <= np.iinfo(np.uint16).max:
@@ -128,86 +143,111 @@ def _estimation_sums(y, xs, valid, span, r, lo, hi, zero=None):
     syy_s = np.zeros(n)
     zeros_s = np.zeros(n)
     n_buf = min(step, rows_total)
-    buf = np.empty((n_buf, width))        # products and their prefix sums
-    ibuf = np.empty((n_buf, width), dtype=np.int32)  # integer prefix sums of masks
-    masked = [None if x is _INTERCEPT else np.empty((n_buf, width)) for x in xs]
-    ym = np.empty((n_buf, width))
-    spm = np.empty((n_buf, width)) if span is not None else None
-    for ci, a in enumerate(starts):
-        e_a, e_b = int(bounds[ci]), int(bounds[ci + 1])
-        if e_a == e_b:
-            continue
-        b = min(a + step, rows_total)
-        nb = b - a
-        es = slice(e_a, e_b)
-        rr, ll, hh = r_sorted[es] - a, lo_s[es], hi_s[es]
-        emp = hh < ll
-        # flat positions of each event's window ends in the block, computed once per block
-        base = rr * width
-        i_hi = base + np.clip(hh, 0, width - 1)
-        i_lo = base + np.clip(ll - 1, 0, width - 1)
-        has_lo = ll > 0
-        v = valid[a:b]
 
-        def wsum(prefix):
-            flat = prefix.reshape(-1)
-            upper = flat[i_hi]
-            lower = np.where(has_lo, flat[i_lo], 0.0)
-            return np.where(emp, 0.0, upper - lower)
+    def walk(first_block: int, every: int) -> None:
+        # buffers of this walker (one set per thread), allocated once
+        buf = np.empty((n_buf, width))        # products and their prefix sums
+        ibuf = np.empty((n_buf, width), dtype=np.int32)  # integer prefix sums of masks
+        masked = [None if x is _INTERCEPT else np.empty((n_buf, width)) for x in xs]
+        ym = np.empty((n_buf, width))
+        spm = np.empty((n_buf, width)) if span is not None else None
+        for ci in range(first_block, len(starts), every):
+            a = starts[ci]
+            e_a, e_b = int(bounds[ci]), int(bounds[ci + 1])
+            if e_a == e_b:
+                continue
+            b = min(a + step, rows_total)
+            nb = b - a
+            es = slice(e_a, e_b)
+            rr, ll, hh = r_sorted[es] - a, lo_s[es], hi_s[es]
+            emp = hh < ll
+            # flat positions of each event's window ends in the block, computed once per block
+            base = rr * width
+            i_hi = base + np.clip(hh, 0, width - 1)
+            i_lo = base + np.clip(ll - 1, 0, width - 1)
+            has_lo = ll > 0
+            v = valid[a:b]
 
-        def count(mask):
-            # integer prefix of a mask: no float copy of the block (counts < 2**31)
-            pre = np.cumsum(mask, axis=1, dtype=np.int32, out=ibuf[:nb])
-            flat = pre.reshape(-1)
-            upper = flat[i_hi]
-            lower = np.where(has_lo, flat[i_lo], 0)
-            return np.where(emp, 0, upper - lower).astype(np.int64)
+            def wsum(prefix):
+                flat = prefix.reshape(-1)
+                upper = flat[i_hi]
+                lower = np.where(has_lo, flat[i_lo], 0.0)
+                return np.where(emp, 0.0, upper - lower)
 
-        def prefix_of(values):
-            return np.cumsum(values, axis=1, out=values)
+            def count(mask):
+                # integer prefix of a mask: no float copy of the block (counts < 2**31)
+                pre = np.cumsum(mask, axis=1, dtype=np.int32, out=ibuf[:nb])
+                flat = pre.reshape(-1)
+                upper = flat[i_hi]
+                lower = np.where(has_lo, flat[i_lo], 0)
+                return np.where(emp, 0, upper - lower).astype(np.int64)
 
-        def product(u, w):
-            """Masked ``u w / n`` into the buffer (u, w masked arrays; None = intercept)."""
-            out = buf[:nb]
-            if u is None and w is None:
-                if spm is None:
-                    return None  # the count
-                np.copyto(out, spm[:nb])
-            elif u is None or w is None:
-                np.copyto(out, w if u is None else u)
-            else:
+            def prefix_of(values):
+                return np.cumsum(values, axis=1, out=values)
+
+            def product(u, w):
+                """Masked ``u w / n`` (both masked arrays) into the product buffer."""
+                out = buf[:nb]
                 np.multiply(u, w, out=out)
                 if spm is not None:
                     np.divide(out, span[a:b], out=out, where=v)
-            return out
+                return out
 
-        ne = count(v)
-        ne_s[es] = ne
-        yb = ym[:nb]
-        np.copyto(yb, 0.0)
-        np.copyto(yb, y[a:b], where=v)
-        mx = []
-        for x, mbuf in zip(xs, masked):
-            if x is _INTERCEPT:
-                mx.append(None)
-            else:
-                m = mbuf[:nb]
-                np.copyto(m, 0.0)
-                np.copyto(m, x[a:b], where=v)
-                mx.append(m)
-        if spm is not None:
-            np.copyto(spm[:nb], 0.0)
-            np.copyto(spm[:nb], span[a:b], where=v)
-        for j in range(p):
-            for k in range(j, p):
-                prod = product(mx[j], mx[k])
-                col = ne if prod is None else wsum(prefix_of(prod))
-                sxx_s[es, j, k] = col
-                sxx_s[es, k, j] = col
-            sxy_s[es, j] = wsum(prefix_of(product(mx[j], yb)))
-        syy_s[es] = wsum(prefix_of(product(yb, yb)))
-        if zero is not None:
-            zeros_s[es] = count(zero[a:b])
+            ne = count(v)
+            ne_s[es] = ne
+            yb = ym[:nb]
+            np.copyto(yb, 0.0)
+            np.copyto(yb, y[a:b], where=v)
+            mx = []
+            for x, mbuf in zip(xs, masked):
+                if x is _INTERCEPT:
+                    mx.append(None)
+                else:
+                    m = mbuf[:nb]
+                    np.copyto(m, 0.0)
+                    np.copyto(m, x[a:b], where=v)
+                    mx.append(m)
+            if spm is not None:
+                np.copyto(spm[:nb], 0.0)
+                np.copyto(spm[:nb], span[a:b], where=v)
+            # (target, row, column, left, right): every sum of the block; None is the intercept
+            terms = [("xx", j, k, mx[j], mx[k]) for j in range(p) for k in range(j, p)]
+            terms += [("xy", j, 0, mx[j], yb) for j in range(p)] + [("yy", 0, 0, yb, yb)]
+            sums = {}
+            # products first (they read the masked arrays), then the terms that are one masked
+            # array (intercept times u = u, also with spans): its prefix sum in place, once
+            for left_right_linear in (False, True):
+                for kind, j, k, u, w in terms:
+                    if ((u is None) != (w is None)) != left_right_linear:
+                        continue
+                    if u is None and w is None:
+                        col = ne if spm is None else wsum(prefix_of(spm[:nb]))
+                    elif u is None or w is None:
+                        arr = w if u is None else u
+                        key = id(arr)
+                        if key not in sums:
+                            sums[key] = wsum(prefix_of(arr))
+                        col = sums[key]
+                    else:
+                        col = wsum(prefix_of(product(u, w)))
+                    if kind == "xx":
+                        sxx_s[es, j, k] = col
+                        sxx_s[es, k, j] = col
+                    elif kind == "xy":
+                        sxy_s[es, j] = col
+                    else:
+                        syy_s[es] = col
+            if zero is not None:
+                zeros_s[es] = count(zero[a:b])
+
+    # blocks are independent (disjoint rows and events): two walkers on two cores when
+    # there is enough work, each block's numbers the same whoever computes them
+    n_threads = _threads_for(n)
+    if n_threads == 1:
+        walk(0, 1)
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(lambda w: walk(w, n_threads), range(n_threads)))
     # back to the caller's order: one gather per array with the inverse permutation
     back = np.empty(n, dtype=np.int64)
     back[order] = np.arange(n)

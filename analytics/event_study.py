@@ -76,6 +76,7 @@ Dimson, E. (1979). Journal of Financial Economics 7(2), 197-226.
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 import numpy as np
@@ -99,6 +100,7 @@ from analytics.event_models import (  # noqa: F401
     _estimation_sums,
     _product,
     _row_prefix,
+    _threads_for,
     _window_arrays,
     _window_sum,
 )
@@ -417,10 +419,24 @@ def event_study(
 
 
 def _two_sided_p(dof: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Two-sided Student-t p-values ``2 P(T_dof > |t|)`` (``scipy.special.stdtr``, in place)."""
+    """Two-sided Student-t p-values ``2 P(T_dof > |t|)`` (``scipy.special.stdtr``, in place).
+
+    Halves on two threads for large inputs (the ufunc releases the GIL); every value is
+    the same function of its own ``(dof, t)``.
+    """
     out = np.abs(t)
     np.negative(out, out=out)
-    special.stdtr(dof, out, out=out)
+
+    def part(sl):
+        special.stdtr(dof[sl], out[sl], out=out[sl])
+
+    n_threads = _threads_for(len(out))
+    if n_threads == 1:
+        part(slice(None))
+    else:
+        cuts = np.linspace(0, len(out), n_threads + 1).astype(int)
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(part, [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]))
     out *= 2.0
     return out
 

@@ -766,13 +766,18 @@ def _plain_car(prices, market, row, thin, est=(-120, -11)):
 
 
 @pytest.mark.parametrize("thin", [None, "trade_to_trade"])
-@pytest.mark.parametrize("block_cells", [1 << 20, 700])   # one block; blocks of 1-2 stocks
-def test_engine_matches_a_plain_loop_on_a_ragged_panel(monkeypatch, thin, block_cells):
+@pytest.mark.parametrize("block_cells,threaded", [
+    (1 << 20, False),   # one block
+    (700, False),       # blocks of one or two stocks
+    (700, True),        # the same blocks shared by two threads
+])
+def test_engine_matches_a_plain_loop_on_a_ragged_panel(monkeypatch, thin, block_cells, threaded):
     import analytics.event_models as em
     import analytics.event_panel as ep
 
     monkeypatch.setattr(em, "_BLOCK_CELLS", block_cells)
     monkeypatch.setattr(ep, "_BLOCK_CELLS", block_cells)
+    monkeypatch.setattr(em, "_THREADED_MIN_EVENTS", 0 if threaded else 10**9)
     prices, market, events = _ragged_panel()
     res = event_study(prices, events, market, thin_trading=thin, event_windows=((-1, 1), (0, 5)))
     assert len(res.cars) >= 40
@@ -800,6 +805,7 @@ def test_estimation_sums_in_blocks_equal_direct_sums(monkeypatch, thin, lags):
     hi = lo + rng.integers(-3, 150, 200)                       # some empty, some past the end
     zero = panel.volume == 0
     monkeypatch.setattr(em, "_BLOCK_CELLS", 400)              # one stock per block
+    monkeypatch.setattr(em, "_THREADED_MIN_EVENTS", 0)       # blocks shared by two threads
     got = _estimation_sums(y, xs, valid, panel.span, r, lo, hi, zero)
     n = panel.span if panel.span is not None else np.ones(y.shape)
     cols = [n if x is _INTERCEPT else x for x in xs]
