@@ -54,7 +54,11 @@ Implementation: the prices become a ticker x trading-day panel; every sum over a
 estimation window is a difference of per-ticker prefix sums, and event windows are
 gathered with index arrays, so there is no Python loop over events or tickers.  Each
 ticker's numbers depend on that ticker's rows only (prefix sums restart on every row), so
-adding another ticker or event leaves them bit-for-bit unchanged.
+adding another ticker or event leaves them bit-for-bit unchanged.  From 50,000 events the
+estimation-sum blocks and the p-values are shared by two threads (the blocks are disjoint,
+so no number depends on it), and the engine asks numpy for regular memory pages
+(:func:`analytics.event_panel.regular_pages`: fresh hugepages cost more than they save on
+a busy machine).
 
 The engine reads in pieces, one concern per module: :mod:`analytics.event_panel` (prices to
 the ticker x day panel and its returns), :mod:`analytics.event_models` (the models' design,
