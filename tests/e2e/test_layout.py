@@ -3,8 +3,9 @@
 Streamlit draws a metric's label and value on one line and cuts what does not fit with an ellipsis;
 on the demo's Engagement page at 1280x800 "$3,500 a month" read "$3,500 a mo..." and the option
 "5.0M @ $0.04...". ``app/static/layout.css`` (loaded by ``app.ui.page_header``) lets them wrap.
-A part is cut when its content is wider or taller than its box (``scrollWidth > clientWidth``, the
-browser's own measure of overflow) or when its box reaches outside the metric's card.
+A part is cut when its content is wider than its box (``scrollWidth > clientWidth``, the browser's
+own measure of overflow), taller than a box that hides its overflow, or reaches outside the metric's
+card.
 """
 from __future__ import annotations
 
@@ -28,8 +29,12 @@ CUT_PARTS_JS = """() => {
       for (const e of [part, ...part.querySelectorAll('*')]) {
         if (e.closest('svg') || e.closest('[data-testid="stTooltipIcon"]')) continue;
         const r = e.getBoundingClientRect();
-        const overflows = e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1;
-        const outside = r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5);
+        // wider than its box (an ellipsis or a hidden tail); taller only counts where the box hides it
+        const hidesY = getComputedStyle(e).overflowY !== 'visible';
+        const overflows = e.scrollWidth > e.clientWidth || (hidesY && e.scrollHeight > e.clientHeight + 1);
+        const bottom = r.top + Math.max(r.height, e.scrollHeight);
+        const outside = r.width > 0
+          && (r.left < box.left - 0.5 || r.right > box.right + 0.5 || bottom > box.bottom + 0.5);
         if (overflows || outside) {
           out.push({metric: card.innerText.replace(/\\n+/g, ' | '), part: part.dataset.testid,
                     scroll: [e.scrollWidth, e.scrollHeight], client: [e.clientWidth, e.clientHeight],
