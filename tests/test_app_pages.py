@@ -551,7 +551,7 @@ def test_event_impact_shows_the_campaign_placebo_and_its_caar_band(campaign_ws):
     actual = float(cp["table"]["mean_car"].iloc[0])
     by_hand = min(1.0, 2 * min(1 + (d <= actual).sum(), 1 + (d >= actual).sum()) / (1 + len(d)))
     assert row["placebo_p"] == pytest.approx(by_hand, abs=1e-12)
-    ans = common.answer(db, view)
+    ans = common.answer(db, view, with_study=True)
     from analytics.impact import study_frames
 
     px, mkt = study_frames(common.prices(db, "CAMP"), common.prices(db, "^MKT"), "CAMP")

@@ -181,18 +181,28 @@ def settings_key(settings) -> tuple:
     return tuple(sorted(computed_settings(settings).query(all_keys=True).items()))
 
 
-def answer(db: str, view, settings=None):
+def answer(db: str, view, settings=None, *, with_study: bool = False):
     """The programme's answer for the view and settings (:func:`analytics.answer.programme_answer`), or None.
 
     Computed once per data hash and settings (the types shown on a chart are not part of the key:
     the answer states them but does not depend on them); the inputs are read only to compute it.
+    ``with_study`` keeps the event study object (``answer.study``, Event impact lays it out); the
+    other pages get the same answer without it (``study=None``), which is half the bytes to
+    unpickle on every cache hit.
     """
     key = view_key(view)
     if key is None:
         return None
     s = settings or view_settings(view)
-    ans = _answer(data_hash(db, key), settings_key(s), _db=db, _key=key)
+    args = (data_hash(db, key), settings_key(s))
+    ans = _answer(*args, _db=db, _key=key) if with_study else _answer_without_study(*args, _db=db, _key=key)
     return ans if ans.settings == s else replace(ans, settings=s)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
+def _answer_without_study(data_hash: str, settings_items: tuple, *, _db: str, _key: ViewKey):
+    """:func:`_answer` without its event study object (every other figure is the same object's)."""
+    return replace(_answer(data_hash, settings_items, _db=_db, _key=_key), study=None)
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")

@@ -36,7 +36,7 @@ def study(db: str, view, settings, *, merge: bool = False) -> dict | None:
     Not merged, every frame is the answer's: ``tests`` is ``answer.tests`` (the object the report's per-type
     table reads) and the per-event table and curves come from ``answer.study``.
     """
-    ans = common.answer(db, view, settings)
+    ans = common.answer(db, view, settings, with_study=True)
     if ans is None:
         return None
     out = {"error": None, "merged": merge, "windows": settings.windows, "campaign_note": "", "answer": ans,
@@ -73,7 +73,7 @@ def _study_result(db: str, view, settings, merge: bool):
     if merge:
         m = _merged(common.data_hash(db, key), common.settings_key(settings), _db=db, _key=key)
         return m["res"], inputs
-    ans = common.answer(db, view, settings)
+    ans = common.answer(db, view, settings, with_study=True)
     return (None if ans is None else ans.study), inputs
 
 
