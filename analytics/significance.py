@@ -673,7 +673,8 @@ def grank_test(sar_est, scar, window_length: int | None = None, form: str = "aut
     with like: every ranked value is one day, the window's statistic the sum of its days'
     ranks.  The block form keeps GRANK's one-observation window and ranks it like with like
     instead: among estimation values cumulated over the same ``K`` days.  The shape's
-    departure grows with ``K`` (the sum's tails and its lattice shrink like ``1/sqrt(K)``): on
+    departure grows with ``K`` (the sum's excess kurtosis shrinks like ``1/K``, its lattice
+    step relative to its standard deviation like ``1/sqrt(K)``): on
     c256t the daily form holds its size for 3 days (5.6% to 7.0% by seed, 600 to 1,200
     replications) where the block form is conservative (3.4% to 4.0%), and over-rejects for 6
     days (7.1% to 9.0%) where the block form holds it (4.3% to 5.3%); on windows (0, 3) and
@@ -681,8 +682,9 @@ def grank_test(sar_est, scar, window_length: int | None = None, form: str = "aut
     and 6.2%.  So the block form from ``K = 4``, the first length where the daily form left
     [3.5%, 7%]; below, the block form's fewer, coarser time points cost size (3.4% to 4.0% on
     3 days) and power for no gain.  With the rule, 1,000 replications of ``bench.calibration``:
-    c256t 5.6% (-1, 1) / 4.3% (0, 5), c1e4t 5.9% / 4.9%; power at +5% on day 0 55% / 42% and
-    61% / 47% (the daily form read 55% on c256t (0, 5): the price of the honest size).  On
+    c256t 5.6% (-1, 1) / 4.3% (0, 5), c1e4t 5.9% / 4.9% (seed 20261202: 6.1% / 3.8% and
+    5.7% / 4.0%); power at +5% on day 0 55% / 42% and 61% / 47% (the daily form read 55% on
+    c256t (0, 5): the price of the honest size).  On
     normal returns the block form is conservative on (0, 5): a20 2.7%, e 3.0%, d2 3.3% (300
     replications; GRANK is the headline only for thin stocks with trade-to-trade returns).
 
