@@ -166,7 +166,7 @@ class CrossEventTests:
                 sig.corrado_rank_test(panel_ar, event_cols),
                 sig.generalized_sign_test(car, ar_est),
                 sig.wilcoxon_signed_rank_test(car),
-                sig.grank_test(sar_est, scar),
+                sig.grank_test(sar_est, scar, window_length=b - a + 1),
                 (sig.bmp_overlap_test(scar, overlap) if np.ndim(overlap) or np.isfinite(overlap)
                  else sig.TestResult("bmp_overlap", float("nan"), float("nan"), len(idx),
                                      sig.REF_OVERLAP, "a non-finite SCAR in a large group")),
