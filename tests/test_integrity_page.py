@@ -184,8 +184,14 @@ def test_consultant_edits_are_scoped_and_audited(demo, monkeypatch):
 @pytest.fixture
 def plain_demo(demo_db, tmp_path, monkeypatch) -> Path:
     """The demo workspace without its integrity record (no trades, objectives or disclosure flags)."""
+    from store import Store
+
     copy = tmp_path / "plain.duckdb"
     copy.write_bytes(demo_db.read_bytes())
+    with Store(copy).transaction() as con:  # the demo build writes the record: take it out again
+        for table in ("trades", "objectives", "compensation", "sale_rules"):
+            con.execute(f"DELETE FROM {table}")
+        con.execute("UPDATE activities SET disclosed = NULL")
     monkeypatch.setenv("IRDASH_DB", str(copy))
     return copy
 
@@ -273,8 +279,8 @@ def test_objectives_csv_upload(demo):
 
 
 def test_objectives_are_measured_on_the_service_logs(demo):
-    """The inquiries objective reads store.services' inquiry log: 31 inquiries in the engagement's 181 days
-    (1999-01-04..1999-07-03 = 5.947 months) -> 5.2 a month, below the demo's target of 20 (not met)."""
+    """The inquiries objective reads store.services' inquiry log: the inquiries received in the engagement's
+    181 days (1999-01-04..1999-07-03 = 5.947 months), 31 of them added here, per month, against its target."""
     from app import loaders
     from app.state import View
     from app.views import integrity as iv
@@ -290,6 +296,11 @@ def test_objectives_are_measured_on_the_service_logs(demo):
     view = View("auxer", "Auxer Group, Inc.", "AXGI", "^SIMIDX", None, None, "all")
     scored = iv.integrity_view(str(demo), view, simulated=True).scored.set_index("measure")
     months = 181 / 30.4375
-    assert scored.loc["inquiries_per_month", "outcome"] == pytest.approx(31 / months)
-    assert scored.loc["inquiries_per_month", "verdict"] == "not met"
+    log = ss.inquiries(store, "auxer")  # the demo's simulated log plus the 31 above, counted plainly
+    received = pd.to_datetime(log["received_at"])
+    n = int(((received >= "1999-01-04") & (received < "1999-07-04")).sum())
+    assert n >= 31
+    assert scored.loc["inquiries_per_month", "outcome"] == pytest.approx(n / months)
+    target = scored.loc["inquiries_per_month", "target"]
+    assert scored.loc["inquiries_per_month", "verdict"] == ("met" if n / months >= target else "not met")
     loaders.clear()

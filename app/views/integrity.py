@@ -73,7 +73,7 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
     """The integrity account of the view's client and period (None without a client and ticker)."""
     from analytics import integrity as ig
     from analytics import objectives as ob
-    from app import analysis
+    from app.views import common as analysis
 
     if not view.client_id or not view.ticker:
         return None
