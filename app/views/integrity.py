@@ -248,14 +248,19 @@ def integrity_chart(bars: pd.DataFrame, acc, *, simulated: bool = False, start=N
             return frame.iloc[0:0]
         return frame[(pd.to_datetime(frame[z]) >= lo) & (pd.to_datetime(frame[a]) <= hi)]
 
-    for w in shown(acc.promotion, "start", "end").itertuples(index=False):
-        fig.add_vrect(x0=max(w.start, lo), x1=min(w.end, hi), fillcolor=PROMOTION_FILL, line_width=0, layer="below")
-    for w in shown(acc.blackout, "start", "end").itertuples(index=False):
-        fig.add_vrect(x0=max(w.start, lo), x1=min(w.end, hi), fillcolor=BLACKOUT_FILL, line_width=0, layer="below")
+    # one shapes list: add_vrect per window re-validates every shape already there (25 windows took 28 s,
+    # one list 0.07 s, bench.load on the 10-year workspace); the shaded windows span the three rows
+    shapes = []
+    for frame, fill in ((acc.promotion, PROMOTION_FILL), (acc.blackout, BLACKOUT_FILL)):
+        for w in shown(frame, "start", "end").itertuples(index=False):
+            shapes.append(dict(type="rect", xref="x", yref="paper", x0=max(w.start, lo), x1=min(w.end, hi),
+                               y0=0, y1=1, fillcolor=fill, line_width=0, layer="below"))
     sales = shown(acc.sales_windows, "window_start", "window_end")
     for w in sales.drop_duplicates(["window_start", "window_end"]).itertuples(index=False):
-        fig.add_vrect(x0=w.window_start, x1=w.window_end, line=dict(color=SALE_COLOUR, width=1, dash="dot"),
-                      fillcolor="rgba(0,0,0,0)", layer="above", row=1, col=1)
+        shapes.append(dict(type="rect", xref="x", yref="y domain", x0=w.window_start, x1=w.window_end, y0=0, y1=1,
+                           line=dict(color=SALE_COLOUR, width=1, dash="dot"), fillcolor="rgba(0,0,0,0)",
+                           layer="above"))
+    fig.update_layout(shapes=shapes)
     if lo is not None:
         fig.update_xaxes(range=[lo, hi])
     fig.update_yaxes(automargin=True)
