@@ -71,6 +71,13 @@ def test_page_shows_the_record_with_its_caveats(demo):
     assert at.get("plotly_chart"), "no price/volume/holdings chart"
     spec = at.get("plotly_chart")[0].proto.spec
     assert "recorded sales" in spec and "SIMULATED DATA" in spec
+    # one shaded rect per promotion and black-out window, one dotted outline per sale window (on the price row)
+    import json
+    shapes = json.loads(spec)["layout"].get("shapes", [])
+    spans = [x for x in shapes if x.get("yref") == "paper"]
+    outlines = [x for x in shapes if x.get("yref") == "y domain"]
+    assert spans and outlines and len(spans) + len(outlines) == len(shapes)
+    assert all(x["line"]["dash"] == "dot" for x in outlines)
     assert at.get("data_editor"), "the local demo user may edit: editors expected"
 
 
