@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts the script's folder first;
 
 from app import auth, loaders, timing  # noqa: E402
 from store import StoreBusyError  # noqa: E402
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException  # noqa: E402
 
 _timing = timing.start()  # server-side page time (IRDASH_TIMING); ends in the finally below
 PAGES = ROOT / "app" / "pages"
@@ -112,6 +113,7 @@ if _not_available(scope):
     if not scope.everything:
         auth.audit(db, "denied", None, f"{navigation.title}: a client or ticker outside their scope in the URL")
     st.stop()
+st.session_state["_page_title"] = navigation.title  # the view audit row names it (app.auth.audit_view)
 try:
     navigation.run()
 except auth.AccessDenied as exc:  # a write or read the user may not make: say so, nothing more
@@ -133,7 +135,7 @@ except Exception:  # error details stay in the server log (client.showErrorDetai
 finally:
     # first: after a page's st.stop() any st.* call below raises StopException again (Streamlit 1.67)
     timing.finish(_timing, navigation.title, navigation.url_path, sys.exc_info()[1])
-    viewed = (navigation.title, st.session_state.get("_url_client"))
-    if not scope.everything and st.session_state.get("_audited_view") != viewed:
-        st.session_state["_audited_view"] = viewed
-        auth.audit(db, "view", viewed[1], viewed[0])
+    if not scope.everything and not isinstance(sys.exc_info()[1], StopException):
+        # pages with a client selector audited the view already (ui.sidebar_view); after a page's
+        # st.stop() no st.* call works here, so a page that stops audits through sidebar_view only
+        auth.audit_view(db, navigation.title, st.session_state.get("_url_client"))

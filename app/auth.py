@@ -142,6 +142,24 @@ def audit(db: str, action: str, client_id: str | None = None, detail: str | None
         LOG.exception("audit row not written: %s %s %s", action, client_id, detail)
 
 
+def audit_view(db: str, page: str | None, client_id: str | None) -> None:
+    """One ``view`` row per page and client a signed-in session opens (again only when either changes).
+
+    Called where the page's client is known (``app.ui.sidebar_view``) and, for pages without a client
+    selector, by dashboard.py after the page ran: after a page's ``st.stop()`` no ``st.*`` call works,
+    so the row cannot wait for the end of the run.
+    """
+    import streamlit as st
+
+    scope = current_scope(db)
+    if scope is None or scope.everything:
+        return
+    viewed = (page, client_id)
+    if st.session_state.get("_audited_view") != viewed:
+        st.session_state["_audited_view"] = viewed
+        audit(db, "view", client_id, page)
+
+
 def audited(db: str, build, name: str, client_id: str | None = None):
     """Wrap a download's ``data=`` callable so the click writes an ``export`` audit row."""
     def run():

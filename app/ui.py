@@ -161,6 +161,9 @@ def sidebar_view(db: str) -> state.View:
     if benchmark and isinstance(benchmark, str):
         side.caption("Benchmark: " + escape_md(benchmark))
     refusals(parsed)
+    from app import auth
+
+    auth.audit_view(db, st.session_state.get("_page_title"), client_id)  # before the page may st.stop()
     settings = state.method_settings().settings
     from dataclasses import replace
 

@@ -174,3 +174,20 @@ def test_a_client_without_terms_offers_the_form_to_the_consultant_only(signed_in
     assert any("No engagement recorded for Newco" in i.value for i in at.info)
     assert bool(at.get("form")) == offered and bool(at.get("file_uploader")) == offered
     assert ("ask the consultant to change the engagement terms" in page_text(at)) == (not offered)
+
+
+def test_each_page_view_writes_one_view_row_even_when_the_page_stops_early(signed_in):
+    """A view row per (page, client) a signed-in session opens; the Peers page of a client without peers
+    stops early (st.stop), after which no st.* call works: its row is written where the client is chosen."""
+    ws = signed_in("ceo@auxer.example")
+    with ws.transaction() as con:
+        con.execute("DELETE FROM peers")
+    at = open_page("overview")
+    at.run()  # a rerun of the same page and client writes no second row
+    at.switch_page("app/pages/peers.py")
+    at.run()
+    assert not at.exception
+    views = access.audit_log(ws)
+    views = views[views["action"] == "view"]
+    assert sorted(zip(views["detail"], views["client_id"])) == [("Overview", "auxer"), ("Peers", "auxer")]
+    assert (views["email"] == "ceo@auxer.example").all()
