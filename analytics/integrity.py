@@ -213,8 +213,11 @@ def disclosure_text(register: pd.DataFrame, day, *, security: str, consultant: s
     if e.get("retainer_amount") is not None and not pd.isna(e.get("retainer_amount")):
         end = e.get("end_date")
         until = f" until {pd.Timestamp(end):%Y-%m-%d}" if end is not None and not pd.isna(end) else ""
-        text += (f" Under the agreement of {pd.Timestamp(e.get('signed_date') or e.get('start_date')):%Y-%m-%d}, "
-                 f"{consultant} receives {money(e['retainer_amount'], exact=True)} a month in shares{until}.")
+        signed = next((pd.Timestamp(v) for v in (e.get("signed_date"), e.get("start_date"))
+                       if v is not None and not pd.isna(v)), None)  # a contract without dates names none
+        agreement = f"Under the agreement of {signed:%Y-%m-%d}" if signed is not None else "Under the agreement"
+        text += (f" {agreement}, {consultant} receives {money(e['retainer_amount'], exact=True)} a month in "
+                 f"shares{until}.")
     text += f" {consultant} may sell shares it holds at any time, including soon after this communication."
     return text
 

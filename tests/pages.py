@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "activities", "event_impact", "engagement", "roi_report", "data")
+PAGES = ("overview", "activities", "event_impact", "engagement", "integrity", "services", "peers", "roi_report", "data")
 TEXT_ELEMENTS = ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
 
 

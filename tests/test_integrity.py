@@ -306,3 +306,15 @@ def test_findings_count_the_objectives_verdicts():
                            "set_before_first_activity": [True, True, False, None]})
     acc = tiny_account(objectives_scored=scored)
     assert "4 objectives: 2 met, 1 not met, 1 cannot tell; 2 set before the first activity." in acc.findings
+
+
+@pytest.mark.parametrize("dates, words", [
+    ({"signed_date": pd.NaT, "start_date": pd.NaT}, "Under the agreement, PMR receives $1,000 a month"),
+    ({"signed_date": None, "start_date": D("2024-01-02")}, "Under the agreement of 2024-01-02, PMR receives"),
+    ({"signed_date": D("2023-12-20"), "start_date": D("2024-01-02")}, "Under the agreement of 2023-12-20, PMR"),
+])
+def test_disclosure_text_of_a_contract_without_dates(dates, words):
+    """Terms imported without signed or start date (a CLI-built workspace) name no date instead of failing."""
+    text = ig.disclosure_text(tiny_register(), "2024-01-10", security="Tiny Co (TINY)", consultant="PMR",
+                              engagement={**TINY_ENGAGEMENT, **dates})
+    assert words in text
