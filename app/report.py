@@ -86,6 +86,9 @@ table.headline td { white-space: normal; text-align: left; }
 table.headline td.value { font-weight: bold; }
 td:first-child, th:first-child { text-align: left; }
 .appendix { page-break-before: always; }
+h3 { font-size: 11pt; margin: 10pt 0 2pt 0; color: #1f4e79; }
+table.amec td { white-space: normal; text-align: left; }
+table.amec tr { page-break-inside: avoid; }
 """
 
 
@@ -106,6 +109,10 @@ class ReportContent:
     method: str = ""                                       # the settings in words
     reproducibility: str = ""                              # parameters, data hash, software version
     methodology: list[str] = field(default_factory=list)   # empty: METHODOLOGY
+    # the AMEC measures (integrity, services and peers AmecRows) and the promotion-integrity account; None: the
+    # report was composed without them (``app.views.report.report_content`` always composes them)
+    amec_rows: tuple | None = None
+    integrity: object | None = None
 
 
 def methodology(settings, used: str = "") -> list[str]:
@@ -174,6 +181,10 @@ def report_html(content: ReportContent, *, embed_charts: bool = True) -> str:
     for name in AMEC_SECTIONS:
         sentences = content.sections.get(name) or ["Nothing to report for this part yet."]
         parts.append(f"<h2>{e(name)}</h2>" + "".join(f"<p>{e(s)}</p>" for s in sentences))
+    if content.amec_rows is not None:
+        from app.report_amec import report_amec_html
+
+        parts.append(report_amec_html(content.amec_rows, content.integrity, simulated=content.simulated))
     for caption, fig in content.figures:
         body = _svg(fig) if embed_charts else ""
         parts.append(f"<figure>{body}<figcaption>{e(caption)}</figcaption></figure>")

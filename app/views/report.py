@@ -15,12 +15,14 @@ def report_content(db: str, view, *, simulated: bool, settings=None, ans=None):
     from app.report import ReportContent
 
     ans = ans if ans is not None else common.answer(db, view, settings)
+    content_amec = amec_parts(db, view, simulated=simulated)
     content = ReportContent(
         title=f"IR programme ROI: {view.client_name or view.ticker} ({view.ticker})",
         subtitle=f"Period {view.start:%Y-%m-%d} to {view.end:%Y-%m-%d}" if view.start is not None and
         view.end is not None else "All dates",
         simulated=simulated,
     )
+    content.amec_rows, content.integrity = content_amec
     if ans is None:
         content.sections["Impact"] = ["No client with a ticker in this view."]
         return content
@@ -74,6 +76,31 @@ def report_content(db: str, view, *, simulated: bool, settings=None, ans=None):
     if len(ans.skipped):
         content.tables.append(("Activities that could not be studied", rp.skipped_table(ans.skipped)))
     return content
+
+
+def amec_parts(db: str, view, *, simulated: bool) -> tuple[tuple, object | None]:
+    """The report's AMEC rows and integrity account for the view, from the pages' own computations (one answer):
+    the Integrity page's account (its disclosures row and scored objectives), the Services page's rows for the
+    view's period (``app.views.services.amec_frame``) and the Peers page's rows (``app.views.peers.amec_rows``,
+    over the engagement's matched periods); ((), None) without a client."""
+    from analytics.amec import AmecRow
+    from app.views import integrity as iv
+    from app.views import peers as pv
+    from app.views import services as sv
+
+    if not view.client_id:
+        return (), None
+    integrity = iv.integrity_view(db, view, simulated=simulated)
+    acc = integrity.account if integrity is not None else None
+    rows = list(acc.amec_rows) if acc is not None else []
+    data = sv.services_data(db, view.client_id, view.ticker)
+    span = sv.period(view, data)
+    if span is not None:
+        frame = sv.amec_frame(data, sv.introduction_spreads(data), *span, simulated)
+        rows += [AmecRow(r.stage, r.measure, r.value, r.change, r.uncertainty, r.source, simulated)
+                 for r in frame.itertuples(index=False)]
+    rows += list(pv.amec_rows(db, view.client_id, view.ticker, simulated=simulated))
+    return tuple(rows), acc
 
 
 # --- data ----------------------------------------------------------------------------------------
