@@ -185,8 +185,11 @@ def test_each_headline_figure_is_identical_on_every_surface(which, request, tmp_
         assert (csv_label, csv_value) == (label, text), ("CSV", line)
     # Event impact lays out the answer's own study: the tests table it shows is the answer's object, and its
     # per-type rows of the first window carry the report's and the CSV's CAAR and corrected p, to the last bit
+    # (common.study: the cached object the answer is composed on, so equal to the last bit, not recomputed)
     shown = impact_view.study(db, view, view.settings)
-    assert shown["tests"] is shown["answer"].tests and shown["answer"].study is not None
+    assert shown["study"].result is not None and shown["error"] is None
+    pd.testing.assert_frame_equal(shown["tests"], ans.tests, check_exact=True)
+    pd.testing.assert_frame_equal(shown["study"].cars, ans.cars, check_exact=True)
     page_tests = next(t.value for t in impact_page.dataframe if {"group", "caar", "headline_p_adjusted"}
                       <= set(t.value.columns))
     w = ans.settings.windows[0]
@@ -302,11 +305,82 @@ def test_activities_outside_the_price_history_are_listed_with_their_reason():
     assert none["reason"].eq("no prices of ACME are stored").all() and len(none) == 3
 
 
-def test_data_fingerprint_follows_the_data_only():
-    a = pd.DataFrame({"date": pd.bdate_range("2020-01-01", periods=3), "close": [1.0, 2.0, 3.0]})
-    assert A.data_fingerprint(a) == A.data_fingerprint(a.copy())
-    assert A.data_fingerprint(a) != A.data_fingerprint(a.assign(close=[1.0, 2.0, 3.5]))
-    assert len(A.data_fingerprint(a)) == 16
+FINGERPRINT_BARS = pd.DataFrame({"date": pd.bdate_range("2020-01-01", periods=3), "close": [1.0, 2.0, 3.0],
+                                 "volume": [0, 100, 200], "source": ["csv:a", "csv:a", None],
+                                 "zero_volume": [True, False, False]})
+
+
+@pytest.mark.parametrize("name, change", [
+    ("a close", lambda f: f.assign(close=[1.0, 2.0, 3.5])),
+    ("a close by one ulp", lambda f: f.assign(close=[1.0, 2.0, float(np.nextafter(3.0, 4.0))])),
+    ("a date", lambda f: f.assign(date=f["date"].where(f.index != 1, pd.Timestamp("2020-01-09")))),
+    ("a volume", lambda f: f.assign(volume=[0, 101, 200])),
+    ("a missing text filled in", lambda f: f.assign(source=["csv:a", "csv:a", "csv:b"])),
+    ("a flag", lambda f: f.assign(zero_volume=[True, True, False])),
+    ("a column renamed", lambda f: f.rename(columns={"close": "adj_close"})),
+    ("the same numbers as floats", lambda f: f.astype({"volume": float})),
+    ("two rows swapped", lambda f: f.iloc[[1, 0, 2]].reset_index(drop=True)),
+    ("a row dropped", lambda f: f.iloc[:2]),
+    ("a row added", lambda f: pd.concat([f, f.iloc[[2]]], ignore_index=True)),
+    ("an empty frame with the columns", lambda f: f.iloc[:0]),
+])
+def test_data_fingerprint_changes_with_any_value(name, change):
+    assert A.data_fingerprint(change(FINGERPRINT_BARS.copy())) != A.data_fingerprint(FINGERPRINT_BARS), name
+
+
+def test_data_fingerprint_changes_with_every_single_cell():
+    """Exhaustive on the tiny frame: each cell changed alone (to a value of its own type) changes the hash."""
+    base = A.data_fingerprint(FINGERPRINT_BARS)
+    other = {"date": pd.Timestamp("2021-06-01"), "close": -7.25, "volume": 12345, "source": "x", "zero_volume": None}
+    for col in FINGERPRINT_BARS.columns:
+        for i in range(len(FINGERPRINT_BARS)):
+            f = FINGERPRINT_BARS.copy()
+            f[col] = f[col].astype(object) if col == "zero_volume" else f[col]
+            f.loc[i, col] = other[col]
+            assert A.data_fingerprint(f) != base, (col, i)
+
+
+@pytest.mark.parametrize("name, same", [
+    ("a copy", lambda f: f.copy()),
+    ("another index (not data)", lambda f: f.set_axis([10, 20, 30])),
+    ("the frame read back from its rows", lambda f: pd.DataFrame(f.to_dict("records")).astype(f.dtypes.to_dict())),
+])
+def test_data_fingerprint_is_unchanged_when_nothing_changed(name, same):
+    assert A.data_fingerprint(same(FINGERPRINT_BARS)) == A.data_fingerprint(FINGERPRINT_BARS), name
+    assert len(A.data_fingerprint(FINGERPRINT_BARS)) == 16
+
+
+def test_data_fingerprint_of_several_frames_keeps_their_boundaries():
+    # the same three rows split 2+1 or 1+2 are different data (which rows are prices, which the benchmark)
+    f = FINGERPRINT_BARS
+    assert A.data_fingerprint(f.iloc[:2], f.iloc[2:]) != A.data_fingerprint(f.iloc[:1], f.iloc[1:])
+    assert A.data_fingerprint(None, f) == A.data_fingerprint(pd.DataFrame(), f)
+    # unhashable cells (a list in an object column) are hashed by their text instead of failing
+    lists = pd.DataFrame({"ids": [[1, 2], [3]]})
+    assert A.data_fingerprint(lists) != A.data_fingerprint(pd.DataFrame({"ids": [[1, 2], [4]]}))
+
+
+def test_the_answer_composed_on_a_given_study_is_the_same_answer(demo_db):
+    """programme_answer(study=programme_study(...)) is the answer computed in one go, figure for figure; a study of
+    other settings is refused, not silently mixed in."""
+    from analytics.__main__ import answer_inputs
+    from store import Store
+
+    inputs = answer_inputs(Store(demo_db), "auxer", DEFAULTS)
+    whole = A.programme_answer(inputs, DEFAULTS)
+    study = A.programme_study(inputs, DEFAULTS)
+    composed = A.programme_answer(inputs, DEFAULTS, study=study)
+    assert composed.headline == whole.headline and composed.verdict == whole.verdict
+    assert composed.reproducibility == whole.reproducibility and composed.notes == whole.notes
+    for name in ("per_type", "per_activity", "tests", "cars", "skipped", "whole_band"):
+        pd.testing.assert_frame_equal(getattr(composed, name), getattr(whole, name), check_exact=True, obj=name)
+    assert composed.study is study.result and study.thin_trading_words == whole.thin_trading_words != ""
+    # the types shown on a chart are not part of the study: a study of all types serves a view of two
+    two = replace(DEFAULTS, types=("press_release", "market_maker_intro"))
+    assert A.programme_answer(inputs, two, study=study).headline == whole.headline
+    other = replace(DEFAULTS, model="market_adjusted")
+    with pytest.raises(ValueError, match="other settings"):
+        A.programme_answer(inputs, other, study=study)
 
 
 def test_dilution_counts_the_option_as_potential_dilution():

@@ -208,12 +208,37 @@ def _answer_without_study(data_hash: str, settings_items: tuple, *, _db: str, _k
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
 def _answer(data_hash: str, settings_items: tuple, *, _db: str, _key: ViewKey):
     """The answer for one data hash and settings (``_db``, ``_key`` are not hashed: ``data_hash`` stands for
-    the data they read)."""
+    the data they read). Its event study is :func:`study`'s cached object: one computation for both."""
     from analytics.answer import programme_answer
     from analytics.settings import parse_settings
 
-    ans = programme_answer(answer_inputs(_db, _key), parse_settings(dict(settings_items)).settings)
+    s = parse_settings(dict(settings_items)).settings
+    shared = _study(data_hash, settings_items, _scope_token(_db), _db=_db, _key=_key)
+    ans = programme_answer(answer_inputs(_db, _key), s, study=shared)
     return replace(ans, version=f"{ans.version}, {software_commit()}")
+
+
+def study(db: str, view, settings=None):
+    """The event-study part of the view's answer (:func:`analytics.answer.programme_study`), or None.
+
+    Cached per data hash, settings and the signed-in user's scope; :func:`answer` composes the rest of
+    the programme's answer on this very object, so Event impact (which shows only the study) does not
+    wait for the account (costs, persistence, the value over the engagement) on a widget change, and
+    the figures it shows are the answer's.
+    """
+    key = view if isinstance(view, ViewKey) else view_key(view)
+    if key is None:
+        return None
+    s = settings or view_settings(view)
+    return _study(data_hash(db, key), settings_key(s), _scope_token(db), _db=db, _key=key)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Running the event study...")
+def _study(data_hash: str, settings_items: tuple, scope_token: tuple, *, _db: str, _key: ViewKey):
+    from analytics.answer import programme_study
+    from analytics.settings import parse_settings
+
+    return programme_study(answer_inputs(_db, _key), parse_settings(dict(settings_items)).settings)
 
 
 @st.cache_resource(show_spinner=False)

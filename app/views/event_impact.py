@@ -1,8 +1,9 @@
 """Event impact's view: the answer's event study for the page's settings, shaped by ``analytics.impact``.
 
-The study, its tests and the activities not studied are the answer's own objects (the report and
-the CSV read the same); the merged-campaign study, the stock placebo and the campaign placebo are
-computed in ``analytics.impact`` and cached here per data hash and settings.
+The study, its tests and the activities not studied are the answer's own objects
+(:func:`app.views.common.study`, the object the report and the CSV's answer is composed on); the
+merged-campaign study, the overlaps, the stock placebo and the campaign placebo are computed in
+``analytics.impact`` and cached here per data hash and settings.
 """
 from __future__ import annotations
 
@@ -17,11 +18,26 @@ group_label = impact.group_label
 
 
 def overlaps(db: str, view, window):
-    """Chains of the view's activities whose ``window`` overlaps, labelled; None without a ticker."""
+    """Chains of the view's activities whose ``window`` overlaps, labelled; None without a ticker.
+
+    Cached per data hash, window and the signed-in user's scope (70-790 ms a run otherwise)."""
     if not view.ticker:
         return None
+    key = common.view_key(view)
+    if key is None:  # a ticker without a client: nothing to hash the view by, computed as it is
+        return _overlap_table(db, view, window)
+    return _overlaps(common.data_hash(db, key), tuple(int(d) for d in window), common._scope_token(db),
+                     _db=db, _view=view)
+
+
+def _overlap_table(db: str, view, window):
     acts = common.activities_in(db, view.client_id, view.start, view.end)
     return impact.overlap_table(acts, common.prices(db, view.ticker), view.ticker, window)
+
+
+@st.cache_data(ttl=common.TTL_SECONDS, max_entries=32, show_spinner=False)
+def _overlaps(data_hash: str, window: tuple, scope_token: tuple, *, _db: str, _view):
+    return _overlap_table(_db, _view, window)
 
 
 def activity_types_present(db: str, view) -> set[str]:
@@ -31,20 +47,20 @@ def activity_types_present(db: str, view) -> set[str]:
 
 def study(db: str, view, settings, *, merge: bool = False) -> dict | None:
     """The page's study for ``settings``: ``error, curves, events, tests, skipped, warnings, thin_note, windows,
-    merged, campaign_note, answer`` (the answer itself when not merged), or None without a client and ticker.
+    merged, campaign_note, study`` (:func:`app.views.common.study`'s object), or None without a client and ticker.
 
-    Not merged, every frame is the answer's: ``tests`` is ``answer.tests`` (the object the report's per-type
-    table reads) and the per-event table and curves come from ``answer.study``.
+    Not merged, every frame is the answer's: ``tests`` is ``study.tests`` (the answer's ``tests``, which the
+    report's per-type table reads) and the per-event table and curves come from ``study.result``.
     """
-    ans = common.answer(db, view, settings, with_study=True)
-    if ans is None:
+    ps = common.study(db, view, settings)
+    if ps is None:
         return None
-    out = {"error": None, "merged": merge, "windows": settings.windows, "campaign_note": "", "answer": ans,
-           "thin_note": ans.thin_trading_words}
+    out = {"error": None, "merged": merge, "windows": settings.windows, "campaign_note": "", "study": ps,
+           "thin_note": ps.thin_trading_words}
     if not merge:
-        if ans.study is None:
-            return out | {"error": ans.error or "No activity could be studied.", "skipped": ans.skipped}
-        return out | impact.study_tables(ans.study, ans.tests, ans.skipped)
+        if ps.result is None:
+            return out | {"error": ps.error or "No activity could be studied.", "skipped": ps.skipped}
+        return out | impact.study_tables(ps.result, ps.tests, ps.skipped)
     key = common.view_key(view)
     m = _merged(common.data_hash(db, key), common.settings_key(settings), _db=db, _key=key)
     out.update({"windows": m["windows"], "thin_note": m["thin_note"], "skipped": m["skipped"]})
@@ -73,8 +89,8 @@ def _study_result(db: str, view, settings, merge: bool):
     if merge:
         m = _merged(common.data_hash(db, key), common.settings_key(settings), _db=db, _key=key)
         return m["res"], inputs
-    ans = common.answer(db, view, settings, with_study=True)
-    return (None if ans is None else ans.study), inputs
+    ps = common.study(db, view, settings)
+    return (None if ps is None else ps.result), inputs
 
 
 def stock_placebo(db: str, view, settings, *, group=None, merge: bool = False) -> dict | None:
