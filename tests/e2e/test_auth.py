@@ -22,7 +22,7 @@ from store import Store, access
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 60_000
-PAGES = ("overview", "activities", "event-impact", "engagement", "roi-report", "data")
+PAGES = ("overview", "activities", "event-impact", "engagement", "integrity", "services", "peers", "roi-report", "data")
 # The other client's words: none may appear on any page, export or report seen by Auxer's people.
 OTHER_ID, OTHER_NAME, OTHER_TICKER = "zephyr", "Zephyrine Holdings", "ZPHY"
 OTHER_SECRETS = (OTHER_NAME, OTHER_TICKER, "CONFIDENTIAL-ZEPHYR-NOTE", "SECRET-ZEPHYR-ACTIVITY")
