@@ -17,7 +17,7 @@ if not st.session_state.get("overview_drawn"):
         "annotations": [{"text": "Loading prices...", "showarrow": False, "xref": "paper", "yref": "paper"}]}),
         config={"displayModeBar": False})
 
-from app import charts, ui  # noqa: E402 - after the first paint, see above
+from app import ui  # noqa: E402 - after the first paint, see above
 from app.views import common  # noqa: E402
 from app.views import overview as views  # noqa: E402
 
@@ -50,8 +50,8 @@ title = f"{view.ticker}: price, volume and IR activities"
 if not st.session_state.get("overview_drawn"):
     # A session's first view: draw a draft from the store alone (prices and activity markers) so the
     # browser loads plotly.js while the event study (hover CARs) and the option (strike) are computed.
-    chart_slot.plotly_chart(charts.price_volume_chart(prices, common.activity_markers(db, view),
-                                                      benchmark=benchmark, title=title, simulated=simulated),
+    chart_slot.plotly_chart(views.price_chart(db, view, prices, common.activity_markers(db, view),
+                                              benchmark=benchmark, title=title, simulated=simulated),
                             config={"displaylogo": False})
 
 ans = common.answer(db, view)  # once per run: every figure below is read from it
@@ -62,8 +62,8 @@ for col, item in zip(cols, snap["metrics"]):
 for level, text in snap["alerts"]:
     getattr(alerts_box, level)(text)
 
-fig = charts.price_volume_chart(prices, snap["markers"], benchmark=benchmark, strike=snap["strike"], title=title,
-                                simulated=simulated)
+fig = views.price_chart(db, view, prices, snap["markers"], benchmark=benchmark, strike=snap["strike"], title=title,
+                        simulated=simulated)
 with chart_slot.container():
     ui.chart(fig, "price-volume", view, key="overview", simulated=simulated)
 st.session_state["overview_drawn"] = True
