@@ -36,6 +36,18 @@ NO_INTEGRITY_RECORD = ("No promotion-integrity record for this view (it needs a 
                        "Engagement page.")
 
 
+def stage_frames(rows) -> list[tuple[str, pd.DataFrame | None, str]]:
+    """The AMEC rows by stage for the ROI report page: (stage label, its table or None, the how-to-record line)."""
+    out = []
+    for stage, items in by_stage(rows).items():
+        frame = pd.DataFrame([{"measure": r.measure, "value": r.value, "change": r.change,
+                               "uncertainty": r.uncertainty,
+                               "source": r.source + (" (simulated)" if r.simulated and "simulated" not in r.source
+                                                     else "")} for r in items]) if items else None
+        out.append((STAGE_LABELS[stage], frame, "None recorded. " + HOW_TO_RECORD[stage]))
+    return out
+
+
 def amec_table_html(rows) -> str:
     """The AMEC rows by stage (objectives, outputs, outtakes, outcomes); an empty stage says "none recorded" and
     how to record it."""

@@ -222,7 +222,9 @@ def test_demo_report_has_no_developer_words(demo_report):
     for raw in ("analytics.constants", "item(s)", "$-", "_money", "None"):
         assert raw not in html, raw
     assert "risk-free rate of 5% a year" in html
-    assert len(demo_report.sections["Outtakes"]) == 1 and html.count("recipients") == 1
+    # the programme's sections say it once; the AMEC measures after them carry the mailing log's own rows
+    programme = html[:html.index("AMEC measures")] if "AMEC measures" in html else html
+    assert len(demo_report.sections["Outtakes"]) == 1 and programme.count("recipients") == 1
     assert not re.search(r"\$\d{1,3}(,\d{3}){2,}", " ".join(sum(demo_report.sections.values(), []))), \
         "unrounded millions in the sentences"
     headers = re.findall(r"<th[^>]*>(.*?)</th>", html)

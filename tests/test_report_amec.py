@@ -205,3 +205,25 @@ def test_a_view_without_a_client_has_no_rows():
     from app.state import View
 
     assert rv.amec_parts("unused.duckdb", View(None, None, None, None, None, None, "all"), simulated=False) == ((), None)
+
+
+def test_the_report_page_shows_the_same_rows_for_the_url_period(demo_ws):
+    from pages import open_page, page_text
+
+    at = open_page("roi_report", {"period": "1999-01-04..1999-03-31"})
+    text = page_text(at)
+    for words in ("AMEC measures: objectives, outputs, outtakes, outcomes", "Promotion integrity", NOT_LEGAL_ADVICE,
+                  "Simulated data: the logs"):
+        assert words in text, words
+    shown = pd.concat([d.value for d in at.dataframe if "uncertainty" in d.value.columns and "measure" in d.value],
+                      ignore_index=True)
+    view = replace(_view(str(demo_ws)), start=pd.Timestamp("1999-01-04"), end=pd.Timestamp("1999-03-31"),
+                   period="1999-01-04..1999-03-31")
+    pages = _page_rows(str(demo_ws), view)
+    from analytics.amec import by_stage
+
+    expected = [r for rows in by_stage([*pages["integrity"], *pages["services"], *pages["peers"]]).values()
+                for r in rows]
+    assert list(shown["value"]) == [r.value for r in expected]
+    assert list(shown["uncertainty"]) == [r.uncertainty for r in expected]
+    assert any("1999-03-31" in s for s in shown["source"]) and not any("1999-07-03" in s for s in shown["source"])

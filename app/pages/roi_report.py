@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import exports, report, ui
+from analytics.integrity import NOT_LEGAL_ADVICE
+from app import exports, report, report_amec, ui
 from app.views import common
 from app.views import report as views
 
@@ -51,6 +52,22 @@ ui.text(content.reproducibility, caption=True)
 for name in report.AMEC_SECTIONS:
     st.subheader(name)
     ui.sentences(content.sections.get(name) or ["Nothing to report for this part yet."])
+if content.amec_rows is not None:
+    st.subheader("AMEC measures: objectives, outputs, outtakes, outcomes")
+    if simulated:
+        ui.text("Simulated data: the logs, trades and objectives behind these rows are simulated.", caption=True)
+    for i, (label, frame, how) in enumerate(report_amec.stage_frames(content.amec_rows)):
+        st.markdown(f"**{ui.escape_md(label)}**")
+        if frame is None:
+            ui.text(how, caption=True)
+        else:
+            st.dataframe(frame, hide_index=True, key=f"report_amec_{i}")
+    st.subheader("Promotion integrity")
+    acc = content.integrity
+    ui.sentences(list(acc.findings) if acc is not None else [report_amec.NO_INTEGRITY_RECORD])
+    ui.text(NOT_LEGAL_ADVICE, caption=True)
+    ui.text("The whole record (register, disclosures, sales, windows, Rule 144) is on the Promotion integrity page "
+            "and in the HTML and PDF reports.", caption=True)
 for i, (caption, fig) in enumerate(content.figures):
     st.plotly_chart(fig, key=f"report_fig_{i}")
     ui.text(caption, caption=True)
