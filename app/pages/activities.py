@@ -45,19 +45,25 @@ column_config = {  # the order of the columns in the grid: the reaction right af
                                                    "the next trading day"),
     "notes": st.column_config.TextColumn("Notes"),
     "link": st.column_config.LinkColumn("Link"),
+    "disclosure": st.column_config.TextColumn("Disclosure", disabled=True, help=(
+        "Whether a communication that describes the security carried its compensation disclosure (set on the "
+        "Promotion integrity page)")),
 }
 shown = log[[c for c in column_config if c in log.columns]]
 # Nullable/object columns: a row added in the grid arrives with empty cells, which a plain bool or
 # str column cannot hold (pandas warns it will refuse, inside st.data_editor).
 shown = shown.astype({c: ("boolean" if c == "after_close" else object) for c in shown.columns
                       if c == "after_close" or str(shown[c].dtype) == "str"})
+flags = views.disclosure_flags(log)
+if flags:
+    st.warning(flags, icon=":material/gavel:")
 editable = ui.may_edit()  # read-only roles are not offered edits (writes are refused below the page anyway)
 if shown.empty:
     ui.empty_state("No activities yet for this filter.", "Add the first one in the table below, or import a CSV."
                    if editable else None)
 if editable:
     st.data_editor(shown, key="activity_editor", num_rows="dynamic", hide_index=True,
-                   column_config=column_config, disabled=["activity_id", "car", "p_value", "abnormal_volume"])
+                   column_config=column_config, disabled=["activity_id", "car", "p_value", "abnormal_volume", "disclosure"])
     changes = activity_edits.pending_changes(st.session_state.get("activity_editor"), shown, view.client_id,
                                              first, last)
     for problem in changes.errors:

@@ -26,7 +26,35 @@ def activity_table(db: str, view, types: tuple[str, ...] = (), ans=None) -> pd.D
     for col in ("car", "p_value", "abnormal_volume"):
         if col not in acts:
             acts[col] = float("nan")
+    acts["disclosure"] = disclosure_words(common.activities_in(db, view.client_id, *bounds), acts["activity_id"])
     return acts.reset_index(drop=True)
+
+
+DISCLOSURE_WORDS = {"disclosed": "carried", "not disclosed": "NOT carried", "not recorded": "not recorded"}
+
+
+def disclosure_words(activities: pd.DataFrame, ids: pd.Series) -> list[str]:
+    """Per activity id: whether a communication that describes the security carried its compensation
+    disclosure (``analytics.integrity.disclosure_status``); empty for the other activity types."""
+    from analytics.integrity import disclosure_status
+
+    status = disclosure_status(activities) if len(activities) else pd.DataFrame(columns=["activity_id", "status"])
+    words = dict(zip(status["activity_id"], status["status"].map(DISCLOSURE_WORDS)))
+    return [words.get(i, "") for i in ids]
+
+
+def disclosure_flags(log: pd.DataFrame) -> str | None:
+    """One sentence on the promotional activities without a recorded disclosure (None when every one has it)."""
+    if "disclosure" not in log or log.empty:
+        return None
+    missing = int((log["disclosure"] == DISCLOSURE_WORDS["not disclosed"]).sum())
+    unknown = int((log["disclosure"] == DISCLOSURE_WORDS["not recorded"]).sum())
+    if not missing and not unknown:
+        return None
+    parts = ([f"{missing} recorded as not carrying it"] if missing else []) + \
+            ([f"{unknown} with no record either way"] if unknown else [])
+    return ("Of the activities shown that describe the security, " + " and ".join(parts) + " (the compensation "
+            "disclosure of Section 17(b)): see **Promotion integrity**, where the text each should carry is generated.")
 
 
 def activity_reactions(db: str, view, ans=None):
