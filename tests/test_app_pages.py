@@ -631,3 +631,45 @@ def test_coverage_table_ages_from_the_last_bar():
 
     # 2024-07-08 - 2024-06-28 = 10 days; - 2024-07-05 = 3 days; - 2024-07-08 = 0
     assert coverage_table(_COV, today="2024-07-08")["days_since_last_bar"].tolist() == [10, 3, 0]
+
+
+def test_event_impact_runs_the_event_study_without_the_engagement_account(demo, monkeypatch):
+    """Issue 10 point 8: a model or window change on Event impact computes the study alone (the account, ~1.2 s of
+    a change on the demo, is not shown there); the Overview then composes its answer on that same cached study."""
+    import streamlit as st
+
+    import analytics.answer as answer_module
+    import analytics.roi as roi
+
+    calls = {"account": 0, "study": 0}
+    account, study = roi.engagement_account, answer_module.programme_study
+
+    def counted_account(*a, **k):
+        calls["account"] += 1
+        return account(*a, **k)
+
+    def counted_study(*a, **k):
+        calls["study"] += 1
+        return study(*a, **k)
+
+    monkeypatch.setattr(roi, "engagement_account", counted_account)
+    monkeypatch.setattr(answer_module, "programme_study", counted_study)
+    st.cache_data.clear()
+    query = {"period": "all", "win": "0..2"}
+    at = open_page("event_impact", query)  # the session opens on the Overview first: its answer, one study
+    assert calls == {"account": 1, "study": 1}, calls
+    at.selectbox(key="w_model").set_value("market_adjusted").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls == {"account": 1, "study": 2}, calls  # the change: a new study, no account
+    assert any("caar" in t.value.columns for t in at.dataframe)
+    open_page("overview", {**query, "model": "market_adjusted"})
+    assert calls == {"account": 2, "study": 2}, calls  # the Overview's answer is composed on that same study
+    chains_calls = []
+    from analytics import impact as impact_module
+
+    overlap_table = impact_module.overlap_table
+    monkeypatch.setattr(impact_module, "overlap_table", lambda *a, **k: chains_calls.append(1) or overlap_table(*a, **k))
+    at.selectbox(key="w_model").set_value("market").run()
+    assert chains_calls == [], "the overlaps are cached per data hash and window"
+    at.text_input(key="w_win").set_value("0..3").run()
+    assert not at.exception and chains_calls == [1]
