@@ -87,7 +87,7 @@ table.headline td.value { font-weight: bold; }
 td:first-child, th:first-child { text-align: left; }
 .appendix { page-break-before: always; }
 h3 { font-size: 11pt; margin: 10pt 0 2pt 0; color: #1f4e79; }
-table.amec td, table.register td { white-space: normal; text-align: left; }
+table.amec td, table.register td, table.amec th, table.register th { white-space: normal; text-align: left; }
 table.amec tr { page-break-inside: avoid; }
 """
 
