@@ -12,7 +12,11 @@ before it, with an interval where it is an estimate from a sample of days or eve
 - a rate of events (inquiries per month): the exact Poisson interval of the count (Garwood 1936),
   ``[chi2(a/2; 2k) / 2, chi2(1 - a/2; 2k + 2) / 2]`` divided by the exposure in months;
 - a median of response times: the bootstrap as above;
-- a count read off a record (market makers, analysts): "a count, no sampling interval".
+- a count read off a record (market makers, analysts): "a count, no sampling interval";
+- against the peers (issue 13 point 5): the client's share of days traded minus the peers' median
+  share, and the client's average daily dollar volume over the peers' median one, with a paired
+  bootstrap of the days (the same resampled days for the client and every peer, so a sector-wide
+  busy spell moves both).
 
 The verdict is ``met`` when the interval lies on the target's side, ``not met`` when it lies on the
 other side, ``cannot tell`` when it straddles the target (or there are no data); a count without an
@@ -46,6 +50,8 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "inquiries_per_month": ("Shareholder inquiries per month", "/month", "rate"),
     "median_response_hours": ("Median inquiry response time (hours)", "h", "median"),
     "response_rate": ("Mailing response rate", "%", "share"),
+    "days_traded_vs_peers": ("Share of days traded against the peers' median (points)", "pts", "peers"),
+    "dollar_volume_vs_peers": ("Average daily dollar volume over the peers' median (ratio)", "x", "peers"),
 }
 
 
@@ -118,6 +124,48 @@ class MeasureData:
     coverage: pd.DataFrame | None = None
     inquiries: pd.DataFrame | None = None
     mailings: pd.DataFrame | None = None
+    peer_bars: pd.DataFrame | None = None  # ticker, date, close, volume of the client's peers (client left out)
+
+
+def _peer_statistic(key: str, client: np.ndarray, peers: np.ndarray) -> np.ndarray:
+    """Per row of resampled days: the client's statistic against the peers' median one.
+
+    ``client``: (draws, days) close x volume or volume; ``peers``: (draws, peers, days).
+    """
+    if key == "days_traded_vs_peers":
+        return (client > 0).mean(axis=-1) - np.median((peers > 0).mean(axis=-1), axis=-1)
+    peer_mean = np.median(np.nanmean(peers, axis=-1), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.nanmean(client, axis=-1) / peer_mean
+
+
+def _peer_measure(key: str, data: MeasureData, start, end, level: float) -> Estimate:
+    nan = float("nan")
+    b = _in(data.bars, "date", start, end)
+    p = _in(data.peer_bars, "date", start, end) if data.peer_bars is not None else pd.DataFrame()
+    if not len(b) or not len(p):
+        return Estimate(nan, nan, nan, "no peers with bars in the period: cannot tell", 0)
+    dollars = key == "dollar_volume_vs_peers"
+    value = (lambda f: f["close"].astype(float) * f["volume"].astype(float)) if dollars else \
+        (lambda f: f["volume"].astype(float))
+    days = pd.DatetimeIndex(sorted(pd.to_datetime(b["date"]).unique()))
+    client = pd.Series(value(b).to_numpy(), index=pd.to_datetime(b["date"])).reindex(days).to_numpy()
+    wide = (p.assign(v=value(p).to_numpy(), date=pd.to_datetime(p["date"]))
+            .pivot_table(index="date", columns="ticker", values="v", aggfunc="last").reindex(days))
+    peers = wide.to_numpy().T  # (peers, days); a day a peer has no bar is missing, an untraded day is 0
+    if not dollars:
+        peers = np.where(np.isnan(peers), 0.0, peers)
+    est = float(_peer_statistic(key, client[None, :], peers[None, :, :])[0])
+    rng = np.random.default_rng(DEFAULT_SEED)
+    idx = rng.integers(0, len(days), size=(DEFAULT_BOOTSTRAP_DRAWS, len(days)))
+    draws = _peer_statistic(key, client[idx], np.transpose(peers[:, idx], (1, 0, 2)))
+    draws = draws[np.isfinite(draws)]
+    a = (1 - level) / 2
+    lo, hi = (float(np.quantile(draws, a)), float(np.quantile(draws, 1 - a))) if len(draws) > 1 else (nan, nan)
+    n_peers = peers.shape[0]
+    words = (f"{level:.0%} interval {lo * 100:+.1f} to {hi * 100:+.1f} points" if not dollars
+             else f"{level:.0%} interval {lo:.2f}x to {hi:.2f}x")
+    return Estimate(est, lo, hi, words + f" (paired bootstrap of {len(days)} days, {n_peers} peers)", len(days))
 
 
 def _pct_text(lo, hi, level, how) -> str:
@@ -130,6 +178,8 @@ def measure(key: str, data: MeasureData, start, end, level: float = ROI_INTERVAL
         raise ValueError(f"unknown measure {key!r}: use one of {', '.join(MEASURES)}")
     kind = MEASURES[key][2]
     nan = float("nan")
+    if kind == "peers":
+        return _peer_measure(key, data, start, end, level)
     if key in ("avg_daily_dollar_volume", "share_days_traded", "turnover"):
         b = _in(data.bars, "date", start, end)
         if not len(b):
@@ -213,6 +263,10 @@ def format_value(key: str, v: float) -> str:
         return f"{v:.1f} a month"
     if unit == "h":
         return f"{v:.1f} hours"
+    if unit == "pts":
+        return f"{v * 100:+.1f} points"
+    if unit == "x":
+        return f"{v:.2f}x"
     return f"{v:,.0f}"
 
 
@@ -281,7 +335,11 @@ def objective_rows(scored: pd.DataFrame, first_activity=None, source: str = "obj
         if not np.isfinite(diff):
             change = f"no baseline ({r['baseline_uncertainty']})"
         else:
-            if MEASURES[key][1] == "%":
+            if MEASURES[key][1] == "pts":
+                moved = f"{diff * 100:+.1f} points"
+            elif MEASURES[key][1] == "x":
+                moved = f"{diff:+.2f} in the ratio"
+            elif MEASURES[key][1] == "%":
                 moved = f"{diff * 100:+.{3 if key == 'turnover' else 1}f} points"
             else:
                 moved = ("+" if diff > 0 else "-" if diff < 0 else "") + format_value(key, abs(diff))

@@ -153,3 +153,45 @@ def test_audience_measures_are_outtakes():
                                "direction": ["at_least"], "set_date": [D("2024-01-01")], "due_date": [pd.NaT]})
     rows = ob.objective_rows(ob.score_objectives(objectives, data, "2024-02-01", "2024-02-29"))
     assert [r.stage for r in rows] == ["objectives", "outtakes"]
+
+
+# --- against the peers (issue 13 point 5) -----------------------------------------------------------
+# 4 days. Client volume 10, 0, 20, 0 at $1 -> traded 2 of 4 = 50%, dollar volume mean 7.5.
+# Peer A volume 5, 5, 0, 0 at $2 -> traded 50%, dollars mean (10+10)/4 = 5.0
+# Peer B volume 1, 1, 1, 0 at $1 -> traded 75%, dollars mean 3/4 = 0.75
+# Peer C volume 0, 0, 0, 4 at $1 -> traded 25%, dollars mean 1.0
+# median peer share traded = 50% -> 50% - 50% = 0 points; median peer dollars = 1.0 -> 7.5 / 1.0 = 7.5x
+PEER_DAYS = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"])
+CLIENT_BARS = pd.DataFrame({"date": PEER_DAYS, "close": 1.0, "volume": [10.0, 0, 20, 0]})
+PEER_BARS = pd.concat([
+    pd.DataFrame({"ticker": "A", "date": PEER_DAYS, "close": 2.0, "volume": [5.0, 5, 0, 0]}),
+    pd.DataFrame({"ticker": "B", "date": PEER_DAYS, "close": 1.0, "volume": [1.0, 1, 1, 0]}),
+    pd.DataFrame({"ticker": "C", "date": PEER_DAYS, "close": 1.0, "volume": [0.0, 0, 0, 4]}),
+], ignore_index=True)
+
+
+@pytest.mark.parametrize("key, expected, words", [
+    ("days_traded_vs_peers", 0.0, "points (paired bootstrap of 4 days, 3 peers)"),
+    ("dollar_volume_vs_peers", 7.5, "x (paired bootstrap of 4 days, 3 peers)"),
+])
+def test_measures_against_the_peers_median(key, expected, words):
+    data = ob.MeasureData(bars=CLIENT_BARS, peer_bars=PEER_BARS)
+    est = ob.measure(key, data, "2024-01-01", "2024-01-31")
+    assert est.value == pytest.approx(expected)
+    assert est.uncertainty.endswith(words)
+    assert np.isfinite(est.low) and np.isfinite(est.high) and est.low <= est.high
+
+
+def test_peer_bootstrap_resamples_the_same_days_for_client_and_peers():
+    """Client = peer B's volumes exactly: every paired resample gives 0 points, so the interval is 0 to 0."""
+    b = PEER_BARS[PEER_BARS["ticker"] == "B"][["date", "close", "volume"]]
+    data = ob.MeasureData(bars=b, peer_bars=PEER_BARS[PEER_BARS["ticker"] == "B"])
+    est = ob.measure("days_traded_vs_peers", data, "2024-01-01", "2024-01-31")
+    assert (est.value, est.low, est.high) == (0.0, 0.0, 0.0)
+
+
+def test_no_peers_cannot_tell():
+    est = ob.measure("dollar_volume_vs_peers", ob.MeasureData(bars=CLIENT_BARS), "2024-01-01", "2024-01-31")
+    assert np.isnan(est.value) and "no peers" in est.uncertainty
+    assert ob.format_value("days_traded_vs_peers", 0.125) == "+12.5 points"
+    assert ob.format_value("dollar_volume_vs_peers", 7.5) == "7.50x"

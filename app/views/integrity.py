@@ -69,6 +69,13 @@ def _in_period(frame: pd.DataFrame, col: str, start, end) -> pd.DataFrame:
     return frame[keep.to_numpy()].reset_index(drop=True)
 
 
+def _peer_bars(db: str, client_id: str, ticker: str | None) -> pd.DataFrame:
+    """The bars of the client's peers (its own ticker left out), for the objectives measured against them."""
+    group = loaders.read_table(db, "store.peers:read_peers", client_id)
+    tickers = tuple(sorted({str(t).upper() for t in group.get("ticker", [])} - {str(ticker or "").upper()}))
+    return loaders.bars(db, tickers) if tickers else pd.DataFrame(columns=["ticker", "date", "close", "volume"])
+
+
 def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView | None:
     """The integrity account of the view's client and period (None without a client and ticker)."""
     from analytics import integrity as ig
@@ -103,7 +110,8 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
         so = ig._latest_shares(shares, view.end or (px["date"].max() if len(px) else pd.Timestamp.today()))
         data = ob.MeasureData(bars=px, shares_outstanding=so, coverage=_table(db, "coverage_counts", view.client_id),
                               inquiries=_table(db, "inquiries", view.client_id),
-                              mailings=_table(db, "mailings", view.client_id))
+                              mailings=_table(db, "mailings", view.client_id),
+                              peer_bars=_peer_bars(db, view.client_id, view.ticker))
         end = engagement.get("end_date")
         end = px["date"].max() if end is None or pd.isna(end) else end
         scored = ob.score_objectives(objectives, data, engagement["start_date"], end, first_activity=first)
