@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 from plotly.subplots import make_subplots
 
 from app import loaders
@@ -121,7 +122,7 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
                      "objectives cannot be scored (import the terms on the Engagement page).")
     ans = analysis.answer(db, view)
     pers = ans.account.impact.get("persistence") if ans is not None and ans.account is not None else None
-    account = ig.integrity_account(
+    account = _integrity_account(
         client_name=view.client_name or view.client_id, ticker=view.ticker, engagement=engagement, bars=px,
         activities=acts, grants=eng["grants"], financings=eng["financings"],
         compensation=_table(db, "compensation", view.client_id), trades=trades,
@@ -129,6 +130,15 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
         splits=loaders.splits(db, view.ticker), persistence=pers, abnormal=ans.abnormal if ans is not None else None,
         objective_rows=rows, objectives_scored=scored, simulated=simulated, as_of=view.end)
     return IntegrityView(account, objectives, scored, px, engagement, first, trades, acts, notes)
+
+
+@st.cache_data(ttl=loaders.TTL_SECONDS, max_entries=16, show_spinner=False)
+def _integrity_account(**inputs):
+    """``integrity_account`` cached on its inputs: the user's own scoped frames, so one user's cached record
+    is never another's (Streamlit hashes every argument); a write clears it with the other caches."""
+    from analytics import integrity as ig
+
+    return ig.integrity_account(**inputs)
 
 
 # --- display tables ---------------------------------------------------------------------------------------
