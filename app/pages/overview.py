@@ -50,7 +50,7 @@ title = f"{view.ticker}: price, volume and IR activities"
 if not st.session_state.get("overview_drawn"):
     # A session's first view: draw a draft from the store alone (prices and activity markers) so the
     # browser loads plotly.js while the event study (hover CARs) and the option (strike) are computed.
-    chart_slot.plotly_chart(views.price_chart(db, view, prices, common.activity_markers(db, view),
+    chart_slot.plotly_chart(views.price_chart(prices, common.activity_markers(db, view),
                                               benchmark=benchmark, title=title, simulated=simulated),
                             config={"displaylogo": False})
 
@@ -62,7 +62,7 @@ for col, item in zip(cols, snap["metrics"]):
 for level, text in snap["alerts"]:
     getattr(alerts_box, level)(text)
 
-fig = views.price_chart(db, view, prices, snap["markers"], benchmark=benchmark, strike=snap["strike"], title=title,
+fig = views.price_chart(prices, snap["markers"], benchmark=benchmark, strike=snap["strike"], title=title,
                         simulated=simulated)
 with chart_slot.container():
     ui.chart(fig, "price-volume", view, key="overview", simulated=simulated)
