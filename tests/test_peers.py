@@ -371,6 +371,11 @@ def demo_peers_db(demo_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("peers") / "demo.duckdb"
     path.write_bytes(demo_db.read_bytes())
     store = Store(path)
+    from ingest.demo_peers import PEER_TICKERS
+
+    with store.transaction() as con:  # the demo build wrote them already: write them again from nothing
+        for table in ("bars", "securities", "shares_outstanding", "peers"):
+            con.execute(f"DELETE FROM {table} WHERE ticker IN (SELECT unnest(?))", [list(PEER_TICKERS)])
     first = write_demo_peers(store, {"seed": 19990104, "client_id": "auxer"})
     second = write_demo_peers(store, {"seed": 19990104, "client_id": "auxer"})
     return path, first, second
