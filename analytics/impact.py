@@ -313,3 +313,19 @@ def campaign_placebo(res, prices: pd.DataFrame, market: pd.DataFrame, groups=("a
         out["band"] = pd.concat(bands, ignore_index=True)[["group", "rel_day", "n", "caar", "placebo_mean", "lo",
                                                           "hi", "draws"]]
     return out
+
+
+def size_warning_lines(tests: pd.DataFrame) -> list[str]:
+    """One line per row of the tests table whose tests carry a size warning (``<test>_size_warning``,
+    :func:`analytics.event_headline.size_warnings`): which tests over-reject in that row's situation, and how much."""
+    out = []
+    if tests is None or tests.empty or "size_warning_tests" not in tests:
+        return out
+    for row in tests.to_dict("records"):
+        names = [t.strip() for t in str(row.get("size_warning_tests") or "").split(",") if t.strip()]
+        if not names:
+            continue
+        said = "; ".join(f"{t}: {row.get(f'{t}_size_warning')}" for t in names if row.get(f"{t}_size_warning"))
+        window = f"({int(row['window_start'])}, {int(row['window_end'])})" if "window_start" in row else ""
+        out.append(f"{row.get('group', '')} {window}: {said}")
+    return out

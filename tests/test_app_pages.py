@@ -350,6 +350,14 @@ def test_event_impact_tests_table_is_short_and_labelled_with_the_rest_behind_a_t
     at.toggle(key="w_all_tests").set_value(True).run()
     full = next(t.value for t in at.dataframe if "caar" in t.value and "group" in t.value)
     assert len(full.columns) > len(short.columns) and "patell_p" in full
+    # each row's over-rejecting tests are named with their measured size (the demo: one stock, clustered)
+    flagged = [r for r in full.to_dict("records") if r.get("size_warning_tests")]
+    assert flagged, "the demo's clustered campaign should flag the unadjusted tests"
+    captions = [c.value for c in at.caption]
+    for r in flagged:
+        first = r["size_warning_tests"].split(",")[0].strip()
+        assert any(c.startswith(f"{r['group']} ({r['window_start']}, {r['window_end']}): {first}: "
+                                f"{r[first + '_size_warning']}") for c in captions), (r["group"], first)
 
 
 def test_the_caar_chart_draws_the_pooled_curve_and_only_the_chosen_types(demo):

@@ -77,7 +77,7 @@ OVER_REJECTION_WARNING = (
     "Read the headline test for a verdict. With no effect at all, the other tests reject far more often than "
     "5% in the cases this dashboard is for: on one stock with clustered activities the t, Patell, BMP, Corrado, "
     "sign, Wilcoxon and GRANK tests rejected 12-33% of simulated campaigns; Patell 15-19% when the event raises "
-    "the variance; GRANK 8-15% on a thin stock with daily returns.")
+    "the variance. The tests flagged below rejected more than 10% in the simulated case closest to each row.")
 PLACEBO_WARNING = (
     "This placebo draws each activity's date independently: on one stock with clustered activities it rejected "
     "16-33% of simulated campaigns with no effect, so it is shown for reference, not as the verdict.")
@@ -192,6 +192,8 @@ else:
     p_col = next((c for c in ("headline_p_adjusted", "headline_p", "kolari_pynnonen_p") if c in tests), None)
     if st.toggle("Show every test", key="w_all_tests", help="Every test's statistic and p-value, under its name"):
         st.warning(OVER_REJECTION_WARNING)
+        for line in views.impact.size_warning_lines(tests):
+            st.caption(line)
         st.caption("One row per activity type and event window. CAAR: mean CAR; each test gives its statistic and "
                    "two-sided p-value (hover a column name for the reference).")
         ui.table(tests[["group", *[c for c in tests.columns if c != "group"]]], "caar-tests", view, key="caar_tests",
