@@ -55,6 +55,11 @@ def test_page_loads_draws_and_is_labelled_simulated(app, server, output_path, pa
 def test_event_impact_shows_the_placebo_histogram_with_the_actual_caar(app, server, output_path):
     app.goto(f"{server}/event-impact")
     wait_until_idle(app)
+    # the demo's 402 days cannot hold its six-month campaign twice: the campaign placebo says so, and the
+    # per-event stock placebo (which over-rejects on clustered activities) is behind its toggle
+    assert app.get_by_text("No campaign placebo", exact=False).first.is_visible()
+    app.get_by_text("Also show the per-event stock placebo").click()
+    wait_until_idle(app)
     chart = app.locator(".stPlotlyChart").filter(has_text="against random non-event dates")
     chart.locator(".barlayer .trace").first.wait_for(state="visible")
     assert chart.locator(".shapelayer path").count() >= 1  # the vertical line at the actual CAAR
