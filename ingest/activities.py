@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics.constants import ACTIVITY_TYPES
 from ingest.csvread import (
-    best_date_format, date_problem, parse_date, parse_number, pick_date_format, read_table, read_text, shown,
+    best_date_format, date_problem, finite_number, parse_date, pick_date_format, read_table, read_text, shown,
 )
 from ingest.providers.errors import CsvFormatError
 
@@ -60,14 +60,9 @@ def date_in_range(value, what: str) -> str | None:
 
 def _number_problem(column: str, raw: str, delimiter: str) -> tuple[float | None, str | None]:
     """(value, None) or (None, message) for a reach or cost cell."""
-    try:
-        value = parse_number(raw, delimiter)
-    except OverflowError:
-        return None, f"{column} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
-    except ValueError:
-        return None, f"{column} '{shown(raw, 30)}' is not a number"
-    if not math.isfinite(value):
-        return None, f"{column} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
+    value, problem = finite_number(raw, column, delimiter)
+    if problem:
+        return None, problem
     if value < 0:
         return None, f"{column} {value:g} is negative"
     if column == "reach" and value > MAX_REACH:

@@ -139,6 +139,17 @@ def parse_number(text: str, delimiter: str) -> float:
     return value
 
 
+def finite_number(raw: str, column: str, delimiter: str) -> tuple[float | None, str | None]:
+    """``(value, None)`` for a finite number cell, or ``(None, message)`` naming the column and the
+    (capped) cell: the first check of every numeric column of the CSV imports."""
+    try:
+        return parse_number(raw, delimiter), None
+    except OverflowError:
+        return None, f"{column} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
+    except ValueError:
+        return None, f"{column} '{shown(raw, 30)}' is not a number"
+
+
 def pick_date_format(values: list[str]) -> str | None:
     """The first DATE_FORMATS entry that parses every non-empty value (None when none does)."""
     cleaned = [clean_date(v) for v in values if v.strip()]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ingest.activities import display_name
 from ingest.csvread import (
-    best_date_format, date_problem, parse_date, parse_number, pick_date_format, read_table, read_text, shown,
+    best_date_format, date_problem, finite_number, parse_date, pick_date_format, read_table, read_text, shown,
 )
 from ingest.providers.errors import CsvFormatError
 from store.schema import utc_now
@@ -67,14 +67,9 @@ HEADER_ALIASES = {"client": "client_id", "name": "holder", "trade_date": "date",
 
 
 def _number(raw: str, f: Field, delimiter: str) -> tuple[float | None, str | None]:
-    try:
-        v = parse_number(raw, delimiter)
-    except OverflowError:
-        return None, f"{f.name} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
-    except ValueError:
-        return None, f"{f.name} '{shown(raw, 30)}' is not a number"
-    if not math.isfinite(v):
-        return None, f"{f.name} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
+    v, problem = finite_number(raw, f.name, delimiter)
+    if problem:
+        return None, problem
     if not f.signed and v < 0:
         return None, f"{f.name} {v:g} is negative"
     if abs(v) > f.high:

@@ -28,7 +28,7 @@ import pandas as pd
 from analytics.services import MAILING_KINDS, RESPONSE_KINDS
 from ingest import jobs
 from ingest.activities import activity_type_code, display_name
-from ingest.csvread import date_problem, parse_date, parse_number, pick_date_format, best_date_format, read_table, \
+from ingest.csvread import date_problem, finite_number, parse_date, parse_number, pick_date_format, best_date_format, read_table, \
     read_text, shown
 from ingest.providers.errors import CsvFormatError
 from store import Store
@@ -83,14 +83,9 @@ def _moment(raw: str, fmt: str, what: str) -> tuple[pd.Timestamp | None, str | N
 
 
 def _count(raw: str, column: str, delimiter: str, limit: float) -> tuple[int | None, str | None]:
-    try:
-        value = parse_number(raw, delimiter)
-    except OverflowError:
-        return None, f"{column} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
-    except ValueError:
-        return None, f"{column} '{shown(raw, 30)}' is not a number"
-    if not math.isfinite(value):
-        return None, f"{column} '{shown(raw, 30)}' is not a finite number (nan, inf or too large)"
+    value, problem = finite_number(raw, column, delimiter)
+    if problem:
+        return None, problem
     if value < 0:
         return None, f"{column} {value:g} is negative"
     if value != int(value):
