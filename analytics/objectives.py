@@ -67,18 +67,12 @@ class Estimate:
 
 
 def wilson_interval(successes: int, trials: int, level: float = ROI_INTERVAL_LEVEL) -> tuple[float, float]:
-    """Wilson score interval of a proportion (Wilson 1927)::
+    """Wilson score interval of a proportion (Wilson 1927), as floats: :func:`analytics.services.wilson_interval`
+    for one count (NaN, NaN when ``trials`` is 0)."""
+    from analytics.services import wilson_interval as wilson
 
-        centre = (p + z^2 / 2n) / (1 + z^2 / n),  half = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2 / n)
-    """
-    if trials <= 0:
-        return float("nan"), float("nan")
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = successes / trials
-    den = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / den
-    half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / den
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    lo, hi = wilson(successes, trials, level)
+    return float(lo), float(hi)
 
 
 def poisson_interval(count: int, level: float = ROI_INTERVAL_LEVEL) -> tuple[float, float]:
