@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app import memo
 from store import Store, access
 from store.access import AccessError, Scope, User
 
@@ -111,7 +112,7 @@ def signed_in_email() -> str | None:
     return str(email).strip().lower() if email else None
 
 
-@st.cache_data(ttl=SCOPE_TTL_SECONDS, max_entries=256, show_spinner=False)
+@memo.read(ttl=SCOPE_TTL_SECONDS, max_entries=256)
 def _scope(db: str, email: str) -> Scope | None:
     store = Store(db)
     if not store.exists():

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.constants import ACTIVITY_TYPE_CODES, activity_label
+from app import memo
 
 # Eleven activity types: no qualitative palette of eleven colours stays apart for every kind of colour
 # blindness, so each type gets a colour AND a marker shape of its own. Colours: Okabe and Ito (2008)'s
@@ -81,6 +82,7 @@ def _price_volume_axes() -> dict:
     return {k: layout[k] for k in ("xaxis", "yaxis", "xaxis2", "yaxis2")}
 
 
+@memo.derived(32)
 def price_volume_chart(
     prices: pd.DataFrame,
     activities: pd.DataFrame | None = None,
@@ -168,6 +170,7 @@ def figure_from_dict(spec: dict) -> go.Figure:
     return go.Figure(copy.deepcopy(spec), skip_invalid=True, _validate=False)
 
 
+@memo.derived(32)
 def caar_chart(
     curves: pd.DataFrame, *, title: str | None = None, simulated: bool = False,
 ) -> go.Figure:
@@ -201,6 +204,7 @@ def caar_chart(
     return _finish(fig, title, simulated)
 
 
+@memo.derived(32)
 def placebo_histogram(
     draws, actual: float, *, p_value: float | None = None, title: str | None = None,
     simulated: bool = False,
@@ -219,6 +223,7 @@ def placebo_histogram(
     return _finish(fig, title, simulated, height=360)
 
 
+@memo.derived(32)
 def option_value_chart(
     series: pd.DataFrame, *, strike: float | None = None, title: str | None = None,
     simulated: bool = False,
@@ -249,6 +254,7 @@ def option_value_chart(
     return _finish(fig, title, simulated)
 
 
+@memo.derived(32)
 def retainer_chart(
     schedule: pd.DataFrame, *, title: str | None = None, simulated: bool = False,
 ) -> go.Figure:
@@ -274,6 +280,7 @@ def retainer_chart(
     return _finish(fig, title, simulated, height=380)
 
 
+@memo.derived(32)
 def bar_chart(
     frame: pd.DataFrame, x: str, y: str, *, title: str | None = None, simulated: bool = False,
     colour_by_type: bool = False, yformat: str = "$,.0f",
@@ -289,6 +296,7 @@ def bar_chart(
     return _finish(fig, title, simulated, height=360)
 
 
+@memo.derived(32)
 def stake_chart(
     frame: pd.DataFrame, columns: dict[str, str], *, company: str, title: str | None = None,
     simulated: bool = False,

@@ -6,6 +6,9 @@ No connection is held: every loader takes the DuckDB path (a plain, hashable str
 :func:`clear` so the next render sees them at once. Returned frames are cached objects: callers
 copy before mutating.
 
+Reads are memoised by :mod:`app.memo` (one fetch per ``ttl`` shared by every session, no copy on a hit;
+a view computed from them is reused while their content is unchanged).
+
 Access is enforced here, below the pages: the cache holds the workspace's rows, and every read
 leaves through :func:`read`, which keeps only the rows of the signed-in user's clients, tickers and
 engagements (``app.auth.current_scope``, ``store.access.scope_frame``). :func:`open_store`, which
@@ -18,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+
+from app import memo
 
 TTL_SECONDS = 60
 MAX_ENTRIES = 64
@@ -61,15 +66,28 @@ def scope(db: str):
 
 
 def clear() -> None:
-    """Forget every cached read (after the dashboard wrote to the store)."""
+    """Forget every cached read and view (after the dashboard wrote to the store)."""
     st.cache_data.clear()
+    memo.clear()
+
+
+def scope_token(db: str) -> tuple:
+    """The signed-in user's scope as a cache key (two users with different clients never share an entry)."""
+    sc = _scope_or_deny(db)
+    return (bool(sc.everything), tuple(sorted(map(str, sc.client_ids))), tuple(sorted(map(str, sc.engagement_ids))),
+            tuple(sorted(map(str, sc.tickers))))
+
+
+def scope_of_db(db: str, *args, **kwargs) -> tuple:
+    """``scope_token`` of a view's first argument (``memo.view(scope=loaders.scope_of_db)``)."""
+    return scope_token(db)
 
 
 def _exists(db: str) -> bool:
     return Path(db).exists()
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def _read_all(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
     """``Store(db).<method>(*args, **kwargs)`` cached, unscoped; an empty frame when the workspace is missing."""
     if not _exists(db):
@@ -85,7 +103,7 @@ def read(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
     return scope_frame(_read_all(db, method, *args, **kwargs), who)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+@memo.read(ttl=TTL_SECONDS, max_entries=8)
 def workspace_info(db: str) -> dict:
     """``{"schema_version", "simulated", "name"}``; ``simulated`` False when there is no workspace."""
     if not _exists(db):
@@ -96,7 +114,7 @@ def workspace_info(db: str) -> dict:
     return info
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def _read_table_all(db: str, function: str, *args) -> pd.DataFrame:
     """``module.function(Store(db), *args)`` cached, unscoped, for the store modules beside ``Store``
     (``store.corporate_events``, ``store.integrity``, ``store.services``, ``store.peers``)."""
@@ -163,7 +181,7 @@ def shares_outstanding(db: str, ticker: str | None = None) -> pd.DataFrame:
     return read(db, "shares_outstanding", ticker)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def _confounding_all(db: str, ticker: str) -> pd.DataFrame:
     import duckdb
 

@@ -58,7 +58,7 @@ if eng["engagements"].empty:
     st.stop()
 
 st.subheader("Contract")
-terms = views.contract_terms(eng)
+terms = views.engagement_terms(db, view.client_id)
 st.markdown("**Consultant:** " + ui.escape_md(terms["consultant"]))
 for col, (label, value, help_text) in zip(ui.metric_grid(st, len(terms["metrics"])), terms["metrics"]):
     ui.metric(col, label, value, None, help_text)
@@ -75,7 +75,7 @@ elif st.toggle("Edit the terms", key="edit_terms", help="A form for the contract
     terms_form.render(db, view.client_id, eng, view, simulated=simulated)
 
 st.subheader("Option")
-option = views.option_view(db, view, eng["grants"])
+option = views.option_view(db, view)
 if option is None:
     ui.empty_state("No option grant to value (or no prices over its life).")
 else:
@@ -86,7 +86,7 @@ else:
     st.caption(option["summary"])
 
 st.subheader("Retainer paid in stock")
-retainer = views.retainer_view(db, view, eng["engagements"])
+retainer = views.retainer_view(db, view)
 if retainer is None:
     ui.empty_state("No retainer schedule (no prices around the payment dates).")
 else:

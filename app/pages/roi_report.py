@@ -24,8 +24,8 @@ if view.client_id is None or view.ticker is None:
     st.stop()
 
 simulated = bool(info.get("simulated"))
-ans = common.answer(db, view)  # once per run: the report and the CSVs lay out this object
-content = views.report_content(db, view, simulated=simulated, ans=ans)
+ans = common.answer(db, view)  # the report is composed on this same object (app.memo): one computation
+content = views.report_content(db, view, simulated=simulated)
 c1, c2, c3, _ = st.columns([1, 1, 1, 3])
 ui.download(c1, "Download HTML report", lambda: report.report_html(content).encode("utf-8"),
             exports.export_filename(view.ticker, "roi-report", view.start, view.end, "html", content.simulated),

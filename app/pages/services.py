@@ -106,10 +106,8 @@ spreads = views.introduction_spreads(data)
 if data.coverage.empty:
     ui.empty_state("No market-maker or analyst counts recorded yet.", how_to_fill("coverage_counts", "the counts"))
 else:
-    steps = sv.coverage_steps(data.coverage, end=span[1] if span else None)
-    acts = data.activities[data.activities["type"].isin(sv.INTRODUCTION_TYPES)] if len(data.activities) else None
-    ui.chart(views.coverage_figure(steps, acts, simulated=simulated), "market-makers-analysts", view, key="svc_cov",
-             simulated=simulated)
+    ui.chart(views.coverage_view(data, span[1] if span else None, simulated=simulated), "market-makers-analysts",
+             view, key="svc_cov", simulated=simulated)
 if spreads.empty:
     ui.empty_state("No market-maker or analyst introduction to measure the spread around.",
                    "Log them as activities (types market_maker_intro, analyst_intro) on the **Activities** page; the "

@@ -10,7 +10,14 @@ ACTIVITY_COLUMNS = ["activity_id", "date", "end_date", "type", "title", "channel
 
 
 def activity_table(db: str, view, types: tuple[str, ...] = (), ans=None) -> pd.DataFrame:
-    """The client's activities in the view's period (optionally of some types) with their reaction."""
+    """The client's activities in the view's period (optionally of some types) with their reaction (the view's
+    memoised answer's: ``ans`` is not needed)."""
+    return _activity_table(db, view, tuple(types))
+
+
+@common.page_view()
+def _activity_table(db: str, view, types: tuple[str, ...]) -> pd.DataFrame:
+    ans = None
     bounds = (None, None) if view.period == "all" else (view.start, view.end)  # "all": every logged activity
     acts = common.activities_in(db, view.client_id, *bounds)
     if acts.empty:

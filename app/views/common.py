@@ -1,8 +1,9 @@
 """The reads every page shares: prices, the client's terms and activities, and the programme's one answer.
 
 Cached reads through ``app.loaders`` (scoped to the signed-in user) and the answer of
-:func:`analytics.answer.programme_answer`, computed once per data hash and method settings. No
-layout here; no maths either (``analytics/``).
+:func:`analytics.answer.programme_answer`, computed once per view, method settings and user scope and
+reused while the data it read is unchanged (:mod:`app.memo`). No layout here; no maths either
+(``analytics/``).
 """
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
-from app import loaders
+from app import loaders, memo
 
 TTL_SECONDS = loaders.TTL_SECONDS
+VIEW_TTL_SECONDS = 600  # a view is recomputed at least this often, even on unchanged data (dates move on)
+scoped = loaders.scope_of_db  # memo.view(scope=scoped): the first argument is the workspace
+
+
+def page_view(max_entries: int = 32, *, spinner: str | None = None):
+    """Memoise a page's computation on ``(db, ids, dates, settings)`` and the user's scope (:func:`app.memo.view`)."""
+    return memo.view(ttl=VIEW_TTL_SECONDS, max_entries=max_entries, spinner=spinner, scope=scoped)
 
 
 def ts(v):
@@ -22,7 +30,7 @@ def ts(v):
     return None if v is None else pd.Timestamp(v)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner=False)
+@page_view()
 def prices(db: str, ticker: str | None, start=None, end=None) -> pd.DataFrame:
     """``date, open, high, low, close, adj_close, volume, zero_volume, stale_close`` of one ticker."""
     if not ticker:
@@ -41,6 +49,7 @@ def price_span(db: str, ticker: str | None):
     return pd.Timestamp(px["date"].iloc[0]), pd.Timestamp(px["date"].iloc[-1])
 
 
+@page_view()
 def client_engagement(db: str, client_id: str | None) -> dict:
     """The client's engagements, option grants and financings (frames, possibly empty)."""
     empty = pd.DataFrame()
@@ -54,6 +63,7 @@ def client_engagement(db: str, client_id: str | None) -> dict:
     return {"engagements": eng, "grants": grants, "financings": fins}
 
 
+@page_view()
 def activities_in(db: str, client_id: str | None, start=None, end=None) -> pd.DataFrame:
     """The client's activities dated inside [start, end]."""
     if not client_id:
@@ -70,6 +80,7 @@ def activities_in(db: str, client_id: str | None, start=None, end=None) -> pd.Da
     return acts[keep].sort_values("date").reset_index(drop=True)
 
 
+@page_view()
 def activity_markers(db: str, view) -> pd.DataFrame:
     """``activity_id, date, type, title`` of the view's activities (chart markers, from the store alone)."""
     acts = activities_in(db, view.client_id, view.start, view.end)
@@ -154,21 +165,17 @@ def inputs_hash(inputs) -> str:
 
 
 def _scope_token(db: str) -> tuple:
-    """The signed-in user's scope as a cache key (two users with different clients never share an entry)."""
-    sc = loaders.scope(db)
-    return (bool(sc.everything), tuple(sorted(map(str, sc.client_ids))), tuple(sorted(map(str, sc.engagement_ids))),
-            tuple(sorted(map(str, sc.tickers))))
+    return loaders.scope_token(db)
 
 
 def data_hash(db: str, view) -> str | None:
-    """The hash of the view's data (:func:`inputs_hash`), cached with the reads it hashes (same ``ttl``; the
-    dashboard's writes clear both), so a page pays for the hashing once, not on every call."""
+    """The hash of the view's data (:func:`inputs_hash`), reused while the reads it hashes are unchanged."""
     key = view if isinstance(view, ViewKey) else view_key(view)
-    return None if key is None else _data_hash(db, key, _scope_token(db))
+    return None if key is None else _data_hash(db, key)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _data_hash(db: str, key: ViewKey, scope_token: tuple) -> str:
+@page_view(64)
+def _data_hash(db: str, key: ViewKey) -> str:
     return inputs_hash(answer_inputs(db, key))
 
 
@@ -184,61 +191,52 @@ def settings_key(settings) -> tuple:
 def answer(db: str, view, settings=None, *, with_study: bool = False):
     """The programme's answer for the view and settings (:func:`analytics.answer.programme_answer`), or None.
 
-    Computed once per data hash and settings (the types shown on a chart are not part of the key:
-    the answer states them but does not depend on them); the inputs are read only to compute it.
-    ``with_study`` keeps the event study object (``answer.study``, Event impact lays it out); the
-    other pages get the same answer without it (``study=None``), which is half the bytes to
-    unpickle on every cache hit.
+    Computed once per view, settings and user scope, and reused while the data it read is unchanged (the
+    types shown on a chart are not part of the key: the answer states them but does not depend on them).
+    ``with_study`` keeps the event study object (``answer.study``, Event impact lays it out); the other
+    pages get the same answer without it (``study=None``).
     """
     key = view_key(view)
     if key is None:
         return None
     s = settings or view_settings(view)
-    args = (data_hash(db, key), settings_key(s))
-    ans = _answer(*args, _db=db, _key=key) if with_study else _answer_without_study(*args, _db=db, _key=key)
+    ans = _answer(db, key, settings_key(s))
+    if not with_study:
+        ans = replace(ans, study=None)
     return ans if ans.settings == s else replace(ans, settings=s)
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
-def _answer_without_study(data_hash: str, settings_items: tuple, *, _db: str, _key: ViewKey):
-    """:func:`_answer` without its event study object (every other figure is the same object's)."""
-    return replace(_answer(data_hash, settings_items, _db=_db, _key=_key), study=None)
-
-
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Computing the programme's answer...")
-def _answer(data_hash: str, settings_items: tuple, *, _db: str, _key: ViewKey):
-    """The answer for one data hash and settings (``_db``, ``_key`` are not hashed: ``data_hash`` stands for
-    the data they read). Its event study is :func:`study`'s cached object: one computation for both."""
+@page_view(16, spinner="Computing the programme's answer...")
+def _answer(db: str, key: ViewKey, settings_items: tuple):
+    """The answer for one view and settings. Its event study is :func:`study`'s object: one computation for both."""
     from analytics.answer import programme_answer
     from analytics.settings import parse_settings
 
     s = parse_settings(dict(settings_items)).settings
-    shared = _study(data_hash, settings_items, _scope_token(_db), _db=_db, _key=_key)
-    ans = programme_answer(answer_inputs(_db, _key), s, study=shared)
+    ans = programme_answer(answer_inputs(db, key), s, study=_study(db, key, settings_items))
     return replace(ans, version=f"{ans.version}, {software_commit()}")
 
 
 def study(db: str, view, settings=None):
     """The event-study part of the view's answer (:func:`analytics.answer.programme_study`), or None.
 
-    Cached per data hash, settings and the signed-in user's scope; :func:`answer` composes the rest of
-    the programme's answer on this very object, so Event impact (which shows only the study) does not
-    wait for the account (costs, persistence, the value over the engagement) on a widget change, and
-    the figures it shows are the answer's.
+    :func:`answer` composes the rest of the programme's answer on this very object, so Event impact
+    (which shows only the study) does not wait for the account (costs, persistence, the value over the
+    engagement) on a widget change, and the figures it shows are the answer's.
     """
     key = view if isinstance(view, ViewKey) else view_key(view)
     if key is None:
         return None
     s = settings or view_settings(view)
-    return _study(data_hash(db, key), settings_key(s), _scope_token(db), _db=db, _key=key)
+    return _study(db, key, settings_key(s))
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Running the event study...")
-def _study(data_hash: str, settings_items: tuple, scope_token: tuple, *, _db: str, _key: ViewKey):
+@page_view(16, spinner="Running the event study...")
+def _study(db: str, key: ViewKey, settings_items: tuple):
     from analytics.answer import programme_study
     from analytics.settings import parse_settings
 
-    return programme_study(answer_inputs(_db, _key), parse_settings(dict(settings_items)).settings)
+    return programme_study(answer_inputs(db, key), parse_settings(dict(settings_items)).settings)
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
-from app import loaders
+from app import loaders, memo
 from app.views import common
 
 
@@ -15,7 +14,12 @@ def contract_terms(eng: dict) -> dict:
     return words(eng["engagements"], eng["grants"], eng["financings"])
 
 
-@st.cache_data(ttl=common.TTL_SECONDS, max_entries=16, show_spinner=False)
+@common.page_view()
+def engagement_terms(db: str, client_id: str) -> dict:
+    """:func:`contract_terms` of the client's engagement (memoised per client and user scope)."""
+    return contract_terms(common.client_engagement(db, client_id))
+
+
 def _option_series(db: str, ticker: str, grant: dict):
     from analytics import options
 
@@ -26,8 +30,11 @@ def _option_series(db: str, ticker: str, grant: dict):
     return series, status
 
 
-def option_view(db: str, view, grants: pd.DataFrame):
-    """Daily option series of the first grant (renamed for the chart) and a one-line summary, or None."""
+@common.page_view()
+def option_view(db: str, view):
+    """Daily option series of the client's first grant (renamed for the chart) and a one-line summary, or None
+    (memoised per view and user scope: the page and the report show this one object)."""
+    grants = common.client_engagement(db, view.client_id)["grants"] if view.client_id else pd.DataFrame()
     if grants.empty or not view.ticker or common.prices(db, view.ticker).empty:
         return None
     grant = grants.sort_values("grant_date").iloc[0].to_dict()
@@ -41,7 +48,6 @@ def option_view(db: str, view, grants: pd.DataFrame):
     return {"series": chart, "strike": float(grant["strike"]), "summary": summary}
 
 
-@st.cache_data(ttl=common.TTL_SECONDS, max_entries=16, show_spinner=False)
 def _retainer(db: str, ticker: str, engagement: dict) -> pd.DataFrame:
     from analytics import retainer
 
@@ -57,10 +63,12 @@ RETAINER_KEEP = ["payment_no", "payment_date", "status", "amount", "price", "sha
                  "dilution", "cumulative_dilution", "value_at_issue", "value_marked", "gain_since_issue"]
 
 
-def retainer_view(db: str, view, engagements: pd.DataFrame):
-    """Retainer schedule table and chart frame (analytics.retainer), or None."""
+@common.page_view()
+def retainer_view(db: str, view):
+    """Retainer schedule table and chart frame (analytics.retainer) of the client's first engagement, or None."""
     from analytics.answer import first_engagement
 
+    engagements = common.client_engagement(db, view.client_id)["engagements"] if view.client_id else pd.DataFrame()
     if engagements.empty or not view.ticker or common.prices(db, view.ticker).empty:
         return None
     schedule = _retainer(db, view.ticker, first_engagement(engagements).to_dict())
@@ -71,6 +79,7 @@ def retainer_view(db: str, view, engagements: pd.DataFrame):
     return {"chart": chart, "table": schedule[[c for c in RETAINER_KEEP if c in schedule]]}
 
 
+@memo.derived()
 def cost_table(acc) -> pd.DataFrame:
     """``kind, amount`` of the program cost by kind (without the total row), for the bar chart."""
     by_kind = acc.inputs["costs_by_kind"]
@@ -81,6 +90,7 @@ def cost_table(acc) -> pd.DataFrame:
 SHARE_COLUMNS = ("shares_issued", "cumulative_shares")
 
 
+@memo.derived()
 def retainer_display(table: pd.DataFrame) -> pd.DataFrame:
     """The retainer table as shown: share counts written by :func:`analytics.answer.share_count` (the report's
     and the sentences' formatter), so a count reads the same on every page; the CSV keeps the fractions."""

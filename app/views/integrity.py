@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import streamlit as st
 from plotly.subplots import make_subplots
 
-from app import loaders
+from app import loaders, memo
+from app.views import common
 
 TRADE_EDITABLE = ["date", "holder", "role", "shares", "price", "notes"]
 OBJECTIVE_EDITABLE = ["measure", "target", "direction", "set_date", "due_date", "notes"]
@@ -78,13 +78,21 @@ def _peer_bars(db: str, client_id: str, ticker: str | None) -> pd.DataFrame:
 
 
 def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView | None:
-    """The integrity account of the view's client and period (None without a client and ticker)."""
+    """The integrity account of the view's client and period (None without a client and ticker).
+
+    Memoised per view and user scope, reused while its reads are unchanged (``app.memo``); the page, the
+    report and its section lay out this one object."""
+    if not view.client_id or not view.ticker:
+        return None
+    return _integrity_view(db, view, bool(simulated))
+
+
+@common.page_view(16, spinner="Building the integrity record...")
+def _integrity_view(db: str, view, simulated: bool) -> IntegrityView:
     from analytics import integrity as ig
     from analytics import objectives as ob
     from app.views import common as analysis
 
-    if not view.client_id or not view.ticker:
-        return None
     eng = analysis.client_engagement(db, view.client_id)
     engagement = eng["engagements"].sort_values("start_date").iloc[0].to_dict() if len(eng["engagements"]) else {}
     bars = analysis.prices(db, view.ticker)
@@ -122,7 +130,7 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
                      "objectives cannot be scored (import the terms on the Engagement page).")
     ans = analysis.answer(db, view)
     pers = ans.account.impact.get("persistence") if ans is not None and ans.account is not None else None
-    account = _integrity_account(
+    account = ig.integrity_account(
         client_name=view.client_name or view.client_id, ticker=view.ticker, engagement=engagement, bars=px,
         activities=acts, grants=eng["grants"], financings=eng["financings"],
         compensation=_table(db, "compensation", view.client_id), trades=trades,
@@ -132,21 +140,13 @@ def integrity_view(db: str, view, *, simulated: bool = False) -> IntegrityView |
     return IntegrityView(account, objectives, scored, px, engagement, first, trades, acts, notes)
 
 
-@st.cache_data(ttl=loaders.TTL_SECONDS, max_entries=16, show_spinner=False)
-def _integrity_account(**inputs):
-    """``integrity_account`` cached on its inputs: the user's own scoped frames, so one user's cached record
-    is never another's (Streamlit hashes every argument); a write clears it with the other caches."""
-    from analytics import integrity as ig
-
-    return ig.integrity_account(**inputs)
-
-
 # --- display tables ---------------------------------------------------------------------------------------
 
 def _day(v) -> str:
     return "" if v is None or pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
 
 
+@memo.derived()
 def register_table(acc) -> pd.DataFrame:
     r = acc.register
     return pd.DataFrame({"date": r["date"].dt.date, "payer": r["payer"], "recipient": r["recipient"],
@@ -155,6 +155,7 @@ def register_table(acc) -> pd.DataFrame:
                          "source": r["source"]})
 
 
+@memo.derived()
 def disclosure_table(acc) -> pd.DataFrame:
     d = acc.disclosures
     return pd.DataFrame({"activity_id": d["activity_id"], "date": pd.to_datetime(d["date"]).dt.date,
@@ -169,6 +170,7 @@ def disclosure_text(acc, engagement: dict, day) -> str:
     return ("[Simulated demo data: not a real disclosure.] " + out) if acc.simulated else out
 
 
+@memo.derived()
 def trades_table(acc) -> pd.DataFrame:
     t = acc.trades
     if t.empty:
@@ -187,6 +189,7 @@ def trades_table(acc) -> pd.DataFrame:
                          "notes": t["notes"]})
 
 
+@memo.derived()
 def sales_table(acc) -> pd.DataFrame:
     s = acc.sales_windows
     return pd.DataFrame({"activity_date": s["activity_date"].dt.date, "activity": s["title"],
@@ -197,6 +200,7 @@ def sales_table(acc) -> pd.DataFrame:
                          "uncertainty": "a count from the trades log and the bars, no sampling interval"})
 
 
+@memo.derived()
 def runup_table(acc) -> pd.DataFrame:
     r = acc.runups
     return pd.DataFrame({"activity_id": r["event_id"], "run_up": [f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in
@@ -208,6 +212,7 @@ def runup_table(acc) -> pd.DataFrame:
                                         "recorded seller, no sampling interval"})
 
 
+@memo.derived()
 def objectives_table(scored: pd.DataFrame) -> pd.DataFrame:
     from analytics.objectives import format_value
 
@@ -228,6 +233,7 @@ def objectives_table(scored: pd.DataFrame) -> pd.DataFrame:
 
 # --- the figure -------------------------------------------------------------------------------------------
 
+@memo.derived()
 def integrity_chart(bars: pd.DataFrame, acc, *, simulated: bool = False, start=None, end=None) -> go.Figure:
     """Price with the recorded trades, volume, and each holder's shares, against the promotion (orange) and
     black-out (grey) windows."""

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-import streamlit as st
 
 from app import charts, loaders
 from app.views import common
 
 
 def overview_snapshot(db: str, view, ans=None) -> dict:
-    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page
-    (``ans``: the view's answer when the page has it already)."""
+    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page,
+    memoised per view and user scope (``ans`` is not needed: the view's answer is the memoised one)."""
+    return _overview_snapshot(db, view)
+
+
+@common.page_view()
+def _overview_snapshot(db: str, view) -> dict:
     from analytics.answer import market_snapshot
 
     px = common.prices(db, view.ticker, None, view.end)
@@ -22,7 +26,7 @@ def overview_snapshot(db: str, view, ans=None) -> dict:
                            simulated=bool(loaders.workspace_info(db).get("simulated")))
     metrics, alerts, strike, as_of = snap["metrics"], snap["alerts"], snap["strike"], snap["as_of"]
     markers = common.activity_markers(db, view)
-    ans = ans if ans is not None else common.answer(db, view)
+    ans = common.answer(db, view)
     if ans is not None and not markers.empty and len(ans.per_activity):
         markers = markers.merge(ans.per_activity[["activity_id", "car", "car_low", "car_high", "p_value"]],
                                 on="activity_id", how="left")
@@ -44,19 +48,8 @@ def program_metrics(db: str, view, ans=None) -> list[tuple]:
 
 def price_chart(prices: pd.DataFrame, markers: pd.DataFrame | None, *, benchmark: pd.DataFrame | None = None,
                 strike: float | None = None, title: str | None = None, simulated: bool = False) -> go.Figure:
-    """:func:`app.charts.price_volume_chart` of these arguments, built once per arguments.
-
-    The page draws it on every rerun (a widget change, the draft of a session's first view): the
-    figure's dict is cached and the figure rebuilt from it without validating it again
-    (:func:`app.charts.figure_from_dict`, ~3 ms instead of ~50-100 ms of CPU); the JSON sent is the same.
-    The key is the arguments themselves (``st.cache_data`` hashes the frames, ~1 ms): keying on the
-    view's data hash would read every input of the answer before the draft chart is sent, and the
-    first paint waited for it (bench.dashboard: cold 1.21x -> 1.48x of the minimal app).
-    """
-    return charts.figure_from_dict(_price_chart_spec(prices, markers, benchmark, strike, title, simulated))
-
-
-@st.cache_data(ttl=common.TTL_SECONDS, max_entries=32, show_spinner=False)
-def _price_chart_spec(prices, markers, benchmark, strike, title, simulated) -> dict:
+    """:func:`app.charts.price_volume_chart` of these arguments, built once per arguments (``app.memo.derived``:
+    the frames are keyed by their content, ~0.2 ms, not the view's data hash, so the page's first paint does
+    not wait for the answer's inputs to be read)."""
     return charts.price_volume_chart(prices, markers, benchmark=benchmark, strike=strike, title=title,
-                                     simulated=simulated).to_dict()
+                                     simulated=simulated)

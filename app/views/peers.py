@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
-import streamlit as st
 from plotly.subplots import make_subplots
 
 from analytics import peers as ap
-from app import charts, loaders
+from app import charts, loaders, memo
+from app.views import common
 
 CLIENT_COLOUR = charts.PRICE_COLOUR
 PEER_COLOUR = "#E69F00"
@@ -52,15 +52,10 @@ def _for(frame: pd.DataFrame, tickers) -> pd.DataFrame | None:
     return part if len(part) else None
 
 
-@st.cache_data(ttl=loaders.TTL_SECONDS, max_entries=16, show_spinner=False)
-def _did(daily: pd.DataFrame, client: str, pre: tuple, post: tuple) -> pd.DataFrame:
-    """``analytics.peers.peer_did`` cached on its inputs (~0.5 s for five measures with their placebos); the
-    inputs are the user's scoped reads, so a cached result is never another user's."""
-    return ap.peer_did(daily, client, pre, post)
-
-
+@common.page_view(16, spinner="Comparing with the peers...")
 def peer_data(db: str, client_id: str, client_ticker: str | None) -> PeerData:
-    """Read the client's and its peers' bars (whole history), compute the daily measures and the DiD."""
+    """Read the client's and its peers' bars (whole history), compute the daily measures and the DiD (~0.5 s for
+    five measures with their placebos; memoised per client and user scope, reused while the reads are unchanged)."""
     group = peer_group(db, client_id)
     peers = [str(t) for t in group["ticker"]] if not group.empty else []
     with_bars = [str(t) for t in group.loc[group["first_date"].notna(), "ticker"]] if not group.empty else []
@@ -90,7 +85,7 @@ def peer_data(db: str, client_id: str, client_ticker: str | None) -> PeerData:
                                         "compare before and during: record the terms on the Engagement page.")
     try:
         pre, post = ap.matched_periods(daily.loc[daily["ticker"] == client_ticker.upper(), "date"], *engagement)
-        did = _did(daily, client_ticker.upper(), pre, post)
+        did = ap.peer_did(daily, client_ticker.upper(), pre, post)
     except ValueError as exc:
         return PeerData(**data, problem=str(exc))
     turnover_missing = sorted(set(daily["ticker"]) - set(daily.loc[daily["turnover"].notna(), "ticker"]))
@@ -99,11 +94,13 @@ def peer_data(db: str, client_id: str, client_ticker: str | None) -> PeerData:
     return PeerData(**data, periods=(pre, post), did=did, notes=notes)
 
 
+@memo.derived()
 def comparison(data: PeerData, measure: str, start=None, end=None) -> pd.DataFrame:
     """The chart's frame (:func:`analytics.peers.peer_comparison`) over the chosen period."""
     return ap.peer_comparison(data.daily, data.client_ticker, measure, start, end)
 
 
+@memo.derived()
 def comparison_figure(comp: pd.DataFrame, client: str, measure: str, engagement=None, *,
                       simulated: bool = False) -> go.Figure:
     """Client against the leave-one-out peer median (top) and their ratio (bottom), the engagement shaded."""
@@ -132,6 +129,7 @@ def comparison_figure(comp: pd.DataFrame, client: str, measure: str, engagement=
     return charts._finish(fig, title, simulated, height=520)
 
 
+@memo.derived()
 def did_frame(did: pd.DataFrame) -> pd.DataFrame:
     """The DiD table as shown and exported: one row per measure, the figures in the measure's own unit."""
     rows = []
@@ -154,6 +152,7 @@ def did_frame(did: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@common.page_view(16)
 def amec_rows(db: str, client_id: str, client_ticker: str | None, *, simulated: bool = False) -> list:
     """The ROI report's peer outcome rows (``analytics.peers.peer_amec_rows``) for a client; [] without peers
     with bars or without an engagement (the report then says none were recorded)."""

@@ -1,20 +1,33 @@
 """The ROI report's view: the answer's words and tables laid out with the report's charts (``app.report``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from app.views import common
 from app.views.engagement import option_view
 
 
-def report_content(db: str, view, *, simulated: bool, settings=None, ans=None):
-    """The ROI report for the view: the answer's words and tables, laid out with its charts."""
+def report_content(db: str, view, *, simulated: bool, settings=None):
+    """The ROI report for the view: the answer's words and tables, laid out with its charts.
+
+    Memoised per view (its settings included) and user scope, and reused while the data it was composed
+    from is unchanged: the page, the HTML and the PDF lay out this one object, built on the one answer
+    (:func:`app.views.common.answer`)."""
+    if settings is not None:
+        view = replace(view, settings=settings)
+    return _report_content(db, view, bool(simulated))
+
+
+@common.page_view(16, spinner="Composing the report...")
+def _report_content(db: str, view, simulated: bool):
     from analytics.answer import STAKE_COLUMNS
     from app import charts
     from app import report as rp
     from app.report import ReportContent
 
-    ans = ans if ans is not None else common.answer(db, view, settings)
+    ans = common.answer(db, view)
     content_amec = amec_parts(db, view, simulated=simulated)
     content = ReportContent(
         title=f"IR programme ROI: {view.client_name or view.ticker} ({view.ticker})",
@@ -39,8 +52,7 @@ def report_content(db: str, view, *, simulated: bool, settings=None, ans=None):
                                rp.per_type_table(ans.per_type)))
     acc = ans.account
     px = common.prices(db, view.ticker, view.start, view.end)
-    eng = common.client_engagement(db, view.client_id)
-    opt = option_view(db, view, eng["grants"])
+    opt = option_view(db, view)
     if not px.empty:
         acts = common.activities_in(db, view.client_id, view.start, view.end)
         markers = acts[["date", "type", "title"]] if not acts.empty else None

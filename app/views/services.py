@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import streamlit as st
 
 from analytics import services as sv
 from analytics.constants import ROI_INTERVAL_LEVEL, activity_label
-from app import charts, loaders
+from app import charts, loaders, memo
+from app.views import common
 from app.views.common import prices
 
 INQUIRY_TYPES = ("press_release", "broker_dealer_mailing", "fax_mail_blast")  # what brings inquiries
@@ -41,8 +41,10 @@ class ServicesData:
     bars: pd.DataFrame
 
 
+@common.page_view(16)
 def services_data(db: str, client_id: str, ticker: str | None) -> ServicesData:
-    """Read the client's three logs, activities and bars through the scoped loaders."""
+    """Read the client's three logs, activities and bars through the scoped loaders (memoised: the page and
+    the report shape this one object, and the shapings below are memoised on it)."""
     def log(name: str) -> pd.DataFrame:
         frame = loaders.read_table(db, f"store.services:{name}", client_id)
         cols = list(dict.fromkeys(["client_id", ID_COLUMN[name], *EDIT_COLUMNS[name]]))
@@ -51,6 +53,7 @@ def services_data(db: str, client_id: str, ticker: str | None) -> ServicesData:
     return ServicesData(log("inquiries"), log("mailings"), log("coverage_counts"), acts, prices(db, ticker))
 
 
+@memo.derived()
 def period(view, data: ServicesData) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The view's period, or (when open) the span of the logs; None when there is nothing at all."""
     days = pd.concat([pd.to_datetime(data.inquiries["received_at"]).dt.normalize(),
@@ -96,6 +99,7 @@ def quantile_words(qi: sv.QuantileInterval) -> str:
     return f"{100 * qi.coverage:.0f}% interval {lo} to {hi}, n={qi.n}"
 
 
+@memo.derived()
 def inquiry_view(data: ServicesData, start, end, open_days: int, window_days: int) -> dict:
     """Everything the inquiry section shows for the period: counts, response times, open ones, around activities."""
     q = _cut(data.inquiries, "received_at", start, end)
@@ -116,6 +120,7 @@ def inquiry_view(data: ServicesData, start, end, open_days: int, window_days: in
             "times": sv.response_time_summary(q, LEVEL), "open": opened, "around": per, "pooled": pooled}
 
 
+@memo.derived()
 def weekly_figure(weeks: pd.DataFrame, *, simulated: bool = False) -> go.Figure:
     """Inquiries received per week, answered and still open stacked."""
     if weeks.empty:
@@ -130,6 +135,7 @@ def weekly_figure(weeks: pd.DataFrame, *, simulated: bool = False) -> go.Figure:
                           height=360)
 
 
+@memo.derived()
 def open_frame(opened: pd.DataFrame, open_days: int) -> pd.DataFrame:
     """Open inquiries as shown and exported."""
     if opened.empty:
@@ -141,6 +147,7 @@ def open_frame(opened: pd.DataFrame, open_days: int) -> pd.DataFrame:
     return out.rename(columns={"flagged": f"older_than_{open_days}_days"})
 
 
+@memo.derived()
 def around_frame(per: pd.DataFrame) -> pd.DataFrame:
     """Inquiries after each activity against the baseline, as shown and exported."""
     if per.empty:
@@ -191,6 +198,7 @@ def _money_interval(lo, hi) -> str:
     return f"${lo:,.2f} to " + ("no limit" if not np.isfinite(hi) else f"${hi:,.2f}")
 
 
+@memo.derived()
 def mailing_frames(data: ServicesData, start, end) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(per mailing, by kind, list sizes) as shown and exported, each rate and cost with its interval."""
     m = _cut(data.mailings, "date", start, end)
@@ -214,6 +222,7 @@ def mailing_frames(data: ServicesData, start, end) -> tuple[pd.DataFrame, pd.Dat
     return shaped[0], shaped[1], sv.list_sizes(m)
 
 
+@memo.derived()
 def list_figure(sizes: pd.DataFrame, *, simulated: bool = False) -> go.Figure:
     """Each mailing list's size at each mailing."""
     if sizes.empty:
@@ -228,6 +237,14 @@ def list_figure(sizes: pd.DataFrame, *, simulated: bool = False) -> go.Figure:
 
 
 # --- market makers and analysts --------------------------------------------------------------------------
+
+@memo.derived()
+def coverage_view(data: ServicesData, end, *, simulated: bool = False) -> go.Figure:
+    """The market-maker and analyst chart for the page: the counts' steps to ``end`` with the introductions."""
+    steps = sv.coverage_steps(data.coverage, end=end)
+    acts = data.activities[data.activities["type"].isin(sv.INTRODUCTION_TYPES)] if len(data.activities) else None
+    return coverage_figure(steps, acts, simulated=simulated)
+
 
 def coverage_figure(steps: pd.DataFrame, introductions: pd.DataFrame | None = None, *,
                     simulated: bool = False) -> go.Figure:
@@ -254,19 +271,16 @@ def coverage_figure(steps: pd.DataFrame, introductions: pd.DataFrame | None = No
                           height=360)
 
 
-@st.cache_data(ttl=loaders.TTL_SECONDS, max_entries=16, show_spinner=False)
-def _spreads(bars: pd.DataFrame, acts: pd.DataFrame, level: float) -> pd.DataFrame:
-    return sv.introduction_spreads(bars, acts, level=level)
-
-
+@memo.derived()
 def introduction_spreads(data: ServicesData) -> pd.DataFrame:
     """The spread before and after every introduction of the client (whole history: the placebo's reference)."""
     if data.bars.empty or data.activities.empty:
         return sv.introduction_spreads(pd.DataFrame(), pd.DataFrame())
     acts = data.activities[["activity_id", "date", "type", "title"]]
-    return _spreads(data.bars[["date", "high", "low", "close", "volume"]], acts, LEVEL)
+    return sv.introduction_spreads(data.bars[["date", "high", "low", "close", "volume"]], acts, level=LEVEL)
 
 
+@memo.derived()
 def spread_frame(spreads: pd.DataFrame) -> pd.DataFrame:
     """The spread table as shown and exported (percentages of the price)."""
     if spreads.empty:
@@ -290,6 +304,7 @@ def amec_sentences(amec: pd.DataFrame) -> list[str]:
             for r in amec.itertuples(index=False)]
 
 
+@memo.derived()
 def amec_frame(data: ServicesData, spreads: pd.DataFrame, start, end, simulated: bool) -> pd.DataFrame:
     """The ROI report's rows for the services (analytics.services.services_amec_rows) as a table."""
     rows = sv.services_amec_rows(data.inquiries, data.mailings, data.coverage, spreads, start=start, end=end,
@@ -300,6 +315,7 @@ def amec_frame(data: ServicesData, spreads: pd.DataFrame, start, end, simulated:
 
 # --- editing ---------------------------------------------------------------------------------------------
 
+@memo.derived()
 def editor_frame(data: ServicesData, table: str) -> pd.DataFrame:
     """The log's rows in the editor's columns (id first), oldest first."""
     frame = {"inquiries": data.inquiries, "mailings": data.mailings, "coverage_counts": data.coverage}[table]

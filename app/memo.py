@@ -1,0 +1,335 @@
+"""The dashboard server's memory: store reads and page views computed once and shared by every session.
+
+Why not ``st.cache_data``: it hashes every argument and unpickles a copy of the result on every hit. With ten
+sessions on one server those copies were most of a page view's CPU (0.13 s of argument hashing and 0.06 s of
+unpickling a view of the ROI report), and the sessions queue on the one GIL. Here a hit is a dictionary
+lookup, and nothing is copied but frames' headers:
+
+- :func:`read` memoises a function of the store (a ``Store`` query): its result is fetched at most once per
+  ``ttl`` seconds per arguments, and carries a *fingerprint* of its content
+  (:func:`analytics.answer.data_fingerprint`), taken once when it is fetched.
+- :func:`view` memoises a computation over reads (an answer, a page's tables and figures), keyed by its
+  arguments (ids, dates and settings, never frames) and the signed-in user's scope. While it runs, every read
+  it makes (and every view it uses, with that view's reads) is recorded with its fingerprint; the entry is
+  reused as long as each of those reads still has the same fingerprint. A read whose ``ttl`` ran out is
+  fetched again, and when its content is unchanged (an ingest job wrote another ticker) nothing is
+  recomputed; when it changed, the view is computed again on the next call.
+- Concurrent sessions asking for the same missing entry wait for the one computing it (single flight), so
+  ten sessions opening a page after a write compute it once, not ten times.
+
+Results are shared between sessions, so they are read-only: a DataFrame or Series is handed out as
+``copy(deep=False)``, which pandas' copy-on-write (always on since pandas 3) makes a private copy the moment
+it is changed; any other object (a figure, an answer) must not be changed by its caller
+(``tests/test_memo.py`` renders every page twice and checks that no shared value changed).
+
+:func:`clear` forgets everything (the dashboard wrote to the store; the tests between workspaces).
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+_CACHES: list["_Cache"] = []
+_local = threading.local()  # .stack: the dependency lists of the views being computed on this thread
+
+
+class _Entry:
+    __slots__ = ("value", "token", "deps", "born")
+
+    def __init__(self, value, token, deps, born):
+        self.value, self.token, self.deps, self.born = value, token, deps, born
+
+
+class _Cache:
+    """One memoised function's entries: LRU, each at most ``ttl`` seconds old, with single-flight locks."""
+
+    def __init__(self, name: str, ttl: float, max_entries: int, clock: Callable[[], float]):
+        self.name, self.ttl, self.max_entries, self.clock = name, ttl, max_entries, clock
+        self.entries: OrderedDict = OrderedDict()
+        self.flights: dict = {}
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+        _CACHES.append(self)
+
+    def fresh(self, key) -> _Entry | None:
+        with self.lock:
+            e = self.entries.get(key)
+            if e is None:
+                return None
+            if self.clock() - e.born > self.ttl:
+                return None
+            self.entries.move_to_end(key)
+            return e
+
+    def put(self, key, entry: _Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+    def flight(self, key) -> threading.RLock:
+        with self.lock:
+            lock = self.flights.get(key)
+            if lock is None:
+                if len(self.flights) > 4 * self.max_entries:  # keys come and go: forget idle locks
+                    self.flights = {k: v for k, v in self.flights.items() if k in self.entries}
+                lock = self.flights[key] = threading.RLock()
+            return lock
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+# --- keys and fingerprints -------------------------------------------------------------------------------
+
+def freeze(x) -> Any:
+    """A hashable key for ``x``: ids, numbers, dates, tuples, lists, dicts, sets and dataclasses of them.
+
+    A DataFrame (or any other object) is refused with a TypeError: a view is keyed by what identifies its
+    data (the workspace, a client, a ticker, dates, settings), and finds the data itself through its reads.
+    """
+    if x is None or isinstance(x, (str, bool, int, float, bytes)):
+        return x
+    if x is pd.NaT:
+        return ("NaT",)
+    if isinstance(x, pd.Timestamp):
+        return ("ts", x.value, str(x.tz))
+    if isinstance(x, (dt.date, dt.datetime, dt.timedelta, pd.Timedelta, np.generic)):
+        return (type(x).__name__, repr(x))
+    if isinstance(x, (tuple, list)):
+        return tuple(freeze(v) for v in x)
+    if isinstance(x, dict):
+        return ("dict",) + tuple(sorted(((str(k), freeze(v)) for k, v in x.items()), key=lambda kv: kv[0]))
+    if isinstance(x, (set, frozenset)):
+        return ("set",) + tuple(sorted((freeze(v) for v in x), key=repr))
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (type(x).__qualname__,) + tuple(freeze(getattr(x, f.name)) for f in dataclasses.fields(x))
+    raise TypeError(f"{type(x).__name__} cannot be part of a memo key: pass ids, dates and settings, not data")
+
+
+def fingerprint(value) -> str:
+    """What a read returned, in 16 hex digits: a frame by its content (columns, dtypes, values), else pickled."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        from analytics.answer import data_fingerprint
+
+        return data_fingerprint(value if isinstance(value, pd.DataFrame) else value.to_frame())
+    try:
+        raw = pickle.dumps(value, protocol=5)
+    except Exception:  # noqa: BLE001 - not picklable: never equal to anything but itself
+        raw = repr(id(value)).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def share(value):
+    """What a caller gets: frames and series as lazy copies (copy-on-write), plain dicts, lists and tuples as
+    new containers of shared values, anything else as it is."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if type(value) is dict:
+        return {k: share(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(share(v) for v in value)
+    return value
+
+
+# --- dependency recording --------------------------------------------------------------------------------
+
+class _Dep:
+    """A read a view was computed from: how to ask for it again, and the fingerprint it had."""
+
+    __slots__ = ("cache", "key", "fetch", "token")
+
+    def __init__(self, cache, key, fetch, token):
+        self.cache, self.key, self.fetch, self.token = cache, key, fetch, token
+
+    def unchanged(self) -> bool:
+        return _read_entry(self.cache, self.key, self.fetch).token == self.token
+
+
+def _stack() -> list:
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def _record(deps) -> None:
+    """Add reads to the view being computed on this thread, if any (an inner view hands its reads to its caller
+    when it returns, so a view depends on the reads of every view it used)."""
+    stack = _stack()
+    if stack:
+        top = stack[-1]
+        for d in deps:
+            top[(id(d.cache), d.key)] = d
+
+
+@contextlib.contextmanager
+def _recording():
+    deps: dict = {}
+    stack = _stack()
+    stack.append(deps)
+    try:
+        yield deps
+    finally:
+        stack.pop()
+
+
+def _read_entry(cache: _Cache, key, fetch: Callable[[], Any]) -> _Entry:
+    e = cache.fresh(key)
+    if e is not None:
+        cache.hits += 1
+        return e
+    with cache.flight(key):
+        e = cache.fresh(key)  # another session fetched it while this one waited
+        if e is not None:
+            cache.hits += 1
+            return e
+        cache.misses += 1
+        value = fetch()
+        e = _Entry(value, fingerprint(value), (), cache.clock())
+        cache.put(key, e)
+        return e
+
+
+# --- the decorators --------------------------------------------------------------------------------------
+
+def read(ttl: float = 60, max_entries: int = 64, *, clock: Callable[[], float] = time.monotonic):
+    """Memoise a store read: at most one fetch per ``ttl`` seconds per arguments, shared by every session."""
+    def deco(fn):
+        cache = _Cache(f"{fn.__module__}.{fn.__qualname__}", ttl, max_entries, clock)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            key = freeze((args, kwargs))
+            fetch = functools.partial(fn, *args, **kwargs)
+            e = _read_entry(cache, key, fetch)
+            _record([_Dep(cache, key, fetch, e.token)])
+            return share(e.value)
+
+        wrapper.memo = cache
+        return wrapper
+    return deco
+
+
+def view(ttl: float = 600, max_entries: int = 32, *, spinner: str | None = None,
+         scope: Callable[..., Any] | None = None, clock: Callable[[], float] = time.monotonic):
+    """Memoise a computation over reads, reused while every read it made is unchanged (and for ``ttl`` at most).
+
+    ``scope(*args, **kwargs)``, when given, is part of the key (the signed-in user's scope: two users with
+    different clients never share an entry). ``spinner`` is shown while the entry is computed.
+    """
+    def deco(fn):
+        cache = _Cache(f"{fn.__module__}.{fn.__qualname__}", ttl, max_entries, clock)
+
+        def valid(e: _Entry | None) -> bool:
+            return e is not None and all(d.unchanged() for d in e.deps)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            key = freeze((args, kwargs, scope(*args, **kwargs) if scope else None))
+            e = cache.fresh(key)
+            if not valid(e):
+                with cache.flight(key):
+                    e = cache.fresh(key)
+                    if not valid(e):
+                        cache.misses += 1
+                        with _recording() as deps, _spinner(spinner):
+                            value = fn(*args, **kwargs)
+                        e = _Entry(value, None, tuple(deps.values()), cache.clock())
+                        cache.put(key, e)
+                    else:
+                        cache.hits += 1
+            else:
+                cache.hits += 1
+            _record(e.deps)
+            return share(e.value)
+
+        wrapper.memo = cache
+        return wrapper
+    return deco
+
+
+def derived(max_entries: int = 64):
+    """Memoise a pure shaping of memoised objects (a table or figure built from a view's answer, account or data).
+
+    Arguments that :func:`freeze` accepts are keyed by value, frames and series by their content
+    (:func:`fingerprint`: a frame handed out is a new copy each time), any other object (an account or
+    data object a view handed out) by its identity, and the entry keeps it, so a hit needs the very same
+    object: a view's object is the same while the view is reused, and a new one when it was recomputed.
+    No reads, no scope: the objects given are already the user's.
+    """
+    def deco(fn):
+        cache = _Cache(f"{fn.__module__}.{fn.__qualname__}", float("inf"), max_entries, time.monotonic)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            held, parts = [], []
+            for name, a in (*((None, a) for a in args), *sorted(kwargs.items())):
+                try:
+                    parts.append((name, freeze(a)))
+                except TypeError:
+                    if isinstance(a, (pd.DataFrame, pd.Series)):  # by content: a frame handed out is a copy
+                        parts.append((name, ("frame", fingerprint(a))))
+                    else:
+                        held.append(a)
+                        parts.append((name, ("id", id(a))))
+            key = tuple(parts)
+            e = cache.fresh(key)
+            if e is not None and len(e.token) == len(held) and all(x is y for x, y in zip(e.token, held)):
+                cache.hits += 1
+                return share(e.value)
+            cache.misses += 1
+            value = fn(*args, **kwargs)
+            cache.put(key, _Entry(value, tuple(held), (), 0.0))
+            return share(value)
+
+        wrapper.memo = cache
+        return wrapper
+    return deco
+
+
+def _spinner(text: str | None):
+    if not text:
+        return contextlib.nullcontext()
+    try:
+        import streamlit as st
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        if get_script_run_ctx(suppress_warning=True) is None:
+            return contextlib.nullcontext()
+        return st.spinner(text)
+    except Exception:  # noqa: BLE001 - outside a Streamlit run: no spinner
+        return contextlib.nullcontext()
+
+
+def clear() -> None:
+    """Forget every memoised read and view (after the dashboard wrote to the store; between test workspaces)."""
+    for cache in list(_CACHES):
+        cache.clear()
+
+
+def stats() -> dict[str, tuple[int, int, int]]:
+    """``{name: (entries, hits, misses)}`` of every memoised function (for the tests and ``bench``)."""
+    return {c.name: (len(c.entries), c.hits, c.misses) for c in _CACHES}
+
+
+def entries() -> list[tuple[str, Any, Any]]:
+    """Every memoised ``(name, key, value)`` now held (the test that shared values stay unchanged reads them)."""
+    out = []
+    for c in list(_CACHES):
+        with c.lock:
+            out.extend((c.name, k, e.value) for k, e in c.entries.items())
+    return out
