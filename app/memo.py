@@ -73,6 +73,7 @@ class _Cache:
             return e
 
     def put(self, key, entry: _Entry) -> None:
+        _hold(entry.value)
         with self.lock:
             self.entries[key] = entry
             self.entries.move_to_end(key)
@@ -133,15 +134,61 @@ def fingerprint(value) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+_HELD: dict[int, tuple] = {}  # id(frame) -> (weakref to the frame, its fingerprint or None): frames memo holds
+_HELD_LOCK = threading.Lock()
+
+
+def _frames_in(value, depth: int = 2):
+    """The frames and series a memoised value holds: itself, or its fields, items and values (two levels)."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        yield value
+    elif depth > 0:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            items = (getattr(value, f.name) for f in dataclasses.fields(value))
+        elif isinstance(value, dict):
+            items = value.values()
+        elif isinstance(value, (list, tuple)):
+            items = value
+        else:
+            return
+        for v in items:
+            yield from _frames_in(v, depth - 1)
+
+
+def _hold(value) -> None:
+    """Note the frames a new entry holds: they are read-only from now on, so their identity stands for their
+    content and :func:`derived` need not hash them again."""
+    import weakref
+
+    with _HELD_LOCK:
+        if len(_HELD) > 20_000:  # forget the frames that were freed
+            for k in [k for k, (ref, _fp) in _HELD.items() if ref() is None]:
+                del _HELD[k]
+        for f in _frames_in(value):
+            if id(f) not in _HELD or _HELD[id(f)][0]() is not f:
+                _HELD[id(f)] = (weakref.ref(f), None)
+
+
+def _frame_key(frame) -> str:
+    """A frame's fingerprint: remembered for a frame memo holds (read-only), computed for any other."""
+    held = _HELD.get(id(frame))
+    if held is not None and held[0]() is frame:
+        if held[1] is None:
+            held = _HELD[id(frame)] = (held[0], fingerprint(frame))
+        return held[1]
+    return fingerprint(frame)
+
+
 def share(value):
-    """What a caller gets: frames and series as lazy copies (copy-on-write), plain dicts, lists and tuples as
-    new containers of shared values, anything else as it is."""
+    """What a caller gets: a frame or series as a lazy copy (copy-on-write), a plain dict or list as a new
+    container, anything else as it is. The values inside (a dict's frames, an answer's tables) are the shared
+    ones: read-only, and :func:`derived` knows them by identity."""
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.copy(deep=False)
     if type(value) is dict:
-        return {k: share(v) for k, v in value.items()}
-    if type(value) in (list, tuple):
-        return type(value)(share(v) for v in value)
+        return dict(value)
+    if type(value) is list:
+        return list(value)
     return value
 
 
@@ -282,7 +329,7 @@ def derived(max_entries: int = 64):
                     parts.append((name, freeze(a)))
                 except TypeError:
                     if isinstance(a, (pd.DataFrame, pd.Series)):  # by content: a frame handed out is a copy
-                        parts.append((name, ("frame", fingerprint(a))))
+                        parts.append((name, ("frame", _frame_key(a))))
                     else:
                         held.append(a)
                         parts.append((name, ("id", id(a))))

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import exports, loaders, state
+from app import exports, loaders, memo, state
 
 SIMULATED_BANNER = (
     "**Simulated data.** Demo workspace: every price and volume shown is generated (seeded, "
@@ -115,6 +115,7 @@ def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
 
 
+@memo.derived()
 def _span(cov: pd.DataFrame, ticker: str | None):
     """First and last stored date of ``ticker`` from ``Store.coverage()`` (column names tolerant)."""
     if cov is None or cov.empty or ticker is None or "ticker" not in cov:
@@ -152,8 +153,7 @@ def sidebar_view(db: str) -> state.View:
                   and not str(t).startswith("^")]
         ticker_options += sorted(others)
     ticker = state.synced_selectbox("Ticker", ticker_options, "ticker", container=side) if ticker_options else None
-    cov = loaders.coverage(db)
-    data_start, data_end = _span(cov, ticker)
+    data_start, data_end = _span(loaders.coverage(db), ticker)
     period = state.period_controls(side, data_start=data_start, data_end=data_end,
                                    has_engagement=engaged[0] is not None)
     start, end = state.resolve_period(period, data_start=data_start, data_end=data_end,
@@ -207,9 +207,11 @@ def csv_download(frame: pd.DataFrame, name: str, view: state.View | None, *, key
     ticker = view.ticker if view else None
     start = view.start if view else None
     end = view.end if view else None
-    out = frame.assign(data="simulated") if simulated else frame
+    def build() -> bytes:  # on click only: the labelled copy is not made on every run
+        return exports.table_csv(frame.assign(data="simulated") if simulated else frame)
+
     download(
-        st, label, lambda: exports.table_csv(out), exports.export_filename(ticker, name, start, end, "csv", simulated),
+        st, label, build, exports.export_filename(ticker, name, start, end, "csv", simulated),
         view.client_id if view else None,
         mime="text/csv", key=f"dl_{key}_csv", on_click="ignore", icon=":material/download:",
     )

@@ -256,3 +256,26 @@ def test_derived_keys_other_objects_by_identity():
     assert words(Account(1.0)) == "1.00"  # another object: a recomputed view's, computed again
     assert calls == [1.0, 1.0]
     words.memo.clear()
+
+
+def test_a_frame_memo_holds_is_hashed_once_for_derived(monkeypatch):
+    hashed = []
+    real = memo.fingerprint
+    monkeypatch.setattr(memo, "fingerprint", lambda v: hashed.append(1) or real(v))
+
+    @memo.view()
+    def series_of(name):
+        return {"series": pd.DataFrame({"x": [1.0, 2.0, 3.0]}), "name": name}
+
+    @memo.derived()
+    def total(frame):
+        return float(frame["x"].sum())
+
+    for _ in range(3):
+        assert total(series_of("a")["series"]) == 6.0
+    assert len(hashed) == 1  # the view's frame is read-only: its identity stands for its content
+    total(pd.DataFrame({"x": [1.0]}))
+    total(pd.DataFrame({"x": [1.0]}))
+    assert len(hashed) == 3  # a frame of the caller's own is hashed every time
+    series_of.memo.clear()
+    total.memo.clear()

@@ -52,9 +52,9 @@ with tabs[0]:
     else:
         ui.table(shown, "disclosures", view, key="disclosures", simulated=simulated)
     if len(shown):
+        labels = [f"{d} {t}: {title}" for d, t, title in zip(shown["date"], shown["type"], shown["title"])]
         pick = st.selectbox("Disclosure text for", list(range(len(shown))), key="disclosure_pick",
-                            format_func=lambda i: f"{shown['date'].iloc[i]} {shown['type'].iloc[i]}: "
-                                                  f"{shown['title'].iloc[i]}")
+                            format_func=labels.__getitem__)
         text = iv.disclosure_text(acc, data.engagement, shown["date"].iloc[pick])
         st.code(text, language=None, wrap_lines=True)
         ui.download(st, "Download the disclosure text", lambda: text.encode("utf-8"),
@@ -63,7 +63,7 @@ with tabs[0]:
                     mime="text/plain", key="dl_disclosure", on_click="ignore", icon=":material/download:")
 
 with tabs[1]:
-    ui.chart(iv.integrity_chart(data.bars, acc, simulated=simulated, start=view.start, end=view.end),
+    ui.chart(iv.integrity_figure(data, simulated=simulated, start=view.start, end=view.end),
              "integrity", view, key="integrity", simulated=simulated)
     st.markdown(f"**Sales within {acc.rules['sale_flag_days']} trading days after a promotional activity**")
     ui.table(iv.sales_table(acc), "sales-after-activities", view, key="sales", simulated=simulated)

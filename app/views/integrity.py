@@ -163,6 +163,7 @@ def disclosure_table(acc) -> pd.DataFrame:
                          "flagged": np.where(d["flagged"], "flagged", "")})
 
 
+@memo.derived()
 def disclosure_text(acc, engagement: dict, day) -> str:
     from analytics.integrity import disclosure_text as text
 
@@ -234,6 +235,11 @@ def objectives_table(scored: pd.DataFrame) -> pd.DataFrame:
 # --- the figure -------------------------------------------------------------------------------------------
 
 @memo.derived()
+def integrity_figure(data: IntegrityView, *, simulated: bool = False, start=None, end=None) -> go.Figure:
+    """:func:`integrity_chart` of a view's record (memoised on the view's object: no frame to fingerprint)."""
+    return integrity_chart(data.bars, data.account, simulated=simulated, start=start, end=end)
+
+
 def integrity_chart(bars: pd.DataFrame, acc, *, simulated: bool = False, start=None, end=None) -> go.Figure:
     """Price with the recorded trades, volume, and each holder's shares, against the promotion (orange) and
     black-out (grey) windows."""
