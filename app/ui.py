@@ -74,9 +74,11 @@ def text(value, container=st, *, caption: bool = False) -> None:
 
 
 def sentences(items, container=st) -> None:
-    """Plain sentences, one paragraph each, escaped."""
-    for s in items:
-        container.markdown(escape_md(s))
+    """Plain sentences, one paragraph each, escaped, in one element (one message to the browser, not one a
+    sentence: the ROI report has about sixty)."""
+    paragraphs = [escape_md(s) for s in items]
+    if paragraphs:
+        container.markdown("\n\n".join(paragraphs))
 
 
 def refusals(parsed, container=st) -> None:
