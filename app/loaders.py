@@ -25,6 +25,7 @@ import streamlit as st
 from app import memo
 
 TTL_SECONDS = 60
+STALE_SECONDS = 60  # past its ttl a read is served up to this long while it is fetched again behind (app.memo)
 MAX_ENTRIES = 64
 
 
@@ -87,7 +88,7 @@ def _exists(db: str) -> bool:
     return Path(db).exists()
 
 
-@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, stale=STALE_SECONDS)
 def _read_all(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
     """``Store(db).<method>(*args, **kwargs)`` cached, unscoped; an empty frame when the workspace is missing."""
     if not _exists(db):
@@ -103,7 +104,7 @@ def read(db: str, method: str, *args, **kwargs) -> pd.DataFrame:
     return scope_frame(_read_all(db, method, *args, **kwargs), who)
 
 
-@memo.read(ttl=TTL_SECONDS, max_entries=8)
+@memo.read(ttl=TTL_SECONDS, max_entries=8, stale=STALE_SECONDS)
 def workspace_info(db: str) -> dict:
     """``{"schema_version", "simulated", "name"}``; ``simulated`` False when there is no workspace."""
     if not _exists(db):
@@ -114,7 +115,7 @@ def workspace_info(db: str) -> dict:
     return info
 
 
-@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, stale=STALE_SECONDS)
 def _read_table_all(db: str, function: str, *args) -> pd.DataFrame:
     """``module.function(Store(db), *args)`` cached, unscoped, for the store modules beside ``Store``
     (``store.corporate_events``, ``store.integrity``, ``store.services``, ``store.peers``)."""
@@ -181,7 +182,7 @@ def shares_outstanding(db: str, ticker: str | None = None) -> pd.DataFrame:
     return read(db, "shares_outstanding", ticker)
 
 
-@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@memo.read(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, stale=STALE_SECONDS)
 def _confounding_all(db: str, ticker: str) -> pd.DataFrame:
     import duckdb
 

@@ -7,7 +7,8 @@ lookup, and nothing is copied but frames' headers:
 
 - :func:`read` memoises a function of the store (a ``Store`` query): its result is fetched at most once per
   ``ttl`` seconds per arguments, and carries a *fingerprint* of its content
-  (:func:`analytics.answer.data_fingerprint`), taken once when it is fetched.
+  (:func:`analytics.answer.data_fingerprint`), taken once when it is fetched. With ``stale``, an entry past
+  its ``ttl`` is served while a background thread fetches it again (the page views never wait on a timer).
 - :func:`view` memoises a computation over reads (an answer, a page's tables and figures), keyed by its
   arguments (ids, dates and settings, never frames) and the signed-in user's scope. While it runs, every read
   it makes (and every view it uses, with that view's reads) is recorded with its fingerprint; the entry is
@@ -31,6 +32,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import logging
 import pickle
 import threading
 import time
@@ -40,6 +42,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+LOG = logging.getLogger("irdash.memo")
 _CACHES: list["_Cache"] = []
 _local = threading.local()  # .stack: the dependency lists of the views being computed on this thread
 
@@ -54,10 +57,13 @@ class _Entry:
 class _Cache:
     """One memoised function's entries: LRU, each at most ``ttl`` seconds old, with single-flight locks."""
 
-    def __init__(self, name: str, ttl: float, max_entries: int, clock: Callable[[], float]):
-        self.name, self.ttl, self.max_entries, self.clock = name, ttl, max_entries, clock
+    def __init__(self, name: str, ttl: float, max_entries: int, clock: Callable[[], float], stale: float = 0.0):
+        self.name, self.ttl, self.max_entries, self.clock, self.stale = name, ttl, max_entries, clock, stale
         self.entries: OrderedDict = OrderedDict()
         self.flights: dict = {}
+        self.refreshing: set = set()
+        self.generation = 0  # clear() counts up: a fetch begun before a clear is not stored after it
+        self.refresher: threading.Thread | None = None  # the newest background refresh (the tests join it)
         self.lock = threading.Lock()
         self.hits = self.misses = 0
         _CACHES.append(self)
@@ -70,6 +76,14 @@ class _Cache:
             if self.clock() - e.born > self.ttl:
                 return None
             self.entries.move_to_end(key)
+            return e
+
+    def servable(self, key) -> _Entry | None:
+        """An entry past its ``ttl`` but within ``ttl + stale``: served while it is fetched again behind."""
+        with self.lock:
+            e = self.entries.get(key)
+            if e is None or self.clock() - e.born > self.ttl + self.stale:
+                return None
             return e
 
     def put(self, key, entry: _Entry) -> None:
@@ -92,6 +106,7 @@ class _Cache:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.generation += 1
 
 
 # --- keys and fingerprints -------------------------------------------------------------------------------
@@ -239,24 +254,64 @@ def _read_entry(cache: _Cache, key, fetch: Callable[[], Any]) -> _Entry:
     if e is not None:
         cache.hits += 1
         return e
+    if cache.stale:
+        e = cache.servable(key)
+        if e is not None:  # past its ttl: served as it is while a thread fetches it again
+            cache.hits += 1
+            _refresh_behind(cache, key, fetch)
+            return e
     with cache.flight(key):
         e = cache.fresh(key)  # another session fetched it while this one waited
         if e is not None:
             cache.hits += 1
             return e
         cache.misses += 1
-        value = fetch()
-        e = _Entry(value, fingerprint(value), (), cache.clock())
+        return _fetch(cache, key, fetch)
+
+
+def _fetch(cache: _Cache, key, fetch: Callable[[], Any]) -> _Entry:
+    generation = cache.generation
+    value = fetch()
+    e = _Entry(value, fingerprint(value), (), cache.clock())
+    if cache.generation == generation:  # else the store was written (and the memo cleared) meanwhile
         cache.put(key, e)
-        return e
+    return e
+
+
+def _refresh_behind(cache: _Cache, key, fetch: Callable[[], Any]) -> None:
+    """Fetch ``key`` again on a thread of its own (one at a time per key); a failure keeps the old entry, which
+    is then fetched in the request that finds it past ``ttl + stale``."""
+    with cache.lock:
+        if key in cache.refreshing:
+            return
+        cache.refreshing.add(key)
+
+    def run():
+        try:
+            with cache.flight(key):
+                cache.misses += 1
+                _fetch(cache, key, fetch)
+        except Exception:  # noqa: BLE001 - a busy or missing workspace: the next request says so
+            LOG.warning("background refresh of %s failed", cache.name, exc_info=True)
+        finally:
+            with cache.lock:
+                cache.refreshing.discard(key)
+
+    cache.refresher = threading.Thread(target=run, name=f"memo-refresh {cache.name}", daemon=True)
+    cache.refresher.start()
 
 
 # --- the decorators --------------------------------------------------------------------------------------
 
-def read(ttl: float = 60, max_entries: int = 64, *, clock: Callable[[], float] = time.monotonic):
-    """Memoise a store read: at most one fetch per ``ttl`` seconds per arguments, shared by every session."""
+def read(ttl: float = 60, max_entries: int = 64, *, stale: float = 0.0, clock: Callable[[], float] = time.monotonic):
+    """Memoise a store read: at most one fetch per ``ttl`` seconds per arguments, shared by every session.
+
+    With ``stale`` > 0, an entry past its ``ttl`` (but not past ``ttl + stale``) is served at once while a
+    background thread fetches it again, so no page view waits for the store on a timer: only a missing entry
+    (a first visit, or after :func:`clear`, which the dashboard calls after its own writes) is fetched inline.
+    """
     def deco(fn):
-        cache = _Cache(f"{fn.__module__}.{fn.__qualname__}", ttl, max_entries, clock)
+        cache = _Cache(f"{fn.__module__}.{fn.__qualname__}", ttl, max_entries, clock, stale)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

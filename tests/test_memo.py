@@ -279,3 +279,49 @@ def test_a_frame_memo_holds_is_hashed_once_for_derived(monkeypatch):
     assert len(hashed) == 3  # a frame of the caller's own is hashed every time
     series_of.memo.clear()
     total.memo.clear()
+
+
+def test_a_stale_read_is_served_at_once_and_fetched_again_behind():
+    clock = Clock()
+    store = {"AAA": pd.DataFrame({"close": [1.0]})}
+    fetched = []
+
+    @memo.read(ttl=60, stale=60, clock=clock)
+    def bars(ticker):
+        fetched.append(ticker)
+        return store[ticker].copy()
+
+    bars("AAA")
+    store["AAA"] = pd.DataFrame({"close": [2.0]})
+    clock.now = 61  # past the ttl, within ttl + stale: the old frame now, the new one once fetched behind
+    assert bars("AAA")["close"].tolist() == [1.0]
+    bars.memo.refresher.join(5)
+    assert bars("AAA")["close"].tolist() == [2.0]
+    assert fetched == ["AAA", "AAA"]
+    clock.now = 61 + 121  # past ttl + stale: fetched in the request
+    store["AAA"] = pd.DataFrame({"close": [3.0]})
+    assert bars("AAA")["close"].tolist() == [3.0]
+    bars.memo.clear()
+
+
+def test_a_fetch_begun_before_a_clear_is_not_stored_after_it():
+    started, release = threading.Event(), threading.Event()
+    store = {"v": 1}
+
+    @memo.read()
+    def value():
+        v = store["v"]
+        started.set()
+        release.wait(5)
+        return v
+
+    t = threading.Thread(target=value)
+    t.start()
+    started.wait(5)
+    store["v"] = 2  # the dashboard wrote...
+    memo.clear()    # ...and cleared the memo while the old value was being fetched
+    release.set()
+    t.join(5)
+    started.clear()
+    assert value() == 2
+    value.memo.clear()
