@@ -1,13 +1,11 @@
 """Cached loaders over ``store.Store``: the only way pages read data.
 
 No connection is held: every loader takes the DuckDB path (a plain, hashable string), builds a
-``Store`` (which opens the file for one query only) and returns DataFrames. Caches have a ``ttl``
-(so an ingest job run elsewhere shows up) and ``max_entries``; writes from the dashboard call
-:func:`clear` so the next render sees them at once. Returned frames are cached objects: callers
-copy before mutating.
-
-Reads are memoised by :mod:`app.memo` (one fetch per ``ttl`` shared by every session, no copy on a hit;
-a view computed from them is reused while their content is unchanged).
+``Store`` (which opens the file for one query only) and returns DataFrames. Reads are memoised by
+:mod:`app.memo`: one fetch per ``ttl`` shared by every session (so an ingest job run elsewhere shows
+up, the expired entry served while it is fetched again behind), at most ``max_entries``, each frame
+handed out as a copy-on-write copy; a view computed from them is reused while their content is
+unchanged. Writes from the dashboard call :func:`clear` so the next render sees them at once.
 
 Access is enforced here, below the pages: the cache holds the workspace's rows, and every read
 leaves through :func:`read`, which keeps only the rows of the signed-in user's clients, tickers and

@@ -23,7 +23,7 @@ if view.client_id is None:
 types = st.multiselect("Types", ACTIVITY_TYPE_CODES, default=[], format_func=activity_label,
                        key="w_act_types", placeholder="All types")
 ans = common.answer(db, view)  # once per run
-log = views.activity_table(db, view, tuple(types), ans)
+log = views.activity_table(db, view, tuple(types))
 first, last = common.price_span(db, view.ticker)
 
 column_config = {  # the order of the columns in the grid: the reaction right after what the activity was

@@ -55,7 +55,7 @@ if not st.session_state.get("overview_drawn"):
                             config={"displaylogo": False})
 
 ans = common.answer(db, view)  # once per run: every figure below is read from it
-snap = views.overview_snapshot(db, view, ans)
+snap = views.overview_snapshot(db, view)
 cols = ui.metric_grid(metrics_row, len(snap["metrics"]) + 2)
 for col, item in zip(cols, snap["metrics"]):
     ui.metric(col, *item)

@@ -9,15 +9,14 @@ ACTIVITY_COLUMNS = ["activity_id", "date", "end_date", "type", "title", "channel
                     "after_close", "notes", "link"]
 
 
-def activity_table(db: str, view, types: tuple[str, ...] = (), ans=None) -> pd.DataFrame:
+def activity_table(db: str, view, types: tuple[str, ...] = ()) -> pd.DataFrame:
     """The client's activities in the view's period (optionally of some types) with their reaction (the view's
-    memoised answer's: ``ans`` is not needed)."""
+    memoised answer's)."""
     return _activity_table(db, view, tuple(types))
 
 
 @common.page_view()
 def _activity_table(db: str, view, types: tuple[str, ...]) -> pd.DataFrame:
-    ans = None
     bounds = (None, None) if view.period == "all" else (view.start, view.end)  # "all": every logged activity
     acts = common.activities_in(db, view.client_id, *bounds)
     if acts.empty:
@@ -27,7 +26,7 @@ def _activity_table(db: str, view, types: tuple[str, ...]) -> pd.DataFrame:
     acts = acts[[c for c in ACTIVITY_COLUMNS if c in acts.columns]].copy()
     for col in ("date", "end_date"):
         acts[col] = pd.to_datetime(acts[col]).dt.date
-    reaction = activity_reactions(db, view, ans)
+    reaction = activity_reactions(db, view)
     if reaction is not None and not reaction.empty:
         acts = acts.merge(reaction, on="activity_id", how="left")
     for col in ("car", "p_value", "abnormal_volume"):

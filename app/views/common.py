@@ -153,32 +153,6 @@ def answer_inputs(db: str, view):
                         start=start, end=end, simulated=bool(loaders.workspace_info(db).get("simulated")))
 
 
-def inputs_hash(inputs) -> str:
-    """The hash of the data an answer is computed from: every frame of the inputs and the view's identity."""
-    from analytics.answer import data_fingerprint
-
-    ident = pd.DataFrame({"k": ["client", "name", "ticker", "benchmark", "start", "end", "simulated"],
-                          "v": [inputs.client_id, inputs.client_name, inputs.ticker, inputs.benchmark, inputs.start,
-                                inputs.end, inputs.simulated]})
-    return data_fingerprint(ident, inputs.prices, inputs.market, inputs.activities, inputs.engagements, inputs.grants,
-                            inputs.financings, inputs.shares_outstanding, inputs.splits, inputs.confounding)
-
-
-def _scope_token(db: str) -> tuple:
-    return loaders.scope_token(db)
-
-
-def data_hash(db: str, view) -> str | None:
-    """The hash of the view's data (:func:`inputs_hash`), reused while the reads it hashes are unchanged."""
-    key = view if isinstance(view, ViewKey) else view_key(view)
-    return None if key is None else _data_hash(db, key)
-
-
-@page_view(64)
-def _data_hash(db: str, key: ViewKey) -> str:
-    return inputs_hash(answer_inputs(db, key))
-
-
 def computed_settings(settings):
     """The settings that change the computation: the activity types *shown* on a chart do not."""
     return replace(settings, types=())
@@ -186,6 +160,13 @@ def computed_settings(settings):
 
 def settings_key(settings) -> tuple:
     return tuple(sorted(computed_settings(settings).query(all_keys=True).items()))
+
+
+def settings_of(settings_items: tuple):
+    """The settings a :func:`settings_key` stands for (a memoised view is keyed by the key, computes with these)."""
+    from analytics.settings import parse_settings
+
+    return parse_settings(dict(settings_items)).settings
 
 
 def answer(db: str, view, settings=None, *, with_study: bool = False):
@@ -210,10 +191,8 @@ def answer(db: str, view, settings=None, *, with_study: bool = False):
 def _answer(db: str, key: ViewKey, settings_items: tuple):
     """The answer for one view and settings. Its event study is :func:`study`'s object: one computation for both."""
     from analytics.answer import programme_answer
-    from analytics.settings import parse_settings
 
-    s = parse_settings(dict(settings_items)).settings
-    ans = programme_answer(answer_inputs(db, key), s, study=_study(db, key, settings_items))
+    ans = programme_answer(answer_inputs(db, key), settings_of(settings_items), study=_study(db, key, settings_items))
     return replace(ans, version=f"{ans.version}, {software_commit()}")
 
 
@@ -234,9 +213,8 @@ def study(db: str, view, settings=None):
 @page_view(16, spinner="Running the event study...")
 def _study(db: str, key: ViewKey, settings_items: tuple):
     from analytics.answer import programme_study
-    from analytics.settings import parse_settings
 
-    return programme_study(answer_inputs(db, key), parse_settings(dict(settings_items)).settings)
+    return programme_study(answer_inputs(db, key), settings_of(settings_items))
 
 
 @st.cache_resource(show_spinner=False)

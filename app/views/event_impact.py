@@ -51,9 +51,7 @@ def study(db: str, view, settings, *, merge: bool = False) -> dict | None:
 
 @common.page_view(16)
 def _page_study(db: str, key, settings_items: tuple, merge: bool) -> dict:
-    from analytics.settings import parse_settings
-
-    settings = parse_settings(dict(settings_items)).settings
+    settings = common.settings_of(settings_items)
     ps = common.study(db, key, settings)
     out = {"error": None, "merged": merge, "windows": settings.windows, "campaign_note": "", "study": ps,
            "thin_note": ps.thin_trading_words}
@@ -72,9 +70,8 @@ def _page_study(db: str, key, settings_items: tuple, merge: bool) -> dict:
 @common.page_view(8, spinner="Studying the merged campaigns...")
 def _merged(db: str, key, settings_items: tuple) -> dict:
     from analytics.answer import _activities_in
-    from analytics.settings import parse_settings
 
-    s = parse_settings(dict(settings_items)).settings
+    s = common.settings_of(settings_items)
     inputs = common.answer_inputs(db, key)
     acts = _activities_in(inputs.activities, inputs.start, inputs.end)
     return impact.merged_study(inputs.prices, inputs.market, acts, inputs.ticker, s,
@@ -86,14 +83,8 @@ def _study_result(db: str, key, settings_items: tuple, merge: bool):
     inputs = common.answer_inputs(db, key)
     if merge:
         return _merged(db, key, settings_items)["res"], inputs
-    ps = common.study(db, key, _settings(settings_items))
+    ps = common.study(db, key, common.settings_of(settings_items))
     return (None if ps is None else ps.result), inputs
-
-
-def _settings(settings_items: tuple):
-    from analytics.settings import parse_settings
-
-    return parse_settings(dict(settings_items)).settings
 
 
 def stock_placebo(db: str, view, settings, *, group=None, merge: bool = False) -> dict | None:

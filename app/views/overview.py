@@ -8,14 +8,10 @@ from app import charts, loaders
 from app.views import common
 
 
-def overview_snapshot(db: str, view, ans=None) -> dict:
-    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page,
-    memoised per view and user scope (``ans`` is not needed: the view's answer is the memoised one)."""
-    return _overview_snapshot(db, view)
-
-
 @common.page_view()
-def _overview_snapshot(db: str, view) -> dict:
+def overview_snapshot(db: str, view) -> dict:
+    """Key figures and alerts (analytics.answer.market_snapshot) and the chart markers of the overview page,
+    memoised per view and user scope (the markers carry the view's memoised answer's CARs)."""
     from analytics.answer import market_snapshot
 
     px = common.prices(db, view.ticker, None, view.end)
